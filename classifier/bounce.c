@@ -1,0 +1,269 @@
+/*
+ * bounce.c - the public face of libbounce: rule-set loading (finding the
+ * shipped files without any configuration), the streaming per-message
+ * classifier, and result ownership.  The work itself is done by report.c
+ * (extraction) and classify.c (decisions).
+ */
+#include "bounce.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "classify.h"
+#include "formats.h"
+#include "regex.h"
+#include "report.h"
+#include "rules.h"
+
+#ifndef BC_RULESDIR
+#define BC_RULESDIR "/usr/local/share/bounce-milter"
+#endif
+#ifndef BC_SYSCONFDIR
+#define BC_SYSCONFDIR "/etc/bounce-milter"
+#endif
+
+#define BC_DEFAULT_MAX_BYTES (8u * 1024 * 1024)
+
+struct bc_rules {
+    struct ruleset *rs;
+    bc_formats *formats;
+};
+
+struct bc_result_priv {
+    arena *a;
+};
+
+struct bc_classifier {
+    const bc_rules *rules;
+    unsigned flags;
+    size_t max_bytes;
+    char *buf;
+    size_t len, cap;
+    rx_scratch *scratch;
+};
+
+static int file_exists(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+const char *bc_rules_default_path(char *buf, size_t buflen)
+{
+    const char *env = getenv("BOUNCE_RULES");
+    if (env != NULL && *env != '\0') {
+        snprintf(buf, buflen, "%s", env);
+        return buf;
+    }
+    /* Running from the build tree: build/<prog> -> conf/rules.conf. */
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        for (int up = 0; up < 3; up++) {
+            char *slash = strrchr(exe, '/');
+            if (slash == NULL)
+                break;
+            *slash = '\0';
+            snprintf(buf, buflen, "%s/conf/rules.conf", exe);
+            if (file_exists(buf))
+                return buf;
+        }
+    }
+    snprintf(buf, buflen, "%s/rules.conf", BC_RULESDIR);
+    return buf;
+}
+
+/* formats.conf lives beside the shipped rules.conf. */
+static void sibling_path(const char *path, const char *name, char *out, size_t outlen)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(out, outlen, "%s", name);
+    else
+        snprintf(out, outlen, "%.*s/%s", (int)(slash - path), path, name);
+}
+
+bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *err, size_t errlen)
+{
+    char shipped[4096], formats_path[4096], local_default[4096];
+    if (rules_path == NULL)
+        rules_path = bc_rules_default_path(shipped, sizeof shipped);
+    if (local_path == NULL) {
+        snprintf(local_default, sizeof local_default, "%s/local-rules.conf", BC_SYSCONFDIR);
+        local_path = file_exists(local_default) ? local_default : "";
+    }
+    if (!file_exists(rules_path)) {
+        snprintf(err, errlen, "%s: cannot read rules file", rules_path);
+        return NULL;
+    }
+    if (*local_path != '\0' && !file_exists(local_path)) {
+        snprintf(err, errlen, "%s: cannot read local rules file", local_path);
+        return NULL;
+    }
+    sibling_path(rules_path, "formats.conf", formats_path, sizeof formats_path);
+
+    const char *rpaths[2], *fpaths[3];
+    size_t nr = 0, nf = 0;
+    if (*local_path != '\0') {
+        rpaths[nr++] = local_path;
+        fpaths[nf++] = local_path;
+    }
+    rpaths[nr++] = rules_path;
+    fpaths[nf++] = rules_path;
+    if (file_exists(formats_path))
+        fpaths[nf++] = formats_path;
+
+    bc_rules *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->rs = ruleset_load(rpaths, nr, err, errlen);
+    if (r->rs != NULL)
+        r->formats = formats_load(fpaths, nf, err, errlen);
+    if (r->rs == NULL || r->formats == NULL) {
+        bc_rules_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void bc_rules_free(bc_rules *r)
+{
+    if (r == NULL)
+        return;
+    ruleset_free(r->rs);
+    formats_free(r->formats);
+    free(r);
+}
+
+size_t bc_rules_count(const bc_rules *r)
+{
+    return r == NULL ? 0 : ruleset_count(r->rs);
+}
+
+const char *bc_describe(const bc_rules *r, const char *class_name, const char *detail,
+                        const char *lang)
+{
+    if (r == NULL || class_name == NULL)
+        return "";
+    return ruleset_describe(r->rs, class_name, detail, lang);
+}
+
+const char *bc_severity_name(enum bc_severity sev)
+{
+    switch (sev) {
+    case BC_SEV_HARD:
+        return "hard";
+    case BC_SEV_SOFT:
+        return "soft";
+    default:
+        return "none";
+    }
+}
+
+bc_classifier *bc_classifier_new(const bc_rules *rules, size_t max_bytes, unsigned flags)
+{
+    bc_classifier *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->rules = rules;
+    c->flags = flags;
+    c->max_bytes = max_bytes ? max_bytes : BC_DEFAULT_MAX_BYTES;
+    c->scratch = rx_scratch_new();
+    if (c->scratch == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int bc_classifier_feed(bc_classifier *c, const char *data, size_t len)
+{
+    if (c == NULL)
+        return -1;
+    /* Past the cap the rest is dropped: the report is near the top, and what
+     * follows is the returned original, which is never scanned. */
+    if (len > c->max_bytes - c->len)
+        len = c->max_bytes - c->len;
+    if (len == 0)
+        return 0;
+    if (c->len + len > c->cap) {
+        size_t cap = c->cap ? c->cap : 65536;
+        while (cap < c->len + len)
+            cap *= 2;
+        if (cap > c->max_bytes)
+            cap = c->max_bytes;
+        char *nb = realloc(c->buf, cap);
+        if (nb == NULL)
+            return -1;
+        c->buf = nb;
+        c->cap = cap;
+    }
+    memcpy(c->buf + c->len, data, len);
+    c->len += len;
+    return 0;
+}
+
+static bc_result *classify_buffer(const bc_rules *rules, rx_scratch *scratch, const char *msg,
+                                  size_t len, unsigned flags)
+{
+    arena *a = arena_new();
+    if (a == NULL)
+        return NULL;
+    bc_result *res = arena_calloc(a, sizeof *res);
+    struct bc_result_priv *priv = arena_calloc(a, sizeof *priv);
+    rpt_report rep;
+    if (res == NULL || priv == NULL ||
+        report_extract(msg, len, rules ? rules->formats : NULL, scratch, a, &rep) != 0 ||
+        classify_report(rules ? rules->rs : NULL, &rep, scratch, a, flags, res) != 0) {
+        arena_free(a);
+        return NULL;
+    }
+    priv->a = a;
+    res->priv_ = priv;
+    return res;
+}
+
+bc_result *bc_classifier_finish(bc_classifier *c)
+{
+    if (c == NULL)
+        return NULL;
+    return classify_buffer(c->rules, c->scratch, c->buf ? c->buf : "", c->len, c->flags);
+}
+
+void bc_classifier_reset(bc_classifier *c)
+{
+    if (c != NULL)
+        c->len = 0;
+}
+
+void bc_classifier_free(bc_classifier *c)
+{
+    if (c == NULL)
+        return;
+    rx_scratch_free(c->scratch);
+    free(c->buf);
+    free(c);
+}
+
+bc_result *bc_classify(const bc_rules *rules, const char *msg, size_t len, unsigned flags)
+{
+    rx_scratch *s = rx_scratch_new();
+    if (s == NULL)
+        return NULL;
+    bc_result *res = classify_buffer(rules, s, msg, len, flags);
+    rx_scratch_free(s);
+    return res;
+}
+
+void bc_result_free(bc_result *res)
+{
+    if (res == NULL)
+        return;
+    /* the result itself lives in its arena */
+    arena_free(res->priv_->a);
+}

@@ -1,0 +1,124 @@
+/*
+ * regex.c - thin PCRE2 wrapper: compile with UTF + MATCH_INVALID_UTF, JIT
+ * when the platform allows it (falling back to the interpreter, e.g. under
+ * systemd's MemoryDenyWriteExecute), and match under a match limit so that
+ * no pattern can take unbounded time on hostile text.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "regex.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define RX_MATCH_LIMIT 200000
+#define RX_DEPTH_LIMIT 2000
+#define RX_JIT_STACK_MAX (512 * 1024)
+
+struct rx {
+    pcre2_code *code;
+    int jit;
+};
+
+struct rx_scratch {
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+    pcre2_jit_stack *stack;
+};
+
+rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen)
+{
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_UCP;
+    if (flags & RX_CASELESS)
+        opts |= PCRE2_CASELESS;
+    if (flags & RX_MULTILINE)
+        opts |= PCRE2_MULTILINE;
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &ec, &off,
+                                     NULL);
+    if (code == NULL) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        snprintf(err, errlen, "bad regex at offset %zu: %s", (size_t)off, (char *)msg);
+        return NULL;
+    }
+    rx *r = malloc(sizeof *r);
+    if (r == NULL) {
+        pcre2_code_free(code);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->code = code;
+    r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    return r;
+}
+
+void rx_free(rx *r)
+{
+    if (r == NULL)
+        return;
+    pcre2_code_free(r->code);
+    free(r);
+}
+
+int rx_group(const rx *r, const char *name)
+{
+    int n = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
+    return n > 0 && n < RX_MAXGROUPS ? n : -1;
+}
+
+rx_scratch *rx_scratch_new(void)
+{
+    rx_scratch *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->md = pcre2_match_data_create(RX_MAXGROUPS, NULL);
+    s->mc = pcre2_match_context_create(NULL);
+    s->stack = pcre2_jit_stack_create(32 * 1024, RX_JIT_STACK_MAX, NULL);
+    if (s->md == NULL || s->mc == NULL) {
+        rx_scratch_free(s);
+        return NULL;
+    }
+    pcre2_set_match_limit(s->mc, RX_MATCH_LIMIT);
+    pcre2_set_depth_limit(s->mc, RX_DEPTH_LIMIT);
+    if (s->stack != NULL)
+        pcre2_jit_stack_assign(s->mc, NULL, s->stack);
+    return s;
+}
+
+void rx_scratch_free(rx_scratch *s)
+{
+    if (s == NULL)
+        return;
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mc);
+    pcre2_jit_stack_free(s->stack);
+    free(s);
+}
+
+int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start,
+              rx_match *m)
+{
+    if (r == NULL || s == NULL || subj == NULL || start > len)
+        return 0;
+    int rc = pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    if (rc < 0)
+        return -1;
+    if (m != NULL) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        uint32_t n = pcre2_get_ovector_count(s->md);
+        m->ngroups = rc == 0 ? RX_MAXGROUPS : rc;
+        for (int i = 0; i < RX_MAXGROUPS; i++) {
+            if ((uint32_t)i < n && ov[2 * i] != PCRE2_UNSET) {
+                m->start[i] = ov[2 * i];
+                m->end[i] = ov[2 * i + 1];
+            } else {
+                m->start[i] = m->end[i] = (size_t)-1;
+            }
+        }
+    }
+    return 1;
+}

@@ -1,0 +1,50 @@
+/*
+ * regex.h - PCRE2 patterns compiled once (JIT when available) and matched
+ * with hard limits.
+ *
+ * A compiled rx is read-only and shared by all threads.  Matching needs an
+ * rx_scratch, which holds the per-thread match data and JIT stack: make one
+ * per classifier (one per message in flight), never share it between threads.
+ * Subjects are UTF-8 that may be invalid; patterns are compiled with
+ * PCRE2_MATCH_INVALID_UTF so bad bytes simply never match.
+ */
+#ifndef REGEX_H
+#define REGEX_H
+
+#include <stddef.h>
+
+typedef struct rx rx;
+typedef struct rx_scratch rx_scratch;
+
+#define RX_CASELESS 1u  /* case-insensitive (the usual for bounce text) */
+#define RX_MULTILINE 2u /* ^ and $ match at line breaks */
+
+#define RX_MAXGROUPS 10 /* capture groups reported by rx_match */
+
+typedef struct rx_match {
+    size_t start[RX_MAXGROUPS]; /* offset of group i, or (size_t)-1 if unset */
+    size_t end[RX_MAXGROUPS];
+    int ngroups;                /* groups set, including group 0 */
+} rx_match;
+
+/* Compile pattern; NULL with a message (offset included) in err on error. */
+rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen);
+
+/* Release a compiled pattern (NULL is fine). */
+void rx_free(rx *r);
+
+/* Number of the named group in r, or -1. */
+int rx_group(const rx *r, const char *name);
+
+/* Per-thread match state; NULL on memory exhaustion. */
+rx_scratch *rx_scratch_new(void);
+
+/* Release match state (NULL is fine). */
+void rx_scratch_free(rx_scratch *s);
+
+/* Search subj[start..len) for r; 1 if found (m filled when not NULL), 0 if
+ * not, -1 on a match error such as the match limit. */
+int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start,
+              rx_match *m);
+
+#endif
