@@ -1,0 +1,799 @@
+/*
+ * bounce-classify - command-line front end of libbounce.
+ *
+ *     bounce-classify [--json|--csv|--tsv|--table] [--explain] [--rules FILE]
+ *                     [--local-rules FILE] [--lang en|zh-TW|zh-CN]
+ *                     [--max-size BYTES] [PATH...]
+ *
+ * Each PATH is a message file, an mbox (several messages: sources "path:N"),
+ * a directory (maildir cur/ and new/, or any folder of files, walked
+ * recursively in name order), or "-" for standard input (also the default).
+ * One rule set and one classifier serve every message; files are read with
+ * one read() into a reused buffer (mmap for big ones), output is buffered.
+ * JSON Lines (INTERFACES.md section 2) is the default when standard output
+ * is not a terminal, a readable table when it is.
+ */
+#include "bounce.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_DIR_DEPTH 32             /* stops symlink loops in directory walks */
+#define MMAP_MIN (16u * 1024 * 1024) /* files this big are mapped, not read */
+#define TABLE_BLOCK 512              /* table rows aligned and printed together */
+
+enum format { FMT_AUTO, FMT_JSON, FMT_CSV, FMT_TSV, FMT_TABLE };
+
+/* A table row: cells, or (ncells == 0) one free line such as a trace. */
+struct row {
+    char *cell[8];
+    int ncells;
+    char *line;
+};
+
+static struct {
+    enum format fmt;
+    int explain;
+    const char *lang;
+    const bc_rules *rules;
+    bc_classifier *clf;
+    char *buf; /* reused read buffer */
+    size_t cap;
+    int failed; /* some input could not be read */
+    struct row rows[TABLE_BLOCK];
+    int nrows;
+} cli;
+
+/* ---------------------------------------------------------------- text */
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else
+        return 0;
+    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* Write s as a JSON string: quotes, escapes, control characters as \u00XX,
+ * invalid UTF-8 as U+FFFD. */
+static void json_str(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run = p;
+    putc_unlocked('"', out);
+    while (p < end) {
+        unsigned c = *p;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            p++;
+            continue;
+        }
+        size_t n = c >= 0x80 ? utf8_len(p, end) : 0;
+        if (n > 1) {
+            p += n;
+            continue;
+        }
+        fwrite_unlocked(run, 1, (size_t)(p - run), out);
+        if (c == '"' || c == '\\') {
+            putc_unlocked('\\', out);
+            putc_unlocked((int)c, out);
+        } else if (c == '\n')
+            fputs_unlocked("\\n", out);
+        else if (c == '\r')
+            fputs_unlocked("\\r", out);
+        else if (c == '\t')
+            fputs_unlocked("\\t", out);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputs_unlocked("\\ufffd", out);
+        p++;
+        run = p;
+    }
+    fwrite_unlocked(run, 1, (size_t)(p - run), out);
+    putc_unlocked('"', out);
+}
+
+/* A copy of s safe for a terminal or a spreadsheet: invalid UTF-8 becomes
+ * U+FFFD and control characters (C0 with tab and newline, DEL, C1) become
+ * spaces.  NULL only when memory is exhausted. */
+static char *clean_str(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    char *out = malloc(3 * (size_t)(end - p) + 1), *o = out;
+    if (out == NULL)
+        return NULL;
+    while (p < end) {
+        size_t n = utf8_len(p, end);
+        if (n == 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+        } else if (n == 1) {
+            *o++ = (*p < 0x20 || *p == 0x7f) ? ' ' : (char)*p;
+            p++;
+        } else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+            *o++ = ' '; /* C1 control */
+            p += 2;
+        } else {
+            memcpy(o, p, n);
+            o += n;
+            p += n;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Display width of clean UTF-8 text, counted in code points. */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xc0) != 0x80;
+    return w;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void json_field(FILE *out, const char *name, const char *value, int first)
+{
+    if (!first)
+        fputs_unlocked(", ", out);
+    putc_unlocked('"', out);
+    fputs_unlocked(name, out);
+    fputs_unlocked("\": ", out);
+    json_str(out, value ? value : "");
+}
+
+static void json_result(FILE *out, const char *source, const bc_result *r)
+{
+    json_field(out, "source", source, 1);
+    fputs_unlocked(r->bounce ? ", \"bounce\": true" : ", \"bounce\": false", out);
+    json_field(out, "kind", r->kind, 0);
+    json_field(out, "mta", r->mta, 0);
+    json_field(out, "message_id", r->message_id, 0);
+    json_field(out, "date", r->date, 0);
+    fputs_unlocked(", \"recipients\": [", out);
+    for (size_t i = 0; i < r->nrecipients; i++) {
+        const bc_recipient *p = &r->recipients[i];
+        fputs_unlocked(i ? ", {" : "{", out);
+        json_field(out, "address", p->address, 1);
+        json_field(out, "action", p->action, 0);
+        json_field(out, "status", p->status, 0);
+        json_field(out, "reply_code", p->reply_code, 0);
+        json_field(out, "class", p->class_name, 0);
+        json_field(out, "severity", bc_severity_name(p->severity), 0);
+        json_field(out, "advice", p->advice, 0);
+        fprintf(out, ", \"code\": %d", p->code);
+        json_field(out, "detail", p->detail, 0);
+        json_field(out, "rule", p->rule, 0);
+        json_field(out, "smtp_command", p->smtp_command, 0);
+        json_field(out, "diagnostic", p->diagnostic, 0);
+        json_field(out, "remote_mta", p->remote_mta, 0);
+        putc_unlocked('}', out);
+    }
+    putc_unlocked(']', out);
+    if (cli.explain) {
+        fputs_unlocked(", \"explain\": [", out);
+        for (size_t i = 0; i < r->ntrace; i++) {
+            if (i)
+                fputs_unlocked(", ", out);
+            json_str(out, r->trace[i]);
+        }
+        putc_unlocked(']', out);
+    }
+}
+
+/* ---------------------------------------------------------------- CSV/TSV */
+
+static const char *const sv_header[] = {
+    "source", "bounce", "kind",         "mta",        "message_id", "date",   "address",
+    "action", "status", "reply_code",   "class",      "severity",   "advice", "code",
+    "detail", "rule",   "smtp_command", "diagnostic", "remote_mta", "error"};
+#define SV_COLS (sizeof sv_header / sizeof sv_header[0])
+
+static void sv_cell(FILE *out, const char *s, int last)
+{
+    char *c = clean_str(s ? s : "");
+    const char *t = c ? c : "";
+    /* clean_str leaves no tab or newline, so TSV needs no quoting */
+    if (cli.fmt == FMT_CSV && strpbrk(t, "\",") != NULL) {
+        putc_unlocked('"', out);
+        for (; *t; t++) {
+            if (*t == '"')
+                putc_unlocked('"', out);
+            putc_unlocked(*t, out);
+        }
+        putc_unlocked('"', out);
+    } else
+        fputs_unlocked(t, out);
+    free(c);
+    putc_unlocked(last ? '\n' : (cli.fmt == FMT_TSV ? '\t' : ','), out);
+}
+
+static void sv_header_line(FILE *out)
+{
+    for (size_t i = 0; i < SV_COLS; i++)
+        sv_cell(out, sv_header[i], i + 1 == SV_COLS);
+}
+
+static void sv_row(FILE *out, const char *const *v)
+{
+    for (size_t i = 0; i < SV_COLS; i++)
+        sv_cell(out, v[i], i + 1 == SV_COLS);
+}
+
+static void sv_result(FILE *out, const char *source, const bc_result *r)
+{
+    const char *v[SV_COLS] = {source, r->bounce ? "true" : "false", r->kind, r->mta, r->message_id,
+                              r->date};
+    for (size_t i = 6; i < SV_COLS; i++)
+        v[i] = "";
+    if (r->nrecipients == 0)
+        sv_row(out, v);
+    for (size_t i = 0; i < r->nrecipients; i++) {
+        const bc_recipient *p = &r->recipients[i];
+        char code[16];
+        snprintf(code, sizeof code, "%d", p->code);
+        v[6] = p->address;
+        v[7] = p->action;
+        v[8] = p->status;
+        v[9] = p->reply_code;
+        v[10] = p->class_name;
+        v[11] = bc_severity_name(p->severity);
+        v[12] = p->advice;
+        v[13] = code;
+        v[14] = p->detail;
+        v[15] = p->rule;
+        v[16] = p->smtp_command;
+        v[17] = p->diagnostic;
+        v[18] = p->remote_mta;
+        sv_row(out, v);
+    }
+    for (size_t i = 0; cli.explain && i < r->ntrace; i++)
+        fprintf(stderr, "# %s: %s\n", source, r->trace[i]);
+}
+
+/* ---------------------------------------------------------------- table */
+
+static const char *const table_header[] = {"SOURCE", "KIND",   "RECIPIENT", "CLASS",
+                                           "SEV",    "STATUS", "REPLY",     "DESCRIPTION"};
+#define TABLE_COLS 8
+
+static void table_flush(FILE *out)
+{
+    size_t w[TABLE_COLS];
+    for (int c = 0; c < TABLE_COLS; c++)
+        w[c] = strlen(table_header[c]);
+    for (int i = 0; i < cli.nrows; i++)
+        for (int c = 0; c < cli.rows[i].ncells; c++) {
+            size_t cw = text_width(cli.rows[i].cell[c]);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    for (int c = 0; c < TABLE_COLS; c++)
+        fprintf(out, "%s%-*s", c ? "  " : "", c + 1 < TABLE_COLS ? (int)w[c] : 0, table_header[c]);
+    putc_unlocked('\n', out);
+    for (int i = 0; i < cli.nrows; i++) {
+        struct row *r = &cli.rows[i];
+        if (r->ncells == 0) {
+            fprintf(out, "    %s\n", r->line);
+            free(r->line);
+            continue;
+        }
+        for (int c = 0; c < r->ncells; c++) {
+            fputs_unlocked(c ? "  " : "", out);
+            fputs_unlocked(r->cell[c], out);
+            for (size_t k = text_width(r->cell[c]); c + 1 < r->ncells && k < w[c]; k++)
+                putc_unlocked(' ', out);
+            free(r->cell[c]);
+        }
+        putc_unlocked('\n', out);
+    }
+    cli.nrows = 0;
+}
+
+/* Add one table row from n values (cleaned copies are kept). */
+static void table_add(FILE *out, const char *const *v, int n)
+{
+    if (cli.nrows == TABLE_BLOCK)
+        table_flush(out);
+    struct row *r = &cli.rows[cli.nrows];
+    r->ncells = 0;
+    r->line = NULL;
+    if (n == 0) {
+        r->line = clean_str(v[0]);
+        if (r->line == NULL)
+            return;
+    }
+    for (int c = 0; c < n; c++) {
+        r->cell[c] = clean_str(v[c] ? v[c] : "");
+        if (r->cell[c] == NULL)
+            r->cell[c] = strdup("");
+        r->ncells++;
+    }
+    cli.nrows++;
+}
+
+static void table_result(FILE *out, const char *source, const bc_result *r)
+{
+    if (!r->bounce || r->nrecipients == 0) {
+        const char *v[TABLE_COLS] = {
+            source, *r->kind ? r->kind : "-",
+            "-",    "-",
+            "-",    "-",
+            "-",    r->bounce ? "report names no recipient" : "not a bounce"};
+        table_add(out, v, TABLE_COLS);
+    }
+    for (size_t i = 0; r->bounce && i < r->nrecipients; i++) {
+        const bc_recipient *p = &r->recipients[i];
+        const char *v[TABLE_COLS] = {source,
+                                     r->kind,
+                                     p->address,
+                                     p->class_name,
+                                     bc_severity_name(p->severity),
+                                     *p->status ? p->status : "-",
+                                     *p->reply_code ? p->reply_code : "-",
+                                     bc_describe(cli.rules, p->class_name, p->detail, cli.lang)};
+        table_add(out, v, TABLE_COLS);
+    }
+    for (size_t i = 0; cli.explain && i < r->ntrace; i++)
+        table_add(out, &r->trace[i], 0);
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void emit_result(const char *source, const bc_result *r)
+{
+    FILE *out = stdout;
+    switch (cli.fmt) {
+    case FMT_CSV:
+    case FMT_TSV:
+        sv_result(out, source, r);
+        break;
+    case FMT_TABLE:
+        table_result(out, source, r);
+        break;
+    default:
+        putc_unlocked('{', out);
+        json_result(out, source, r);
+        fputs_unlocked("}\n", out);
+    }
+}
+
+static void emit_error(const char *source, const char *msg)
+{
+    FILE *out = stdout;
+    cli.failed = 1;
+    if (cli.fmt == FMT_CSV || cli.fmt == FMT_TSV) {
+        const char *v[SV_COLS] = {source, "false"};
+        for (size_t i = 2; i < SV_COLS; i++)
+            v[i] = "";
+        v[SV_COLS - 1] = msg;
+        sv_row(out, v);
+    } else if (cli.fmt == FMT_TABLE) {
+        const char *v[TABLE_COLS] = {source, "error", "-", "-", "-", "-", "-", msg};
+        table_add(out, v, TABLE_COLS);
+    } else {
+        putc_unlocked('{', out);
+        json_field(out, "source", source, 1);
+        json_field(out, "error", msg, 0);
+        fputs_unlocked("}\n", out);
+    }
+}
+
+/* ---------------------------------------------------------------- messages */
+
+/* Does the line at p look like an mbox separator ("From sender date")? */
+static int is_from_line(const char *p, const char *end)
+{
+    if (end - p < 7 || memcmp(p, "From ", 5) != 0 || p[5] == ' ' || p[5] == '\n')
+        return 0;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *eol = nl ? nl : end;
+    const char *sp = memchr(p + 5, ' ', (size_t)(eol - p - 5));
+    if (sp == NULL)
+        return 0;
+    int digit = 0, colon = 0;
+    for (const char *q = sp; q < eol; q++) {
+        digit |= *q >= '0' && *q <= '9';
+        colon |= *q == ':';
+    }
+    return digit && colon;
+}
+
+/* Start of the next line after p, or end. */
+static const char *next_line(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    return nl ? nl + 1 : end;
+}
+
+/* Next mbox separator at or after p (a From_ line after an empty line). */
+static const char *next_separator(const char *p, const char *end)
+{
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL)
+            return end;
+        const char *line = nl + 1;
+        int blank = nl == p || (nl == p + 1 && *p == '\r');
+        if (blank && is_from_line(line, end))
+            return line;
+        p = line;
+    }
+    return end;
+}
+
+/* Feed an mbox message body, turning ">From " (and ">>From ", mboxrd)
+ * back into one '>' less. */
+static void feed_unescaped(const char *p, const char *end)
+{
+    const char *run = p;
+    while (p < end) {
+        if (*p == '>') {
+            const char *q = p;
+            while (q < end && *q == '>')
+                q++;
+            if (end - q >= 5 && memcmp(q, "From ", 5) == 0) {
+                bc_classifier_feed(cli.clf, run, (size_t)(p - run));
+                run = p + 1;
+            }
+        }
+        p = next_line(p, end);
+    }
+    bc_classifier_feed(cli.clf, run, (size_t)(end - run));
+}
+
+static void classify_one(const char *source, const char *msg, size_t len, int mbox)
+{
+    bc_classifier_reset(cli.clf);
+    if (mbox)
+        feed_unescaped(msg, msg + len);
+    else
+        bc_classifier_feed(cli.clf, msg, len);
+    bc_result *r = bc_classifier_finish(cli.clf);
+    if (r == NULL) {
+        emit_error(source, "out of memory");
+        return;
+    }
+    emit_result(source, r);
+    bc_result_free(r);
+}
+
+/* Classify the data of one input: a message, or an mbox of several. */
+static void classify_data(const char *source, const char *data, size_t len)
+{
+    const char *end = data + len;
+    if (len < 5 || memcmp(data, "From ", 5) != 0) {
+        classify_one(source, data, len, 0);
+        return;
+    }
+    const char *body = next_line(data, end);
+    const char *sep = next_separator(body, end);
+    if (sep == end) {
+        classify_one(source, body, (size_t)(end - body), 1);
+        return;
+    }
+    size_t srclen = strlen(source) + 24;
+    char *name = malloc(srclen);
+    if (name == NULL) {
+        emit_error(source, "out of memory");
+        return;
+    }
+    for (unsigned long n = 1; body < end; n++) {
+        snprintf(name, srclen, "%s:%lu", source, n);
+        classify_one(name, body, (size_t)(sep - body), 1);
+        body = sep < end ? next_line(sep, end) : end;
+        sep = next_separator(body, end);
+    }
+    free(name);
+}
+
+/* Read all of fd into the reused buffer; -1 with errno on failure. */
+static ssize_t read_all(int fd, size_t hint)
+{
+    size_t len = 0;
+    for (;;) {
+        if (cli.cap - len < 4096 || cli.cap < hint + 1) {
+            size_t cap = cli.cap ? cli.cap : 65536;
+            while (cap < hint + 1 || cap - len < 4096)
+                cap *= 2;
+            char *nb = realloc(cli.buf, cap);
+            if (nb == NULL) {
+                errno = ENOMEM;
+                return -1;
+            }
+            cli.buf = nb;
+            cli.cap = cap;
+        }
+        ssize_t n = read(fd, cli.buf + len, cli.cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return (ssize_t)len;
+        len += (size_t)n;
+    }
+}
+
+static void classify_fd(const char *source, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= MMAP_MIN) {
+        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map != MAP_FAILED) {
+            classify_data(source, map, (size_t)st.st_size);
+            munmap(map, (size_t)st.st_size);
+            return;
+        }
+    }
+    size_t hint = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+    ssize_t n = read_all(fd, hint);
+    if (n < 0) {
+        emit_error(source, strerror(errno));
+        return;
+    }
+    classify_data(source, cli.buf, (size_t)n);
+}
+
+static void classify_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        emit_error(path, strerror(errno));
+        return;
+    }
+    classify_fd(path, fd);
+    close(fd);
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void classify_path(const char *path, int depth);
+
+/* Every file below dir in name order; a maildir's tmp/ is skipped. */
+static void classify_dir(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        emit_error(dir, strerror(errno));
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **nn = realloc(names, cap * sizeof *names);
+            if (nn == NULL)
+                break;
+            names = nn;
+        }
+        if ((names[n] = strdup(e->d_name)) != NULL)
+            n++;
+    }
+    closedir(d);
+    if (names != NULL)
+        qsort(names, n, sizeof *names, cmp_names);
+
+    size_t plen = strlen(dir);
+    int slash = plen > 0 && dir[plen - 1] == '/';
+    char *buf = malloc(plen + 2 + 256);
+    int maildir = 0;
+    if (buf != NULL) {
+        snprintf(buf, plen + 258, "%s%scur", dir, slash ? "" : "/");
+        maildir = is_dir(buf);
+        snprintf(buf, plen + 258, "%s%snew", dir, slash ? "" : "/");
+        maildir = maildir && is_dir(buf);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (buf != NULL && !(maildir && strcmp(names[i], "tmp") == 0)) {
+            snprintf(buf, plen + 258, "%s%s%s", dir, slash ? "" : "/", names[i]);
+            classify_path(buf, depth + 1);
+        }
+        free(names[i]);
+    }
+    free(names);
+    free(buf);
+}
+
+static void classify_path(const char *path, int depth)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0) {
+        classify_fd("-", STDIN_FILENO);
+        return;
+    }
+    if (stat(path, &st) != 0) {
+        emit_error(path, strerror(errno));
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (depth < MAX_DIR_DEPTH)
+            classify_dir(path, depth);
+        return;
+    }
+    /* inside a directory walk only regular files are messages */
+    if (depth > 0 && !S_ISREG(st.st_mode))
+        return;
+    classify_file(path);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: bounce-classify [options] [PATH...]\n"
+            "Classify bounces: .eml files, mbox files, directories (maildir or folders\n"
+            "of files), or - for standard input (the default).\n"
+            "\n"
+            "  --json               JSON Lines, one object per message (default on a pipe)\n"
+            "  --table              readable table (default on a terminal)\n"
+            "  --csv, --tsv         one row per recipient, with a header line\n"
+            "  --explain            show which rules fired and why\n"
+            "  --rules FILE         rules file (default: the shipped rules, or $BOUNCE_RULES)\n"
+            "  --local-rules FILE   local rules read before the shipped ones\n"
+            "  --lang LANG          descriptions in en, zh-TW or zh-CN (table)\n"
+            "  --max-size BYTES     read at most BYTES of each message (default 8 MiB)\n"
+            "  -V, --version        print the version\n"
+            "  -h, --help           this help\n"
+            "\n"
+            "Exit status: 0 all read, 1 some input could not be read, 2 usage or rules error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"csv", no_argument, NULL, 'c'},
+                                             {"tsv", no_argument, NULL, 't'},
+                                             {"table", no_argument, NULL, 'T'},
+                                             {"explain", no_argument, NULL, 'e'},
+                                             {"rules", required_argument, NULL, 'r'},
+                                             {"local-rules", required_argument, NULL, 'l'},
+                                             {"lang", required_argument, NULL, 'L'},
+                                             {"max-size", required_argument, NULL, 'm'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *rules_path = NULL, *local_path = NULL;
+    size_t max_size = 0;
+    int opt;
+
+    cli.lang = "en";
+    while ((opt = getopt_long(argc, argv, "Vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'j':
+            cli.fmt = FMT_JSON;
+            break;
+        case 'c':
+            cli.fmt = FMT_CSV;
+            break;
+        case 't':
+            cli.fmt = FMT_TSV;
+            break;
+        case 'T':
+            cli.fmt = FMT_TABLE;
+            break;
+        case 'e':
+            cli.explain = 1;
+            break;
+        case 'r':
+            rules_path = optarg;
+            break;
+        case 'l':
+            local_path = optarg;
+            break;
+        case 'L':
+            if (strcmp(optarg, "en") != 0 && strcmp(optarg, "zh-TW") != 0 &&
+                strcmp(optarg, "zh-CN") != 0) {
+                fprintf(stderr, "bounce-classify: --lang must be en, zh-TW or zh-CN\n");
+                return 2;
+            }
+            cli.lang = optarg;
+            break;
+        case 'm': {
+            char *e;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &e, 10);
+            if (errno != 0 || e == optarg || *e != '\0' || v == 0 || *optarg == '-') {
+                fprintf(stderr, "bounce-classify: --max-size needs a positive number of bytes\n");
+                return 2;
+            }
+            max_size = (size_t)v;
+            break;
+        }
+        case 'V':
+            printf("bounce-classify %s\n", BC_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (cli.fmt == FMT_AUTO)
+        cli.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
+
+    char err[1024] = "";
+    bc_rules *rules = bc_rules_load(rules_path, local_path, err, sizeof err);
+    if (rules == NULL) {
+        fprintf(stderr, "bounce-classify: %s\n", err);
+        return 2;
+    }
+    cli.rules = rules;
+    cli.clf = bc_classifier_new(rules, max_size, cli.explain ? BC_EXPLAIN : 0);
+    if (cli.clf == NULL) {
+        fprintf(stderr, "bounce-classify: out of memory\n");
+        bc_rules_free(rules);
+        return 2;
+    }
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+    if (cli.fmt == FMT_CSV || cli.fmt == FMT_TSV)
+        sv_header_line(stdout);
+    if (optind == argc)
+        classify_path("-", 0);
+    for (int i = optind; i < argc; i++)
+        classify_path(argv[i], 0);
+    if (cli.fmt == FMT_TABLE && cli.nrows > 0)
+        table_flush(stdout);
+
+    int werr = fflush(stdout) != 0 || ferror(stdout);
+    bc_classifier_free(cli.clf);
+    bc_rules_free(rules);
+    free(cli.buf);
+    if (werr) {
+        fprintf(stderr, "bounce-classify: write error: %s\n", strerror(errno));
+        return 1;
+    }
+    return cli.failed ? 1 : 0;
+}
