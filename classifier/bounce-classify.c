@@ -14,6 +14,7 @@
  * is not a terminal, a readable table when it is.
  */
 #include "bounce.h"
+#include "mbox.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -415,74 +416,10 @@ static void emit_error(const char *source, const char *msg)
 
 /* ---------------------------------------------------------------- messages */
 
-/* Does the line at p look like an mbox separator ("From sender date")? */
-static int is_from_line(const char *p, const char *end)
-{
-    if (end - p < 7 || memcmp(p, "From ", 5) != 0 || p[5] == ' ' || p[5] == '\n')
-        return 0;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *eol = nl ? nl : end;
-    const char *sp = memchr(p + 5, ' ', (size_t)(eol - p - 5));
-    if (sp == NULL)
-        return 0;
-    int digit = 0, colon = 0;
-    for (const char *q = sp; q < eol; q++) {
-        digit |= *q >= '0' && *q <= '9';
-        colon |= *q == ':';
-    }
-    return digit && colon;
-}
-
-/* Start of the next line after p, or end. */
-static const char *next_line(const char *p, const char *end)
-{
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    return nl ? nl + 1 : end;
-}
-
-/* Next mbox separator at or after p (a From_ line after an empty line). */
-static const char *next_separator(const char *p, const char *end)
-{
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (nl == NULL)
-            return end;
-        const char *line = nl + 1;
-        int blank = nl == p || (nl == p + 1 && *p == '\r');
-        if (blank && is_from_line(line, end))
-            return line;
-        p = line;
-    }
-    return end;
-}
-
-/* Feed an mbox message body, turning ">From " (and ">>From ", mboxrd)
- * back into one '>' less. */
-static void feed_unescaped(const char *p, const char *end)
-{
-    const char *run = p;
-    while (p < end) {
-        if (*p == '>') {
-            const char *q = p;
-            while (q < end && *q == '>')
-                q++;
-            if (end - q >= 5 && memcmp(q, "From ", 5) == 0) {
-                bc_classifier_feed(cli.clf, run, (size_t)(p - run));
-                run = p + 1;
-            }
-        }
-        p = next_line(p, end);
-    }
-    bc_classifier_feed(cli.clf, run, (size_t)(end - run));
-}
-
-static void classify_one(const char *source, const char *msg, size_t len, int mbox)
+static void classify_one(const char *source, const char *msg, size_t len, int unescape)
 {
     bc_classifier_reset(cli.clf);
-    if (mbox)
-        feed_unescaped(msg, msg + len);
-    else
-        bc_classifier_feed(cli.clf, msg, len);
+    mbox_feed(cli.clf, msg, len, unescape);
     bc_result *r = bc_classifier_finish(cli.clf);
     if (r == NULL) {
         emit_error(source, "out of memory");
@@ -495,15 +432,13 @@ static void classify_one(const char *source, const char *msg, size_t len, int mb
 /* Classify the data of one input: a message, or an mbox of several. */
 static void classify_data(const char *source, const char *data, size_t len)
 {
-    const char *end = data + len;
-    if (len < 5 || memcmp(data, "From ", 5) != 0) {
-        classify_one(source, data, len, 0);
-        return;
-    }
-    const char *body = next_line(data, end);
-    const char *sep = next_separator(body, end);
-    if (sep == end) {
-        classify_one(source, body, (size_t)(end - body), 1);
+    mbox_reader m;
+    const char *msg;
+    size_t n;
+    mbox_open(&m, data, len);
+    if (!m.multi) {
+        if (mbox_next(&m, &msg, &n))
+            classify_one(source, msg, n, m.is_mbox);
         return;
     }
     size_t srclen = strlen(source) + 24;
@@ -512,11 +447,9 @@ static void classify_data(const char *source, const char *data, size_t len)
         emit_error(source, "out of memory");
         return;
     }
-    for (unsigned long n = 1; body < end; n++) {
-        snprintf(name, srclen, "%s:%lu", source, n);
-        classify_one(name, body, (size_t)(sep - body), 1);
-        body = sep < end ? next_line(sep, end) : end;
-        sep = next_separator(body, end);
+    for (unsigned long i = 1; mbox_next(&m, &msg, &n); i++) {
+        snprintf(name, srclen, "%s:%lu", source, i);
+        classify_one(name, msg, n, 1);
     }
     free(name);
 }
