@@ -4,13 +4,46 @@
  * ...) and how its human-readable layout names recipients, diagnostics and
  * where the returned original message starts.  Loaded once, compiled once,
  * read-only afterwards and shared by all threads.
+ *
+ * Recognition is one pass of a multi-literal automaton over the bounded
+ * subject, From, header block and text; only formats whose literals were
+ * seen have their (optional) confirming regexes run.
  */
 #ifndef FORMATS_H
 #define FORMATS_H
 
 #include <stddef.h>
 
+struct rx;
+struct rx_scratch;
+
 typedef struct bc_formats bc_formats;
+
+/* How far a recipient's block of text reaches. */
+typedef enum fmt_block {
+    FMT_BLOCK_PARAGRAPH, /* up to the next blank line (or the next recipient) */
+    FMT_BLOCK_NEXT,      /* up to the next recipient or the end of the section */
+    FMT_BLOCK_LINE,      /* the recipient's line only */
+} fmt_block;
+
+/* One loaded format: what transcript.c needs to apply its layout. */
+typedef struct bc_format {
+    const char *id;                /* the mta value, e.g. "exim" */
+    int generic;                   /* a bounce of unknown origin: names no MTA */
+    const struct rx *recipient;    /* finds each recipient, group addr (and diag), or NULL */
+    int g_addr, g_diag;            /* group numbers in recipient (-1 if absent) */
+    const struct rx *diag;         /* picks the diagnostic out of a block, or NULL */
+    int g_diag_diag;               /* group diag in diag, or -1 (then the whole match) */
+    fmt_block block;               /* how far a recipient's block reaches */
+    const char *recipients_header; /* header naming the failed recipients, or NULL */
+} bc_format;
+
+/* Where a format was recognised in one message's text. */
+typedef struct fmt_hit {
+    const bc_format *format; /* NULL when no format matched */
+    size_t start;            /* offset in the text where the recipients' section starts */
+    size_t end;              /* offset where the returned original starts (or the scan limit) */
+} fmt_hit;
 
 /* Load the `formats` lists of the given libconfig files, in order (a user's
  * local file first, so its formats are tried first).  A file without a
@@ -23,5 +56,22 @@ void formats_free(bc_formats *f);
 
 /* Number of formats loaded. */
 size_t formats_count(const bc_formats *f);
+
+/* Recognise the first format (in load order) whose signature the message
+ * carries; hit->end is set even when none matched.  Returns 1 if a format
+ * matched, 0 if not.  Text beyond the scan limit is not looked at. */
+int formats_recognise(const bc_formats *f, struct rx_scratch *s, const char *subject,
+                      const char *from, const char *headers, size_t hlen, const char *text,
+                      size_t len, fmt_hit *hit);
+
+/* The SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text says failed,
+ * per the smtp_commands table, or "". */
+const char *formats_smtp_command(const bc_formats *f, struct rx_scratch *s, const char *text,
+                                 size_t len);
+
+/* Locate the remote MTA host named by text (remote_hosts table): 1 with
+ * text[*start..*end) the host, 0 if none. */
+int formats_remote_mta(const bc_formats *f, struct rx_scratch *s, const char *text, size_t len,
+                       size_t *start, size_t *end);
 
 #endif

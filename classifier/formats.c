@@ -1,0 +1,723 @@
+/*
+ * formats.c - loads the `formats`, `smtp_commands` and `remote_hosts`
+ * settings of conf/formats.conf (and of the user's files) and recognises
+ * which format a bounce is in.
+ *
+ *     bc_formats *f = formats_load(paths, n, err, sizeof err);
+ *     fmt_hit hit;
+ *     if (formats_recognise(f, scratch, subj, from, hdrs, hlen, text, len, &hit)) ...
+ *     formats_free(f);
+ *
+ * Every literal of every format (signatures, section starts, original-message
+ * markers) goes into one case-insensitive Aho-Corasick automaton, so that
+ * recognition reads each byte of the bounded input once whatever the number
+ * of formats; a format's regexes run only when its literals were seen.
+ */
+#include "formats.h"
+
+#include <libconfig.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regex.h"
+
+#define FMT_MAX_LITERALS 4096 /* positions live on the stack during a scan */
+#define FMT_MAX_LITERAL_LEN 256
+#define FMT_SCAN_HEADERS (32u * 1024) /* bytes of the header block looked at */
+#define FMT_SCAN_TEXT (128u * 1024)   /* bytes of the text looked at */
+#define FMT_SCAN_LINE 1024            /* bytes of subject / From looked at */
+#define NOPOS UINT32_MAX
+
+/* Where a literal is looked for and what finding it means. */
+enum role { R_SUBJECT, R_FROM, R_HEADER, R_BODY, R_START, R_ORIGINAL };
+enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT };
+
+struct literal {
+    int fmt; /* owning format */
+    unsigned char role;
+    unsigned char field;
+    uint32_t len;
+    int32_t next; /* next literal ending in the same automaton state */
+};
+
+struct format {
+    bc_format pub;
+    char *id;
+    char *recipients_header;
+    rx *subject_re, *from_re, *header_re, *body_re;
+    rx *recipient, *diag;
+    size_t lit_lo, lit_hi; /* its literals: lits[lit_lo..lit_hi) */
+};
+
+struct command {
+    char name[8];
+    rx *re;
+};
+
+struct host {
+    rx *re;
+    int group;
+};
+
+/* The automaton: a dense DFA over byte classes (case folded). */
+struct automaton {
+    unsigned char cls[256];
+    size_t ncls, nstates, cap;
+    uint32_t *delta;    /* nstates * ncls */
+    int32_t *head;      /* per state: first literal ending exactly here, or -1 */
+    uint32_t *dict;     /* per state: nearest suffix state with literals, or 0 */
+    unsigned char *hot; /* per state: any literal ends here or at a suffix */
+};
+
+struct bc_formats {
+    struct format *fmts;
+    size_t nfmts;
+    struct literal *lits;
+    char **litstr; /* lower-cased literal text, for building */
+    size_t nlits;
+    struct command *cmds;
+    size_t ncmds;
+    struct host *hosts;
+    size_t nhosts;
+    struct automaton ac;
+};
+
+static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
+                 const char *msg, const char *arg)
+{
+    const char *file = s ? config_setting_source_file(s) : NULL;
+    int line = s ? (int)config_setting_source_line(s) : 0;
+    snprintf(err, errlen, "%s:%d: %s%s", file ? file : path, line, msg, arg ? arg : "");
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(p, n * size);
+    if (q != NULL)
+        *cap = n;
+    return q;
+}
+
+/* ---- the automaton ---- */
+
+static unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static int ac_new_state(struct automaton *a)
+{
+    if (a->nstates == a->cap) {
+        size_t ncap = a->cap ? a->cap * 2 : 256;
+        uint32_t *d = realloc(a->delta, ncap * a->ncls * sizeof *d);
+        if (d == NULL)
+            return -1;
+        a->delta = d;
+        int32_t *h = realloc(a->head, ncap * sizeof *h);
+        if (h == NULL)
+            return -1;
+        a->head = h;
+        a->cap = ncap;
+    }
+    memset(a->delta + a->nstates * a->ncls, 0, a->ncls * sizeof *a->delta);
+    a->head[a->nstates] = -1;
+    return (int)a->nstates++;
+}
+
+static int ac_build(bc_formats *f)
+{
+    struct automaton *a = &f->ac;
+    memset(a->cls, 0, sizeof a->cls);
+    a->ncls = 1;
+    for (size_t i = 0; i < f->nlits; i++)
+        for (const unsigned char *p = (const unsigned char *)f->litstr[i]; *p; p++)
+            if (a->cls[*p] == 0)
+                a->cls[*p] = (unsigned char)a->ncls++;
+    for (int c = 'A'; c <= 'Z'; c++)
+        a->cls[c] = a->cls[c + 32];
+    if (ac_new_state(a) < 0)
+        return -1;
+    for (size_t i = 0; i < f->nlits; i++) {
+        uint32_t s = 0;
+        for (const unsigned char *p = (const unsigned char *)f->litstr[i]; *p; p++) {
+            uint32_t *t = &a->delta[s * a->ncls + a->cls[*p]];
+            if (*t == 0) {
+                int n = ac_new_state(a);
+                if (n < 0)
+                    return -1;
+                t = &a->delta[s * a->ncls + a->cls[*p]];
+                *t = (uint32_t)n;
+            }
+            s = *t;
+        }
+        f->lits[i].next = a->head[s];
+        a->head[s] = (int32_t)i;
+    }
+    /* Breadth first: fail links, then the missing transitions through them. */
+    uint32_t *fail = calloc(a->nstates, sizeof *fail);
+    uint32_t *queue = malloc(a->nstates * sizeof *queue);
+    a->dict = calloc(a->nstates, sizeof *a->dict);
+    a->hot = calloc(a->nstates, 1);
+    if (fail == NULL || queue == NULL || a->dict == NULL || a->hot == NULL) {
+        free(fail);
+        free(queue);
+        return -1;
+    }
+    size_t qh = 0, qt = 0;
+    queue[qt++] = 0;
+    while (qh < qt) {
+        uint32_t s = queue[qh++];
+        for (size_t c = 0; c < a->ncls; c++) {
+            uint32_t *t = &a->delta[s * a->ncls + c];
+            uint32_t via = s == 0 ? 0 : a->delta[fail[s] * a->ncls + c];
+            if (*t != 0) {
+                uint32_t u = *t;
+                fail[u] = via;
+                a->dict[u] = a->head[via] >= 0 ? via : a->dict[via];
+                a->hot[u] = a->head[u] >= 0 || a->dict[u] != 0;
+                queue[qt++] = u;
+            } else {
+                *t = via;
+            }
+        }
+    }
+    free(fail);
+    free(queue);
+    return 0;
+}
+
+/* Record the first position of every literal of this field in p[0..n).
+ * In the text, stop at the first original-message marker: what follows is
+ * the returned message.  Returns the offset where scanning stopped. */
+static size_t ac_scan(const bc_formats *f, const char *text, size_t n, unsigned field,
+                      uint32_t *pos)
+{
+    const struct automaton *a = &f->ac;
+    const unsigned char *p = (const unsigned char *)text;
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        s = a->delta[s * a->ncls + a->cls[p[i]]];
+        if (!a->hot[s])
+            continue;
+        int cut = 0;
+        for (uint32_t t = s; t != 0; t = a->dict[t])
+            for (int32_t l = a->head[t]; l >= 0; l = f->lits[l].next) {
+                const struct literal *lit = &f->lits[l];
+                if (lit->field != field || pos[l] != NOPOS)
+                    continue;
+                pos[l] = (uint32_t)(i + 1 - lit->len);
+                if (lit->role == R_ORIGINAL)
+                    cut = 1;
+            }
+        if (cut)
+            return i + 1;
+    }
+    return n;
+}
+
+/* ---- loading ---- */
+
+static const char *const format_keys[] = {
+    "id",      "generic",           "subject", "from",  "header",   "body",      "subject_re",
+    "from_re", "header_re",         "body_re", "start", "original", "recipient", "diag",
+    "block",   "recipients_header", NULL,
+};
+
+static int known_key(const char *name, const char *const *keys)
+{
+    for (; *keys; keys++)
+        if (strcmp(name, *keys) == 0)
+            return 1;
+    return 0;
+}
+
+static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, const char *s,
+                       const config_setting_t *where, const char *path, char *err, size_t errlen)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > FMT_MAX_LITERAL_LEN) {
+        setf(err, errlen, where, path, "literal must be 1..256 bytes", NULL);
+        return -1;
+    }
+    if (f->nlits >= FMT_MAX_LITERALS) {
+        setf(err, errlen, where, path, "too many literals", NULL);
+        return -1;
+    }
+    size_t cap2 = *cap;
+    struct literal *l = grow(f->lits, cap, f->nlits + 1, sizeof *l);
+    if (l == NULL)
+        goto oom;
+    f->lits = l;
+    char **ls = grow(f->litstr, &cap2, f->nlits + 1, sizeof *ls);
+    if (ls == NULL)
+        goto oom;
+    f->litstr = ls;
+    char *copy = malloc(n + 1);
+    if (copy == NULL)
+        goto oom;
+    for (size_t i = 0; i <= n; i++)
+        copy[i] = (char)fold((unsigned char)s[i]);
+    static const unsigned char field_of[] = {F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_TEXT, F_TEXT};
+    f->litstr[f->nlits] = copy;
+    f->lits[f->nlits++] =
+        (struct literal){fmt, (unsigned char)role, field_of[role], (uint32_t)n, -1};
+    return 0;
+oom:
+    setf(err, errlen, where, path, "out of memory", NULL);
+    return -1;
+}
+
+/* A setting that is one string or a list/array of strings, each a literal. */
+static int load_literals(bc_formats *f, size_t *cap, int fmt, enum role role,
+                         const config_setting_t *s, const char *path, char *err, size_t errlen)
+{
+    if (s == NULL)
+        return 0;
+    if (config_setting_type(s) == CONFIG_TYPE_STRING)
+        return add_literal(f, cap, fmt, role, config_setting_get_string(s), s, path, err, errlen);
+    if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
+        setf(err, errlen, s, path, config_setting_name(s),
+             ": expected a string or a list of strings");
+        return -1;
+    }
+    for (int i = 0; i < config_setting_length(s); i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            setf(err, errlen, e, path, config_setting_name(s), ": expected strings");
+            return -1;
+        }
+        if (add_literal(f, cap, fmt, role, config_setting_get_string(e), e, path, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int get_string(const config_setting_t *g, const char *key, const char **out,
+                      const char *path, char *err, size_t errlen)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    *out = NULL;
+    if (s == NULL)
+        return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        setf(err, errlen, s, path, key, ": expected a string");
+        return -1;
+    }
+    *out = config_setting_get_string(s);
+    return 0;
+}
+
+static int load_regex(const config_setting_t *g, const char *key, rx **out, const char *path,
+                      char *err, size_t errlen)
+{
+    const char *pat;
+    if (get_string(g, key, &pat, path, err, errlen) < 0)
+        return -1;
+    if (pat == NULL)
+        return 0;
+    char rerr[256];
+    *out = rx_compile(pat, RX_CASELESS | RX_MULTILINE, rerr, sizeof rerr);
+    if (*out == NULL) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s: %s", key, rerr);
+        setf(err, errlen, config_setting_get_member(g, key), path, msg, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g, const char *path,
+                       char *err, size_t errlen)
+{
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path, "formats: each entry must be a group { ... }", NULL);
+        return -1;
+    }
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        if (!known_key(config_setting_name(m), format_keys)) {
+            setf(err, errlen, m, path, "unknown format setting: ", config_setting_name(m));
+            return -1;
+        }
+    }
+    int idx = (int)f->nfmts;
+    struct format *fm = &f->fmts[f->nfmts++];
+    memset(fm, 0, sizeof *fm);
+    fm->lit_lo = fm->lit_hi = f->nlits;
+
+    const char *id, *block, *rh;
+    if (get_string(g, "id", &id, path, err, errlen) < 0 ||
+        get_string(g, "block", &block, path, err, errlen) < 0 ||
+        get_string(g, "recipients_header", &rh, path, err, errlen) < 0)
+        return -1;
+    if (id == NULL || *id == '\0') {
+        setf(err, errlen, g, path, "format without an id", NULL);
+        return -1;
+    }
+    fm->id = strdup(id);
+    fm->recipients_header = rh ? strdup(rh) : NULL;
+    if (fm->id == NULL || (rh && fm->recipients_header == NULL)) {
+        setf(err, errlen, g, path, "out of memory", NULL);
+        return -1;
+    }
+    fm->pub.id = fm->id;
+    fm->pub.recipients_header = fm->recipients_header;
+    fm->pub.block = FMT_BLOCK_PARAGRAPH;
+    if (block != NULL) {
+        if (strcmp(block, "paragraph") == 0)
+            fm->pub.block = FMT_BLOCK_PARAGRAPH;
+        else if (strcmp(block, "next") == 0)
+            fm->pub.block = FMT_BLOCK_NEXT;
+        else if (strcmp(block, "line") == 0)
+            fm->pub.block = FMT_BLOCK_LINE;
+        else {
+            setf(err, errlen, config_setting_get_member(g, "block"), path,
+                 "block must be \"paragraph\", \"next\" or \"line\"", NULL);
+            return -1;
+        }
+    }
+    const config_setting_t *gen = config_setting_get_member(g, "generic");
+    if (gen != NULL) {
+        if (config_setting_type(gen) != CONFIG_TYPE_BOOL) {
+            setf(err, errlen, gen, path, "generic: expected true or false", NULL);
+            return -1;
+        }
+        fm->pub.generic = config_setting_get_bool(gen);
+    }
+
+    static const struct {
+        const char *key;
+        enum role role;
+    } lits[] = {{"subject", R_SUBJECT}, {"from", R_FROM},   {"header", R_HEADER},
+                {"body", R_BODY},       {"start", R_START}, {"original", R_ORIGINAL}};
+    for (size_t i = 0; i < sizeof lits / sizeof lits[0]; i++)
+        if (load_literals(f, litcap, idx, lits[i].role, config_setting_get_member(g, lits[i].key),
+                          path, err, errlen) < 0)
+            return -1;
+    fm->lit_hi = f->nlits;
+    int nsig = 0;
+    for (size_t i = fm->lit_lo; i < fm->lit_hi; i++)
+        nsig += f->lits[i].role <= R_BODY;
+    if (nsig == 0) {
+        setf(err, errlen, g, path, "format needs at least one subject/from/header/body literal",
+             NULL);
+        return -1;
+    }
+
+    if (load_regex(g, "subject_re", &fm->subject_re, path, err, errlen) < 0 ||
+        load_regex(g, "from_re", &fm->from_re, path, err, errlen) < 0 ||
+        load_regex(g, "header_re", &fm->header_re, path, err, errlen) < 0 ||
+        load_regex(g, "body_re", &fm->body_re, path, err, errlen) < 0 ||
+        load_regex(g, "recipient", &fm->recipient, path, err, errlen) < 0 ||
+        load_regex(g, "diag", &fm->diag, path, err, errlen) < 0)
+        return -1;
+    fm->pub.recipient = fm->recipient;
+    fm->pub.diag = fm->diag;
+    fm->pub.g_addr = fm->recipient ? rx_group(fm->recipient, "addr") : -1;
+    fm->pub.g_diag = fm->recipient ? rx_group(fm->recipient, "diag") : -1;
+    fm->pub.g_diag_diag = fm->diag ? rx_group(fm->diag, "diag") : -1;
+    if (fm->recipient != NULL && fm->pub.g_addr < 0) {
+        setf(err, errlen, config_setting_get_member(g, "recipient"), path,
+             "recipient: regex needs a named group (?<addr>...)", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_commands(bc_formats *f, const config_setting_t *list, const char *path, char *err,
+                         size_t errlen)
+{
+    static const char *const names[] = {"CONN", "HELO", "MAIL", "RCPT", "DATA", NULL};
+    static const char *const keys[] = {"command", "match", NULL};
+    if (!config_setting_is_list(list)) {
+        setf(err, errlen, list, path, "smtp_commands: expected a list ( {...}, ... )", NULL);
+        return -1;
+    }
+    int n = config_setting_length(list);
+    struct command *c = realloc(f->cmds, (f->ncmds + (size_t)n) * sizeof *c);
+    if (c == NULL && n > 0) {
+        setf(err, errlen, list, path, "out of memory", NULL);
+        return -1;
+    }
+    f->cmds = c;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (!config_setting_is_group(g)) {
+            setf(err, errlen, g, path, "smtp_commands: each entry must be a group", NULL);
+            return -1;
+        }
+        for (int k = 0; k < config_setting_length(g); k++) {
+            const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+            if (!known_key(config_setting_name(m), keys)) {
+                setf(err, errlen, m, path,
+                     "unknown smtp_commands setting: ", config_setting_name(m));
+                return -1;
+            }
+        }
+        const char *name;
+        if (get_string(g, "command", &name, path, err, errlen) < 0)
+            return -1;
+        if (name == NULL || !known_key(name, names)) {
+            setf(err, errlen, g, path, "command must be CONN, HELO, MAIL, RCPT or DATA", NULL);
+            return -1;
+        }
+        struct command *cmd = &f->cmds[f->ncmds];
+        memset(cmd, 0, sizeof *cmd);
+        snprintf(cmd->name, sizeof cmd->name, "%s", name);
+        if (load_regex(g, "match", &cmd->re, path, err, errlen) < 0)
+            return -1;
+        if (cmd->re == NULL) {
+            setf(err, errlen, g, path, "smtp_commands entry without match", NULL);
+            return -1;
+        }
+        f->ncmds++;
+    }
+    return 0;
+}
+
+static int load_hosts(bc_formats *f, const config_setting_t *list, const char *path, char *err,
+                      size_t errlen)
+{
+    if (!config_setting_is_aggregate(list) || config_setting_is_group(list)) {
+        setf(err, errlen, list, path, "remote_hosts: expected a list of regexes", NULL);
+        return -1;
+    }
+    int n = config_setting_length(list);
+    struct host *h = realloc(f->hosts, (f->nhosts + (size_t)n) * sizeof *h);
+    if (h == NULL && n > 0) {
+        setf(err, errlen, list, path, "out of memory", NULL);
+        return -1;
+    }
+    f->hosts = h;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            setf(err, errlen, e, path, "remote_hosts: expected strings", NULL);
+            return -1;
+        }
+        char rerr[256];
+        rx *re =
+            rx_compile(config_setting_get_string(e), RX_CASELESS | RX_MULTILINE, rerr, sizeof rerr);
+        if (re == NULL) {
+            setf(err, errlen, e, path, "remote_hosts: ", rerr);
+            return -1;
+        }
+        int g = rx_group(re, "host");
+        if (g < 0) {
+            rx_free(re);
+            setf(err, errlen, e, path, "remote_hosts: regex needs a named group (?<host>...)",
+                 NULL);
+            return -1;
+        }
+        f->hosts[f->nhosts++] = (struct host){re, g};
+    }
+    return 0;
+}
+
+static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *path, char *err,
+                     size_t errlen)
+{
+    config_t cfg;
+    config_init(&cfg);
+    int rc = -1;
+    if (!config_read_file(&cfg, path)) {
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+            snprintf(err, errlen, "%s: cannot read file", path);
+        else
+            snprintf(err, errlen, "%s:%d: %s",
+                     config_error_file(&cfg) ? config_error_file(&cfg) : path,
+                     config_error_line(&cfg), config_error_text(&cfg));
+        goto out;
+    }
+    const config_setting_t *list = config_lookup(&cfg, "formats");
+    if (list != NULL) {
+        if (!config_setting_is_list(list)) {
+            setf(err, errlen, list, path, "formats: expected a list ( {...}, ... )", NULL);
+            goto out;
+        }
+        int n = config_setting_length(list);
+        struct format *fm = grow(f->fmts, fmtcap, f->nfmts + (size_t)n, sizeof *fm);
+        if (fm == NULL && n > 0) {
+            setf(err, errlen, list, path, "out of memory", NULL);
+            goto out;
+        }
+        f->fmts = fm;
+        for (int i = 0; i < n; i++)
+            if (load_format(f, litcap, config_setting_get_elem(list, (unsigned)i), path, err,
+                            errlen) < 0)
+                goto out;
+    }
+    const config_setting_t *cmds = config_lookup(&cfg, "smtp_commands");
+    if (cmds != NULL && load_commands(f, cmds, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *hosts = config_lookup(&cfg, "remote_hosts");
+    if (hosts != NULL && load_hosts(f, hosts, path, err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    config_destroy(&cfg);
+    return rc;
+}
+
+bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
+{
+    bc_formats *f = calloc(1, sizeof *f);
+    if (f == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    size_t fmtcap = 0, litcap = 0;
+    for (size_t i = 0; i < npaths; i++)
+        if (load_file(f, &fmtcap, &litcap, paths[i], err, errlen) < 0) {
+            formats_free(f);
+            return NULL;
+        }
+    if (ac_build(f) < 0) {
+        snprintf(err, errlen, "out of memory");
+        formats_free(f);
+        return NULL;
+    }
+    for (size_t i = 0; i < f->nlits; i++)
+        free(f->litstr[i]);
+    free(f->litstr);
+    f->litstr = NULL;
+    return f;
+}
+
+void formats_free(bc_formats *f)
+{
+    if (f == NULL)
+        return;
+    for (size_t i = 0; i < f->nfmts; i++) {
+        struct format *fm = &f->fmts[i];
+        free(fm->id);
+        free(fm->recipients_header);
+        rx_free(fm->subject_re);
+        rx_free(fm->from_re);
+        rx_free(fm->header_re);
+        rx_free(fm->body_re);
+        rx_free(fm->recipient);
+        rx_free(fm->diag);
+    }
+    free(f->fmts);
+    if (f->litstr != NULL)
+        for (size_t i = 0; i < f->nlits; i++)
+            free(f->litstr[i]);
+    free(f->litstr);
+    free(f->lits);
+    for (size_t i = 0; i < f->ncmds; i++)
+        rx_free(f->cmds[i].re);
+    free(f->cmds);
+    for (size_t i = 0; i < f->nhosts; i++)
+        rx_free(f->hosts[i].re);
+    free(f->hosts);
+    free(f->ac.delta);
+    free(f->ac.head);
+    free(f->ac.dict);
+    free(f->ac.hot);
+    free(f);
+}
+
+size_t formats_count(const bc_formats *f)
+{
+    return f ? f->nfmts : 0;
+}
+
+/* ---- recognition ---- */
+
+static size_t bounded(const char *s, size_t cap)
+{
+    return s ? strnlen(s, cap) : 0;
+}
+
+static int confirm(const rx *re, rx_scratch *s, const char *text, size_t len)
+{
+    return re == NULL || (text != NULL && rx_search(re, s, text, len, 0, NULL) == 1);
+}
+
+int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, const char *from,
+                      const char *headers, size_t hlen, const char *text, size_t len, fmt_hit *hit)
+{
+    memset(hit, 0, sizeof *hit);
+    if (text == NULL)
+        len = 0;
+    if (len > FMT_SCAN_TEXT)
+        len = FMT_SCAN_TEXT;
+    hit->end = len;
+    if (f == NULL || f->nfmts == 0)
+        return 0;
+    uint32_t pos[FMT_MAX_LITERALS];
+    for (size_t i = 0; i < f->nlits; i++)
+        pos[i] = NOPOS;
+    size_t slen = bounded(subject, FMT_SCAN_LINE), flen = bounded(from, FMT_SCAN_LINE);
+    if (headers == NULL)
+        hlen = 0;
+    if (hlen > FMT_SCAN_HEADERS)
+        hlen = FMT_SCAN_HEADERS;
+    ac_scan(f, subject, slen, F_SUBJECT, pos);
+    ac_scan(f, from, flen, F_FROM, pos);
+    ac_scan(f, headers, hlen, F_HEADER, pos);
+    ac_scan(f, text, len, F_TEXT, pos);
+
+    /* The returned original starts at the earliest marker of any format. */
+    for (size_t i = 0; i < f->nlits; i++)
+        if (f->lits[i].role == R_ORIGINAL && pos[i] != NOPOS && pos[i] < hit->end)
+            hit->end = pos[i];
+
+    for (size_t i = 0; i < f->nfmts; i++) {
+        const struct format *fm = &f->fmts[i];
+        int seen = 0;
+        size_t start = NOPOS;
+        for (size_t l = fm->lit_lo; l < fm->lit_hi; l++) {
+            if (pos[l] == NOPOS || (f->lits[l].field == F_TEXT && pos[l] >= hit->end))
+                continue;
+            if (f->lits[l].role <= R_BODY)
+                seen = 1;
+            else if (f->lits[l].role == R_START && pos[l] + f->lits[l].len < start)
+                start = pos[l] + f->lits[l].len;
+        }
+        if (!seen || !confirm(fm->subject_re, s, subject, slen) ||
+            !confirm(fm->from_re, s, from, flen) || !confirm(fm->header_re, s, headers, hlen) ||
+            !confirm(fm->body_re, s, text, hit->end))
+            continue;
+        hit->format = &fm->pub;
+        hit->start = start == NOPOS ? 0 : start;
+        return 1;
+    }
+    return 0;
+}
+
+const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char *text, size_t len)
+{
+    if (f == NULL || text == NULL)
+        return "";
+    for (size_t i = 0; i < f->ncmds; i++)
+        if (rx_search(f->cmds[i].re, s, text, len, 0, NULL) == 1)
+            return f->cmds[i].name;
+    return "";
+}
+
+int formats_remote_mta(const bc_formats *f, rx_scratch *s, const char *text, size_t len,
+                       size_t *start, size_t *end)
+{
+    if (f == NULL || text == NULL)
+        return 0;
+    for (size_t i = 0; i < f->nhosts; i++) {
+        rx_match m;
+        int g = f->hosts[i].group;
+        if (rx_search(f->hosts[i].re, s, text, len, 0, &m) == 1 && m.start[g] != (size_t)-1 &&
+            m.end[g] > m.start[g]) {
+            *start = m.start[g];
+            *end = m.end[g];
+            return 1;
+        }
+    }
+    return 0;
+}

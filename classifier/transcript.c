@@ -1,0 +1,566 @@
+/*
+ * transcript.c - recipients from human-readable bounces.  formats.c says
+ * which format the text is in, where its recipients' section starts and
+ * where the returned original begins; this module applies the format's
+ * layout to that section:
+ *
+ *   - its `recipient` regex finds each recipient (group addr); the
+ *     recipient's block runs to the next blank line, the next recipient or
+ *     the end of its line (the format's `block`);
+ *   - the diagnostic is the regex's diag group, else the format's `diag`
+ *     regex applied to the block (or the whole section when the format
+ *     states one reason for all), else the block itself;
+ *   - without a recipient regex, or when it finds nothing, the recipients
+ *     come from the format's recipients header (X-Failed-Recipients), else
+ *     from every address in the section, each with its paragraph.
+ *
+ * Status, reply code, SMTP command and remote MTA are then read from the
+ * diagnostic.  Work is bounded: the section is capped by formats.c, at most
+ * TR_MAX_RECIPIENTS recipients, diagnostics capped at TR_MAX_DIAG bytes.
+ */
+#include "transcript.h"
+
+#include <string.h>
+
+#include "regex.h"
+
+#define TR_MAX_RECIPIENTS 500
+#define TR_MAX_DIAG 1024  /* folded diagnostic */
+#define TR_MAX_BLOCK 4096 /* raw block looked at for one recipient */
+#define TR_MAX_ADDR 254
+
+typedef struct span {
+    size_t b, e;
+} span;
+
+typedef struct found {
+    const char *addr;
+    span block;
+    span diag;
+} found;
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alnum(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Bytes that may appear in an address as bounces print it. */
+static int addr_char(unsigned char c)
+{
+    return c > ' ' && c != '<' && c != '>' && c != '(' && c != ')' && c != '[' && c != ']' &&
+           c != ',' && c != ';' && c != ':' && c != '"' && c != '\'' && c != '\\' && c != 0x7f;
+}
+
+/* The address around the first '@' of s[0..n), domain lower-cased, or NULL
+ * when there is none that looks like one. */
+static const char *clean_address(arena *a, const char *s, size_t n)
+{
+    const char *at = memchr(s, '@', n);
+    if (at == NULL)
+        return NULL;
+    size_t i = (size_t)(at - s), b = i, e = i + 1;
+    while (b > 0 && addr_char((unsigned char)s[b - 1]))
+        b--;
+    while (e < n && addr_char((unsigned char)s[e]))
+        e++;
+    while (e > i + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
+        e--;
+    if (e - b > 7 && strncasecmp(s + b, "mailto:", 7) == 0)
+        b += 7;
+    if (b == i || e == i + 1 || e - b > TR_MAX_ADDR || memchr(s + i + 1, '@', e - i - 1) != NULL)
+        return NULL;
+    char *out = arena_strndup(a, s + b, e - b);
+    if (out == NULL)
+        return NULL;
+    for (char *p = out + (i - b) + 1; *p; p++)
+        *p = (char)lower((unsigned char)*p);
+    return out;
+}
+
+/* s[b..e) with every run of white space and control bytes made one space,
+ * trimmed, capped at max bytes on a UTF-8 character boundary. */
+static char *fold(arena *a, const char *s, size_t b, size_t e, size_t max)
+{
+    if (e > b + TR_MAX_BLOCK)
+        e = b + TR_MAX_BLOCK;
+    char *out = arena_alloc(a, (e > b ? e - b : 0) + 1);
+    if (out == NULL)
+        return NULL;
+    size_t n = 0;
+    int space = 0;
+    for (size_t i = b; i < e; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < ' ' || c == 0x7f) {
+            space = 1;
+            continue;
+        }
+        if (c == ' ') {
+            space = 1;
+            continue;
+        }
+        if (space && n > 0)
+            out[n++] = ' ';
+        space = 0;
+        out[n++] = (char)c;
+    }
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
+            n--;
+        while (n > 0 && out[n - 1] == ' ')
+            n--;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Offset of the end of the line holding offset i (before its LF). */
+static size_t line_end(const char *t, size_t i, size_t e)
+{
+    const char *nl = i < e ? memchr(t + i, '\n', e - i) : NULL;
+    return nl ? (size_t)(nl - t) : e;
+}
+
+/* Offset of the first blank line at or after i (or e). */
+static size_t para_end(const char *t, size_t i, size_t e)
+{
+    while (i < e) {
+        size_t le = line_end(t, i, e);
+        size_t j = le + 1;
+        while (j < e && t[j] != '\n' && is_space((unsigned char)t[j]))
+            j++;
+        if (le >= e || j >= e || t[j] == '\n')
+            return le;
+        i = le + 1;
+    }
+    return e;
+}
+
+/* Offset of the start of the paragraph holding offset i (not before b). */
+static size_t para_start(const char *t, size_t i, size_t b)
+{
+    while (i > b) {
+        size_t ls = i;
+        while (ls > b && t[ls - 1] != '\n')
+            ls--;
+        if (ls == b)
+            return b;
+        /* the line before ls: blank? */
+        size_t ps = ls - 1;
+        while (ps > b && t[ps - 1] != '\n')
+            ps--;
+        int blank = 1;
+        for (size_t k = ps; k < ls - 1; k++)
+            if (!is_space((unsigned char)t[k]))
+                blank = 0;
+        if (blank)
+            return ls;
+        i = ps;
+    }
+    return b;
+}
+
+/* ---- fields read from a diagnostic ---- */
+
+/* First enhanced status code in s ("5.1.1"), preferring a specific one
+ * over X.0.0; "" when none. */
+static const char *find_status(arena *a, const char *s)
+{
+    size_t n = strlen(s), best_b = 0, best_e = 0;
+    for (size_t i = 0; i + 5 <= n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c != '2' && c != '4' && c != '5') || s[i + 1] != '.')
+            continue;
+        if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+            continue;
+        size_t j = i + 2, k;
+        for (k = j; k < n && k < j + 3 && is_digit((unsigned char)s[k]); k++)
+            ;
+        if (k == j || k >= n || s[k] != '.')
+            continue;
+        size_t m = k + 1, e;
+        for (e = m; e < n && e < m + 3 && is_digit((unsigned char)s[e]); e++)
+            ;
+        if (e == m || (e < n && (is_alnum((unsigned char)s[e]) ||
+                                 (s[e] == '.' && e + 1 < n && is_digit((unsigned char)s[e + 1])))))
+            continue;
+        if (best_e == 0) {
+            best_b = i;
+            best_e = e;
+        }
+        if (!(k - j == 1 && s[j] == '0' && e - m == 1 && s[m] == '0')) {
+            best_b = i;
+            best_e = e;
+            break;
+        }
+        i = e;
+    }
+    return best_e ? arena_strndup(a, s + best_b, best_e - best_b) : "";
+}
+
+static int code_at(const char *s, size_t i, size_t n)
+{
+    return i + 3 <= n && (s[i] == '4' || s[i] == '5') && is_digit((unsigned char)s[i + 1]) &&
+           is_digit((unsigned char)s[i + 2]) &&
+           (i == 0 || !(is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '#')) &&
+           (i + 3 == n || !(is_alnum((unsigned char)s[i + 3]) || s[i + 3] == '.'));
+}
+
+/* The SMTP reply code in s: one followed by a status code first, else the
+ * first 4xx/5xx standing alone before a space, '-', ')' or the end. */
+static const char *find_reply(arena *a, const char *s)
+{
+    size_t n = strlen(s), loose = (size_t)-1;
+    for (size_t i = 0; i + 3 <= n; i++) {
+        if (!code_at(s, i, n))
+            continue;
+        char nx = i + 3 < n ? s[i + 3] : '\0';
+        if ((nx == ' ' || nx == '-') && i + 5 < n && (s[i + 4] == '4' || s[i + 4] == '5') &&
+            s[i + 5] == '.')
+            return arena_strndup(a, s + i, 3);
+        if (loose == (size_t)-1 && (nx == ' ' || nx == '-' || nx == ')' || nx == '\0'))
+            loose = i;
+    }
+    return loose != (size_t)-1 ? arena_strndup(a, s + loose, 3) : "";
+}
+
+static const char *find_host(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
+                             size_t len)
+{
+    size_t b, e;
+    if (!formats_remote_mta(f, s, t, len, &b, &e))
+        return NULL;
+    while (e > b && t[e - 1] == '.')
+        e--;
+    char *h = arena_strndup(a, t + b, e - b);
+    if (h != NULL)
+        for (char *p = h; *p; p++)
+            *p = (char)lower((unsigned char)*p);
+    return h;
+}
+
+/* ---- finding recipients ---- */
+
+/* The diagnostic of a block: the format's diag regex inside the block, then
+ * in the whole section, else the block itself. */
+static span pick_diag(const bc_format *fm, rx_scratch *s, const char *t, span block, span sect)
+{
+    if (fm->diag != NULL) {
+        span where[2] = {block, sect};
+        for (int w = 0; w < 2; w++) {
+            rx_match m;
+            if (rx_search(fm->diag, s, t, where[w].e, where[w].b, &m) != 1)
+                continue;
+            int g = fm->g_diag_diag >= 0 && m.start[fm->g_diag_diag] != (size_t)-1 ? fm->g_diag_diag
+                                                                                   : 0;
+            return (span){m.start[g], m.end[g]};
+        }
+    }
+    return block;
+}
+
+static int by_regex(const bc_format *fm, rx_scratch *s, arena *a, const char *t, span sect,
+                    found *out, int max)
+{
+    struct hit {
+        size_t mb, me, ab, ae, db, de;
+    } *hits = arena_alloc(a, (size_t)max * sizeof *hits);
+    int n = 0;
+    if (hits == NULL)
+        return -1;
+    size_t pos = sect.b;
+    while (n < max && pos < sect.e) {
+        rx_match m;
+        if (rx_search(fm->recipient, s, t, sect.e, pos, &m) != 1)
+            break;
+        int ga = fm->g_addr, gd = fm->g_diag;
+        if (m.start[ga] != (size_t)-1) {
+            hits[n].mb = m.start[0];
+            hits[n].me = m.end[0];
+            hits[n].ab = m.start[ga];
+            hits[n].ae = m.end[ga];
+            hits[n].db = gd >= 0 ? m.start[gd] : (size_t)-1;
+            hits[n].de = gd >= 0 ? m.end[gd] : (size_t)-1;
+            n++;
+        }
+        pos = m.end[0] > pos ? m.end[0] : line_end(t, pos, sect.e) + 1;
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const char *addr = clean_address(a, t + hits[i].ab, hits[i].ae - hits[i].ab);
+        if (addr == NULL)
+            continue;
+        size_t next = i + 1 < n ? hits[i + 1].mb : sect.e;
+        span block = {hits[i].me, next};
+        if (fm->block == FMT_BLOCK_LINE)
+            block.e = line_end(t, hits[i].me, next);
+        else if (fm->block == FMT_BLOCK_PARAGRAPH)
+            block.e = para_end(t, hits[i].me, next);
+        if (block.e < block.b)
+            block.e = block.b;
+        out[k].addr = addr;
+        out[k].block = block;
+        if (hits[i].db != (size_t)-1 && hits[i].de > hits[i].db)
+            out[k].diag = (span){hits[i].db, hits[i].de};
+        else
+            out[k].diag = pick_diag(fm, s, t, block, sect);
+        k++;
+    }
+    return k;
+}
+
+/* Is the address one of the bounce's own (From, To, ...)? */
+static int own_address(const tr_input *in, const char *addr)
+{
+    if (in->headers == NULL)
+        return 0;
+    size_t n = strlen(addr);
+    static const char *const names[] = {
+        "from:", "to:", "return-path:", "sender:", "reply-to:", "delivered-to:", NULL};
+    const char *h = in->headers, *end = in->headers + in->hlen;
+    while (h < end) {
+        const char *nl = memchr(h, '\n', (size_t)(end - h));
+        const char *le = nl ? nl : end;
+        for (int i = 0; names[i]; i++) {
+            size_t k = strlen(names[i]);
+            if ((size_t)(le - h) >= k && strncasecmp(h, names[i], k) == 0) {
+                for (const char *p = h + k; p + n <= le; p++)
+                    if (strncasecmp(p, addr, n) == 0)
+                        return 1;
+            }
+        }
+        h = le + 1;
+    }
+    return 0;
+}
+
+/* Lines that quote a message's own headers name no failed recipient. */
+static int header_line(const char *t, size_t i, size_t b)
+{
+    size_t ls = i;
+    while (ls > b && t[ls - 1] != '\n')
+        ls--;
+    while (ls < i && is_space((unsigned char)t[ls]))
+        ls++;
+    static const char *const names[] = {
+        "message-id:", "in-reply-to:", "references:", "from:", "return-path:",
+        "sender:",     "reply-to:",    "received:",   NULL};
+    for (int k = 0; names[k]; k++)
+        if (strncasecmp(t + ls, names[k], strlen(names[k])) == 0)
+            return 1;
+    return 0;
+}
+
+static int seen_before(const found *out, int n, const char *addr)
+{
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(out[i].addr, addr) == 0)
+            return 1;
+    return 0;
+}
+
+static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, found *out, int max)
+{
+    int n = 0, tries = 0;
+    size_t i = sect.b;
+    while (n < max && tries++ < 4 * max && i < sect.e) {
+        const char *at = memchr(t + i, '@', sect.e - i);
+        if (at == NULL)
+            break;
+        size_t p = (size_t)(at - t), b = p, e = p + 1;
+        while (b > sect.b && addr_char((unsigned char)t[b - 1]))
+            b--;
+        while (e < sect.e && addr_char((unsigned char)t[e]))
+            e++;
+        i = e > p + 1 ? e : p + 1;
+        const char *addr = clean_address(a, t + b, e - b);
+        if (addr == NULL || strchr(strchr(addr, '@'), '.') == NULL || own_address(in, addr) ||
+            header_line(t, b, sect.b) || seen_before(out, n, addr))
+            continue;
+        span para = {para_start(t, b, sect.b), para_end(t, b, sect.e)};
+        out[n].addr = addr;
+        out[n].block = para;
+        out[n].diag = para;
+        n++;
+    }
+    return n;
+}
+
+/* The value of header `name` in the header block, or NULL. */
+static span header_value(const tr_input *in, const char *name)
+{
+    size_t k = strlen(name);
+    const char *h = in->headers, *end = in->headers + in->hlen;
+    while (h != NULL && h < end) {
+        const char *nl = memchr(h, '\n', (size_t)(end - h));
+        const char *le = nl ? nl : end;
+        if ((size_t)(le - h) > k && strncasecmp(h, name, k) == 0 && h[k] == ':')
+            return (span){(size_t)(h + k + 1 - in->headers), (size_t)(le - in->headers)};
+        h = le + 1;
+    }
+    return (span){0, 0};
+}
+
+static int by_header(const bc_format *fm, rx_scratch *s, const tr_input *in, arena *a, span sect,
+                     found *out, int max)
+{
+    if (fm->recipients_header == NULL || in->headers == NULL)
+        return 0;
+    span v = header_value(in, fm->recipients_header);
+    int n = 0;
+    size_t i = v.b;
+    while (n < max && i < v.e) {
+        while (i < v.e && (in->headers[i] == ',' || is_space((unsigned char)in->headers[i])))
+            i++;
+        size_t e = i;
+        while (e < v.e && in->headers[e] != ',' && !is_space((unsigned char)in->headers[e]))
+            e++;
+        const char *addr = e > i ? clean_address(a, in->headers + i, e - i) : NULL;
+        i = e;
+        if (addr == NULL)
+            continue;
+        /* Its block: the paragraph of the section that names it, else the section. */
+        span block = sect;
+        size_t alen = strlen(addr);
+        for (size_t p = sect.b; p + alen <= sect.e; p++)
+            if (strncasecmp(in->text + p, addr, alen) == 0) {
+                block = (span){para_start(in->text, p, sect.b), para_end(in->text, p, sect.e)};
+                break;
+            }
+        out[n].addr = addr;
+        out[n].block = block;
+        out[n].diag = pick_diag(fm, s, in->text, block, sect);
+        n++;
+    }
+    return n;
+}
+
+/* ---- the report ---- */
+
+static rpt_recipient *find_recipient(rpt_report *out, const char *addr)
+{
+    for (size_t i = 0; i < out->nrecipients; i++)
+        if (out->recipients[i].address != NULL && strcasecmp(out->recipients[i].address, addr) == 0)
+            return &out->recipients[i];
+    return NULL;
+}
+
+static int empty(const char *s)
+{
+    return s == NULL || *s == '\0';
+}
+
+/* Fill the empty fields of r from what the text says about it. */
+static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t, const found *fd,
+                    rpt_recipient *r)
+{
+    const char *diag = fold(a, t, fd->diag.b, fd->diag.e, TR_MAX_DIAG);
+    const char *text = fold(a, t, fd->block.b, fd->block.e, TR_MAX_DIAG);
+    if (diag == NULL || text == NULL)
+        return -1;
+    if (empty(r->diagnostic))
+        r->diagnostic = diag;
+    if (empty(r->text))
+        r->text = text;
+    if (empty(r->status))
+        r->status = find_status(a, diag);
+    if (empty(r->status))
+        r->status = find_status(a, text);
+    if (empty(r->reply_code))
+        r->reply_code = find_reply(a, diag);
+    if (empty(r->smtp_command)) {
+        r->smtp_command = formats_smtp_command(f, s, diag, strlen(diag));
+        if (*r->smtp_command == '\0')
+            r->smtp_command = formats_smtp_command(f, s, text, strlen(text));
+    }
+    if (empty(r->remote_mta)) {
+        const char *h = find_host(f, s, a, diag, strlen(diag));
+        if (h == NULL)
+            h = find_host(f, s, a, text, strlen(text));
+        r->remote_mta = h ? h : "";
+    }
+    if (r->status == NULL || r->reply_code == NULL)
+        return -1;
+    return 0;
+}
+
+const char *transcript_identify(const bc_formats *f, rx_scratch *s, const tr_input *in)
+{
+    fmt_hit hit;
+    if (in == NULL ||
+        !formats_recognise(f, s, in->subject, in->from, in->headers, in->hlen, in->text, in->len,
+                           &hit) ||
+        hit.format->generic)
+        return NULL;
+    return hit.format->id;
+}
+
+int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, arena *a,
+                       rpt_report *out)
+{
+    fmt_hit hit;
+    if (in == NULL || in->text == NULL ||
+        !formats_recognise(f, s, in->subject, in->from, in->headers, in->hlen, in->text, in->len,
+                           &hit))
+        return 0;
+    const bc_format *fm = hit.format;
+    span sect = {hit.start, hit.end};
+    if (sect.b > sect.e)
+        sect.b = sect.e;
+
+    found *fd = arena_alloc(a, TR_MAX_RECIPIENTS * sizeof *fd);
+    if (fd == NULL)
+        return -1;
+    int n = 0;
+    if (fm->recipient != NULL)
+        n = by_regex(fm, s, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        n = by_header(fm, s, in, a, sect, fd, TR_MAX_RECIPIENTS);
+    if (n == 0)
+        n = by_addresses(in, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
+
+    size_t cap = out->nrecipients + (size_t)n;
+    rpt_recipient *rs = arena_alloc(a, (cap ? cap : 1) * sizeof *rs);
+    if (rs == NULL)
+        return -1;
+    if (out->nrecipients)
+        memcpy(rs, out->recipients, out->nrecipients * sizeof *rs);
+    out->recipients = rs;
+    int added = 0;
+    for (int i = 0; i < n; i++) {
+        rpt_recipient *r = find_recipient(out, fd[i].addr);
+        if (r == NULL) {
+            r = &rs[out->nrecipients++];
+            *r = (rpt_recipient){fd[i].addr, "failed", "", "", "", "", "", ""};
+            added++;
+        }
+        if (describe(f, s, a, in->text, &fd[i], r) < 0)
+            return -1;
+    }
+    if (added > 0) {
+        if (out->kind == RPT_NONE) {
+            out->kind = RPT_TRANSCRIPT;
+            out->kind_name = "transcript";
+        }
+        if (empty(out->mta) && !fm->generic)
+            out->mta = fm->id;
+    }
+    return added;
+}

@@ -1,0 +1,284 @@
+/*
+ * test_formats.c - loading formats files (errors with file:line, local files
+ * first) and recognising formats by their literals and regexes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "formats.h"
+#include "regex.h"
+#include "tap.h"
+
+static char tmp_path[64];
+
+/* Write text to a fresh temporary file; its path is in tmp_path. */
+static const char *write_conf(const char *text)
+{
+    snprintf(tmp_path, sizeof tmp_path, "/tmp/test_formats.XXXXXX");
+    int fd = mkstemp(tmp_path);
+    if (fd < 0)
+        return NULL;
+    size_t n = strlen(text);
+    if (write(fd, text, n) != (ssize_t)n) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    return tmp_path;
+}
+
+static bc_formats *load_text(const char *text, char *err, size_t errlen)
+{
+    const char *p = write_conf(text);
+    if (p == NULL)
+        return NULL;
+    const char *paths[] = {p};
+    bc_formats *f = formats_load(paths, 1, err, errlen);
+    unlink(p);
+    return f;
+}
+
+static const char *recognise(const bc_formats *f, const char *subject, const char *from,
+                             const char *headers, const char *text, fmt_hit *hit)
+{
+    rx_scratch *s = rx_scratch_new();
+    fmt_hit h;
+    int ok = formats_recognise(f, s, subject, from, headers, headers ? strlen(headers) : 0, text,
+                               text ? strlen(text) : 0, &h);
+    rx_scratch_free(s);
+    if (hit != NULL)
+        *hit = h;
+    return ok ? h.format->id : NULL;
+}
+
+static const char *two_formats =
+    "formats = (\n"
+    "  { id = \"alpha\"; body = [\"alpha mailer here\", \"AlphaMTA\"];\n"
+    "    start = \"failed:\"; original = \"--- original ---\"; },\n"
+    "  { id = \"beta\"; subject = \"beta failure\";\n"
+    "    body_re = \"^code [0-9]+$\"; },\n"
+    "  { id = \"gamma\"; header = \"X-Gamma-Failed:\"; }\n"
+    ");\n";
+
+TEST(loads_and_counts)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    CHECK(f != NULL);
+    CHECK(formats_count(f) == 3);
+    formats_free(f);
+    formats_free(NULL);
+}
+
+TEST(file_without_formats_contributes_nothing)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("rules = ();\n", err, sizeof err);
+    CHECK(f != NULL);
+    CHECK(formats_count(f) == 0);
+    CHECK(recognise(f, "x", "y", "", "alpha mailer here", NULL) == NULL);
+    formats_free(f);
+}
+
+TEST(unknown_key_is_an_error_with_line)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(
+        "formats = (\n { id = \"a\";\n   body = \"x\";\n   bdy = \"y\"; }\n);\n", err, sizeof err);
+    CHECK(f == NULL);
+    CHECK(strstr(err, ":4: ") != NULL);
+    CHECK(strstr(err, "bdy") != NULL);
+}
+
+TEST(bad_regex_is_an_error_with_line)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("formats = (\n { id = \"a\"; body = \"x\";\n"
+                              "   recipient = \"^<(?<addr>[^>]+\"; }\n);\n",
+                              err, sizeof err);
+    CHECK(f == NULL);
+    CHECK(strstr(err, ":3: ") != NULL);
+    CHECK(strstr(err, "recipient") != NULL);
+}
+
+TEST(wrong_types_and_missing_pieces_are_errors)
+{
+    char err[256] = "";
+    CHECK(load_text("formats = ( { id = \"a\"; body = 5; } );\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":1: ") != NULL);
+    CHECK(load_text("formats = ( { body = \"x\"; } );\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, "id") != NULL);
+    CHECK(load_text("formats = ( { id = \"a\"; } );\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, "literal") != NULL);
+    CHECK(load_text("formats = ( { id = \"a\"; body = \"\"; } );\n", err, sizeof err) == NULL);
+    CHECK(load_text("formats = ( { id = \"a\"; body = \"x\"; block = \"page\"; } );\n", err,
+                    sizeof err) == NULL);
+    CHECK(load_text("formats = ( { id = \"a\"; body = \"x\"; recipient = \"^<(.*)>\"; } );\n", err,
+                    sizeof err) == NULL);
+    CHECK(strstr(err, "addr") != NULL);
+    CHECK(load_text("formats = { id = \"a\"; };\n", err, sizeof err) == NULL);
+    CHECK(load_text("smtp_commands = ( { command = \"QUIT\"; match = \"x\"; } );\n", err,
+                    sizeof err) == NULL);
+    CHECK(load_text("remote_hosts = ( \"host (\\\\S+)\" );\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, "host") != NULL);
+}
+
+TEST(syntax_error_names_file_and_line)
+{
+    char err[256] = "";
+    CHECK(load_text("formats = (\n { id = = \"a\"; }\n);\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, "/tmp/test_formats.") != NULL);
+    CHECK(strstr(err, ":2: ") != NULL);
+}
+
+TEST(missing_file_is_an_error)
+{
+    char err[256] = "";
+    const char *paths[] = {"/nonexistent/formats.conf"};
+    CHECK(formats_load(paths, 1, err, sizeof err) == NULL);
+    CHECK(strstr(err, "/nonexistent/formats.conf") != NULL);
+}
+
+TEST(recognises_by_body_subject_and_header)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    CHECK_STR(recognise(f, "x", "y", "", "Hello\nThis is the ALPHA MAILER HERE.\n", NULL), "alpha");
+    CHECK_STR(recognise(f, "", "", "", "sent by alphamta v1", NULL), "alpha");
+    /* beta needs its subject literal and its body regex. */
+    CHECK_STR(recognise(f, "Beta failure notice", "", "", "x\ncode 550\n", NULL), "beta");
+    CHECK(recognise(f, "Beta failure notice", "", "", "x\ncode 550 and more\n", NULL) == NULL);
+    CHECK(recognise(f, "Other", "", "", "code 550\n", NULL) == NULL);
+    CHECK_STR(recognise(f, "", "", "From: a@b\nX-Gamma-Failed: c@d\n", "text", NULL), "gamma");
+    /* A header literal is not looked for in the body. */
+    CHECK(recognise(f, "", "", "From: a@b\n", "X-Gamma-Failed: c@d\n", NULL) == NULL);
+    formats_free(f);
+}
+
+TEST(first_format_in_order_wins)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    CHECK_STR(
+        recognise(f, "beta failure", "", "X-Gamma-Failed: x", "alpha mailer here\ncode 1\n", NULL),
+        "alpha");
+    formats_free(f);
+}
+
+TEST(start_and_original_markers)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    const char *text = "AlphaMTA report\nfailed:\n<a@b.c>\n--- original ---\nTo: x@y.z\n";
+    fmt_hit hit;
+    CHECK_STR(recognise(f, "", "", "", text, &hit), "alpha");
+    CHECK(hit.start == (size_t)(strstr(text, "failed:") - text) + 7);
+    CHECK(hit.end == (size_t)(strstr(text, "--- original") - text));
+    /* A signature that only appears in the returned original does not count. */
+    CHECK(recognise(f, "", "", "", "Sorry.\n--- ORIGINAL ---\nalpha mailer here\n", &hit) == NULL);
+    CHECK(hit.end == 7);
+    formats_free(f);
+}
+
+TEST(overlapping_literals_are_all_found)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("formats = (\n"
+                              " { id = \"long\"; body = \"mail delivery failed permanently\"; },\n"
+                              " { id = \"short\"; body = \"delivery fail\"; },\n"
+                              " { id = \"shorter\"; body = \"ail\"; }\n);\n",
+                              err, sizeof err);
+    CHECK(f != NULL);
+    CHECK_STR(recognise(f, "", "", "", "mail delivery failed temporarily", NULL), "short");
+    CHECK_STR(recognise(f, "", "", "", "MAIL DELIVERY FAILED PERMANENTLY", NULL), "long");
+    CHECK_STR(recognise(f, "", "", "", "mail", NULL), "shorter");
+    CHECK(recognise(f, "", "", "", "mai", NULL) == NULL);
+    formats_free(f);
+}
+
+TEST(local_file_comes_first)
+{
+    char err[256] = "";
+    char local[64];
+    const char *p = write_conf("formats = ( { id = \"mine\"; body = \"AlphaMTA\"; } );\n");
+    CHECK(p != NULL);
+    snprintf(local, sizeof local, "%s", p);
+    p = write_conf(two_formats);
+    const char *paths[] = {local, tmp_path};
+    bc_formats *f = formats_load(paths, 2, err, sizeof err);
+    unlink(local);
+    unlink(tmp_path);
+    CHECK(f != NULL);
+    CHECK(formats_count(f) == 4);
+    CHECK_STR(recognise(f, "", "", "", "AlphaMTA says", NULL), "mine");
+    CHECK_STR(recognise(f, "", "", "", "alpha mailer here", NULL), "alpha");
+    formats_free(f);
+}
+
+TEST(commands_and_hosts_tables)
+{
+    char err[256] = "";
+    bc_formats *f =
+        load_text("smtp_commands = ( { command = \"RCPT\"; match = \"after RCPT TO\"; },\n"
+                  "  { command = \"DATA\"; match = \"end of data\"; } );\n"
+                  "remote_hosts = ( \"host (?<host>[a-z.]+) ?\\\\[\" );\n",
+                  err, sizeof err);
+    CHECK(f != NULL);
+    rx_scratch *s = rx_scratch_new();
+    const char *t = "SMTP error after end of data: host mx.example.jp [192.0.2.1]: 554";
+    CHECK_STR(formats_smtp_command(f, s, t, strlen(t)), "DATA");
+    CHECK_STR(formats_smtp_command(f, s, "nothing", 7), "");
+    size_t b = 0, e = 0;
+    CHECK(formats_remote_mta(f, s, t, strlen(t), &b, &e) == 1);
+    CHECK(e - b == 13 && strncmp(t + b, "mx.example.jp", 13) == 0);
+    CHECK(formats_remote_mta(f, s, "no host", 7, &b, &e) == 0);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
+TEST(shipped_formats_file_loads)
+{
+    char err[256] = "";
+    const char *paths[] = {"conf/formats.conf"};
+    bc_formats *f = formats_load(paths, 1, err, sizeof err);
+    CHECK(f != NULL);
+    if (f == NULL)
+        printf("# %s\n", err);
+    CHECK(formats_count(f) >= 5);
+    CHECK_STR(recognise(f, "failure notice", "MAILER-DAEMON@example.org", "",
+                        "Hi. This is the qmail-send program at mx.example.org.\n", NULL),
+              "qmail");
+    formats_free(f);
+}
+
+TEST(hostile_input_is_bounded)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    size_t n = 4u << 20;
+    char *big = malloc(n + 1);
+    CHECK(big != NULL);
+    memset(big, 'a', n);
+    big[n] = '\0';
+    memcpy(big + n - 20, "alpha mailer here", 17);
+    fmt_hit hit;
+    /* Far beyond the scan limit: not seen. */
+    CHECK(recognise(f, big, big, big, big, &hit) == NULL);
+    CHECK(hit.end < n);
+    /* NUL bytes inside the text are just bytes. */
+    char nul[] = "x\0y\0alpha mailer here";
+    rx_scratch *s = rx_scratch_new();
+    CHECK(formats_recognise(f, s, "", "", "", 0, nul, sizeof nul - 1, &hit) == 1);
+    CHECK(formats_recognise(f, s, NULL, NULL, NULL, 5, NULL, 5, &hit) == 0);
+    CHECK(formats_recognise(NULL, s, "", "", "", 0, "x", 1, &hit) == 0);
+    rx_scratch_free(s);
+    free(big);
+    formats_free(f);
+}
+
+int main(void)
+{
+    RUN_TESTS();
+}

@@ -1,0 +1,380 @@
+/*
+ * test_transcript.c - recipients, diagnostics and codes read from
+ * human-readable bounces, with the shipped conf/formats.conf (hand-written
+ * texts in the style of each MTA) and with small formats of the tests' own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "regex.h"
+#include "tap.h"
+#include "transcript.h"
+
+static bc_formats *shipped(void)
+{
+    char err[256];
+    const char *paths[] = {"conf/formats.conf"};
+    bc_formats *f = formats_load(paths, 1, err, sizeof err);
+    if (f == NULL)
+        printf("# %s\n", err);
+    return f;
+}
+
+static bc_formats *own(const char *text)
+{
+    char path[] = "/tmp/test_transcript.XXXXXX", err[256];
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    const char *paths[] = {path};
+    bc_formats *f = formats_load(paths, 1, err, sizeof err);
+    unlink(path);
+    if (f == NULL)
+        printf("# %s\n", err);
+    return f;
+}
+
+/* One extraction: the report lives in the arena *a. */
+static int run(const bc_formats *f, const char *headers, const char *subject, const char *from,
+               const char *text, size_t len, arena **a, rpt_report *rep)
+{
+    rx_scratch *s = rx_scratch_new();
+    *a = arena_new();
+    memset(rep, 0, sizeof *rep);
+    rep->mta = "";
+    rep->kind_name = "";
+    tr_input in = {headers, strlen(headers), subject, from, text, len};
+    int n = transcript_extract(f, s, &in, *a, rep);
+    rx_scratch_free(s);
+    return n;
+}
+
+static const char exim_text[] =
+    "This message was created automatically by mail delivery software.\n"
+    "\n"
+    "A message that you sent could not be delivered to one or more of its\n"
+    "recipients. This is a permanent error. The following address(es) failed:\n"
+    "\n"
+    "  tama@example.net\n"
+    "    SMTP error from remote mail server after RCPT TO:<tama@example.net>:\n"
+    "    host mx1.example.net [198.51.100.7]: 550 5.1.1 <tama@example.net>: no such user\n"
+    "  mike@Example.ORG\n"
+    "    SMTP error from remote mail server after end of data:\n"
+    "    host smtp.example.org [203.0.113.9]: 552 5.2.2 Mailbox over quota\n"
+    "\n"
+    "------ This is a copy of the message, including all the headers. ------\n"
+    "\n"
+    "Return-path: <sender@example.com>\n"
+    "To: tama@example.net, other@example.net\n"
+    "Cc: hidden@example.net\n";
+
+TEST(exim_recipients_and_fields)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *hdr = "From: Mail Delivery System <Mailer-Daemon@relay.example.com>\n"
+                      "To: sender@example.com\nX-Failed-Recipients: tama@example.net, "
+                      "mike@example.org\n";
+    int n = run(f, hdr, "Mail delivery failed: returning message to sender",
+                "Mail Delivery System <Mailer-Daemon@relay.example.com>", exim_text,
+                strlen(exim_text), &a, &rep);
+    CHECK(n == 2);
+    CHECK(rep.nrecipients == 2);
+    CHECK(rep.kind == RPT_TRANSCRIPT);
+    CHECK_STR(rep.kind_name, "transcript");
+    CHECK_STR(rep.mta, "exim");
+    if (rep.nrecipients == 2) {
+        rpt_recipient *r = &rep.recipients[0];
+        CHECK_STR(r->address, "tama@example.net");
+        CHECK_STR(r->status, "5.1.1");
+        CHECK_STR(r->reply_code, "550");
+        CHECK_STR(r->smtp_command, "RCPT");
+        CHECK_STR(r->remote_mta, "mx1.example.net");
+        CHECK_STR(r->diagnostic, "SMTP error from remote mail server after RCPT "
+                                 "TO:<tama@example.net>: host mx1.example.net [198.51.100.7]: "
+                                 "550 5.1.1 <tama@example.net>: no such user");
+        r = &rep.recipients[1];
+        CHECK_STR(r->address, "mike@example.org");
+        CHECK_STR(r->status, "5.2.2");
+        CHECK_STR(r->reply_code, "552");
+        CHECK_STR(r->smtp_command, "DATA");
+        CHECK_STR(r->remote_mta, "smtp.example.org");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(never_reads_the_returned_original)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    run(f, "From: MAILER-DAEMON\n", "Mail delivery failed", "MAILER-DAEMON", exim_text,
+        strlen(exim_text), &a, &rep);
+    for (size_t i = 0; i < rep.nrecipients; i++) {
+        CHECK(strcmp(rep.recipients[i].address, "other@example.net") != 0);
+        CHECK(strcmp(rep.recipients[i].address, "hidden@example.net") != 0);
+        CHECK(strcmp(rep.recipients[i].address, "sender@example.com") != 0);
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+static const char qmail_text[] =
+    "Hi. This is the qmail-send program at mail.example.net.\n"
+    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+    "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+    "\n"
+    "<kuro@example.jp>:\n"
+    "203.0.113.5 does not like recipient.\n"
+    "Remote host said: 550 5.1.1 <kuro@example.jp>: Recipient address rejected\n"
+    "Giving up on 203.0.113.5.\n"
+    "\n"
+    "<shiro@example.jp>:\n"
+    "This address no longer accepts mail. (#5.1.1)\n"
+    "\n"
+    "<kuro@example.jp>:\n"
+    "listed twice\n"
+    "\n"
+    "--- Below this line is a copy of the message.\n"
+    "\n"
+    "To: <inoriginal@example.jp>\n"
+    "\n"
+    "<inoriginal@example.jp>:\n";
+
+TEST(qmail_paragraphs_one_entry_per_address)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    int n = run(f, "From: MAILER-DAEMON@mail.example.net\n", "failure notice",
+                "MAILER-DAEMON@mail.example.net", qmail_text, strlen(qmail_text), &a, &rep);
+    CHECK(n == 2);
+    CHECK_STR(rep.mta, "qmail");
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].address, "kuro@example.jp");
+        CHECK_STR(rep.recipients[0].status, "5.1.1");
+        CHECK_STR(rep.recipients[0].reply_code, "550");
+        CHECK_STR(rep.recipients[0].smtp_command, "RCPT");
+        CHECK_STR(rep.recipients[0].remote_mta, "203.0.113.5");
+        CHECK_STR(rep.recipients[1].address, "shiro@example.jp");
+        CHECK_STR(rep.recipients[1].status, "5.1.1");
+        CHECK_STR(rep.recipients[1].reply_code, "");
+        CHECK_STR(rep.recipients[1].diagnostic, "This address no longer accepts mail. (#5.1.1)");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(identify_names_the_format)
+{
+    bc_formats *f = shipped();
+    rx_scratch *s = rx_scratch_new();
+    tr_input in = {"", 0, "failure notice", "MAILER-DAEMON", qmail_text, strlen(qmail_text)};
+    CHECK_STR(transcript_identify(f, s, &in), "qmail");
+    tr_input plain = {"", 0, "Lunch?", "friend@example.org", "See you at noon.\n", 17};
+    CHECK(transcript_identify(f, s, &plain) == NULL);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
+TEST(ordinary_mail_gives_nothing)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *text = "Hi Bob,\nplease write to carol@example.org about the 550 boxes.\n";
+    CHECK(run(f, "From: alice@example.com\n", "Boxes", "alice@example.com", text, strlen(text), &a,
+              &rep) == 0);
+    CHECK(rep.nrecipients == 0);
+    CHECK(rep.kind == RPT_NONE);
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(generic_fallback_reads_addresses_with_their_paragraph)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *hdr = "From: postmaster@mx.example.biz\nTo: owner@example.com\n";
+    const char *text = "Your message to owner@example.com's contact could not be handled.\n"
+                       "\n"
+                       "Delivery failed for neko@example.biz:\n"
+                       "  mailbox unavailable (554 5.2.1)\n"
+                       "\n"
+                       "Message-ID: <abc123@example.com>\n"
+                       "\n"
+                       "----- Original message -----\n"
+                       "To: nobody@example.biz\n";
+    int n = run(f, hdr, "Undeliverable: hello", "postmaster@mx.example.biz", text, strlen(text), &a,
+                &rep);
+    CHECK(n == 1);
+    CHECK_STR(rep.mta, "");
+    CHECK(rep.kind == RPT_TRANSCRIPT);
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].address, "neko@example.biz");
+        CHECK_STR(rep.recipients[0].status, "5.2.1");
+        CHECK_STR(rep.recipients[0].reply_code, "554");
+        CHECK_STR(rep.recipients[0].diagnostic,
+                  "Delivery failed for neko@example.biz: mailbox unavailable (554 5.2.1)");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+static const char *mini = "formats = (\n"
+                          " { id = \"mini\"; body = \"MiniMTA failure report\";\n"
+                          "   start = \"Failed:\"; original = \"=== original ===\";\n"
+                          "   recipient = \"^\\\\* (?<addr>\\\\S+@\\\\S+)(?: -- (?<diag>.*))?$\";\n"
+                          "   block = \"line\"; },\n"
+                          " { id = \"shared\"; body = \"SharedMTA\";\n"
+                          "   recipient = \"^rcpt: (?<addr>\\\\S+)\"; block = \"line\";\n"
+                          "   diag = \"^Reason: (?<diag>.*)$\"; },\n"
+                          " { id = \"hdr\"; body = \"HdrMTA\"; recipients_header = \"X-Bad\";\n"
+                          "   diag = \"^Why: (?<diag>.*)$\"; }\n"
+                          ");\n"
+                          "smtp_commands = ( { command = \"MAIL\"; match = \"MAIL FROM\"; } );\n";
+
+TEST(layout_line_with_diag_group)
+{
+    bc_formats *f = own(mini);
+    arena *a;
+    rpt_report rep;
+    const char *text = "MiniMTA failure report\n* before@example.com -- not in section\nFailed:\n"
+                       "* one@example.com -- 421 4.7.0 try later after MAIL FROM\n"
+                       "* two@example.com\n"
+                       "next line is not two's\n"
+                       "=== original ===\n* three@example.com -- x\n";
+    int n = run(f, "", "", "", text, strlen(text), &a, &rep);
+    CHECK(n == 2);
+    CHECK_STR(rep.mta, "mini");
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].address, "one@example.com");
+        CHECK_STR(rep.recipients[0].diagnostic, "421 4.7.0 try later after MAIL FROM");
+        CHECK_STR(rep.recipients[0].status, "4.7.0");
+        CHECK_STR(rep.recipients[0].reply_code, "421");
+        CHECK_STR(rep.recipients[0].smtp_command, "MAIL");
+        CHECK_STR(rep.recipients[1].address, "two@example.com");
+        CHECK_STR(rep.recipients[1].diagnostic, "");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(layout_shared_reason_and_header_list)
+{
+    bc_formats *f = own(mini);
+    arena *a;
+    rpt_report rep;
+    const char *text = "SharedMTA\nReason: 550 5.7.1 relaying denied\n\nrcpt: a@example.com\n"
+                       "rcpt: <b@example.com>\n";
+    CHECK(run(f, "", "", "", text, strlen(text), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[1].address, "b@example.com");
+        CHECK_STR(rep.recipients[0].diagnostic, "550 5.7.1 relaying denied");
+        CHECK_STR(rep.recipients[1].diagnostic, "550 5.7.1 relaying denied");
+    }
+    arena_free(a);
+    const char *htext = "HdrMTA could not deliver.\n\nFor y@example.com:\nWhy: 5.4.4 no route\n";
+    CHECK(run(f, "Subject: x\nX-Bad: x@example.com, <y@example.com>\n", "", "", htext,
+              strlen(htext), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].address, "x@example.com");
+        CHECK_STR(rep.recipients[1].address, "y@example.com");
+        CHECK_STR(rep.recipients[1].status, "5.4.4");
+        CHECK_STR(rep.recipients[0].diagnostic, "5.4.4 no route");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(enriches_existing_recipients_instead_of_duplicating)
+{
+    bc_formats *f = shipped();
+    rx_scratch *s = rx_scratch_new();
+    arena *a = arena_new();
+    rpt_report rep;
+    memset(&rep, 0, sizeof rep);
+    rpt_recipient dsn[1] = {{"tama@example.net", "failed", "5.0.0", "", "", "", "", ""}};
+    rep.recipients = dsn;
+    rep.nrecipients = 1;
+    rep.kind = RPT_DSN;
+    rep.kind_name = "dsn";
+    rep.mta = "";
+    tr_input in = {"", 0, "Mail delivery failed", "Mailer-Daemon", exim_text, strlen(exim_text)};
+    CHECK(transcript_extract(f, s, &in, a, &rep) == 1);
+    CHECK(rep.nrecipients == 2);
+    CHECK(rep.kind == RPT_DSN);
+    CHECK_STR(rep.recipients[0].status, "5.0.0");
+    CHECK_STR(rep.recipients[0].reply_code, "550");
+    CHECK_STR(rep.recipients[0].smtp_command, "RCPT");
+    CHECK_STR(rep.recipients[1].address, "mike@example.org");
+    arena_free(a);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
+TEST(status_and_reply_are_not_taken_from_addresses_or_sizes)
+{
+    bc_formats *f = own(mini);
+    arena *a;
+    rpt_report rep;
+    const char *text = "MiniMTA failure report\nFailed:\n"
+                       "* a@example.com -- host 192.0.2.5 version 5.1.10.2 refused, size 5500\n";
+    CHECK(run(f, "", "", "", text, strlen(text), &a, &rep) == 1);
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].status, "");
+        CHECK_STR(rep.recipients[0].reply_code, "");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(hostile_text_is_bounded)
+{
+    bc_formats *f = own(mini);
+    size_t cap = 3u << 20, n = 0;
+    char *t = malloc(cap);
+    CHECK(t != NULL);
+    n += (size_t)sprintf(t, "MiniMTA failure report\nFailed:\n");
+    for (int i = 0; n + 64 < cap / 2; i++)
+        n += (size_t)sprintf(t + n, "* u%d@example.com -- 550 no\n", i);
+    /* A huge line with NULs and no newline. */
+    while (n < cap - 1) {
+        t[n] = (n % 7) ? 'x' : '\0';
+        n++;
+    }
+    arena *a;
+    rpt_report rep;
+    int got = run(f, "", "", "", t, n, &a, &rep);
+    CHECK(got > 0 && got <= 500);
+    CHECK(rep.nrecipients <= 500);
+    arena_free(a);
+    /* Thousands of addresses for the generic reader. */
+    bc_formats *g = shipped();
+    n = 0;
+    for (int i = 0; n + 64 < cap - 1; i++)
+        n += (size_t)sprintf(t + n, "x%d@a.example @@ <@> a@ @b ", i);
+    got = run(g, "", "Undeliverable", "postmaster", t, n, &a, &rep);
+    CHECK(got > 0 && got <= 500);
+    arena_free(a);
+    CHECK(run(g, "", "", "", "", 0, &a, &rep) == 0);
+    arena_free(a);
+    free(t);
+    formats_free(f);
+    formats_free(g);
+}
+
+int main(void)
+{
+    RUN_TESTS();
+}
