@@ -6,6 +6,7 @@
 #
 #   e2e_init            make $E2E (a temp dir, mode 755) with etc/ from templates
 #   e2e_start           start smtp-sink (2526, and 2529 refusing RCPT) + postfix
+#   e2e_postconf NAME=VALUE...  change main.cf and reload a running Postfix
 #   e2e_milter_start NAME CMD...  run a milter as user postfix, socket
 #                       $E2E/milter/NAME.sock (the command gets it as $E2E_SOCK)
 #   e2e_milter_stop     stop it;  e2e_stop  stop everything (use in a trap)
@@ -16,7 +17,7 @@
 #                       without the sink's own header lines
 # Ports: smtpd 127.0.0.1:2525, sinks 2526/2529 (loopback only, never 25/587).
 
-E2E_CLEANUP_NAME=${E2E_CLEANUP_NAME:-postfix-internal}
+E2E_CLEANUP_NAME=${E2E_CLEANUP_NAME:-bounce-internal}
 E2E_SRC=${E2E_SRC:-$(cd "$(dirname "$0")/.." && pwd)/e2e}
 E2E_PIDS=""
 E2E_MILTER_PID=""
@@ -67,8 +68,13 @@ e2e_wait_port() {
 }
 
 e2e_start() {
-    smtp-sink -u postfix -h sink.e2e.test -d "$E2E/sink/%H%M%S." 127.0.0.1:2526 256 \
-        >"$E2E/sink.log" 2>&1 &
+    # The bench sets E2E_SINK_DUMP= : no file per message, only the count.
+    if [ "${E2E_SINK_DUMP-1}" ]; then
+        set -- -d "$E2E/sink/%H%M%S."
+    else
+        set --
+    fi
+    smtp-sink -u postfix -h sink.e2e.test "$@" 127.0.0.1:2526 256 >"$E2E/sink.log" 2>&1 &
     E2E_PIDS="$E2E_PIDS $!"
     smtp-sink -u postfix -h sink2.e2e.test -f RCPT \
         -B "550 5.1.1 Recipient address rejected: User unknown in virtual mailbox table" \
@@ -190,10 +196,11 @@ e2e_dump() {
     ' "$f"
 }
 
-# e2e_sink_rcpts QID: the envelope recipients the sink received, one a line.
+# e2e_sink_rcpts QID: the envelope recipients the sink received for the
+# message (all its deliveries), one a line, sorted.
 e2e_sink_rcpts() {
-    f=$(e2e_dump_file "$1")
-    [ -n "$f" ] && sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' "$f"
+    grep -lE "id $1([^0-9A-Za-z]|\$)" "$E2E"/sink/* 2>/dev/null |
+        xargs -r sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' | sort
 }
 
 # The header section of the delivered message (unfolded lines kept as is).
