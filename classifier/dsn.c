@@ -1,0 +1,484 @@
+/*
+ * dsn.c - RFC 3464 / RFC 6533 delivery-status parsing (see dsn.h).
+ *
+ * The body is a per-message group followed by per-recipient groups.  Real
+ * reports drop or double the blank lines between groups, so a new recipient
+ * group also starts when a field the current group already has comes again.
+ * Duplicate addresses (the same recipient named twice) are merged.
+ */
+#include "dsn.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "mime.h"
+
+/* SMTP command named by a diagnostic's phrasing, most specific first.
+ * Patterns are lower-case and matched case-insensitively. */
+static const struct {
+    const char *phrase, *command;
+} command_phrases[] = {
+    {"in reply to rcpt to", "RCPT"},
+    {"after rcpt to", "RCPT"},
+    {"while sending rcpt to", "RCPT"},
+    {">>> rcpt to", "RCPT"},
+    {"rcpt to command", "RCPT"},
+    {"in reply to end of data", "DATA"},
+    {"after end of data", "DATA"},
+    {"while sending end of data", "DATA"},
+    {"in reply to data", "DATA"},
+    {"after data", "DATA"},
+    {"while sending data", "DATA"},
+    {"while sending message body", "DATA"},
+    {">>> data", "DATA"},
+    {"in reply to mail from", "MAIL"},
+    {"after mail from", "MAIL"},
+    {"while sending mail from", "MAIL"},
+    {">>> mail from", "MAIL"},
+    {"in reply to helo", "HELO"},
+    {"in reply to ehlo", "HELO"},
+    {"after helo", "HELO"},
+    {"after ehlo", "HELO"},
+    {"while sending helo", "HELO"},
+    {"while sending ehlo", "HELO"},
+    {"initial server greeting", "CONN"},
+    {"while connected", "CONN"},
+    {"connect to", "CONN"},
+    {"after initial connection", "CONN"},
+};
+
+static int lc(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+char *dsn_fold(const char *s, size_t n, size_t cap, arena *a)
+{
+    size_t room = n < cap ? n : cap;
+    char *out = arena_alloc(a, room + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < room; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            if (!is_space(c))
+                continue;
+            c = ' ';
+        }
+        if (c == ' ' && (o == 0 || out[o - 1] == ' '))
+            continue;
+        out[o++] = (char)c;
+    }
+    if (o == room && room < n) /* cut: do not end inside a UTF-8 sequence */
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+            o--;
+    if (o > 0 && (unsigned char)out[o - 1] >= 0xc0)
+        o--;
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return out;
+}
+
+char *dsn_address(const char *s, size_t n, arena *a)
+{
+    const char *e = s + n;
+    /* "rfc822; addr": drop the address type */
+    const char *semi = memchr(s, ';', n);
+    if (semi != NULL && memchr(s, '@', (size_t)(semi - s)) == NULL)
+        s = semi + 1;
+    /* the token holding '@' (or the whole value when there is none) */
+    const char *at = memchr(s, '@', (size_t)(e - s));
+    const char *b = s, *f = e;
+    if (at != NULL) {
+        b = at;
+        while (b > s && !is_space((unsigned char)b[-1]) && b[-1] != '<' && b[-1] != ':' &&
+               b[-1] != ',' && b[-1] != '(')
+            b--;
+        f = at;
+        while (f < e && !is_space((unsigned char)*f) && *f != '>' && *f != ',' && *f != ';' &&
+               *f != ')')
+            f++;
+    }
+    char *out = arena_alloc(a, (size_t)(f - b) + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (const char *p = b; p < f; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= ' ' || c == '<' || c == '>' || c == '"' || c == '\'' || c == 0x7f)
+            continue;
+        out[o++] = (char)c;
+    }
+    while (o > 0 && (out[o - 1] == '.' || out[o - 1] == ':'))
+        o--;
+    out[o] = '\0';
+    if (o == 0)
+        return NULL;
+    char *d = strrchr(out, '@');
+    if (d != NULL) {
+        if (d == out || d[1] == '\0')
+            return NULL;
+        for (char *q = d + 1; *q; q++)
+            *q = (char)lc((unsigned char)*q);
+    }
+    return out;
+}
+
+/* Detail level of a status: 0 for X.0.0, 1 for X.Y.0, 2 for X.Y.Z. */
+static int specificity(const char *st)
+{
+    const char *d1 = strchr(st, '.');
+    const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+    if (d2 == NULL)
+        return -1;
+    if (strcmp(d2 + 1, "0") != 0)
+        return 2;
+    return strncmp(d1 + 1, "0.", 2) != 0 ? 1 : 0;
+}
+
+int dsn_find_status(const char *s, size_t n, char out[16])
+{
+    for (size_t i = 0; i + 5 <= n; i++) {
+        char c = s[i];
+        if (c != '2' && c != '4' && c != '5')
+            continue;
+        if (s[i + 1] != '.' || (i > 0 && (is_digit((unsigned char)s[i - 1]) || s[i - 1] == '.')))
+            continue;
+        size_t j = i + 2, k = j;
+        while (k < n && is_digit((unsigned char)s[k]) && k - j < 3)
+            k++;
+        if (k == j || k >= n || s[k] != '.')
+            continue;
+        size_t m = k + 1, q = m;
+        while (q < n && is_digit((unsigned char)s[q]) && q - m < 3)
+            q++;
+        if (q == m || (q < n && (is_digit((unsigned char)s[q]) ||
+                                 (s[q] == '.' && q + 1 < n && is_digit((unsigned char)s[q + 1])))))
+            continue; /* an IP address or version number, not a status */
+        memcpy(out, s + i, q - i);
+        out[q - i] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* A three-digit reply at s[i]: [245]NN standing alone. */
+static int reply_at(const char *s, size_t n, size_t i)
+{
+    if (i + 3 > n || (s[i] != '2' && s[i] != '4' && s[i] != '5') ||
+        !is_digit((unsigned char)s[i + 1]) || !is_digit((unsigned char)s[i + 2]))
+        return 0;
+    if (i > 0 && !is_space((unsigned char)s[i - 1]) && s[i - 1] != ':' && s[i - 1] != '<' &&
+        s[i - 1] != '(' && s[i - 1] != '"' && s[i - 1] != '\'' && s[i - 1] != '>')
+        return 0;
+    return i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' ||
+           s[i + 3] == ')' || s[i + 3] == '"';
+}
+
+/* The SMTP reply code of a diagnostic: its first token, the token after a
+ * colon ("said: 550", "...>: 550"), or one followed by an enhanced status. */
+static int find_reply(const char *s, size_t n, char out[4])
+{
+    size_t i = 0;
+    while (i < n && is_space((unsigned char)s[i]))
+        i++;
+    size_t at = (size_t)-1;
+    if (reply_at(s, n, i)) {
+        at = i;
+    } else {
+        for (size_t k = 0; k + 3 <= n; k++) {
+            if (!reply_at(s, n, k))
+                continue;
+            size_t b = k;
+            while (b > 0 && is_space((unsigned char)s[b - 1]))
+                b--;
+            int after_colon = b > 0 && b < k && (s[b - 1] == ':' || s[b - 1] == '>');
+            int before_status = k + 5 < n && (s[k + 3] == ' ' || s[k + 3] == '-') &&
+                                s[k + 4] == s[k] && s[k + 5] == '.';
+            if (after_colon || before_status) {
+                at = k;
+                break;
+            }
+        }
+    }
+    if (at == (size_t)-1)
+        return 0;
+    memcpy(out, s + at, 3);
+    out[3] = '\0';
+    return 1;
+}
+
+/* "host mx.example.com[192.0.2.1] said:" -> mx.example.com */
+static char *find_remote(const char *s, size_t n, arena *a)
+{
+    const char *p = s, *e = s + n;
+    while ((p = mime_memcasemem(p, (size_t)(e - p), "host ", 5)) != NULL) {
+        const char *h = p + 5, *q = h;
+        p = h;
+        while (q < e && !is_space((unsigned char)*q) && *q != '[' && *q != ':' && *q != ',')
+            q++;
+        if (q == h || memchr(h, '.', (size_t)(q - h)) == NULL)
+            continue;
+        const char *r = q;
+        if (r < e && *r == '[') {
+            const char *close = memchr(r, ']', (size_t)(e - r) < 64 ? (size_t)(e - r) : 64);
+            if (close == NULL)
+                continue;
+            r = close + 1;
+        }
+        while (r < e && *r == ' ')
+            r++;
+        if ((size_t)(e - r) >= 4 && strncasecmp(r, "said", 4) == 0) {
+            char *out = arena_strndup(a, h, (size_t)(q - h));
+            if (out == NULL)
+                return NULL;
+            for (char *c = out; *c; c++)
+                *c = (char)lc((unsigned char)*c);
+            return out;
+        }
+    }
+    return "";
+}
+
+int dsn_refine(rpt_recipient *r, arena *a)
+{
+    const char *d = r->diagnostic;
+    size_t n = strlen(d);
+    if (n == 0)
+        return 0;
+    char st[16], rc[4];
+    if (dsn_find_status(d, n, st) && specificity(st) > specificity(r->status)) {
+        if ((r->status = arena_strdup(a, st)) == NULL)
+            return -1;
+    }
+    if (*r->reply_code == '\0' && find_reply(d, n, rc)) {
+        if ((r->reply_code = arena_strdup(a, rc)) == NULL)
+            return -1;
+    }
+    if (*r->smtp_command == '\0') {
+        for (size_t i = 0; i < sizeof command_phrases / sizeof command_phrases[0]; i++) {
+            const char *ph = command_phrases[i].phrase;
+            if (mime_memcasemem(d, n, ph, strlen(ph)) != NULL) {
+                r->smtp_command = command_phrases[i].command;
+                break;
+            }
+        }
+    }
+    if (*r->remote_mta == '\0') {
+        if ((r->remote_mta = find_remote(d, n, a)) == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+/* One recipient group being read. */
+struct group {
+    const char *original, *final;
+    size_t olen, flen;
+    const char *action, *status, *diag, *remote;
+    size_t alen, slen, dlen, rlen;
+    int nfields;
+};
+
+/* Value of a "type; value" field without its type ("dns; mx" -> "mx"). */
+static void strip_type(const char **v, size_t *n)
+{
+    while (*n > 0 && is_space((unsigned char)**v)) {
+        (*v)++;
+        (*n)--;
+    }
+    const char *semi = memchr(*v, ';', *n);
+    if (semi != NULL && semi - *v <= 24 && memchr(*v, ' ', (size_t)(semi - *v)) == NULL) {
+        *n -= (size_t)(semi + 1 - *v);
+        *v = semi + 1;
+    }
+    while (*n > 0 && is_space((unsigned char)**v)) {
+        (*v)++;
+        (*n)--;
+    }
+    while (*n > 0 && is_space((unsigned char)(*v)[*n - 1]))
+        (*n)--;
+}
+
+static char *lower_token(const char *v, size_t n, arena *a)
+{
+    while (n > 0 && is_space((unsigned char)*v)) {
+        v++;
+        n--;
+    }
+    size_t k = 0;
+    while (k < n && !is_space((unsigned char)v[k]) && v[k] != '(' && v[k] != ';')
+        k++;
+    char *out = arena_strndup(a, v, k);
+    if (out != NULL)
+        for (char *c = out; *c; c++)
+            *c = (char)lc((unsigned char)*c);
+    return out;
+}
+
+static int add_group(const struct group *g, arena *a, dsn_report *out, size_t cap)
+{
+    char *addr = NULL;
+    if (g->final != NULL)
+        addr = dsn_address(g->final, g->flen, a);
+    if (addr == NULL && g->original != NULL)
+        addr = dsn_address(g->original, g->olen, a);
+    if (addr == NULL)
+        return 0;
+    rpt_recipient *r = NULL;
+    for (size_t i = 0; i < out->nrecipients; i++)
+        if (strcasecmp(out->recipients[i].address, addr) == 0)
+            r = &out->recipients[i];
+    if (r == NULL) {
+        if (out->nrecipients >= cap)
+            return 0;
+        r = &out->recipients[out->nrecipients++];
+        *r = (rpt_recipient){addr, "", "", "", "", "", "", ""};
+    }
+    char st[16];
+    if (g->action != NULL && *r->action == '\0' &&
+        (r->action = lower_token(g->action, g->alen, a)) == NULL)
+        return -1;
+    if (g->status != NULL && *r->status == '\0' && dsn_find_status(g->status, g->slen, st) &&
+        (r->status = arena_strdup(a, st)) == NULL)
+        return -1;
+    if (g->diag != NULL && *r->diagnostic == '\0') {
+        const char *v = g->diag;
+        size_t n = g->dlen;
+        strip_type(&v, &n);
+        if ((r->diagnostic = dsn_fold(v, n, DSN_MAX_DIAGNOSTIC, a)) == NULL)
+            return -1;
+    }
+    if (g->remote != NULL && *r->remote_mta == '\0') {
+        const char *v = g->remote;
+        size_t n = g->rlen;
+        strip_type(&v, &n);
+        if ((r->remote_mta = lower_token(v, n, a)) == NULL)
+            return -1;
+    }
+    return dsn_refine(r, a);
+}
+
+static int field_is(const char *name, size_t n, const char *want)
+{
+    return strlen(want) == n && strncasecmp(name, want, n) == 0;
+}
+
+int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
+{
+    out->reporting_mta = "";
+    out->mta = "";
+    out->nrecipients = 0;
+    /* at most one recipient per "Final-Recipient"/"Original-Recipient" */
+    size_t cap = 0;
+    for (const char *p = text, *e = text + len;
+         (p = mime_memcasemem(p, (size_t)(e - p), "-recipient", 10)) != NULL; p += 10)
+        cap++;
+    if (cap > DSN_MAX_RECIPIENTS)
+        cap = DSN_MAX_RECIPIENTS;
+    out->recipients = arena_alloc(a, (cap ? cap : 1) * sizeof *out->recipients);
+    if (out->recipients == NULL)
+        return -1;
+
+    struct group g = {0};
+    const char **lastv = NULL;
+    size_t *lastn = NULL;
+    int in_recipients = 0;
+    const char *s = text, *end = text + len;
+    while (s <= end) {
+        const char *nl = s < end ? memchr(s, '\n', (size_t)(end - s)) : NULL;
+        const char *e = nl ? nl : end;
+        const char *next = nl ? nl + 1 : end + 1;
+        const char *q = s;
+        while (q < e && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q == e) { /* blank line (or the end): close the group */
+            if (g.nfields > 0 && add_group(&g, a, out, cap) != 0)
+                return -1;
+            memset(&g, 0, sizeof g);
+            lastv = NULL;
+            s = next;
+            continue;
+        }
+        if (q > s) { /* continuation of the previous field */
+            if (lastv != NULL)
+                *lastn = (size_t)(e - *lastv);
+            s = next;
+            continue;
+        }
+        const char *colon = memchr(s, ':', (size_t)(e - s));
+        lastv = NULL;
+        if (colon == NULL || memchr(s, ' ', (size_t)(colon - s)) != NULL) {
+            s = next;
+            continue;
+        }
+        const char *name = s, *v = colon + 1;
+        size_t nlen = (size_t)(colon - s), vlen = (size_t)(e - v);
+        int is_final = field_is(name, nlen, "final-recipient");
+        int is_orig = field_is(name, nlen, "original-recipient");
+        int is_rcpt_field =
+            is_final || is_orig || field_is(name, nlen, "action") || field_is(name, nlen, "status");
+        /* a repeated field means the blank line before a new group is missing */
+        if ((is_final && g.final) || (is_orig && (g.original || (g.final && g.action))) ||
+            (field_is(name, nlen, "action") && g.action)) {
+            if (add_group(&g, a, out, cap) != 0)
+                return -1;
+            memset(&g, 0, sizeof g);
+        }
+        if (is_rcpt_field)
+            in_recipients = 1;
+        if (!in_recipients) {
+            if (field_is(name, nlen, "reporting-mta")) {
+                const char *rv = v;
+                size_t rn = vlen;
+                strip_type(&rv, &rn);
+                if ((out->reporting_mta = lower_token(rv, rn, a)) == NULL)
+                    return -1;
+            } else if (nlen > 10 && strncasecmp(name, "x-postfix-", 10) == 0) {
+                out->mta = "postfix";
+            }
+            s = next;
+            continue;
+        }
+        g.nfields++;
+#define TAKE(field, lenf)                                                                          \
+    do {                                                                                           \
+        g.field = v;                                                                               \
+        g.lenf = vlen;                                                                             \
+        lastv = &g.field;                                                                          \
+        lastn = &g.lenf;                                                                           \
+    } while (0)
+        if (is_final)
+            TAKE(final, flen);
+        else if (is_orig)
+            TAKE(original, olen);
+        else if (field_is(name, nlen, "action"))
+            TAKE(action, alen);
+        else if (field_is(name, nlen, "status"))
+            TAKE(status, slen);
+        else if (field_is(name, nlen, "diagnostic-code"))
+            TAKE(diag, dlen);
+        else if (field_is(name, nlen, "remote-mta"))
+            TAKE(remote, rlen);
+        else if (g.diag == NULL && nlen > 10 &&
+                 strncasecmp(name + nlen - 10, "diagnostic", 10) == 0)
+            TAKE(diag, dlen); /* X-Exim-Diagnostic and the like, if nothing better */
+        else if (nlen > 10 && strncasecmp(name, "x-postfix-", 10) == 0)
+            out->mta = "postfix";
+#undef TAKE
+        s = next;
+    }
+    return g.nfields > 0 ? add_group(&g, a, out, cap) : 0;
+}

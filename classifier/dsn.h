@@ -1,0 +1,50 @@
+/*
+ * dsn.h - RFC 3464 / RFC 6533 delivery-status fields to rpt_recipient.
+ *
+ *     dsn_report d;
+ *     dsn_parse(text, len, a, &d);   (decoded message/delivery-status body)
+ *
+ * One recipient per distinct address, in report order; the status, reply
+ * code, SMTP command and remote MTA are refined from the Diagnostic-Code.
+ * The helpers that normalise an address and read a diagnostic are public so
+ * that other extractors fill recipients the same way.
+ */
+#ifndef DSN_H
+#define DSN_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "report.h"
+
+#define DSN_MAX_RECIPIENTS 1000
+#define DSN_MAX_DIAGNOSTIC 1024
+
+/* What one delivery-status part says. */
+typedef struct dsn_report {
+    const char *reporting_mta; /* Reporting-MTA host, lower-cased, or "" */
+    const char *mta;           /* MTA named by extension fields (X-Postfix-*), or "" */
+    size_t nrecipients;
+    rpt_recipient *recipients;
+} dsn_report;
+
+/* Parse a delivery-status body (UTF-8, LF line endings).  0, or -1 on
+ * memory exhaustion. */
+int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out);
+
+/* An address as local@domain: type prefix ("rfc822;"), angle brackets,
+ * quotes and blanks removed, domain lower-cased; NULL if s holds none. */
+char *dsn_address(const char *s, size_t n, arena *a);
+
+/* Whitespace folded to single spaces, control characters dropped, capped at
+ * cap bytes on a UTF-8 boundary. */
+char *dsn_fold(const char *s, size_t n, size_t cap, arena *a);
+
+/* Fill what r->diagnostic tells and r lacks: a more specific status, the
+ * reply code, the SMTP command, the remote MTA.  -1 on memory exhaustion. */
+int dsn_refine(rpt_recipient *r, arena *a);
+
+/* First enhanced status code (X.Y.Z) in s[0..n) into out[16]; 0 if none. */
+int dsn_find_status(const char *s, size_t n, char out[16]);
+
+#endif

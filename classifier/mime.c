@@ -1,0 +1,477 @@
+/*
+ * mime.c - MIME part tree over the caller's buffer (see mime.h).
+ *
+ * The parser works on LF-only text (mime_lf() makes it so), walks each
+ * header block once, and splits a multipart body by searching for its
+ * delimiter with memmem(), so a part is scanned once per nesting level and
+ * nesting is capped.  Nothing here interprets what the parts mean.
+ */
+#include "mime.h"
+
+#include <string.h>
+
+static int lc(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int is_ws(int c)
+{
+    return c == ' ' || c == '\t';
+}
+
+const char *mime_memcasemem(const char *h, size_t n, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return h;
+    if (n < nlen)
+        return NULL;
+    int c0 = (unsigned char)needle[0];
+    int u0 = c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0;
+    const char *end = h + n - nlen + 1;
+    for (const char *p = h; p < end; p++) {
+        int c = (unsigned char)*p;
+        if (c != c0 && c != u0)
+            continue;
+        size_t i = 1;
+        while (i < nlen && lc((unsigned char)p[i]) == (unsigned char)needle[i])
+            i++;
+        if (i == nlen)
+            return p;
+    }
+    return NULL;
+}
+
+const char *mime_lf(const char *buf, size_t len, arena *a, size_t *outlen)
+{
+    const char *cr = memchr(buf, '\r', len);
+    if (cr == NULL) {
+        *outlen = len;
+        return buf;
+    }
+    char *out = arena_alloc(a, len + 1);
+    if (out == NULL)
+        return NULL;
+    size_t head = (size_t)(cr - buf), o = head;
+    memcpy(out, buf, head);
+    for (size_t i = head; i < len; i++) {
+        if (buf[i] != '\r') {
+            out[o++] = buf[i];
+            continue;
+        }
+        out[o++] = '\n';
+        if (i + 1 < len && buf[i + 1] == '\n')
+            i++;
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+}
+
+char *mime_unfold(const char *v, size_t vlen, arena *a)
+{
+    if (vlen > MIME_MAX_VALUE)
+        vlen = MIME_MAX_VALUE;
+    char *out = arena_alloc(a, vlen + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < vlen; i++) {
+        char c = v[i];
+        if (c == '\n' || c == '\r')
+            continue;
+        if (c == '\t')
+            c = ' ';
+        if (c == ' ' && (o == 0 || out[o - 1] == ' '))
+            continue;
+        out[o++] = c;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return out;
+}
+
+const mime_header *mime_header_find(const mime_part *p, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < p->nheaders; i++) {
+        const mime_header *h = &p->headers[i];
+        if (h->nlen == n && strncasecmp(h->name, name, n) == 0)
+            return h;
+    }
+    return NULL;
+}
+
+char *mime_header_value(const mime_part *p, const char *name, arena *a)
+{
+    const mime_header *h = mime_header_find(p, name);
+    return h ? mime_unfold(h->value, h->vlen, a) : NULL;
+}
+
+/* Type token of a Content-Type value, lower-cased. */
+static char *content_type(const char *v, arena *a)
+{
+    while (is_ws((unsigned char)*v))
+        v++;
+    size_t n = 0;
+    while (v[n] && v[n] != ';' && !is_ws((unsigned char)v[n]) && n < 127)
+        n++;
+    char *t = arena_strndup(a, v, n);
+    if (t == NULL)
+        return NULL;
+    for (char *q = t; *q; q++)
+        *q = (char)lc((unsigned char)*q);
+    return t;
+}
+
+char *mime_param(const char *v, const char *name, int lower, arena *a)
+{
+    size_t nlen = strlen(name);
+    const char *p = strchr(v, ';');
+    /* Tolerate a missing ';' after the type (seen in broken mailers). */
+    if (p == NULL)
+        p = strpbrk(v, " \t");
+    while (p != NULL && *p) {
+        while (*p == ';' || is_ws((unsigned char)*p))
+            p++;
+        const char *k = p;
+        while (*p && *p != '=' && *p != ';' && !is_ws((unsigned char)*p))
+            p++;
+        size_t klen = (size_t)(p - k);
+        while (is_ws((unsigned char)*p))
+            p++;
+        if (*p != '=')
+            continue;
+        p++;
+        while (is_ws((unsigned char)*p))
+            p++;
+        const char *val;
+        size_t vlen;
+        if (*p == '"') {
+            val = ++p;
+            while (*p && *p != '"') {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+            vlen = (size_t)(p - val);
+            if (*p == '"')
+                p++;
+        } else {
+            val = p;
+            while (*p && *p != ';' && !is_ws((unsigned char)*p))
+                p++;
+            vlen = (size_t)(p - val);
+        }
+        if (klen == nlen && strncasecmp(k, name, nlen) == 0) {
+            char *r = arena_alloc(a, vlen + 1);
+            if (r == NULL)
+                return NULL;
+            size_t o = 0;
+            for (size_t i = 0; i < vlen; i++) {
+                if (val[i] == '\\' && i + 1 < vlen)
+                    i++;
+                r[o++] = lower ? (char)lc((unsigned char)val[i]) : val[i];
+            }
+            r[o] = '\0';
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Does line [s, e) start a header ("Name:")? */
+static int header_line(const char *s, const char *e, const char **colon)
+{
+    const char *p = s;
+    while (p < e && *p != ':' && (unsigned char)*p > ' ' && (unsigned char)*p < 127)
+        p++;
+    if (p == s)
+        return 0;
+    const char *q = p;
+    while (q < e && is_ws((unsigned char)*q)) /* "Subject :" */
+        q++;
+    if (q >= e || *q != ':')
+        return 0;
+    *colon = q;
+    return (int)(p - s) + 1;
+}
+
+int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
+{
+    const char *s = buf, *end = buf + len;
+    size_t cap = 0;
+    p->headers = NULL;
+    p->nheaders = 0;
+    mime_header *last = NULL;
+    int first = 1;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *e = nl ? nl : end;
+        const char *next = nl ? nl + 1 : end;
+        const char *colon;
+        int nlen;
+        if (e == s) { /* blank line: the body follows */
+            s = next;
+            break;
+        }
+        if (is_ws((unsigned char)*s)) {
+            /* a continuation, or a whitespace-only line that some mailers
+             * write instead of the blank separator */
+            const char *q = s;
+            while (q < e && is_ws((unsigned char)*q))
+                q++;
+            if (q == e && last == NULL) {
+                s = next;
+                break;
+            }
+            if (last != NULL)
+                last->vlen = (size_t)(e - last->value);
+        } else if ((nlen = header_line(s, e, &colon)) > 0) {
+            last = NULL;
+            if (p->nheaders == cap && cap < MIME_MAX_HEADERS) {
+                size_t ncap = cap ? cap * 2 : 16;
+                mime_header *nh = arena_alloc(a, ncap * sizeof *nh);
+                if (nh == NULL)
+                    return -1;
+                if (cap)
+                    memcpy(nh, p->headers, cap * sizeof *nh);
+                p->headers = nh;
+                cap = ncap;
+            }
+            if (p->nheaders < cap) {
+                last = &p->headers[p->nheaders++];
+                last->name = s;
+                last->nlen = (size_t)nlen - 1;
+                last->value = colon + 1;
+                last->vlen = (size_t)(e - (colon + 1));
+            }
+        } else if (first && e - s > 5 && memcmp(s, "From ", 5) == 0) {
+            /* mbox separator */
+        } else {
+            break; /* not a header: the body starts here (no blank line) */
+        }
+        first = 0;
+        s = next;
+    }
+    p->body = s;
+    p->blen = (size_t)(end - s);
+
+    p->type = "";
+    p->charset = "";
+    p->boundary = "";
+    p->report_type = "";
+    p->enc = MIME_ENC_NONE;
+    char *ct = mime_header_value(p, "content-type", a);
+    if (ct != NULL && *ct) {
+        char *t = content_type(ct, a);
+        if (t == NULL)
+            return -1;
+        if (strchr(t, '/') != NULL)
+            p->type = t;
+        char *v;
+        if ((v = mime_param(ct, "charset", 1, a)) != NULL)
+            p->charset = v;
+        if ((v = mime_param(ct, "boundary", 0, a)) != NULL)
+            p->boundary = v;
+        if ((v = mime_param(ct, "report-type", 1, a)) != NULL)
+            p->report_type = v;
+    }
+    const mime_header *te = mime_header_find(p, "content-transfer-encoding");
+    if (te != NULL) {
+        if (mime_memcasemem(te->value, te->vlen, "base64", 6))
+            p->enc = MIME_ENC_BASE64;
+        else if (mime_memcasemem(te->value, te->vlen, "quoted-printable", 16))
+            p->enc = MIME_ENC_QP;
+    }
+    return 0;
+}
+
+/* Delimiter line "--boundary" at a line start in [s, end): its start, or
+ * NULL.  *after is set past the line, *close if it is the closing one. */
+static const char *find_delim(const char *s, const char *end, const char *b, size_t blen,
+                              const char *start, const char **after, int *close)
+{
+    const char *p = s;
+    while (p < end) {
+        const char *hit = memmem(p, (size_t)(end - p), "--", 2);
+        if (hit == NULL)
+            return NULL;
+        if ((hit == start || hit[-1] == '\n') && (size_t)(end - hit - 2) >= blen &&
+            memcmp(hit + 2, b, blen) == 0) {
+            const char *q = hit + 2 + blen;
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            const char *le = nl ? nl : end, *w = q;
+            *close = le - q >= 2 && q[0] == '-' && q[1] == '-';
+            while (w < le && (*w == ' ' || *w == '\t'))
+                w++;
+            if (*close || w == le) { /* "--b" + "--" or blanks only: not "--bx" */
+                *after = nl ? nl + 1 : end;
+                return hit;
+            }
+        }
+        /* skip to the next line: a delimiter only starts a line */
+        const char *nl = memchr(hit, '\n', (size_t)(end - hit));
+        if (nl == NULL)
+            return NULL;
+        p = nl + 1;
+    }
+    return NULL;
+}
+
+static int parse_part(const char *buf, size_t len, int depth, mime_part *parent, arena *a,
+                      mime_msg *m, mime_part **outp);
+
+static int split_multipart(mime_part *p, arena *a, mime_msg *m)
+{
+    const char *b = p->boundary;
+    size_t blen = strlen(b);
+    const char *s = p->body, *end = p->body + p->blen, *after;
+    int close = 0;
+    const char *d = find_delim(s, end, b, blen, s, &after, &close);
+    mime_part **link = &p->child;
+    while (d != NULL && !close && m->nparts < MIME_MAX_PARTS) {
+        const char *ps = after, *next_after;
+        int next_close = 0;
+        const char *nd = find_delim(ps, end, b, blen, ps, &next_after, &next_close);
+        const char *pe = nd ? nd : end;
+        if (pe > ps && pe[-1] == '\n')
+            pe--; /* the LF before a delimiter belongs to it */
+        mime_part *c;
+        if (parse_part(ps, (size_t)(pe - ps), p->depth + 1, p, a, m, &c) != 0)
+            return -1;
+        *link = c;
+        link = &c->next;
+        d = nd;
+        after = next_after;
+        close = next_close;
+    }
+    return 0;
+}
+
+static int parse_part(const char *buf, size_t len, int depth, mime_part *parent, arena *a,
+                      mime_msg *m, mime_part **outp)
+{
+    mime_part *p = arena_calloc(a, sizeof *p);
+    if (p == NULL)
+        return -1;
+    m->nparts++;
+    p->depth = depth;
+    p->parent = parent;
+    if (mime_parse_headers(buf, len, a, p) != 0)
+        return -1;
+    if (*p->type == '\0')
+        p->type = parent && strcmp(parent->type, "multipart/digest") == 0 ? "message/rfc822"
+                                                                          : "text/plain";
+    *outp = p;
+    if (strncmp(p->type, "multipart/", 10) == 0 && *p->boundary && depth < MIME_MAX_DEPTH)
+        return split_multipart(p, a, m);
+    return 0;
+}
+
+int mime_parse(const char *buf, size_t len, arena *a, mime_msg *out)
+{
+    out->root = NULL;
+    out->nparts = 0;
+    return parse_part(buf, len, 0, NULL, a, out, &out->root);
+}
+
+mime_part *mime_next(const mime_part *p)
+{
+    if (p->child)
+        return p->child;
+    while (p != NULL) {
+        if (p->next)
+            return p->next;
+        p = p->parent;
+    }
+    return NULL;
+}
+
+static int b64val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = lc(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+const char *mime_decode(const mime_part *p, size_t cap, arena *a, size_t *outlen)
+{
+    const char *in = p->body;
+    size_t n = p->blen;
+    size_t max = p->enc == MIME_ENC_BASE64 ? n / 4 * 3 + 3 : n;
+    if (max > cap)
+        max = cap;
+    char *out = arena_alloc(a, max + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    if (p->enc == MIME_ENC_BASE64) {
+        unsigned acc = 0;
+        int bits = 0;
+        for (size_t i = 0; i < n && o < max; i++) {
+            int v = b64val((unsigned char)in[i]);
+            if (v < 0)
+                continue; /* whitespace, padding and garbage */
+            acc = (acc << 6 | (unsigned)v) & 0xffffff;
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                out[o++] = (char)(acc >> bits & 0xff);
+            }
+        }
+    } else if (p->enc == MIME_ENC_QP) {
+        for (size_t i = 0; i < n && o < max; i++) {
+            char c = in[i];
+            if (c != '=') {
+                out[o++] = c;
+                continue;
+            }
+            if (i + 1 < n && in[i + 1] == '\n') { /* soft line break */
+                i++;
+                continue;
+            }
+            int h1 = i + 2 < n ? hexval((unsigned char)in[i + 1]) : -1;
+            int h2 = i + 2 < n ? hexval((unsigned char)in[i + 2]) : -1;
+            if (h1 >= 0 && h2 >= 0) {
+                out[o++] = (char)(h1 << 4 | h2);
+                i += 2;
+            } else {
+                /* "=  \n" is a soft break with trailing blanks; anything
+                 * else is garbage and kept as is */
+                size_t j = i + 1;
+                while (j < n && is_ws((unsigned char)in[j]))
+                    j++;
+                if (j < n && in[j] == '\n')
+                    i = j;
+                else
+                    out[o++] = c;
+            }
+        }
+    } else {
+        memcpy(out, in, max);
+        o = max;
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+}

@@ -1,0 +1,716 @@
+/*
+ * report.c - report_extract(): from the raw bytes of one message to an
+ * rpt_report (see report.h).
+ *
+ * The message is split into a MIME tree once; the parts that matter are
+ * picked by type (delivery-status, feedback-report, the human-readable text,
+ * the returned original) and only those are decoded.  RFC 3464 and RFC 5965
+ * reports are read here; everything else is handed to the transcript
+ * parser (transcript.h) with the decoded text.  Auto-replies and the kinds
+ * of mail that are not reports (read receipts, TLS and DMARC reports,
+ * signed or encrypted mail) are recognised from headers and types.
+ */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "charset.h"
+#include "dsn.h"
+#include "mime.h"
+#include "transcript.h"
+
+#define TEXT_CAP (128u * 1024)     /* human-readable text handed on */
+#define BODY_TEXT_CAP (32u * 1024) /* body_text for message-level rules */
+#define HEADER_CAP 2048            /* a decoded Subject or From */
+#define HEADERS_CAP (64u * 1024)   /* the unfolded header block for transcripts */
+#define DSN_CAP (1024u * 1024)     /* a delivery-status part */
+#define ORIG_CAP (64u * 1024)      /* the returned original, for its headers */
+
+/* Subject phrases of auto-replies and out-of-office notices, lower-case,
+ * matched anywhere in the decoded Subject. */
+static const char *const autoreply_subjects[] = {
+    "auto:",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "auto response",
+    "auto-response",
+    "autoresponse",
+    "automatic reply",
+    "automatic response",
+    "automated reply",
+    "out of office",
+    "out of the office",
+    "out-of-office",
+    "abwesenheitsnotiz",
+    "automatische antwort",
+    "réponse automatique",
+    "respuesta automática",
+    "risposta automatica",
+    "automatisch antwoord",
+    "自动回复",
+    "自動回覆",
+    "自動回复",
+    "自动答复",
+    "自動応答",
+    "自動返信",
+};
+
+/* Senders that write bounces, not auto-replies (lower-case, in From). */
+static const char *const bounce_senders[] = {
+    "mailer-daemon",
+    "postmaster",
+    "mail delivery",
+    "mail administrator",
+};
+
+/* Types of the part that carries the returned original. */
+static const char *const original_types[] = {
+    "message/rfc822",         "text/rfc822-headers", "message/global",
+    "message/global-headers", "message/partial",
+};
+
+struct parts {
+    const mime_part *dsn, *feedback, *original, *text, *html;
+    int mdn, tlsrpt;
+};
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int contains_any(const char *s, const char *const *list, size_t n)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (mime_memcasemem(s, len, list[i], strlen(list[i])) != NULL)
+            return 1;
+    return 0;
+}
+
+static void find_parts(const mime_part *root, struct parts *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    for (const mime_part *p = root; p != NULL; p = mime_next(p)) {
+        const char *t = p->type;
+        if (strcmp(p->report_type, "disposition-notification") == 0 ||
+            strcmp(t, "message/disposition-notification") == 0 ||
+            strcmp(t, "message/global-disposition-notification") == 0)
+            ps->mdn = 1;
+        else if (strcmp(p->report_type, "tlsrpt") == 0 || strncmp(t, "application/tlsrpt", 18) == 0)
+            ps->tlsrpt = 1;
+        if (strcmp(t, "message/delivery-status") == 0 ||
+            strcmp(t, "message/global-delivery-status") == 0) {
+            if (ps->dsn == NULL)
+                ps->dsn = p;
+        } else if (strcmp(t, "message/feedback-report") == 0) {
+            if (ps->feedback == NULL)
+                ps->feedback = p;
+        } else if (in_list(t, original_types, sizeof original_types / sizeof original_types[0])) {
+            if (ps->original == NULL)
+                ps->original = p;
+        } else if (strcmp(t, "text/plain") == 0 && p->child == NULL) {
+            if (ps->text == NULL && p->blen > 0)
+                ps->text = p;
+        } else if (strcmp(t, "text/html") == 0) {
+            if (ps->html == NULL)
+                ps->html = p;
+        }
+    }
+}
+
+/* A part's body, transfer-decoded and turned into UTF-8. */
+static const char *part_text(const mime_part *p, const char *charset, size_t cap, arena *a,
+                             size_t *len)
+{
+    size_t n;
+    const char *raw = mime_decode(p, cap, a, &n);
+    if (raw == NULL)
+        return NULL;
+    return charset_to_utf8(*p->charset ? p->charset : charset, raw, n, cap, a, len);
+}
+
+/* HTML to plain text: tags dropped (block ends become line breaks), style
+ * and script content skipped, the common entities decoded. */
+static char *html_to_text(const char *s, size_t n, arena *a, size_t *outlen)
+{
+    static const struct {
+        const char *name, *text;
+    } entities[] = {{"nbsp;", " "}, {"amp;", "&"},   {"lt;", "<"},
+                    {"gt;", ">"},   {"quot;", "\""}, {"apos;", "'"}};
+    char *out = arena_alloc(a, n + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '<') {
+            const char *gt = memchr(s + i, '>', n - i);
+            size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
+            const char *tag = s + i + 1;
+            size_t left = tl > 1 ? tl - 1 : 0;
+            if (left >= 5 && (strncasecmp(tag, "style", 5) == 0 ||
+                              strncasecmp(tag, "script", 6 < left ? 6 : left) == 0)) {
+                const char *close = mime_memcasemem(s + i + tl, n - i - tl, "</", 2);
+                while (close != NULL && !(strncasecmp(close + 2, "style", 5) == 0 ||
+                                          strncasecmp(close + 2, "script", 6) == 0))
+                    close = mime_memcasemem(close + 2, (size_t)(s + n - close - 2), "</", 2);
+                i = close ? (size_t)(close - s) : n;
+                continue;
+            }
+            int block =
+                left >= 2 && (strncasecmp(tag, "br", 2) == 0 || strncasecmp(tag, "/p", 2) == 0 ||
+                              strncasecmp(tag, "/div", 4 < left ? 4 : left) == 0 ||
+                              strncasecmp(tag, "/tr", 3 < left ? 3 : left) == 0 ||
+                              strncasecmp(tag, "/li", 3 < left ? 3 : left) == 0 ||
+                              strncasecmp(tag, "p>", 2) == 0 || strncasecmp(tag, "p ", 2) == 0);
+            if (block && o > 0 && out[o - 1] != '\n')
+                out[o++] = '\n';
+            i += tl;
+            continue;
+        }
+        if (s[i] == '&') {
+            size_t k;
+            for (k = 0; k < sizeof entities / sizeof entities[0]; k++) {
+                size_t el = strlen(entities[k].name);
+                if (n - i - 1 >= el && strncasecmp(s + i + 1, entities[k].name, el) == 0) {
+                    out[o++] = entities[k].text[0];
+                    i += el + 1;
+                    break;
+                }
+            }
+            if (k < sizeof entities / sizeof entities[0])
+                continue;
+            if (i + 2 < n && s[i + 1] == '#') {
+                unsigned cp = 0;
+                size_t j = i + 2;
+                int hex = j < n && (s[j] == 'x' || s[j] == 'X');
+                j += hex;
+                size_t start = j;
+                while (j < n && j - start < 7 &&
+                       ((s[j] >= '0' && s[j] <= '9') ||
+                        (hex && ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'f')))) {
+                    int c = s[j] | 0x20;
+                    cp = cp * (hex ? 16 : 10) + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+                    j++;
+                }
+                if (j > start && j < n && s[j] == ';' && cp > 0 && cp < 0x80) {
+                    out[o++] = (char)cp; /* room: the entity is longer than one byte */
+                    i = j + 1;
+                    continue;
+                }
+            }
+        }
+        out[o++] = s[i++];
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+}
+
+/* "Name: value\n" for every top-level header, unfolded. */
+static char *header_block(const mime_part *root, arena *a, size_t *len)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < root->nheaders; i++)
+        total += root->headers[i].nlen + root->headers[i].vlen + 3;
+    if (total > HEADERS_CAP)
+        total = HEADERS_CAP;
+    char *out = arena_alloc(a, total + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < root->nheaders; i++) {
+        const mime_header *h = &root->headers[i];
+        char *v = mime_unfold(h->value, h->vlen, a);
+        if (v == NULL)
+            return NULL;
+        size_t vl = strlen(v);
+        if (o + h->nlen + vl + 3 > total)
+            break;
+        memcpy(out + o, h->name, h->nlen);
+        o += h->nlen;
+        out[o++] = ':';
+        out[o++] = ' ';
+        memcpy(out + o, v, vl);
+        o += vl;
+        out[o++] = '\n';
+    }
+    out[o] = '\0';
+    *len = o;
+    return out;
+}
+
+static const char *decoded_header(const mime_part *p, const char *name, arena *a)
+{
+    const mime_header *h = mime_header_find(p, name);
+    if (h == NULL)
+        return "";
+    return charset_decode_header(h->value, h->vlen, HEADER_CAP, a);
+}
+
+/* "<id@host>" out of a Message-ID value. */
+static char *message_id(const char *v, size_t n, arena *a)
+{
+    const char *lt = memchr(v, '<', n);
+    if (lt != NULL) {
+        const char *gt = memchr(lt, '>', (size_t)(v + n - lt));
+        if (gt != NULL)
+            return dsn_fold(lt, (size_t)(gt - lt) + 1, 512, a);
+    }
+    return dsn_fold(v, n, 512, a);
+}
+
+/* A "Message-ID:" line in text (perhaps indented or quoted). */
+static char *inline_message_id(const char *t, size_t n, arena *a)
+{
+    const char *p = t, *e = t + n;
+    while ((p = mime_memcasemem(p, (size_t)(e - p), "message-id:", 11)) != NULL) {
+        const char *b = p;
+        while (b > t && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '>'))
+            b--;
+        if (b == t || b[-1] == '\n') {
+            const char *v = p + 11, *nl = memchr(v, '\n', (size_t)(e - v));
+            size_t vl = nl ? (size_t)(nl - v) : (size_t)(e - v);
+            if (nl && vl < 3 && nl + 1 < e && (nl[1] == ' ' || nl[1] == '\t')) {
+                const char *nl2 = memchr(nl + 1, '\n', (size_t)(e - nl - 1));
+                vl = nl2 ? (size_t)(nl2 - v) : (size_t)(e - v);
+            }
+            char *id = message_id(v, vl, a);
+            if (id == NULL || *id)
+                return id;
+        }
+        p += 11;
+    }
+    return "";
+}
+
+/* Headers of the returned original (decoded if it was wrongly encoded). */
+static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
+{
+    const char *b = orig->body;
+    size_t n = orig->blen;
+    if (orig->enc != MIME_ENC_NONE) {
+        const char *raw = mime_decode(orig, ORIG_CAP, a, &n);
+        if (raw == NULL || (b = mime_lf(raw, n, a, &n)) == NULL)
+            return -1;
+    }
+    /* skip blank lines some MTAs put before the returned headers */
+    while (n > 0 && (*b == '\n' || *b == ' ' || *b == '\t')) {
+        b++;
+        n--;
+    }
+    return mime_parse_headers(b, n, a, hp);
+}
+
+static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                     "jul", "aug", "sep", "oct", "nov", "dec"};
+
+static const struct {
+    const char *name;
+    int minutes;
+} zones[] = {{"ut", 0},     {"utc", 0},    {"gmt", 0},    {"z", 0},      {"est", -300},
+             {"edt", -240}, {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360},
+             {"pst", -480}, {"pdt", -420}, {"jst", 540},  {"cet", 60},   {"cest", 120},
+             {"bst", 60},   {"kst", 540},  {"hkt", 480},  {"ist", 330},  {"eet", 120}};
+
+static int read_num(const char **p, int maxdigits)
+{
+    int v = 0, d = 0;
+    while (**p >= '0' && **p <= '9' && d < maxdigits) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        d++;
+    }
+    return d ? v : -1;
+}
+
+static void skip_sep(const char **p)
+{
+    while (**p == ' ' || **p == '\t' || **p == ',' || **p == '-')
+        (*p)++;
+}
+
+/* RFC 5322 date ("Tue, 23 Nov 2026 10:00:00 +0000") as ISO 8601, or "". */
+static const char *iso_date(const char *v, arena *a)
+{
+    const char *p = v;
+    skip_sep(&p);
+    if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') { /* day name */
+        while ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
+            p++;
+        skip_sep(&p);
+    }
+    int day = read_num(&p, 2);
+    skip_sep(&p);
+    int mon = -1;
+    for (int i = 0; i < 12; i++)
+        if (strncasecmp(p, months[i], 3) == 0)
+            mon = i + 1;
+    while ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
+        p++;
+    skip_sep(&p);
+    const char *ys = p;
+    int year = read_num(&p, 4);
+    if ((size_t)(p - ys) == 2)
+        year += year < 50 ? 2000 : 1900;
+    else if ((size_t)(p - ys) == 3)
+        year += 1900;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    int hh = read_num(&p, 2), mm = -1, ss = 0;
+    if (*p == ':') {
+        p++;
+        mm = read_num(&p, 2);
+        if (*p == ':') {
+            p++;
+            ss = read_num(&p, 2);
+        }
+    }
+    if (day < 1 || day > 31 || mon < 1 || year < 1900 || year > 9999 || hh < 0 || hh > 23 ||
+        mm < 0 || mm > 59 || ss < 0 || ss > 60)
+        return "";
+    while (*p == ' ' || *p == '\t')
+        p++;
+    int off = 0;
+    if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '9') {
+        int sign = *p == '-' ? -1 : 1;
+        p++;
+        int z = read_num(&p, 4);
+        if (z < 0 || z % 100 > 59 || z / 100 > 23)
+            return "";
+        off = sign * (z / 100 * 60 + z % 100);
+    } else {
+        for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+            size_t zl = strlen(zones[i].name);
+            if (strncasecmp(p, zones[i].name, zl) == 0 &&
+                !((p[zl] | 0x20) >= 'a' && (p[zl] | 0x20) <= 'z')) {
+                off = zones[i].minutes;
+                break;
+            }
+        }
+    }
+    int aoff = off < 0 ? -off : off;
+    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", year, mon, day, hh, mm, ss,
+                        off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+}
+
+/* Room for n more recipients in out (the array is the report's own). */
+static int grow_recipients(rpt_report *out, size_t n, arena *a)
+{
+    rpt_recipient *r = arena_alloc(a, (out->nrecipients + n) * sizeof *r);
+    if (r == NULL)
+        return -1;
+    if (out->nrecipients)
+        memcpy(r, out->recipients, out->nrecipients * sizeof *r);
+    out->recipients = r;
+    return 0;
+}
+
+/* Add address (if it is one and not there yet); -1 on memory exhaustion. */
+static int add_address(rpt_report *out, const char *v, size_t n, size_t room, arena *a)
+{
+    char *addr = dsn_address(v, n, a);
+    if (addr == NULL || out->nrecipients >= room)
+        return 0;
+    for (size_t i = 0; i < out->nrecipients; i++)
+        if (strcasecmp(out->recipients[i].address, addr) == 0)
+            return 0;
+    out->recipients[out->nrecipients++] = (rpt_recipient){addr, "", "", "", "", "", "", ""};
+    return 0;
+}
+
+/* Each address of an address list ("A <a@x>, b@y") as a recipient. */
+static int add_address_list(rpt_report *out, const char *v, size_t n, size_t room, arena *a)
+{
+    size_t start = 0;
+    int quote = 0, angle = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? v[i] : ',';
+        if (c == '"')
+            quote = !quote;
+        else if (c == '<' && !quote)
+            angle = 1;
+        else if (c == '>' && !quote)
+            angle = 0;
+        else if (c == ',' && !quote && !angle) {
+            const char *s = v + start;
+            size_t len = i - start;
+            const char *lt = memchr(s, '<', len); /* prefer <addr> over the display name */
+            if (lt != NULL) {
+                len -= (size_t)(lt - s);
+                s = lt;
+            }
+            if (add_address(out, s, len, room, a) != 0)
+                return -1;
+            start = i + 1;
+        }
+    }
+    return 0;
+}
+
+static int extract_arf(const struct parts *ps, arena *a, rpt_report *out)
+{
+    size_t n;
+    const char *t = part_text(ps->feedback, "utf-8", DSN_CAP, a, &n);
+    if (t == NULL)
+        return -1;
+    mime_part fb;
+    if (mime_parse_headers(t, n, a, &fb) != 0)
+        return -1;
+    char *v;
+    if ((v = mime_header_value(&fb, "feedback-type", a)) != NULL) {
+        for (char *c = v; *c; c++)
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        out->feedback_type = v;
+    }
+    if ((v = mime_header_value(&fb, "reporting-mta", a)) != NULL) {
+        char *semi = strchr(v, ';');
+        out->reporting_mta = semi ? semi + 1 + (semi[1] == ' ') : v;
+    }
+    size_t room = fb.nheaders;
+    mime_part oh;
+    int have_orig = ps->original != NULL && original_headers(ps->original, a, &oh) == 0;
+    const mime_header *to = have_orig ? mime_header_find(&oh, "to") : NULL;
+    if (to != NULL)
+        room += 16;
+    if (room == 0 || grow_recipients(out, room, a) != 0)
+        return room == 0 ? 0 : -1;
+    for (int pass = 0; pass < 2 && out->nrecipients == 0; pass++) {
+        const char *want = pass == 0 ? "original-rcpt-to" : "removal-recipient";
+        for (size_t i = 0; i < fb.nheaders; i++) {
+            const mime_header *h = &fb.headers[i];
+            if (h->nlen == strlen(want) && strncasecmp(h->name, want, h->nlen) == 0 &&
+                add_address(out, h->value, h->vlen, room, a) != 0)
+                return -1;
+        }
+    }
+    if (out->nrecipients == 0 && to != NULL) {
+        char *tv = mime_unfold(to->value, to->vlen, a);
+        if (tv == NULL || add_address_list(out, tv, strlen(tv), room, a) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The sender of an auto-reply as its one recipient. */
+static int extract_autoreply(const mime_part *root, arena *a, rpt_report *out)
+{
+    const mime_header *h = mime_header_find(root, "from");
+    if (h == NULL)
+        h = mime_header_find(root, "reply-to");
+    if (h == NULL)
+        return 0;
+    char *v = mime_unfold(h->value, h->vlen, a);
+    if (v == NULL || grow_recipients(out, 1, a) != 0)
+        return -1;
+    size_t before = out->nrecipients;
+    if (add_address_list(out, v, strlen(v), before + 1, a) != 0)
+        return -1;
+    return 0;
+}
+
+static int header_says(const mime_part *root, const char *name, const char *value)
+{
+    const mime_header *h = mime_header_find(root, name);
+    if (h == NULL)
+        return 0;
+    if (value == NULL) /* any value but "no" */
+        return mime_memcasemem(h->value, h->vlen, "no", 2) == NULL || h->vlen > 4;
+    return mime_memcasemem(h->value, h->vlen, value, strlen(value)) != NULL;
+}
+
+/* 2: headers say auto-reply; 1: only the Subject does; 0: neither. */
+static int autoreply_signal(const mime_part *root, const char *subject)
+{
+    if (header_says(root, "auto-submitted", "auto-replied") ||
+        header_says(root, "x-autoreply", NULL) || header_says(root, "x-autorespond", NULL) ||
+        header_says(root, "precedence", "auto_reply") ||
+        header_says(root, "x-apple-action", "vacation"))
+        return 2;
+    if (contains_any(subject, autoreply_subjects,
+                     sizeof autoreply_subjects / sizeof autoreply_subjects[0]))
+        return 1;
+    return 0;
+}
+
+static int not_a_report(const mime_part *root, const struct parts *ps, const char *subject)
+{
+    if (ps->mdn || ps->tlsrpt)
+        return 1;
+    const char *t = root->type;
+    if (strcmp(t, "multipart/signed") == 0 || strcmp(t, "multipart/encrypted") == 0 ||
+        strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "text/calendar") == 0)
+        return 1;
+    /* DMARC aggregate reports (RFC 7489 section 7.2.1.1 subject) */
+    if (mime_memcasemem(subject, strlen(subject), "report domain:", 14) != NULL &&
+        mime_memcasemem(subject, strlen(subject), "report-id:", 10) != NULL)
+        return 1;
+    return 0;
+}
+
+static void set_kind(rpt_report *out, rpt_kind k)
+{
+    static const char *const names[] = {"", "dsn", "transcript", "autoreply", "arf"};
+    out->kind = k;
+    out->kind_name = names[k];
+}
+
+int report_extract(const char *msg, size_t len, const struct bc_formats *formats,
+                   struct rx_scratch *scratch, arena *a, rpt_report *out)
+{
+    *out = (rpt_report){RPT_NONE, "", "", "", "", "", "", "", "", "", 0, NULL};
+    size_t n;
+    const char *buf = mime_lf(msg, len, a, &n);
+    mime_msg m;
+    if (buf == NULL || mime_parse(buf, n, a, &m) != 0)
+        return -1;
+    const mime_part *root = m.root;
+    struct parts ps;
+    find_parts(root, &ps);
+
+    const char *v;
+    if ((out->subject = decoded_header(root, "subject", a)) == NULL ||
+        (out->from = decoded_header(root, "from", a)) == NULL)
+        return -1;
+    if ((v = mime_header_value(root, "date", a)) != NULL && (out->date = iso_date(v, a)) == NULL)
+        return -1;
+
+    /* The returned original: only its Message-ID is read. */
+    if (ps.original != NULL) {
+        mime_part oh;
+        if (original_headers(ps.original, a, &oh) != 0)
+            return -1;
+        const mime_header *h = mime_header_find(&oh, "message-id");
+        if (h != NULL && (out->message_id = message_id(h->value, h->vlen, a)) == NULL)
+            return -1;
+    }
+
+    /* The human-readable text. */
+    const char *text = "";
+    size_t tlen = 0;
+    if (ps.text != NULL) {
+        text = part_text(ps.text, "", TEXT_CAP, a, &tlen);
+    } else if (ps.html != NULL) {
+        const char *h = part_text(ps.html, "", TEXT_CAP, a, &tlen);
+        text = h ? html_to_text(h, tlen, a, &tlen) : NULL;
+    } else if (root->child == NULL && (strncmp(root->type, "text/", 5) == 0 ||
+                                       strncmp(root->type, "multipart/", 10) == 0)) {
+        /* a plain bounce, or a multipart whose boundary never appears */
+        text = part_text(root, "", TEXT_CAP, a, &tlen);
+    }
+    if (text == NULL)
+        return -1;
+    out->body_text = text;
+    if (tlen > BODY_TEXT_CAP) {
+        size_t cut = BODY_TEXT_CAP;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80)
+            cut--;
+        if ((out->body_text = arena_strndup(a, text, cut)) == NULL)
+            return -1;
+    }
+    if (*out->message_id == '\0' && (out->message_id = inline_message_id(text, tlen, a)) == NULL)
+        return -1;
+
+    size_t hlen;
+    const char *hb = header_block(root, a, &hlen);
+    if (hb == NULL)
+        return -1;
+    tr_input in = {hb, hlen, out->subject, out->from, text, tlen};
+
+    /* RFC 3464 */
+    if (ps.dsn != NULL) {
+        size_t dl;
+        const char *d = part_text(ps.dsn, "utf-8", DSN_CAP, a, &dl);
+        dsn_report dr;
+        if (d == NULL || dsn_parse(d, dl, a, &dr) != 0)
+            return -1;
+        if (dr.nrecipients > 0) {
+            set_kind(out, RPT_DSN);
+            out->reporting_mta = dr.reporting_mta;
+            out->recipients = dr.recipients;
+            out->nrecipients = dr.nrecipients;
+            out->mta = dr.mta;
+            if (*out->mta == '\0' && formats != NULL) {
+                const char *id = transcript_identify(formats, scratch, &in);
+                out->mta = id ? id : "";
+            }
+            int missing = 0;
+            for (size_t i = 0; i < out->nrecipients; i++)
+                missing |= *out->recipients[i].diagnostic == '\0';
+            if (missing && tlen > 0 && formats != NULL) {
+                /* enrich from the human-readable part, keep the DSN's list */
+                size_t keep = out->nrecipients;
+                const char *mta = out->mta;
+                if (transcript_extract(formats, scratch, &in, a, out) < 0)
+                    return -1;
+                out->nrecipients = keep;
+                set_kind(out, RPT_DSN);
+                if (*mta)
+                    out->mta = mta;
+                for (size_t i = 0; i < keep; i++)
+                    if (dsn_refine(&out->recipients[i], a) != 0)
+                        return -1;
+            }
+            return 0;
+        }
+    }
+
+    /* RFC 5965 */
+    if (ps.feedback != NULL) {
+        set_kind(out, RPT_ARF);
+        return extract_arf(&ps, a, out);
+    }
+
+    if (not_a_report(root, &ps, out->subject))
+        return 0;
+
+    /* Auto-replies: trusted before transcripts unless a bounce sender wrote it
+     * (Exim marks its bounces auto-replied). */
+    int auto_sig = autoreply_signal(root, out->subject);
+    int bounce_sender =
+        contains_any(out->from, bounce_senders, sizeof bounce_senders / sizeof bounce_senders[0]);
+    if (auto_sig && !bounce_sender) {
+        set_kind(out, RPT_AUTOREPLY);
+        return extract_autoreply(root, a, out);
+    }
+
+    if (formats != NULL && tlen > 0) {
+        int got = transcript_extract(formats, scratch, &in, a, out);
+        if (got < 0)
+            return -1;
+        if (out->nrecipients > 0) {
+            set_kind(out, out->kind != RPT_NONE ? out->kind : RPT_TRANSCRIPT);
+            return 0;
+        }
+    }
+
+    /* delivery-status fields pasted into a plain-text bounce */
+    if (tlen > 0 && (mime_memcasemem(text, tlen, "final-recipient:", 16) != NULL ||
+                     mime_memcasemem(text, tlen, "original-recipient:", 19) != NULL)) {
+        dsn_report dr;
+        if (dsn_parse(text, tlen, a, &dr) != 0)
+            return -1;
+        if (dr.nrecipients > 0) {
+            set_kind(out, RPT_DSN);
+            out->reporting_mta = dr.reporting_mta;
+            out->recipients = dr.recipients;
+            out->nrecipients = dr.nrecipients;
+            out->mta = dr.mta;
+            return 0;
+        }
+    }
+    if (auto_sig) {
+        set_kind(out, RPT_AUTOREPLY);
+        out->nrecipients = 0;
+        return extract_autoreply(root, a, out);
+    }
+    out->nrecipients = 0;
+    set_kind(out, RPT_NONE);
+    return 0;
+}

@@ -1,0 +1,170 @@
+/*
+ * test_dsn.c - RFC 3464 / RFC 6533 delivery-status fields to recipients.
+ */
+#include <string.h>
+
+#include "dsn.h"
+#include "tap.h"
+
+static dsn_report parse(arena *a, const char *s)
+{
+    dsn_report d;
+    memset(&d, 0, sizeof d);
+    CHECK(dsn_parse(s, strlen(s), a, &d) == 0);
+    return d;
+}
+
+TEST(postfix_style)
+{
+    arena *a = arena_new();
+    dsn_report d = parse(a, "Reporting-MTA: dns; MX.Example.ORG\n"
+                            "X-Postfix-Queue-ID: 4F2A\n"
+                            "Arrival-Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+                            "\n"
+                            "Final-Recipient: rfc822; Kijitora@Example.JP\n"
+                            "Original-Recipient: rfc822;kijitora@example.jp\n"
+                            "Action: failed\n"
+                            "Status: 5.0.0\n"
+                            "Remote-MTA: dns; MX1.example.jp\n"
+                            "Diagnostic-Code: smtp; 550 5.1.1 <kijitora@example.jp>... User\n"
+                            "    Unknown (in reply to RCPT TO command)\n");
+    CHECK_STR(d.reporting_mta, "mx.example.org");
+    CHECK_STR(d.mta, "postfix");
+    CHECK(d.nrecipients == 1);
+    rpt_recipient *r = &d.recipients[0];
+    CHECK_STR(r->address, "Kijitora@example.jp");
+    CHECK_STR(r->action, "failed");
+    CHECK_STR(r->status, "5.1.1");
+    CHECK_STR(r->reply_code, "550");
+    CHECK_STR(r->smtp_command, "RCPT");
+    CHECK_STR(r->remote_mta, "mx1.example.jp");
+    CHECK_STR(r->diagnostic,
+              "550 5.1.1 <kijitora@example.jp>... User Unknown (in reply to RCPT TO command)");
+    arena_free(a);
+}
+
+TEST(several_recipients_odd_blank_lines)
+{
+    arena *a = arena_new();
+    /* no blank line after the per-message group nor between recipients,
+     * extra blank lines elsewhere, one address repeated */
+    dsn_report d = parse(a, "Reporting-MTA: dns; mx.example.org\n"
+                            "Final-Recipient: rfc822; <one@a.example>\n"
+                            "Action: failed\n"
+                            "Status: 5.2.2\n"
+                            "Diagnostic-Code: smtp; 552 mailbox full\n"
+                            "Final-Recipient: rfc822; \"two\"@B.example\n"
+                            "Action: delayed\n"
+                            "Status: 4.4.1\n"
+                            "Diagnostic-Code: X-Postfix; connect to b.example[192.0.2.1]:25:\n"
+                            " Connection timed out\n"
+                            "\n\n\n"
+                            "Original-Recipient: rfc822; ONE@A.example\n"
+                            "Final-Recipient: rfc822; one@a.example\n"
+                            "Action: failed\n"
+                            "Status: 5.0.0\n");
+    CHECK_STR(d.reporting_mta, "mx.example.org");
+    CHECK(d.nrecipients == 2);
+    CHECK_STR(d.recipients[0].address, "one@a.example");
+    CHECK_STR(d.recipients[0].status, "5.2.2");
+    CHECK_STR(d.recipients[0].reply_code, "552");
+    CHECK_STR(d.recipients[1].address, "two@b.example");
+    CHECK_STR(d.recipients[1].action, "delayed");
+    CHECK_STR(d.recipients[1].status, "4.4.1");
+    CHECK_STR(d.recipients[1].reply_code, "");
+    CHECK_STR(d.recipients[1].smtp_command, "CONN");
+    CHECK_STR(d.recipients[1].diagnostic,
+              "connect to b.example[192.0.2.1]:25: Connection timed out");
+    arena_free(a);
+}
+
+TEST(global_dsn_utf8)
+{
+    arena *a = arena_new();
+    dsn_report d = parse(a, "Reporting-MTA: dns; mx.example.cn\n\n"
+                            "Original-Recipient: utf-8; \xe7\x94\xa8\xe6\x88\xb7@Example.CN\n"
+                            "Action: failed\n"
+                            "Status: 5.1.1\n"
+                            "Diagnostic-Code: smtp; 550 \xe7\x94\xa8\xe6\x88\xb7\xe4\xb8\x8d"
+                            "\xe5\xad\x98\xe5\x9c\xa8\n");
+    CHECK(d.nrecipients == 1);
+    CHECK_STR(d.recipients[0].address, "\xe7\x94\xa8\xe6\x88\xb7@example.cn");
+    CHECK_STR(d.recipients[0].diagnostic,
+              "550 \xe7\x94\xa8\xe6\x88\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8");
+    arena_free(a);
+}
+
+TEST(last_line_without_newline)
+{
+    arena *a = arena_new();
+    dsn_report d = parse(a, "Final-Recipient: rfc822; a@b\nAction: failed\nStatus: 5.1.1");
+    CHECK(d.nrecipients == 1);
+    arena_free(a);
+}
+
+TEST(no_recipients)
+{
+    arena *a = arena_new();
+    dsn_report d = parse(a, "Reporting-MTA: dns; x\n\nAction: failed\nStatus: 5.0.0\n");
+    CHECK(d.nrecipients == 0);
+    d = parse(a, "");
+    CHECK(d.nrecipients == 0);
+    arena_free(a);
+}
+
+static rpt_recipient refined(arena *a, const char *status, const char *diag)
+{
+    rpt_recipient r = {"x@y", "failed", status, "", "", diag, "", ""};
+    CHECK(dsn_refine(&r, a) == 0);
+    return r;
+}
+
+TEST(refine_from_diagnostic)
+{
+    arena *a = arena_new();
+    rpt_recipient r = refined(a, "5.0.0",
+                              "host mx.Example.com[192.0.2.9] said: 550-5.7.1 blocked "
+                              "(in reply to end of DATA command)");
+    CHECK_STR(r.status, "5.7.1");
+    CHECK_STR(r.reply_code, "550");
+    CHECK_STR(r.smtp_command, "DATA");
+    CHECK_STR(r.remote_mta, "mx.example.com");
+    r = refined(a, "5.1.1", "550 5.0.0 generic");
+    CHECK_STR(r.status, "5.1.1");
+    r = refined(a, "",
+                "SMTP error from remote mail server after MAIL FROM:<a@b> SIZE=10: "
+                "553 sender rejected");
+    CHECK_STR(r.reply_code, "553");
+    CHECK_STR(r.smtp_command, "MAIL");
+    CHECK_STR(r.status, "");
+    r = refined(a, "", "mailbox quota of 500 MB reached at 10.5.1.2");
+    CHECK_STR(r.reply_code, "");
+    CHECK_STR(r.status, "");
+    r = refined(a, "4.0.0", "421 4.7.0 try later; lost connection while sending HELO");
+    CHECK_STR(r.status, "4.7.0");
+    CHECK_STR(r.reply_code, "421");
+    CHECK_STR(r.smtp_command, "HELO");
+    arena_free(a);
+}
+
+TEST(address_and_fold)
+{
+    arena *a = arena_new();
+    CHECK_STR(dsn_address("rfc822; <User.Name@Mail.EXAMPLE.com>", 36, a),
+              "User.Name@mail.example.com");
+    CHECK_STR(dsn_address(" \"John\" <john@X.org>", 20, a), "john@x.org");
+    CHECK(dsn_address("rfc822; ", 8, a) == NULL);
+    CHECK(dsn_address("rfc822; @x", 10, a) == NULL);
+    CHECK_STR(dsn_fold("a\t\n  b\x01\x7f c  ", 13, 100, a), "a b c");
+    const char *cut = dsn_fold("ab\xc3\xa9", 4, 3, a);
+    CHECK_STR(cut, "ab");
+    char st[16];
+    CHECK(dsn_find_status("at 192.168.5.1.1 x", 18, st) == 0);
+    CHECK(dsn_find_status("code 4.2.2,", 11, st) == 1 && strcmp(st, "4.2.2") == 0);
+    arena_free(a);
+}
+
+int main(void)
+{
+    RUN_TESTS();
+}

@@ -1,0 +1,196 @@
+/*
+ * test_mime.c - the MIME part tree: line endings, folding, boundaries,
+ * nesting, caps and transfer decoding.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime.h"
+#include "tap.h"
+
+static mime_msg parse(arena *a, const char *s)
+{
+    size_t n;
+    const char *b = mime_lf(s, strlen(s), a, &n);
+    mime_msg m = {0};
+    CHECK(b != NULL && mime_parse(b, n, a, &m) == 0);
+    return m;
+}
+
+TEST(line_endings)
+{
+    arena *a = arena_new();
+    size_t n;
+    const char *b = mime_lf("a\r\nb\rc\n", 7, a, &n);
+    CHECK(n == 6 && memcmp(b, "a\nb\nc\n", 6) == 0);
+    const char *same = "no cr\n";
+    CHECK(mime_lf(same, 6, a, &n) == same);
+    mime_msg m = parse(a, "Subject: x\r\n y\r\nFrom: a@b\r\n\r\nbody\r\n");
+    CHECK_STR(mime_header_value(m.root, "subject", a), "x y");
+    CHECK_STR(mime_header_value(m.root, "FROM", a), "a@b");
+    CHECK(m.root->blen == 5 && memcmp(m.root->body, "body\n", 5) == 0);
+    arena_free(a);
+}
+
+TEST(headers)
+{
+    arena *a = arena_new();
+    mime_msg m = parse(a, "From sender Mon Jan  1 00:00:00 2026\nSubject :  spaced \n\tfolded\n"
+                          "X-Empty:\nnot a header line\nmore\n");
+    CHECK_STR(mime_header_value(m.root, "subject", a), "spaced folded");
+    CHECK_STR(mime_header_value(m.root, "x-empty", a), "");
+    CHECK(mime_header_find(m.root, "missing") == NULL);
+    CHECK(m.root->blen > 0 && strncmp(m.root->body, "not a header", 12) == 0);
+    CHECK_STR(m.root->type, "text/plain");
+    arena_free(a);
+}
+
+TEST(content_type_params)
+{
+    arena *a = arena_new();
+    CHECK_STR(mime_param("multipart/report; report-type=Delivery-Status;\n boundary=\"a;b\"",
+                         "boundary", 0, a),
+              "a;b");
+    CHECK_STR(mime_param("multipart/report; REPORT-TYPE=Delivery-Status", "report-type", 1, a),
+              "delivery-status");
+    CHECK_STR(mime_param("multipart/mixed boundary=xyz", "boundary", 0, a), "xyz");
+    CHECK(mime_param("text/plain", "charset", 1, a) == NULL);
+    arena_free(a);
+}
+
+static const char nested[] =
+    "Content-Type: multipart/mixed; boundary=\"outer\"\n"
+    "\n"
+    "preamble\n"
+    "--outer\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=inner\n"
+    "\n"
+    "--inner\n"
+    "Content-Type: text/plain; charset=UTF-8\n"
+    "\n"
+    "first\n"
+    "--inner\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Final-Recipient: rfc822; a@b\n"
+    "--inner--\n"
+    "--outer\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "Message-ID: <x@y>\n"
+    "Content-Type: multipart/mixed; boundary=never-split\n"
+    "\n"
+    "--never-split\n"
+    "--outer--\n"
+    "epilogue\n";
+
+TEST(nesting)
+{
+    arena *a = arena_new();
+    mime_msg m = parse(a, nested);
+    const char *want[] = {"multipart/mixed", "multipart/report", "text/plain",
+                          "message/delivery-status", "message/rfc822"};
+    size_t i = 0;
+    for (mime_part *p = m.root; p; p = mime_next(p), i++)
+        CHECK(i < 5 && strcmp(p->type, want[i]) == 0);
+    CHECK(i == 5 && m.nparts == 5);
+    mime_part *rep = m.root->child;
+    CHECK_STR(rep->report_type, "delivery-status");
+    CHECK(rep->child->blen == 5 && memcmp(rep->child->body, "first", 5) == 0);
+    CHECK_STR(rep->child->charset, "utf-8");
+    mime_part *orig = rep->next;
+    mime_part oh;
+    CHECK(mime_parse_headers(orig->body, orig->blen, a, &oh) == 0);
+    CHECK_STR(mime_header_value(&oh, "message-id", a), "<x@y>");
+    arena_free(a);
+}
+
+TEST(missing_close_and_garbage_boundary)
+{
+    arena *a = arena_new();
+    mime_msg m = parse(a, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--bx\n--b\n"
+                          "Content-Type: text/html\n\ntwo");
+    CHECK(m.nparts == 3);
+    mime_part *c = m.root->child;
+    CHECK(c && c->blen == 8 && memcmp(c->body, "one\n--bx", 8) == 0);
+    CHECK(c && c->next && strcmp(c->next->type, "text/html") == 0 && c->next->blen == 3);
+    mime_msg none = parse(a, "Content-Type: multipart/mixed; boundary=zz\n\nno parts here\n");
+    CHECK(none.nparts == 1 && none.root->child == NULL);
+    arena_free(a);
+}
+
+TEST(caps_on_parts_and_depth)
+{
+    arena *a = arena_new();
+    /* 2000 parts: only MIME_MAX_PARTS are built */
+    size_t cap = 2000 * 40 + 200, o = 0;
+    char *big = malloc(cap);
+    o += (size_t)snprintf(big + o, cap - o, "Content-Type: multipart/mixed; boundary=q\n\n");
+    for (int i = 0; i < 2000; i++)
+        o += (size_t)snprintf(big + o, cap - o, "--q\n\npart %d\n", i);
+    o += (size_t)snprintf(big + o, cap - o, "--q--\n");
+    mime_msg m = {0};
+    CHECK(mime_parse(big, o, a, &m) == 0);
+    CHECK(m.nparts == MIME_MAX_PARTS);
+    /* 100 levels of nesting: capped at MIME_MAX_DEPTH */
+    o = 0;
+    for (int i = 0; i < 100; i++)
+        o += (size_t)snprintf(big + o, cap - o,
+                              "Content-Type: multipart/mixed; boundary=d%d\n\n--d%d\n", i, i);
+    arena_reset(a);
+    CHECK(mime_parse(big, o, a, &m) == 0);
+    int depth = 0;
+    for (mime_part *p = m.root; p; p = mime_next(p))
+        depth = p->depth > depth ? p->depth : depth;
+    CHECK(depth == MIME_MAX_DEPTH);
+    free(big);
+    arena_free(a);
+}
+
+TEST(many_headers)
+{
+    arena *a = arena_new();
+    size_t cap = 100000 * 12 + 64, o = 0;
+    char *big = malloc(cap);
+    for (int i = 0; i < 100000; i++)
+        o += (size_t)snprintf(big + o, cap - o, "X-H: %d\n", i % 1000);
+    o += (size_t)snprintf(big + o, cap - o, "\nbody");
+    mime_msg m = {0};
+    CHECK(mime_parse(big, o, a, &m) == 0);
+    CHECK(m.root->nheaders == MIME_MAX_HEADERS);
+    CHECK(m.root->blen == 4);
+    free(big);
+    arena_free(a);
+}
+
+TEST(base64_and_qp)
+{
+    arena *a = arena_new();
+    mime_msg m = parse(a, "Content-Transfer-Encoding: BASE64\n\naGVs\nbG8g!!d29y\nbGQ=\n");
+    size_t n;
+    const char *d = mime_decode(m.root, 1000, a, &n);
+    CHECK(n == 11 && strcmp(d, "hello world") == 0);
+    d = mime_decode(m.root, 4, a, &n);
+    CHECK(n == 4 && strcmp(d, "hell") == 0);
+    m = parse(a, "Content-Transfer-Encoding: quoted-printable\n\n"
+                 "caf=C3=A9 soft=\nbreak =ZZ bad=\nend=3d  =  \nx");
+    d = mime_decode(m.root, 1000, a, &n);
+    CHECK_STR(d, "caf\xc3\xa9 softbreak =ZZ badend=  x");
+    m = parse(a, "\n=7bit body=41");
+    d = mime_decode(m.root, 1000, a, &n);
+    CHECK_STR(d, "=7bit body=41");
+    arena_free(a);
+}
+
+TEST(memcasemem)
+{
+    const char *h = "Final-RECIPIENT: x";
+    CHECK(mime_memcasemem(h, strlen(h), "recipient:", 10) == h + 6);
+    CHECK(mime_memcasemem(h, strlen(h), "recipients", 10) == NULL);
+    CHECK(mime_memcasemem(h, 3, "final", 5) == NULL);
+}
+
+int main(void)
+{
+    RUN_TESTS();
+}

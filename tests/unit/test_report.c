@@ -1,0 +1,312 @@
+/*
+ * test_report.c - report_extract() on small hand-written messages: RFC 3464
+ * DSNs, ARF, auto-replies, the kinds of mail that are not reports, dates,
+ * Message-IDs and hostile structure.  No formats are loaded here, so only
+ * the built-in structure is exercised (transcripts have their own tests).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "tap.h"
+
+static rpt_report extract(arena *a, const char *msg)
+{
+    rpt_report r;
+    memset(&r, 0, sizeof r);
+    CHECK(report_extract(msg, strlen(msg), NULL, NULL, a, &r) == 0);
+    return r;
+}
+
+static const char postfix_dsn[] =
+    "Return-Path: <>\r\n"
+    "Date: Mon, 23 Nov 2026 19:00:00 +0900 (JST)\r\n"
+    "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\r\n"
+    "Subject: =?UTF-8?Q?Undelivered_Mail?= Returned to Sender\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+    "\tboundary=\"B1\"\r\n"
+    "\r\n"
+    "--B1\r\n"
+    "Content-Description: Notification\r\n"
+    "Content-Type: text/plain; charset=us-ascii\r\n"
+    "\r\n"
+    "I'm sorry to have to inform you that your message could not\r\n"
+    "be delivered to one or more recipients.\r\n"
+    "\r\n"
+    "--B1\r\n"
+    "Content-Description: Delivery report\r\n"
+    "Content-Type: message/delivery-status\r\n"
+    "\r\n"
+    "Reporting-MTA: dns; mx.example.org\r\n"
+    "X-Postfix-Queue-ID: 4F2A1\r\n"
+    "\r\n"
+    "Final-Recipient: rfc822; kijitora@Example.JP\r\n"
+    "Action: failed\r\n"
+    "Status: 5.0.0\r\n"
+    "Remote-MTA: dns; mx.example.jp\r\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 <kijitora@example.jp>... User Unknown\r\n"
+    "\r\n"
+    "Final-Recipient: rfc822; neko@example.com\r\n"
+    "Action: delayed\r\n"
+    "Status: 4.4.1\r\n"
+    "\r\n"
+    "--B1\r\n"
+    "Content-Description: Undelivered Message\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "Message-ID: <original@example.org>\r\n"
+    "From: sender@example.org\r\n"
+    "To: kijitora@example.jp\r\n"
+    "Subject: hello\r\n"
+    "\r\n"
+    "Final-Recipient: rfc822; never-scanned@example.net\r\n"
+    "--B1--\r\n";
+
+TEST(rfc3464_dsn)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, postfix_dsn);
+    CHECK(r.kind == RPT_DSN);
+    CHECK_STR(r.kind_name, "dsn");
+    CHECK_STR(r.mta, "postfix");
+    CHECK_STR(r.reporting_mta, "mx.example.org");
+    CHECK_STR(r.message_id, "<original@example.org>");
+    CHECK_STR(r.date, "2026-11-23T19:00:00+09:00");
+    CHECK_STR(r.subject, "Undelivered Mail Returned to Sender");
+    CHECK(strstr(r.body_text, "could not\nbe delivered") != NULL);
+    CHECK(r.nrecipients == 2);
+    CHECK_STR(r.recipients[0].address, "kijitora@example.jp");
+    CHECK_STR(r.recipients[0].status, "5.1.1");
+    CHECK_STR(r.recipients[0].reply_code, "550");
+    CHECK_STR(r.recipients[0].remote_mta, "mx.example.jp");
+    CHECK_STR(r.recipients[1].address, "neko@example.com");
+    CHECK_STR(r.recipients[1].action, "delayed");
+    CHECK_STR(r.recipients[1].diagnostic, "");
+    arena_free(a);
+}
+
+TEST(lone_cr_and_lf_line_endings)
+{
+    arena *a = arena_new();
+    size_t n = strlen(postfix_dsn);
+    char *lf = malloc(n + 1), *cr = malloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (postfix_dsn[i] != '\r')
+            lf[o++] = postfix_dsn[i];
+    lf[o] = '\0';
+    for (size_t i = 0; i <= o; i++)
+        cr[i] = lf[i] == '\n' ? '\r' : lf[i];
+    rpt_report r1 = extract(a, lf), r2 = extract(a, cr);
+    CHECK(r1.kind == RPT_DSN && r1.nrecipients == 2);
+    CHECK(r2.kind == RPT_DSN && r2.nrecipients == 2);
+    CHECK_STR(r2.recipients[0].status, "5.1.1");
+    CHECK_STR(r2.message_id, "<original@example.org>");
+    free(lf);
+    free(cr);
+    arena_free(a);
+}
+
+TEST(encoded_parts)
+{
+    arena *a = arena_new();
+    /* base64 delivery-status, GB2312 quoted-printable text, text/rfc822-headers */
+    rpt_report r = extract(a, "From: postmaster@example.cn\n"
+                              "Content-Type: multipart/report; boundary=x\n"
+                              "\n"
+                              "--x\n"
+                              "Content-Type: text/plain; charset=gb2312\n"
+                              "Content-Transfer-Encoding: quoted-printable\n"
+                              "\n"
+                              "=D3=C3=BB=A7=B2=BB=B4=E6=D4=DA\n"
+                              "--x\n"
+                              "Content-Type: message/delivery-status\n"
+                              "Content-Transfer-Encoding: base64\n"
+                              "\n"
+                              "RmluYWwtUmVjaXBpZW50OiByZmM4MjI7IGFAYi5jbgpBY3Rpb246IGZhaWxlZApTdGF0"
+                              "dXM6IDUuMS4xCg==\n"
+                              "--x\n"
+                              "Content-Type: text/rfc822-headers\n"
+                              "\n"
+                              "Subject: hi\n"
+                              "Message-Id:\n <folded@example.cn>\n"
+                              "--x--\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 1);
+    CHECK_STR(r.recipients[0].address, "a@b.cn");
+    CHECK_STR(r.recipients[0].status, "5.1.1");
+    CHECK_STR(r.body_text, "\xe7\x94\xa8\xe6\x88\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8");
+    CHECK_STR(r.message_id, "<folded@example.cn>");
+    CHECK_STR(r.date, "");
+    arena_free(a);
+}
+
+TEST(success_dsn_and_global)
+{
+    arena *a = arena_new();
+    rpt_report r =
+        extract(a, "Content-Type: multipart/report; report-type=delivery-status; "
+                   "boundary=q\n\n--q\nContent-Type: message/global-delivery-status\n\n"
+                   "Reporting-MTA: dns; a.example\n\nFinal-Recipient: rfc822; ok@a.example\n"
+                   "Action: delivered\nStatus: 2.0.0\n--q--\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 1);
+    CHECK_STR(r.recipients[0].action, "delivered");
+    CHECK_STR(r.recipients[0].status, "2.0.0");
+    arena_free(a);
+}
+
+TEST(arf)
+{
+    arena *a = arena_new();
+    const char *fmt1 = "From: abuse@isp.example\n"
+                       "Date: 5 Jan 26 08:30 GMT\n"
+                       "Content-Type: multipart/report; report-type=feedback-report; boundary=f\n"
+                       "\n--f\nContent-Type: text/plain\n\nThis is an abuse report\n"
+                       "--f\nContent-Type: message/feedback-report\n\n"
+                       "Feedback-Type: Abuse\nUser-Agent: x/1\nVersion: 1\n"
+                       "Original-Rcpt-To: <one@Example.com>\nOriginal-Rcpt-To: two@example.com\n"
+                       "--f\nContent-Type: message/rfc822\n\nMessage-ID: <spam@s.example>\n"
+                       "To: other@example.com\n\nbody\n--f--\n";
+    rpt_report r = extract(a, fmt1);
+    CHECK(r.kind == RPT_ARF);
+    CHECK_STR(r.kind_name, "arf");
+    CHECK_STR(r.feedback_type, "abuse");
+    CHECK_STR(r.message_id, "<spam@s.example>");
+    CHECK_STR(r.date, "2026-01-05T08:30:00+00:00");
+    CHECK(r.nrecipients == 2);
+    CHECK_STR(r.recipients[0].address, "one@example.com");
+    CHECK_STR(r.recipients[1].address, "two@example.com");
+    /* no Original-Rcpt-To: the To of the returned headers */
+    r = extract(a, "Content-Type: multipart/report; report-type=feedback-report; boundary=f\n"
+                   "\n--f\nContent-Type: message/feedback-report\n\nFeedback-Type: fraud\n"
+                   "--f\nContent-Type: text/rfc822-headers\n\n"
+                   "To: \"Neko, Nyaan\" <nyaan@Example.ORG>, b@example.org\n--f--\n");
+    CHECK(r.kind == RPT_ARF && r.nrecipients == 2);
+    CHECK_STR(r.recipients[0].address, "nyaan@example.org");
+    CHECK_STR(r.recipients[1].address, "b@example.org");
+    arena_free(a);
+}
+
+TEST(autoreplies)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "From: \"Kijitora\" <Kijitora@Example.NET>\n"
+                              "Auto-Submitted: auto-replied\nSubject: Away until May 5\n\n"
+                              "I am away.\n");
+    CHECK(r.kind == RPT_AUTOREPLY);
+    CHECK_STR(r.kind_name, "autoreply");
+    CHECK(r.nrecipients == 1 && strcmp(r.recipients[0].address, "Kijitora@example.net") == 0);
+    r = extract(a, "From: a@example.org\nSubject: Automatic reply: hello\n\nAway.\n");
+    CHECK(r.kind == RPT_AUTOREPLY && r.nrecipients == 1);
+    r = extract(a, "From: a@example.org\nSubject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiBoaQ==?=\n\nx\n");
+    CHECK(r.kind == RPT_AUTOREPLY);
+    /* Exim marks its bounces auto-replied: a bounce sender is not an auto-reply
+     * when its text names recipients; with no formats loaded nothing is found
+     * and the header alone decides */
+    r = extract(a, "From: Mail Delivery System <Mailer-Daemon@x.example>\n"
+                   "Auto-Submitted: auto-generated\nSubject: Mail delivery failed\n\ntext\n");
+    CHECK(r.kind == RPT_NONE && r.nrecipients == 0);
+    arena_free(a);
+}
+
+TEST(not_reports)
+{
+    arena *a = arena_new();
+    const char *msgs[] = {
+        "From: a@b.example\nSubject: lunch?\n\nSee you at noon.\n",
+        "Content-Type: multipart/report; report-type=disposition-notification; boundary=m\n\n"
+        "--m\n\nread\n--m\nContent-Type: message/disposition-notification\n\n"
+        "Final-Recipient: rfc822; reader@example.com\nDisposition: manual-action/MDN-sent-manually;"
+        " displayed\n--m--\n",
+        "Content-Type: multipart/report; report-type=tlsrpt; boundary=t\n\n--t\n\ntls\n--t\n"
+        "Content-Type: application/tlsrpt+gzip\n\nxx\n--t--\n",
+        "Subject: Report Domain: example.com Submitter: google.com Report-ID: <1>\n"
+        "Content-Type: application/zip\n\nUEsDBA==\n",
+        "Content-Type: multipart/signed; boundary=s\n\n--s\n\nFinal-Recipient: rfc822; x@y\n"
+        "--s--\n",
+        "",
+        "garbage without headers \x01\x02\xff",
+    };
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
+        rpt_report r = extract(a, msgs[i]);
+        CHECK(r.kind == RPT_NONE && r.nrecipients == 0 && r.kind_name != NULL);
+    }
+    arena_free(a);
+}
+
+TEST(dsn_fields_in_plain_text)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "From: MAILER-DAEMON\nSubject: failure notice\n\n"
+                              "The following address failed:\n\n"
+                              "Final-Recipient: RFC822; gone@example.net\nAction: failed\n"
+                              "Status: 5.1.1\n\n"
+                              "--- original message follows\nMessage-ID: <inline@example.org>\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 1);
+    CHECK_STR(r.recipients[0].address, "gone@example.net");
+    CHECK_STR(r.message_id, "<inline@example.org>");
+    arena_free(a);
+}
+
+TEST(dates)
+{
+    arena *a = arena_new();
+    const char *in[] = {"Date: Tue, 1 Dec 2026 23:59:59 -0800\n\n", "Date: 2 Jan 99 1:02 EST\n\n",
+                        "Date: Sun, 32 Jan 2026 10:00:00 +0000\n\n", "Date: yesterday\n\n",
+                        "Date: Wed, 25 Nov 2026 10:00:00 UT\n\n"};
+    const char *want[] = {"2026-12-01T23:59:59-08:00", "1999-01-02T01:02:00-05:00", "", "",
+                          "2026-11-25T10:00:00+00:00"};
+    for (size_t i = 0; i < 5; i++)
+        CHECK_STR(extract(a, in[i]).date, want[i]);
+    arena_free(a);
+}
+
+TEST(html_only_bounce_text)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "Content-Type: multipart/alternative; boundary=h\n\n--h\n"
+                              "Content-Type: text/html; charset=utf-8\n\n"
+                              "<html><style>p{x:1}</style><p>Delivery&nbsp;failed<br>to "
+                              "&lt;a@b&gt;&#33;</p></html>\n--h--\n");
+    CHECK(strstr(r.body_text, "Delivery failed\nto <a@b>!") != NULL);
+    CHECK(strstr(r.body_text, "x:1") == NULL);
+    arena_free(a);
+}
+
+TEST(hostile_sizes)
+{
+    arena *a = arena_new();
+    /* a 10 MB bounce whose returned original is a huge attachment */
+    size_t big = 10u * 1024 * 1024;
+    char *m = malloc(big + 1024);
+    size_t o = (size_t)sprintf(m, "%s", postfix_dsn);
+    o -= strlen("--B1--\r\n");
+    o += (size_t)sprintf(m + o, "--B1\r\nContent-Type: application/octet-stream\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n");
+    while (o < big) {
+        memcpy(m + o, "QUJD\r\n", 6);
+        o += 6;
+    }
+    o += (size_t)sprintf(m + o, "--B1--\r\n");
+    rpt_report r;
+    CHECK(report_extract(m, o, NULL, NULL, a, &r) == 0 && r.nrecipients == 2);
+    CHECK(arena_used(a) < 3 * big);
+    /* deep nesting: no crash, nothing found */
+    arena_reset(a);
+    o = 0;
+    for (int i = 0; i < 500; i++)
+        o += (size_t)sprintf(m + o, "Content-Type: multipart/mixed; boundary=n%d\n\n--n%d\n", i, i);
+    CHECK(report_extract(m, o, NULL, NULL, a, &r) == 0 && r.kind == RPT_NONE);
+    /* truncated in the middle of headers and boundaries */
+    for (size_t cut = 0; cut < strlen(postfix_dsn); cut += 7) {
+        arena_reset(a);
+        CHECK(report_extract(postfix_dsn, cut, NULL, NULL, a, &r) == 0);
+    }
+    free(m);
+    arena_free(a);
+}
+
+int main(void)
+{
+    RUN_TESTS();
+}
