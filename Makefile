@@ -113,4 +113,4 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(wildcard $(BUILD)/classifier/*.d $(BUILD)/milter/*.d $(BUILD)/tests/*.d)
