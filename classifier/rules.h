@@ -5,13 +5,83 @@
  * id, an evidence tier, its matchers and the class/detail it assigns.
  * Patterns are compiled once with PCRE2 JIT; the set is read-only after
  * loading and shared by all threads.
+ *
+ * Matching (ruleset_match) finds, for one recipient's evidence, the rule
+ * that decides by the precedence of the schema: an override rule, else the
+ * first matching rule of the most specific tier (text > host > status >
+ * reply).  Candidates come from indexes, never from a walk over all rules:
+ * text rules through a literal prefilter (literals.h), host rules through
+ * a table of domain suffixes, status and reply rules through tables of
+ * their (glob) codes.
  */
 #ifndef RULES_H
 #define RULES_H
 
 #include <stddef.h>
 
+#include "arena.h"
+#include "bounce.h"
+
 struct ruleset;
+struct rx_scratch;
+
+enum rule_tier { TIER_TEXT, TIER_HOST, TIER_STATUS, TIER_REPLY, TIER_COUNT };
+
+/* A class of TAXONOMY.md as the rules files define it. */
+typedef struct rule_class {
+    const char *name;
+    enum bc_severity severity;
+    const char *advice;
+    int code;                       /* 0 when the class has none */
+    int has_temp;                   /* severity4xx/advice4xx were given */
+    enum bc_severity temp_severity; /* used when the status (or reply) is 4xx */
+    const char *temp_advice;
+    const char *desc[3]; /* en, zh-TW, zh-CN; NULL when not given */
+} rule_class;
+
+/* A finer cause with an optional advice of its own. */
+typedef struct rule_detail {
+    const char *name;
+    const char *advice; /* NULL: the class's */
+    const char *desc[3];
+} rule_detail;
+
+/* What a rule decides, as the classifier needs it. */
+typedef struct rule_info {
+    const char *id;
+    enum rule_tier tier;
+    int override;
+    const rule_class *cls;
+    const char *detail;            /* "" if none; "{feedback}" stands for the Feedback-Type */
+    const rule_detail *detail_def; /* NULL when the detail has no entry */
+    const char *advice;            /* NULL: class/detail default */
+    int severity;                  /* -1: class default, else enum bc_severity */
+    int code;                      /* -1: class default */
+} rule_info;
+
+/* What is known about one recipient: the input of matching.  Strings are
+ * never NULL ("" when unknown). */
+typedef struct rule_evidence {
+    const char *text; /* diagnostic + text (+ body), capped */
+    size_t textlen;
+    const char *status;   /* X.Y.Z */
+    const char *reply;    /* three digits */
+    const char *hosts[3]; /* remote MTA, reporting MTA, recipient domain */
+    const char *mta;      /* format id */
+    const char *kind;     /* dsn, transcript, autoreply, arf */
+    const char *action;   /* failed, delayed, ... */
+    const char *feedback; /* ARF Feedback-Type */
+} rule_evidence;
+
+/* Why a rule won: per tier the first matching rule and how many matched
+ * (filled only when asked for, as it costs evaluating every candidate). */
+typedef struct rule_trace {
+    const rule_info *first[TIER_COUNT];
+    size_t nmatched[TIER_COUNT];
+    size_t ncandidates; /* rules whose matchers were evaluated */
+    const rule_info *override;
+    size_t text_at, text_len; /* what the first text rule's regex matched */
+} rule_trace;
 
 /* Load classes and rules from the files in order (local file first: its
  * rules come before the shipped ones in each tier, and a rule with the same
@@ -27,5 +97,19 @@ size_t ruleset_count(const struct ruleset *rs);
 /* Class (or class+detail) description in lang, falling back to en; never NULL. */
 const char *ruleset_describe(const struct ruleset *rs, const char *class_name, const char *detail,
                              const char *lang);
+
+/* The class called name, or NULL. */
+const rule_class *ruleset_class(const struct ruleset *rs, const char *name);
+
+/* The detail called name, or NULL. */
+const rule_detail *ruleset_detail(const struct ruleset *rs, const char *name);
+
+/* The deciding rule for ev, or NULL when none matches; scratch memory from
+ * a; trace (may be NULL) says why.  -1 in *err on memory exhaustion. */
+const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev,
+                               struct rx_scratch *scratch, arena *a, rule_trace *trace, int *err);
+
+/* Number of literal-prefilter automaton states (benchmarks, tests). */
+size_t ruleset_prefilter_states(const struct ruleset *rs);
 
 #endif

@@ -1,0 +1,605 @@
+/*
+ * literals.c - Aho-Corasick over the rules' literals, and the derivation of
+ * required literals from a regex.
+ *
+ * The automaton is a dense DFA over a compressed alphabet: every byte that
+ * occurs in some literal gets a class of its own (ASCII upper case shares
+ * the class of its lower case), all other bytes share class 0.  A scan is
+ * then one table lookup per byte.  Each state knows the nearest state on its
+ * failure chain that ends a literal, so a position without a hit costs one
+ * test.
+ */
+#include "literals.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct lit {
+    size_t off, len;
+    uint32_t value;
+};
+
+struct litset {
+    /* what was added */
+    struct lit *lits;
+    size_t nlits, litcap;
+    unsigned char *bytes;
+    size_t nbytes, bytecap;
+    /* the automaton */
+    unsigned char cls[256];
+    size_t ncls;
+    size_t nstates;
+    uint32_t *delta;     /* nstates x ncls: next state */
+    uint32_t *report;    /* first state with outputs on s's suffix chain, 0 if none */
+    uint32_t *dict;      /* next state with outputs on the failure chain, 0 if none */
+    uint32_t *out_first; /* outputs of a state: outs[out_first .. out_first + out_n) */
+    uint32_t *out_n;
+    uint32_t *outs;
+};
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+litset *litset_new(void)
+{
+    return calloc(1, sizeof(litset));
+}
+
+void litset_free(litset *ls)
+{
+    if (ls == NULL)
+        return;
+    free(ls->lits);
+    free(ls->bytes);
+    free(ls->delta);
+    free(ls->report);
+    free(ls->dict);
+    free(ls->out_first);
+    free(ls->out_n);
+    free(ls->outs);
+    free(ls);
+}
+
+int litset_add(litset *ls, const char *lit, size_t len, uint32_t value)
+{
+    if (len == 0)
+        return 0;
+    if (ls->nlits == ls->litcap) {
+        size_t cap = ls->litcap ? 2 * ls->litcap : 64;
+        struct lit *nl = realloc(ls->lits, cap * sizeof *nl);
+        if (nl == NULL)
+            return -1;
+        ls->lits = nl;
+        ls->litcap = cap;
+    }
+    if (ls->nbytes + len > ls->bytecap) {
+        size_t cap = ls->bytecap ? 2 * ls->bytecap : 1024;
+        while (cap < ls->nbytes + len)
+            cap *= 2;
+        unsigned char *nb = realloc(ls->bytes, cap);
+        if (nb == NULL)
+            return -1;
+        ls->bytes = nb;
+        ls->bytecap = cap;
+    }
+    for (size_t i = 0; i < len; i++)
+        ls->bytes[ls->nbytes + i] = ascii_lower((unsigned char)lit[i]);
+    ls->lits[ls->nlits++] = (struct lit){ls->nbytes, len, value};
+    ls->nbytes += len;
+    return 0;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+int litset_build(litset *ls)
+{
+    memset(ls->cls, 0, sizeof ls->cls);
+    ls->ncls = 1;
+    for (size_t i = 0; i < ls->nbytes; i++) {
+        unsigned char b = ls->bytes[i];
+        if (ls->cls[b] == 0)
+            ls->cls[b] = (unsigned char)ls->ncls++;
+        if (ls->ncls > 255)
+            return -1; /* cannot happen: at most 256 - 26 distinct bytes */
+    }
+    for (int c = 'A'; c <= 'Z'; c++)
+        ls->cls[c] = ls->cls[c + 32];
+
+    size_t maxstates = ls->nbytes + 1, n = ls->ncls;
+    ls->delta = calloc(maxstates * n, sizeof *ls->delta);
+    uint32_t *pairs = malloc((ls->nlits + 1) * 2 * sizeof *pairs);
+    uint32_t *fail = calloc(maxstates, sizeof *fail);
+    uint32_t *queue = malloc(maxstates * sizeof *queue);
+    if (ls->delta == NULL || pairs == NULL || fail == NULL || queue == NULL)
+        goto oom;
+
+    /* the trie */
+    ls->nstates = 1;
+    for (size_t i = 0; i < ls->nlits; i++) {
+        uint32_t s = 0;
+        for (size_t k = 0; k < ls->lits[i].len; k++) {
+            uint32_t *t = &ls->delta[(size_t)s * n + ls->cls[ls->bytes[ls->lits[i].off + k]]];
+            if (*t == 0)
+                *t = (uint32_t)ls->nstates++;
+            s = *t;
+        }
+        pairs[2 * i] = s;
+        pairs[2 * i + 1] = ls->lits[i].value;
+    }
+
+    ls->report = calloc(ls->nstates, sizeof *ls->report);
+    ls->dict = calloc(ls->nstates, sizeof *ls->dict);
+    ls->out_first = calloc(ls->nstates, sizeof *ls->out_first);
+    ls->out_n = calloc(ls->nstates, sizeof *ls->out_n);
+    ls->outs = malloc((ls->nlits + 1) * sizeof *ls->outs);
+    if (ls->report == NULL || ls->dict == NULL || ls->out_first == NULL || ls->out_n == NULL ||
+        ls->outs == NULL)
+        goto oom;
+
+    qsort(pairs, ls->nlits, 2 * sizeof *pairs, cmp_pair);
+    for (size_t i = 0; i < ls->nlits; i++) {
+        uint32_t s = pairs[2 * i];
+        if (ls->out_n[s] == 0)
+            ls->out_first[s] = (uint32_t)i;
+        ls->outs[i] = pairs[2 * i + 1];
+        ls->out_n[s]++;
+    }
+
+    /* failure links, breadth first; missing edges become DFA transitions */
+    size_t qh = 0, qt = 0;
+    for (size_t c = 0; c < n; c++) {
+        uint32_t v = ls->delta[c];
+        if (v != 0) {
+            fail[v] = 0;
+            queue[qt++] = v;
+        }
+    }
+    while (qh < qt) {
+        uint32_t u = queue[qh++];
+        uint32_t f = fail[u];
+        ls->dict[u] = ls->out_n[f] ? f : ls->dict[f];
+        ls->report[u] = ls->out_n[u] ? u : ls->dict[u];
+        for (size_t c = 0; c < n; c++) {
+            uint32_t *t = &ls->delta[(size_t)u * n + c];
+            if (*t != 0) {
+                fail[*t] = ls->delta[(size_t)f * n + c];
+                queue[qt++] = *t;
+            } else {
+                *t = ls->delta[(size_t)f * n + c];
+            }
+        }
+    }
+    uint32_t *shrunk = realloc(ls->delta, ls->nstates * n * sizeof *shrunk);
+    if (shrunk != NULL)
+        ls->delta = shrunk;
+    free(pairs);
+    free(fail);
+    free(queue);
+    free(ls->lits);
+    free(ls->bytes);
+    ls->lits = NULL;
+    ls->bytes = NULL;
+    ls->nlits = ls->litcap = ls->nbytes = ls->bytecap = 0;
+    return 0;
+oom:
+    free(pairs);
+    free(fail);
+    free(queue);
+    return -1;
+}
+
+void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits)
+{
+    if (ls == NULL || ls->report == NULL)
+        return;
+    const uint32_t *delta = ls->delta;
+    size_t n = ls->ncls;
+    uint32_t s = 0;
+    for (size_t i = 0; i < len; i++) {
+        s = delta[(size_t)s * n + ls->cls[(unsigned char)text[i]]];
+        for (uint32_t t = ls->report[s]; t != 0; t = ls->dict[t]) {
+            const uint32_t *o = ls->outs + ls->out_first[t];
+            for (uint32_t k = 0; k < ls->out_n[t]; k++)
+                bits[o[k] >> 6] |= (uint64_t)1 << (o[k] & 63);
+        }
+    }
+}
+
+size_t litset_states(const litset *ls)
+{
+    return ls == NULL ? 0 : ls->nstates;
+}
+
+/*
+ * Literal derivation.  A small recursive-descent walk over the pattern
+ * keeps, for each sequence, the best "required" candidate: a run of literal
+ * characters that every match contains, or a non-optional group all of
+ * whose alternatives have one.  Anything it does not understand makes it
+ * give up, which is always safe: the rule then runs without a prefilter.
+ * Letters that have case variants outside ASCII are not used, as the
+ * automaton only folds ASCII case; CJK characters are used as is.
+ */
+
+#define LIT_MAXDEPTH 8
+#define LIT_MINLEN 2
+
+struct altset {
+    size_t n;
+    char s[LIT_MAXALTS][LIT_MAXLEN + 1];
+};
+
+struct walk {
+    const char *p;
+    int fail;
+    int depth;
+};
+
+static size_t altset_score(const struct altset *a)
+{
+    size_t min = (size_t)-1;
+    for (size_t i = 0; i < a->n; i++) {
+        size_t l = strlen(a->s[i]);
+        if (l < min)
+            min = l;
+    }
+    return a->n ? min : 0;
+}
+
+/* Keep cand in *best if it is better (longer shortest literal, then fewer). */
+static void consider(struct altset *best, const struct altset *cand)
+{
+    size_t sb = altset_score(best), sc = altset_score(cand);
+    if (sc > sb || (sc == sb && sc > 0 && cand->n < best->n))
+        *best = *cand;
+}
+
+static void consider_run(struct altset *best, const char *run, size_t rl)
+{
+    if (rl == 0)
+        return;
+    struct altset c;
+    c.n = 1;
+    memcpy(c.s[0], run, rl);
+    c.s[0][rl] = '\0';
+    consider(best, &c);
+}
+
+/* Skip to just past the closing character; fail at the end of the pattern. */
+static void skip_past(struct walk *w, char close)
+{
+    while (*w->p != '\0' && *w->p != close)
+        w->p++;
+    if (*w->p == '\0')
+        w->fail = 1;
+    else
+        w->p++;
+}
+
+/* Quantifier after an atom: returns its minimum count (1 when there is none)
+ * and sets *rep when the atom may repeat or vanish. */
+static unsigned long quantifier(struct walk *w, int *rep)
+{
+    const char *p = w->p;
+    unsigned long min = 1;
+    *rep = 1;
+    if (*p == '?' || *p == '*') {
+        min = 0;
+        p++;
+    } else if (*p == '+') {
+        p++;
+    } else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+        const char *q = p + 1;
+        min = strtoul(q, (char **)&q, 10);
+        if (*q == ',')
+            for (q++; *q >= '0' && *q <= '9'; q++)
+                ;
+        if (*q != '}') {
+            *rep = 0; /* not a quantifier: a literal '{' follows */
+            return 1;
+        }
+        p = q + 1;
+    } else {
+        *rep = 0;
+        return 1;
+    }
+    if (*p == '?' || *p == '+')
+        p++;
+    w->p = p;
+    return min;
+}
+
+static void skip_class(struct walk *w)
+{
+    const char *p = w->p + 1;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p != '\0' && *p != ']') {
+        if (*p == '\\' && p[1] != '\0') {
+            p += 2;
+        } else if (*p == '[' && p[1] == ':') {
+            const char *e = strstr(p + 2, ":]");
+            p = e ? e + 2 : p + 1;
+        } else {
+            p++;
+        }
+    }
+    if (*p == '\0')
+        w->fail = 1;
+    else
+        p++;
+    w->p = p;
+}
+
+/* Skip the argument of a letter escape such as \x{...}, \p{..}, \k<name>. */
+static void skip_escape_arg(struct walk *w, char e)
+{
+    const char *p = w->p;
+    switch (e) {
+    case 'x':
+        if (*p == '{') {
+            skip_past(w, '}');
+            return;
+        }
+        for (int i = 0; i < 2 && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+                                  (*p >= 'A' && *p <= 'F'));
+             i++)
+            p++;
+        break;
+    case 'o':
+    case 'N':
+        if (*p == '{') {
+            skip_past(w, '}');
+            return;
+        }
+        break;
+    case 'p':
+    case 'P':
+        if (*p == '{') {
+            skip_past(w, '}');
+            return;
+        }
+        if (*p != '\0')
+            p++;
+        break;
+    case 'k':
+    case 'g':
+        if (*p == '{' || *p == '<' || *p == '\'') {
+            w->p++;
+            skip_past(w, *p == '{' ? '}' : *p == '<' ? '>' : '\'');
+            return;
+        }
+        if (*p == '-' || *p == '+')
+            p++;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        break;
+    case 'c':
+        if (*p != '\0')
+            p++;
+        break;
+    case 'Q':
+    case 'E':
+        w->fail = 1;
+        break;
+    default:
+        if (e >= '0' && e <= '9')
+            while (*p >= '0' && *p <= '9')
+                p++;
+        break;
+    }
+    w->p = p;
+}
+
+/* One UTF-8 character at w->p into ch (lower-cased ASCII); its length, or 0
+ * when it is unusable as a literal. */
+static size_t take_char(struct walk *w, char ch[4])
+{
+    const unsigned char *p = (const unsigned char *)w->p;
+    size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 1;
+    size_t i;
+    for (i = 0; i < n && p[i] != '\0'; i++)
+        ch[i] = (char)p[i];
+    w->p += i;
+    if (i < n)
+        return 0;
+    if (n == 1)
+        return p[0] < 0x80 ? (ch[0] = (char)ascii_lower(p[0]), 1) : 0;
+    uint32_t cp = n == 2 ? (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F)
+                  : n == 3
+                      ? (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F)
+                      : 0;
+    /* CJK, kana, hangul and CJK punctuation have no case */
+    return cp >= 0x2E80 && cp < 0xFF00 ? n : 0;
+}
+
+static void walk_alt(struct walk *w, struct altset *out, int *ok);
+
+/* A group at w->p ('('): sets *contributes when its text is part of the
+ * match (not a lookaround), fills inner and iok with what it requires. */
+static void walk_group(struct walk *w, struct altset *inner, int *iok, int *contributes)
+{
+    *iok = 0;
+    *contributes = 1;
+    w->p++;
+    if (*w->p == '*') { /* (*VERB) */
+        *contributes = 0;
+        skip_past(w, ')');
+        return;
+    }
+    if (*w->p == '?') {
+        w->p++;
+        char c = *w->p;
+        if (c == ':' || c == '>' || c == '|') {
+            w->p++;
+        } else if (c == '=' || c == '!') {
+            w->p++;
+            *contributes = 0;
+        } else if (c == '<' && (w->p[1] == '=' || w->p[1] == '!')) {
+            w->p += 2;
+            *contributes = 0;
+        } else if (c == '<' || (c == 'P' && w->p[1] == '<')) {
+            skip_past(w, '>');
+        } else if (c == '\'') {
+            w->p++;
+            skip_past(w, '\'');
+        } else if (c == '#') {
+            *contributes = 0;
+            skip_past(w, ')');
+            return;
+        } else {
+            /* option setting: (?i) or (?i:...); extended mode defeats us */
+            while ((*w->p >= 'a' && *w->p <= 'z') || (*w->p >= 'A' && *w->p <= 'Z') ||
+                   *w->p == '-' || *w->p == '^') {
+                if (*w->p == 'x')
+                    w->fail = 1;
+                w->p++;
+            }
+            if (*w->p == ')') {
+                w->p++;
+                *contributes = 0;
+                return;
+            }
+            if (*w->p != ':') {
+                w->fail = 1;
+                return;
+            }
+            w->p++;
+        }
+    }
+    if (w->depth >= LIT_MAXDEPTH) {
+        w->fail = 1;
+        return;
+    }
+    w->depth++;
+    walk_alt(w, inner, iok);
+    w->depth--;
+    if (*w->p != ')')
+        w->fail = 1;
+    else
+        w->p++;
+}
+
+static void walk_seq(struct walk *w, struct altset *best, int *ok)
+{
+    char run[LIT_MAXLEN + 1];
+    size_t rl = 0;
+    int rep;
+    best->n = 0;
+    while (!w->fail && *w->p != '\0' && *w->p != '|' && *w->p != ')') {
+        char c = *w->p;
+        if (c == '(') {
+            struct altset inner;
+            int iok, contributes;
+            walk_group(w, &inner, &iok, &contributes);
+            unsigned long min = contributes ? quantifier(w, &rep) : 0;
+            consider_run(best, run, rl);
+            rl = 0;
+            if (contributes && iok && min >= 1)
+                consider(best, &inner);
+            continue;
+        }
+        if (c == '[' || c == '.' || c == '^' || c == '$') {
+            if (c == '[')
+                skip_class(w);
+            else
+                w->p++;
+            if (c == '[' || c == '.')
+                quantifier(w, &rep);
+            consider_run(best, run, rl);
+            rl = 0;
+            continue;
+        }
+        char ch[4];
+        size_t chl;
+        if (c == '\\') {
+            char e = w->p[1];
+            if (e == '\0') {
+                w->fail = 1;
+                break;
+            }
+            if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
+                w->p += 2;
+                skip_escape_arg(w, e);
+                quantifier(w, &rep);
+                consider_run(best, run, rl);
+                rl = 0;
+                continue;
+            }
+            w->p++;
+        }
+        chl = take_char(w, ch);
+        unsigned long min = quantifier(w, &rep);
+        if (chl == 0 || min == 0) {
+            consider_run(best, run, rl);
+            rl = 0;
+            continue;
+        }
+        if (rl + chl > LIT_MAXLEN) {
+            consider_run(best, run, rl);
+            rl = 0;
+        }
+        memcpy(run + rl, ch, chl);
+        rl += chl;
+        if (rep) {
+            consider_run(best, run, rl);
+            rl = 0;
+        }
+    }
+    consider_run(best, run, rl);
+    *ok = best->n > 0 && altset_score(best) >= LIT_MINLEN;
+}
+
+static void walk_alt(struct walk *w, struct altset *out, int *ok)
+{
+    int all = 1;
+    out->n = 0;
+    for (;;) {
+        struct altset br;
+        int bok;
+        walk_seq(w, &br, &bok);
+        if (!bok)
+            all = 0;
+        for (size_t i = 0; all && i < br.n; i++) {
+            size_t k;
+            for (k = 0; k < out->n && strcmp(out->s[k], br.s[i]) != 0; k++)
+                ;
+            if (k < out->n)
+                continue;
+            if (out->n == LIT_MAXALTS)
+                all = 0;
+            else
+                memcpy(out->s[out->n++], br.s[i], sizeof br.s[i]);
+        }
+        if (w->fail || *w->p != '|')
+            break;
+        w->p++;
+    }
+    *ok = all && !w->fail && out->n > 0;
+}
+
+size_t lit_derive(const char *pattern, char out[LIT_MAXALTS][LIT_MAXLEN + 1])
+{
+    struct walk w = {pattern, 0, 0};
+    struct altset *set = malloc(sizeof *set);
+    int ok = 0;
+    if (set == NULL)
+        return 0;
+    walk_alt(&w, set, &ok);
+    size_t n = 0;
+    if (ok && *w.p == '\0') {
+        n = set->n;
+        memcpy(out, set->s, n * sizeof set->s[0]);
+    }
+    free(set);
+    return n;
+}

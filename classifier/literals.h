@@ -1,0 +1,50 @@
+/*
+ * literals.h - the multi-literal prefilter of the rule set: every rule's
+ * literals in one Aho-Corasick automaton, so that one pass over a text says
+ * which rules can possibly match and only their regexes are run.
+ *
+ *     litset *ls = litset_new();
+ *     litset_add(ls, "dt:spm", 6, 17);        (value 17: a rule number)
+ *     litset_build(ls);
+ *     litset_scan(ls, text, len, bits);       (sets bit 17 if "DT:SPM" occurs)
+ *
+ * Literals are matched ASCII-case-insensitively; other bytes (UTF-8) as is.
+ * A built set is read-only and may be scanned by any number of threads.
+ * lit_derive() finds literals that a regex cannot match without.
+ */
+#ifndef LITERALS_H
+#define LITERALS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct litset litset;
+
+/* A new empty set; NULL on memory exhaustion. */
+litset *litset_new(void);
+
+/* Release a set (NULL is fine). */
+void litset_free(litset *ls);
+
+/* Add lit[0..len) (len > 0) reporting value; 0, or -1 on memory exhaustion. */
+int litset_add(litset *ls, const char *lit, size_t len, uint32_t value);
+
+/* Build the automaton after the last add; 0, or -1 on memory exhaustion. */
+int litset_build(litset *ls);
+
+/* Set bit v of bits (64 values per word) for every literal found in text. */
+void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits);
+
+/* Number of automaton states (for benchmarks and tests). */
+size_t litset_states(const litset *ls);
+
+#define LIT_MAXALTS 32 /* most alternatives lit_derive returns */
+#define LIT_MAXLEN 64  /* longest literal lit_derive returns */
+
+/* Literals that pattern (a valid PCRE2 pattern, matched caselessly) needs:
+ * the match contains at least one of them.  Fills out[] (lower-cased,
+ * NUL-terminated) and returns their number, or 0 when no useful literal can
+ * be proven (the regex must then always run). */
+size_t lit_derive(const char *pattern, char out[LIT_MAXALTS][LIT_MAXLEN + 1]);
+
+#endif

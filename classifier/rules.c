@@ -1,0 +1,1156 @@
+/*
+ * rules.c - load, validate and index the rules files (libconfig), and find
+ * the deciding rule for one recipient's evidence.
+ *
+ * Loading reads each file in order (a user's local file first): its
+ * classes, details and rules are checked key by key, every error is fatal
+ * and reported as "file:line: message".  A rule whose id an earlier file
+ * already used is the shipped rule the user replaced: it is checked, then
+ * dropped.  Each rule is then indexed by one matcher that it cannot match
+ * without: the literals of its regex (one Aho-Corasick automaton for all),
+ * else its status pattern, reply pattern or host list (one hash table of
+ * keys such as "s:5.1.*", "r:55?", "h:163.com"); a rule with none of them
+ * is a candidate for every recipient.  Matching marks the candidates in a
+ * bitmap and evaluates them in rule order, so the first match of the best
+ * tier wins without running any regex that cannot match.
+ */
+#include "rules.h"
+
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "literals.h"
+#include "regex.h"
+
+/* TAXONOMY.md: the classes every rule set must define. */
+static const char *const class_names[] = {
+    "userunknown",   "hostunknown",     "hasmoved",        "notaccept",     "mailboxfull",
+    "mesgtoobig",    "exceedlimit",     "suspend",         "filtered",      "rejected",
+    "norelaying",    "blocked",         "requireptr",      "badreputation", "spamdetected",
+    "virusdetected", "policyviolation", "authfailure",     "securityerror", "speeding",
+    "toomanyconn",   "contenterror",    "notcompliantrfc", "syntaxerror",   "systemerror",
+    "systemfull",    "networkerror",    "expired",         "mailererror",   "onhold",
+    "undefined",     "vacation",        "feedback",        "delivered",
+};
+#define NCLASSES (sizeof class_names / sizeof class_names[0])
+
+static const char *const advices[] = {
+    "suppress", "retry", "slow-down", "fix-sender", "fix-content", "contact-recipient", "none"};
+static const char *const tiers[] = {"text", "host", "status", "reply"};
+static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf"};
+static const char *const actions[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
+static const char *const langs[] = {"en", "zh_TW", "zh_CN"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct rule {
+    rule_info info; /* what the classifier sees */
+    size_t file;    /* index of the file it came from */
+    int line;
+    rx *text;
+    const char *status; /* normalised "5.1.*", or NULL */
+    char reply[4];      /* normalised "55?", or "" */
+    const char **hosts;
+    size_t nhosts;
+    const char *mta, *kind, *action, *feedback; /* NULL when not matched on */
+};
+
+/* String -> number table, open addressing; keys are owned elsewhere. */
+struct strtab {
+    size_t cap, n;
+    const char **keys;
+    uint32_t *vals;
+};
+
+/* Rules that share an index key. */
+struct postings {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+/* What the loader knows about a class: which fields a file already set
+ * (the first file that sets a field wins, so a local file can override). */
+struct class_set {
+    int severity, advice, code, temp_severity, temp_advice;
+    int seen_in_file; /* index + 1 of the last file that listed it */
+};
+
+struct ruleset {
+    arena *a; /* every string and small array of the set */
+    rule_class classes[NCLASSES];
+    rule_detail *details;
+    size_t ndetails;
+    struct strtab detail_tab;
+    struct rule *rules;
+    size_t nrules, cap;
+    /* indexes */
+    size_t nwords; /* 64-bit words in a rule bitmap */
+    uint64_t *always;
+    litset *lits;
+    struct strtab keytab;
+    struct postings *posts;
+    size_t nposts;
+    int have_host, have_status, have_reply;
+};
+
+struct loader {
+    struct ruleset *rs;
+    const char *path;
+    size_t file;
+    char *err;
+    size_t errlen;
+    struct class_set cset[NCLASSES];
+    struct strtab ids; /* rule id -> number of the remembered id */
+    size_t *id_file;   /* per remembered id: its file and line */
+    int *id_line;
+    size_t nid, idcap;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static long strtab_get(const struct strtab *t, const char *key)
+{
+    if (t->cap == 0)
+        return -1;
+    for (size_t i = hash_str(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (t->keys[i] == NULL)
+            return -1;
+        if (strcmp(t->keys[i], key) == 0)
+            return t->vals[i];
+    }
+}
+
+static int strtab_put(struct strtab *t, const char *key, uint32_t val)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        struct strtab nt = {t->cap ? 2 * t->cap : 64, 0, NULL, NULL};
+        nt.keys = calloc(nt.cap, sizeof *nt.keys);
+        nt.vals = calloc(nt.cap, sizeof *nt.vals);
+        if (nt.keys == NULL || nt.vals == NULL) {
+            free(nt.keys);
+            free(nt.vals);
+            return -1;
+        }
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->keys[i] != NULL)
+                strtab_put(&nt, t->keys[i], t->vals[i]);
+        free(t->keys);
+        free(t->vals);
+        *t = nt;
+    }
+    size_t i = hash_str(key) & (t->cap - 1);
+    while (t->keys[i] != NULL && strcmp(t->keys[i], key) != 0)
+        i = (i + 1) & (t->cap - 1);
+    if (t->keys[i] == NULL)
+        t->n++;
+    t->keys[i] = key;
+    t->vals[i] = val;
+    return 0;
+}
+
+static void strtab_free(struct strtab *t)
+{
+    free(t->keys);
+    free(t->vals);
+}
+
+static int find_word(const char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int class_index(const char *name)
+{
+    return find_word(class_names, NCLASSES, name);
+}
+
+static int severity_of(const char *s)
+{
+    return strcmp(s, "hard") == 0   ? BC_SEV_HARD
+           : strcmp(s, "soft") == 0 ? BC_SEV_SOFT
+           : strcmp(s, "none") == 0 ? BC_SEV_NONE
+                                    : -1;
+}
+
+static int lang_index(const char *lang)
+{
+    if (lang == NULL)
+        return 0;
+    if (strcasecmp(lang, "zh-TW") == 0 || strcasecmp(lang, "zh_TW") == 0 ||
+        strcasecmp(lang, "zh-Hant") == 0)
+        return 1;
+    if (strcasecmp(lang, "zh-CN") == 0 || strcasecmp(lang, "zh_CN") == 0 ||
+        strcasecmp(lang, "zh-Hans") == 0 || strcasecmp(lang, "zh") == 0)
+        return 2;
+    return 0;
+}
+
+/* A detail token: printable ASCII without space, ';', '"' or '\'. */
+static int valid_token(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7F || *s == ';' || *s == '"' ||
+            *s == '\\')
+            return 0;
+    return 1;
+}
+
+static int valid_id(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+              *s == ':' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int line_of(const config_setting_t *s)
+{
+    for (; s != NULL; s = config_setting_parent(s))
+        if (config_setting_source_line(s) > 0)
+            return config_setting_source_line(s);
+    return 0;
+}
+
+static int fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *file = s ? config_setting_source_file(s) : NULL;
+    snprintf(L->err, L->errlen, "%s:%d: %s", file ? file : L->path, line_of(s), msg);
+    return -1;
+}
+
+static int oom(struct loader *L)
+{
+    snprintf(L->err, L->errlen, "%s: out of memory", L->path);
+    return -1;
+}
+
+/* ---- key and type checking ---- */
+
+enum ktype { K_STR, K_STRS, K_INT, K_BOOL };
+
+struct key {
+    const char *name;
+    enum ktype type;
+};
+
+static const char *type_name(enum ktype t)
+{
+    return t == K_STR    ? "a string"
+           : t == K_STRS ? "a string or a list of strings"
+           : t == K_INT  ? "an integer"
+                         : "true or false";
+}
+
+static int type_ok(const config_setting_t *s, enum ktype t)
+{
+    int ty = config_setting_type(s);
+    switch (t) {
+    case K_STR:
+        return ty == CONFIG_TYPE_STRING;
+    case K_INT:
+        return ty == CONFIG_TYPE_INT || ty == CONFIG_TYPE_INT64;
+    case K_BOOL:
+        return ty == CONFIG_TYPE_BOOL;
+    case K_STRS:
+        if (ty == CONFIG_TYPE_STRING)
+            return 1;
+        if (ty != CONFIG_TYPE_ARRAY && ty != CONFIG_TYPE_LIST)
+            return 0;
+        for (int i = 0; i < config_setting_length(s); i++)
+            if (config_setting_type(config_setting_get_elem(s, (unsigned)i)) != CONFIG_TYPE_STRING)
+                return 0;
+        return config_setting_length(s) > 0;
+    }
+    return 0;
+}
+
+/* Every member of group g must be one of keys, with its type. */
+static int check_keys(struct loader *L, const config_setting_t *g, const char *what,
+                      const struct key *keys, size_t nkeys)
+{
+    if (!config_setting_is_group(g))
+        return fail(L, g, "each entry of %s must be a group { ... }", what);
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        size_t k;
+        for (k = 0; k < nkeys && strcmp(keys[k].name, name) != 0; k++)
+            ;
+        if (k == nkeys)
+            return fail(L, m, "unknown key \"%s\" in %s", name, what);
+        if (!type_ok(m, keys[k].type))
+            return fail(L, m, "\"%s\" in %s must be %s", name, what, type_name(keys[k].type));
+    }
+    return 0;
+}
+
+static const char *get_str(const config_setting_t *g, const char *name)
+{
+    const config_setting_t *m = config_setting_get_member(g, name);
+    return m ? config_setting_get_string(m) : NULL;
+}
+
+/* Copy of s into the set's arena, with ASCII lower-cased when lower. */
+static const char *keep(struct ruleset *rs, const char *s, int lower)
+{
+    char *c = arena_strdup(rs->a, s);
+    if (c != NULL && lower)
+        for (char *p = c; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p + 32);
+    return c;
+}
+
+/* ---- classes and details ---- */
+
+static const struct key class_keys[] = {
+    {"name", K_STR},  {"severity", K_STR},    {"advice", K_STR},
+    {"code", K_INT},  {"en", K_STR},          {"zh_TW", K_STR},
+    {"zh_CN", K_STR}, {"severity4xx", K_STR}, {"advice4xx", K_STR},
+};
+
+static int check_advice(struct loader *L, const config_setting_t *g, const char *key)
+{
+    const char *v = get_str(g, key);
+    if (v != NULL && find_word(advices, NELEM(advices), v) < 0)
+        return fail(L, config_setting_get_member(g, key), "unknown advice \"%s\"", v);
+    return 0;
+}
+
+static int check_severity(struct loader *L, const config_setting_t *g, const char *key)
+{
+    const char *v = get_str(g, key);
+    if (v != NULL && severity_of(v) < 0)
+        return fail(L, config_setting_get_member(g, key),
+                    "unknown severity \"%s\" (hard, soft or none)", v);
+    return 0;
+}
+
+static int load_descs(struct loader *L, const config_setting_t *g, const char **desc)
+{
+    for (size_t l = 0; l < NELEM(langs); l++) {
+        const char *v = get_str(g, langs[l]);
+        if (v != NULL && desc[l] == NULL && (desc[l] = keep(L->rs, v, 0)) == NULL)
+            return oom(L);
+    }
+    return 0;
+}
+
+static int load_class(struct loader *L, const config_setting_t *g)
+{
+    if (check_keys(L, g, "classes", class_keys, NELEM(class_keys)) != 0)
+        return -1;
+    const char *name = get_str(g, "name");
+    if (name == NULL)
+        return fail(L, g, "class without a name");
+    int ci = class_index(name);
+    if (ci < 0)
+        return fail(L, config_setting_get_member(g, "name"), "unknown class \"%s\"", name);
+    struct class_set *cs = &L->cset[ci];
+    if (cs->seen_in_file == (int)L->file + 1)
+        return fail(L, g, "class \"%s\" defined twice", name);
+    cs->seen_in_file = (int)L->file + 1;
+    if (check_severity(L, g, "severity") || check_severity(L, g, "severity4xx") ||
+        check_advice(L, g, "advice") || check_advice(L, g, "advice4xx"))
+        return -1;
+
+    rule_class *c = &L->rs->classes[ci];
+    const char *v;
+    const config_setting_t *m;
+    if ((v = get_str(g, "severity")) != NULL && !cs->severity) {
+        c->severity = (enum bc_severity)severity_of(v);
+        cs->severity = 1;
+    }
+    if ((v = get_str(g, "severity4xx")) != NULL && !cs->temp_severity) {
+        c->temp_severity = (enum bc_severity)severity_of(v);
+        cs->temp_severity = 1;
+    }
+    if ((v = get_str(g, "advice")) != NULL && !cs->advice) {
+        c->advice = keep(L->rs, v, 0);
+        cs->advice = 1;
+    }
+    if ((v = get_str(g, "advice4xx")) != NULL && !cs->temp_advice) {
+        c->temp_advice = keep(L->rs, v, 0);
+        cs->temp_advice = 1;
+    }
+    if ((m = config_setting_get_member(g, "code")) != NULL && !cs->code) {
+        long long code = config_setting_get_int64(m);
+        if (config_setting_type(m) == CONFIG_TYPE_INT)
+            code = config_setting_get_int(m);
+        if (code < 0 || code > 999)
+            return fail(L, m, "code %lld out of range 0-999", code);
+        c->code = (int)code;
+        cs->code = 1;
+    }
+    return load_descs(L, g, c->desc);
+}
+
+static const struct key detail_keys[] = {
+    {"name", K_STR}, {"advice", K_STR}, {"en", K_STR}, {"zh_TW", K_STR}, {"zh_CN", K_STR},
+};
+
+static int load_detail(struct loader *L, const config_setting_t *g, struct strtab *seen_here)
+{
+    if (check_keys(L, g, "details", detail_keys, NELEM(detail_keys)) != 0)
+        return -1;
+    const char *name = get_str(g, "name");
+    if (name == NULL)
+        return fail(L, g, "detail without a name");
+    if (!valid_token(name))
+        return fail(L, config_setting_get_member(g, "name"),
+                    "detail \"%s\": printable ASCII without spaces, ';', '\"' or '\\'", name);
+    if (check_advice(L, g, "advice") != 0)
+        return -1;
+    if (strtab_get(seen_here, name) >= 0)
+        return fail(L, g, "detail \"%s\" defined twice", name);
+    struct ruleset *rs = L->rs;
+    long di = strtab_get(&rs->detail_tab, name);
+    if (di < 0) {
+        rule_detail *nd = realloc(rs->details, (rs->ndetails + 1) * sizeof *nd);
+        if (nd == NULL)
+            return oom(L);
+        rs->details = nd;
+        di = (long)rs->ndetails++;
+        memset(&rs->details[di], 0, sizeof rs->details[di]);
+        if ((rs->details[di].name = keep(rs, name, 0)) == NULL ||
+            strtab_put(&rs->detail_tab, rs->details[di].name, (uint32_t)di) != 0)
+            return oom(L);
+    }
+    if (strtab_put(seen_here, rs->details[di].name, (uint32_t)di) != 0)
+        return oom(L);
+    rule_detail *d = &rs->details[di];
+    const char *adv = get_str(g, "advice");
+    if (adv != NULL && d->advice == NULL && (d->advice = keep(rs, adv, 0)) == NULL)
+        return oom(L);
+    return load_descs(L, g, d->desc);
+}
+
+/* ---- rules ---- */
+
+static const struct key rule_keys[] = {
+    {"id", K_STR},        {"tier", K_STR},   {"class", K_STR},    {"text", K_STR},
+    {"literal", K_STRS},  {"status", K_STR}, {"reply", K_STR},    {"host", K_STRS},
+    {"mta", K_STR},       {"kind", K_STR},   {"action", K_STR},   {"feedback", K_STR},
+    {"detail", K_STR},    {"advice", K_STR}, {"severity", K_STR}, {"code", K_INT},
+    {"override", K_BOOL},
+};
+
+/* "5.1.1", "5.7.*", "4.*.*", "5.*" (fields padded with "*") -> "5.1.*"
+ * form into out; 0, or -1 when malformed. */
+static int norm_status(const char *s, char *out, size_t outlen)
+{
+    char fields[3][4];
+    int nf = 0;
+    const char *p = s;
+    for (;;) {
+        size_t n = strcspn(p, ".");
+        if (nf == 3 || n == 0 || n > 3)
+            return -1;
+        memcpy(fields[nf], p, n);
+        fields[nf][n] = '\0';
+        if (strcmp(fields[nf], "*") != 0 && strspn(fields[nf], "0123456789") != n)
+            return -1;
+        nf++;
+        p += n;
+        if (*p == '\0')
+            break;
+        p++;
+    }
+    if (nf < 3 && strcmp(fields[nf - 1], "*") != 0)
+        return -1;
+    for (; nf < 3; nf++)
+        strcpy(fields[nf], "*");
+    if (strchr("245*", fields[0][0]) == NULL || strlen(fields[0]) != 1)
+        return -1;
+    snprintf(out, outlen, "%s.%s.%s", fields[0], fields[1], fields[2]);
+    return 0;
+}
+
+/* "550", "55*", "5*", "*" -> three characters with '?' for any digit. */
+static int norm_reply(const char *s, char out[4])
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 3 || strspn(s, "0123456789*") != n)
+        return -1;
+    if (n < 3 && s[n - 1] != '*')
+        return -1;
+    for (size_t i = 0; i < 3; i++)
+        out[i] = i < n ? (s[i] == '*' ? '?' : s[i]) : '?';
+    out[3] = '\0';
+    return strchr("245?", out[0]) ? 0 : -1;
+}
+
+/* The strings of a K_STRS setting, copied (lower-cased when lower). */
+static const char **keep_list(struct ruleset *rs, const config_setting_t *m, size_t *n, int lower)
+{
+    int one = config_setting_type(m) == CONFIG_TYPE_STRING;
+    *n = one ? 1 : (size_t)config_setting_length(m);
+    const char **v = arena_alloc(rs->a, *n * sizeof *v);
+    for (size_t i = 0; v != NULL && i < *n; i++) {
+        const char *s = one ? config_setting_get_string(m)
+                            : config_setting_get_string(config_setting_get_elem(m, (unsigned)i));
+        if ((v[i] = keep(rs, s, lower)) == NULL)
+            return NULL;
+    }
+    return v;
+}
+
+static int remember_id(struct loader *L, const char *id, int line)
+{
+    if (L->nid == L->idcap) {
+        size_t cap = L->idcap ? 2 * L->idcap : 256;
+        size_t *nf = realloc(L->id_file, cap * sizeof *nf);
+        if (nf == NULL)
+            return -1;
+        L->id_file = nf;
+        int *nl = realloc(L->id_line, cap * sizeof *nl);
+        if (nl == NULL)
+            return -1;
+        L->id_line = nl;
+        L->idcap = cap;
+    }
+    L->id_file[L->nid] = L->file;
+    L->id_line[L->nid] = line;
+    return strtab_put(&L->ids, id, (uint32_t)L->nid++);
+}
+
+/* Matcher strings of the rule that must be one of a list. */
+static int check_word(struct loader *L, const config_setting_t *g, const char *key,
+                      const char *const *list, size_t n, const char **out)
+{
+    const char *v = get_str(g, key);
+    *out = NULL;
+    if (v == NULL)
+        return 0;
+    if (list != NULL && find_word(list, n, v) < 0)
+        return fail(L, config_setting_get_member(g, key), "unknown %s \"%s\"", key, v);
+    if (*v == '\0')
+        return fail(L, config_setting_get_member(g, key), "empty %s", key);
+    *out = keep(L->rs, v, 1);
+    return *out ? 0 : oom(L);
+}
+
+static int load_rule(struct loader *L, const config_setting_t *g)
+{
+    struct ruleset *rs = L->rs;
+    if (check_keys(L, g, "rules", rule_keys, NELEM(rule_keys)) != 0)
+        return -1;
+    struct rule r;
+    memset(&r, 0, sizeof r);
+    r.file = L->file;
+    r.line = line_of(g);
+    r.info.severity = -1;
+    r.info.code = -1;
+
+    const char *id = get_str(g, "id");
+    if (id == NULL)
+        return fail(L, g, "rule without an id");
+    if (!valid_id(id))
+        return fail(L, config_setting_get_member(g, "id"),
+                    "rule id \"%s\": use only a-z 0-9 . _ : -", id);
+    const char *cls = get_str(g, "class");
+    if (cls == NULL)
+        return fail(L, g, "rule \"%s\" has no class", id);
+    int ci = class_index(cls);
+    if (ci < 0)
+        return fail(L, config_setting_get_member(g, "class"), "rule \"%s\": unknown class \"%s\"",
+                    id, cls);
+    r.info.cls = &rs->classes[ci];
+
+    const char *v;
+    const config_setting_t *m;
+    char buf[16];
+    if ((v = get_str(g, "status")) != NULL) {
+        if (norm_status(v, buf, sizeof buf) != 0)
+            return fail(L, config_setting_get_member(g, "status"),
+                        "rule \"%s\": bad status \"%s\" (e.g. \"5.1.1\", \"5.7.*\", \"4.*.*\")", id,
+                        v);
+        if ((r.status = keep(rs, buf, 0)) == NULL)
+            return oom(L);
+    }
+    if ((v = get_str(g, "reply")) != NULL && norm_reply(v, r.reply) != 0)
+        return fail(L, config_setting_get_member(g, "reply"),
+                    "rule \"%s\": bad reply \"%s\" (e.g. \"550\", \"55*\", \"4*\")", id, v);
+    if ((m = config_setting_get_member(g, "host")) != NULL) {
+        if ((r.hosts = keep_list(rs, m, &r.nhosts, 1)) == NULL)
+            return oom(L);
+        for (size_t i = 0; i < r.nhosts; i++) {
+            while (*r.hosts[i] == '.')
+                r.hosts[i]++;
+            if (*r.hosts[i] == '\0' || strpbrk(r.hosts[i], " \t@") != NULL)
+                return fail(L, m, "rule \"%s\": bad host \"%s\"", id, r.hosts[i]);
+        }
+    }
+    if (check_word(L, g, "mta", NULL, 0, &r.mta) ||
+        check_word(L, g, "feedback", NULL, 0, &r.feedback) ||
+        check_word(L, g, "kind", kinds, NELEM(kinds), &r.kind) ||
+        check_word(L, g, "action", actions, NELEM(actions), &r.action))
+        return -1;
+
+    const char *text = get_str(g, "text");
+    const config_setting_t *lit = config_setting_get_member(g, "literal");
+    if (lit != NULL && text == NULL)
+        return fail(L, lit, "rule \"%s\": literal without text", id);
+    if (text != NULL) {
+        char rxerr[256];
+        if (*text == '\0')
+            return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": empty text", id);
+        if ((r.text = rx_compile(text, RX_CASELESS, rxerr, sizeof rxerr)) == NULL)
+            return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": text: %s", id,
+                        rxerr);
+    }
+    if (text == NULL && r.status == NULL && r.reply[0] == '\0' && r.nhosts == 0 && r.mta == NULL &&
+        r.kind == NULL && r.action == NULL && r.feedback == NULL)
+        return fail(L, g,
+                    "rule \"%s\" has no matcher (text, status, reply, host, mta, kind, action "
+                    "or feedback)",
+                    id);
+
+    int tier = -1;
+    if ((v = get_str(g, "tier")) != NULL) {
+        tier = find_word(tiers, NELEM(tiers), v);
+        if (tier < 0) {
+            rx_free(r.text);
+            return fail(L, config_setting_get_member(g, "tier"),
+                        "rule \"%s\": unknown tier \"%s\" (text, host, status or reply)", id, v);
+        }
+    } else {
+        tier = text         ? TIER_TEXT
+               : r.nhosts   ? TIER_HOST
+               : r.status   ? TIER_STATUS
+               : r.reply[0] ? TIER_REPLY
+                            : TIER_TEXT;
+    }
+    r.info.tier = (enum rule_tier)tier;
+
+    int bad = check_severity(L, g, "severity") || check_advice(L, g, "advice");
+    if (!bad && (v = get_str(g, "detail")) != NULL && !valid_token(v))
+        bad = fail(L, config_setting_get_member(g, "detail"),
+                   "rule \"%s\": detail \"%s\": printable ASCII without spaces, ';', '\"' or '\\'",
+                   id, v);
+    if (!bad && (m = config_setting_get_member(g, "code")) != NULL) {
+        long long code = config_setting_type(m) == CONFIG_TYPE_INT ? config_setting_get_int(m)
+                                                                   : config_setting_get_int64(m);
+        if (code < 0 || code > 999)
+            bad = fail(L, m, "rule \"%s\": code %lld out of range 0-999", id, code);
+        r.info.code = (int)code;
+    }
+    if (bad) {
+        rx_free(r.text);
+        return -1;
+    }
+    r.info.detail = keep(rs, (v = get_str(g, "detail")) ? v : "", 0);
+    r.info.advice = (v = get_str(g, "advice")) ? keep(rs, v, 0) : NULL;
+    if ((v = get_str(g, "severity")) != NULL)
+        r.info.severity = severity_of(v);
+    m = config_setting_get_member(g, "override");
+    r.info.override = m != NULL && config_setting_get_bool(m);
+    r.info.id = keep(rs, id, 0);
+    if (r.info.id == NULL || r.info.detail == NULL) {
+        rx_free(r.text);
+        return oom(L);
+    }
+
+    long prev = strtab_get(&L->ids, id);
+    if (prev >= 0 && L->id_file[prev] == L->file) {
+        rx_free(r.text);
+        return fail(L, config_setting_get_member(g, "id"),
+                    "duplicate rule id \"%s\" (first at line %d)", id, L->id_line[prev]);
+    }
+    if (prev >= 0) { /* replaced by the user's rule of an earlier file */
+        rx_free(r.text);
+        return 0;
+    }
+    if (remember_id(L, r.info.id, r.line) != 0) {
+        rx_free(r.text);
+        return oom(L);
+    }
+
+    /* literals: given, or derived from the regex */
+    const char **lits = NULL;
+    size_t nlits = 0;
+    if (lit != NULL) {
+        lits = keep_list(rs, lit, &nlits, 1);
+        for (size_t i = 0; lits != NULL && i < nlits; i++)
+            if (*lits[i] == '\0') {
+                rx_free(r.text);
+                return fail(L, lit, "rule \"%s\": empty literal", id);
+            }
+    } else if (text != NULL) {
+        char derived[LIT_MAXALTS][LIT_MAXLEN + 1];
+        nlits = lit_derive(text, derived);
+        lits = nlits ? arena_alloc(rs->a, nlits * sizeof *lits) : NULL;
+        for (size_t i = 0; lits != NULL && i < nlits; i++)
+            if ((lits[i] = keep(rs, derived[i], 1)) == NULL)
+                lits = NULL;
+    }
+    if (nlits > 0 && lits == NULL) {
+        rx_free(r.text);
+        return oom(L);
+    }
+
+    if (rs->nrules == rs->cap) {
+        size_t cap = rs->cap ? 2 * rs->cap : 256;
+        struct rule *nr = realloc(rs->rules, cap * sizeof *nr);
+        if (nr == NULL) {
+            rx_free(r.text);
+            return oom(L);
+        }
+        rs->rules = nr;
+        rs->cap = cap;
+    }
+    uint32_t idx = (uint32_t)rs->nrules++;
+    rs->rules[idx] = r;
+    for (size_t i = 0; i < nlits; i++)
+        if (litset_add(rs->lits, lits[i], strlen(lits[i]), idx) != 0)
+            return oom(L);
+    return nlits > 0 ? 1 : 0; /* 1: indexed by the automaton */
+}
+
+/* ---- indexes ---- */
+
+static int index_key(struct ruleset *rs, const char *key, uint32_t rule)
+{
+    long p = strtab_get(&rs->keytab, key);
+    if (p < 0) {
+        struct postings *np = realloc(rs->posts, (rs->nposts + 1) * sizeof *np);
+        if (np == NULL)
+            return -1;
+        rs->posts = np;
+        p = (long)rs->nposts++;
+        memset(&rs->posts[p], 0, sizeof rs->posts[p]);
+        const char *k = arena_strdup(rs->a, key);
+        if (k == NULL || strtab_put(&rs->keytab, k, (uint32_t)p) != 0)
+            return -1;
+    }
+    struct postings *ps = &rs->posts[p];
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? 2 * ps->cap : 4;
+        uint32_t *nv = realloc(ps->v, cap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        ps->v = nv;
+        ps->cap = cap;
+    }
+    ps->v[ps->n++] = rule;
+    return 0;
+}
+
+/* Index rule i by one matcher it cannot match without (by_text: its
+ * literals are already in the automaton). */
+static int index_rule(struct ruleset *rs, uint32_t i, int by_text)
+{
+    struct rule *r = &rs->rules[i];
+    char key[300];
+    if (by_text)
+        return 0;
+    if (r->status != NULL) {
+        snprintf(key, sizeof key, "s:%s", r->status);
+        rs->have_status = 1;
+        return index_key(rs, key, i);
+    }
+    if (r->reply[0] != '\0') {
+        snprintf(key, sizeof key, "r:%s", r->reply);
+        rs->have_reply = 1;
+        return index_key(rs, key, i);
+    }
+    if (r->nhosts > 0) {
+        rs->have_host = 1;
+        for (size_t h = 0; h < r->nhosts; h++) {
+            snprintf(key, sizeof key, "h:%s", r->hosts[h]);
+            if (index_key(rs, key, i) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    rs->always[i >> 6] |= (uint64_t)1 << (i & 63);
+    return 0;
+}
+
+/* ---- loading ---- */
+
+static int load_list(struct loader *L, const config_setting_t *root, const char *name,
+                     uint8_t **by_text)
+{
+    const config_setting_t *list = config_setting_get_member(root, name);
+    if (list == NULL)
+        return 0;
+    if (!config_setting_is_list(list) && !config_setting_is_array(list))
+        return fail(L, list, "%s must be a list ( {...}, {...} )", name);
+    struct strtab seen = {0, 0, NULL, NULL};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < config_setting_length(list); i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (strcmp(name, "classes") == 0) {
+            rc = load_class(L, g);
+        } else if (strcmp(name, "details") == 0) {
+            rc = load_detail(L, g, &seen);
+        } else {
+            size_t before = L->rs->nrules;
+            int t = load_rule(L, g);
+            if (t < 0) {
+                rc = -1;
+            } else if (L->rs->nrules > before) {
+                uint8_t *nb = realloc(*by_text, L->rs->nrules);
+                if (nb == NULL)
+                    rc = oom(L);
+                else
+                    (*by_text = nb)[before] = (uint8_t)t;
+            }
+        }
+    }
+    strtab_free(&seen);
+    return rc;
+}
+
+static int load_file(struct loader *L, uint8_t **by_text)
+{
+    config_t cfg;
+    config_init(&cfg);
+    if (!config_read_file(&cfg, L->path)) {
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+            snprintf(L->err, L->errlen, "%s: cannot read file", L->path);
+        else
+            snprintf(L->err, L->errlen, "%s:%d: %s",
+                     config_error_file(&cfg) ? config_error_file(&cfg) : L->path,
+                     config_error_line(&cfg), config_error_text(&cfg));
+        config_destroy(&cfg);
+        return -1;
+    }
+    const config_setting_t *root = config_root_setting(&cfg);
+    static const char *const top[] = {"classes", "details", "rules", "formats"};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < config_setting_length(root); i++) {
+        const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+        if (find_word(top, NELEM(top), config_setting_name(s)) < 0)
+            rc = fail(L, s, "unknown setting \"%s\" (classes, details, rules or formats)",
+                      config_setting_name(s));
+    }
+    if (rc == 0)
+        rc = load_list(L, root, "classes", NULL);
+    if (rc == 0)
+        rc = load_list(L, root, "details", NULL);
+    if (rc == 0)
+        rc = load_list(L, root, "rules", by_text);
+    config_destroy(&cfg);
+    return rc;
+}
+
+/* After all files: every class complete, rule details resolved, indexes. */
+static int finish(struct loader *L, const uint8_t *by_text)
+{
+    struct ruleset *rs = L->rs;
+    for (size_t c = 0; c < NCLASSES; c++) {
+        rule_class *k = &rs->classes[c];
+        const char *miss = !L->cset[c].seen_in_file ? "is not defined"
+                           : !L->cset[c].severity   ? "has no severity"
+                           : !L->cset[c].advice     ? "has no advice"
+                           : k->desc[0] == NULL     ? "has no en description"
+                                                    : NULL;
+        if (miss != NULL) {
+            snprintf(L->err, L->errlen, "%s:0: class \"%s\" %s", L->path, class_names[c], miss);
+            return -1;
+        }
+        if (L->cset[c].temp_severity || L->cset[c].temp_advice) {
+            k->has_temp = 1;
+            if (!L->cset[c].temp_severity)
+                k->temp_severity = k->severity;
+            if (!L->cset[c].temp_advice)
+                k->temp_advice = k->advice;
+        }
+    }
+    rs->nwords = (rs->nrules + 63) / 64 + 1;
+    rs->always = calloc(rs->nwords, sizeof *rs->always);
+    if (rs->always == NULL)
+        return oom(L);
+    for (size_t i = 0; i < rs->nrules; i++) {
+        struct rule *r = &rs->rules[i];
+        long d = strtab_get(&rs->detail_tab, r->info.detail);
+        r->info.detail_def = d >= 0 ? &rs->details[d] : NULL;
+        if (index_rule(rs, (uint32_t)i, by_text[i]) != 0)
+            return oom(L);
+    }
+    if (litset_build(rs->lits) != 0)
+        return oom(L);
+    return 0;
+}
+
+struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
+{
+    struct ruleset *rs = calloc(1, sizeof *rs);
+    struct loader L;
+    memset(&L, 0, sizeof L);
+    L.rs = rs;
+    L.err = err;
+    L.errlen = errlen;
+    L.path = npaths ? paths[npaths - 1] : "rules";
+    uint8_t *by_text = NULL;
+    if (rs == NULL || (rs->a = arena_new()) == NULL || (rs->lits = litset_new()) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        ruleset_free(rs);
+        return NULL;
+    }
+    for (size_t c = 0; c < NCLASSES; c++)
+        rs->classes[c].name = class_names[c];
+    int rc = npaths == 0 ? (snprintf(err, errlen, "no rules file"), -1) : 0;
+    for (size_t i = 0; rc == 0 && i < npaths; i++) {
+        L.path = paths[i];
+        L.file = i;
+        rc = load_file(&L, &by_text);
+    }
+    if (rc == 0)
+        rc = finish(&L, by_text);
+    free(by_text);
+    strtab_free(&L.ids);
+    free(L.id_file);
+    free(L.id_line);
+    if (rc != 0) {
+        ruleset_free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+void ruleset_free(struct ruleset *rs)
+{
+    if (rs == NULL)
+        return;
+    for (size_t i = 0; i < rs->nrules; i++)
+        rx_free(rs->rules[i].text);
+    free(rs->rules);
+    free(rs->details);
+    strtab_free(&rs->detail_tab);
+    strtab_free(&rs->keytab);
+    for (size_t i = 0; i < rs->nposts; i++)
+        free(rs->posts[i].v);
+    free(rs->posts);
+    free(rs->always);
+    litset_free(rs->lits);
+    arena_free(rs->a);
+    free(rs);
+}
+
+size_t ruleset_count(const struct ruleset *rs)
+{
+    return rs == NULL ? 0 : rs->nrules;
+}
+
+size_t ruleset_prefilter_states(const struct ruleset *rs)
+{
+    return rs == NULL ? 0 : litset_states(rs->lits);
+}
+
+const rule_class *ruleset_class(const struct ruleset *rs, const char *name)
+{
+    int c = name ? class_index(name) : -1;
+    return rs == NULL || c < 0 ? NULL : &rs->classes[c];
+}
+
+const rule_detail *ruleset_detail(const struct ruleset *rs, const char *name)
+{
+    long d = rs && name && *name ? strtab_get(&rs->detail_tab, name) : -1;
+    return d < 0 ? NULL : &rs->details[d];
+}
+
+const char *ruleset_describe(const struct ruleset *rs, const char *class_name, const char *detail,
+                             const char *lang)
+{
+    int l = lang_index(lang);
+    const rule_class *c = ruleset_class(rs, class_name);
+    const rule_detail *d = ruleset_detail(rs, detail);
+    const char *order[4] = {d ? d->desc[l] : NULL, c ? c->desc[l] : NULL, d ? d->desc[0] : NULL,
+                            c ? c->desc[0] : NULL};
+    for (size_t i = 0; i < 4; i++)
+        if (order[i] != NULL)
+            return order[i];
+    return "";
+}
+
+/* ---- matching ---- */
+
+static int status_match(const char *pat, const char *st)
+{
+    while (*pat != '\0') {
+        size_t pn = strcspn(pat, "."), sn = strcspn(st, ".");
+        if (sn == 0 || (!(pn == 1 && *pat == '*') && (pn != sn || memcmp(pat, st, pn) != 0)))
+            return 0;
+        pat += pn;
+        st += sn;
+        if (*pat == '.')
+            pat++;
+        if (*st == '.')
+            st++;
+    }
+    return *st == '\0';
+}
+
+static int reply_match(const char *pat, const char *reply)
+{
+    if (strlen(reply) != 3)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (pat[i] != '?' && pat[i] != reply[i])
+            return 0;
+    return 1;
+}
+
+static int host_is(const char *host, const char *suffix)
+{
+    size_t h = strlen(host), s = strlen(suffix);
+    if (h < s || strcasecmp(host + h - s, suffix) != 0)
+        return 0;
+    return h == s || host[h - s - 1] == '.';
+}
+
+static int same(const char *want, const char *have)
+{
+    return want == NULL || strcasecmp(want, have) == 0;
+}
+
+/* 1 if every matcher of r holds for ev (regex errors count as no match). */
+static int rule_matches(const struct rule *r, const rule_evidence *ev, rx_scratch *s, rx_match *m)
+{
+    if (!same(r->kind, ev->kind) || !same(r->mta, ev->mta) || !same(r->action, ev->action) ||
+        !same(r->feedback, ev->feedback))
+        return 0;
+    if (r->status != NULL && !status_match(r->status, ev->status))
+        return 0;
+    if (r->reply[0] != '\0' && !reply_match(r->reply, ev->reply))
+        return 0;
+    if (r->nhosts > 0) {
+        int hit = 0;
+        for (size_t i = 0; !hit && i < r->nhosts; i++)
+            for (size_t k = 0; !hit && k < 3; k++)
+                hit = *ev->hosts[k] != '\0' && host_is(ev->hosts[k], r->hosts[i]);
+        if (!hit)
+            return 0;
+    }
+    return r->text == NULL || rx_search(r->text, s, ev->text, ev->textlen, 0, m) == 1;
+}
+
+static void mark_key(const struct ruleset *rs, const char *key, uint64_t *bits)
+{
+    long p = strtab_get(&rs->keytab, key);
+    if (p < 0)
+        return;
+    const struct postings *ps = &rs->posts[p];
+    for (size_t i = 0; i < ps->n; i++)
+        bits[ps->v[i] >> 6] |= (uint64_t)1 << (ps->v[i] & 63);
+}
+
+/* Mark every rule an index says may match ev. */
+static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64_t *bits)
+{
+    char key[300];
+    memcpy(bits, rs->always, rs->nwords * sizeof *bits);
+    litset_scan(rs->lits, ev->text, ev->textlen, bits);
+    char f[3][4];
+    if (rs->have_status && sscanf(ev->status, "%1[245].%3[0-9].%3[0-9]", f[0], f[1], f[2]) == 3)
+        for (int mask = 0; mask < 8; mask++) {
+            snprintf(key, sizeof key, "s:%s.%s.%s", mask & 1 ? "*" : f[0], mask & 2 ? "*" : f[1],
+                     mask & 4 ? "*" : f[2]);
+            mark_key(rs, key, bits);
+        }
+    if (rs->have_reply && strlen(ev->reply) == 3 && strspn(ev->reply, "0123456789") == 3)
+        for (int mask = 0; mask < 8; mask++) {
+            snprintf(key, sizeof key, "r:%c%c%c", mask & 1 ? '?' : ev->reply[0],
+                     mask & 2 ? '?' : ev->reply[1], mask & 4 ? '?' : ev->reply[2]);
+            mark_key(rs, key, bits);
+        }
+    if (rs->have_host)
+        for (int k = 0; k < 3; k++) {
+            const char *h = ev->hosts[k];
+            if (*h == '\0' || strlen(h) > 253 || (k > 0 && strcmp(h, ev->hosts[k - 1]) == 0))
+                continue;
+            for (const char *p = h; p != NULL; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL) {
+                size_t n = snprintf(key, sizeof key, "h:%s", p);
+                for (size_t i = 2; i < n; i++)
+                    if (key[i] >= 'A' && key[i] <= 'Z')
+                        key[i] = (char)(key[i] + 32);
+                mark_key(rs, key, bits);
+            }
+        }
+}
+
+const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev,
+                               rx_scratch *scratch, arena *a, rule_trace *trace, int *err)
+{
+    *err = 0;
+    if (trace != NULL)
+        memset(trace, 0, sizeof *trace);
+    if (rs == NULL || rs->nrules == 0)
+        return NULL;
+    uint64_t *bits = arena_alloc(a, rs->nwords * sizeof *bits);
+    if (bits == NULL) {
+        *err = -1;
+        return NULL;
+    }
+    candidates(rs, ev, bits);
+
+    const rule_info *best = NULL;
+    int best_rank = TIER_COUNT + 1; /* 0: override, 1 + tier otherwise */
+    for (size_t w = 0; w < rs->nwords; w++) {
+        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
+            size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+            if (i >= rs->nrules)
+                break;
+            const struct rule *r = &rs->rules[i];
+            int rank = r->info.override ? 0 : 1 + (int)r->info.tier;
+            if (trace == NULL && rank >= best_rank)
+                continue;
+            rx_match m;
+            if (trace != NULL)
+                trace->ncandidates++;
+            if (!rule_matches(r, ev, scratch, &m))
+                continue;
+            if (trace != NULL) {
+                if (r->info.override && trace->override == NULL)
+                    trace->override = &r->info;
+                if (trace->first[r->info.tier] == NULL) {
+                    trace->first[r->info.tier] = &r->info;
+                    if (r->info.tier == TIER_TEXT && r->text != NULL) {
+                        trace->text_at = m.start[0];
+                        trace->text_len = m.end[0] - m.start[0];
+                    }
+                }
+                trace->nmatched[r->info.tier]++;
+            }
+            if (rank < best_rank) {
+                best = &r->info;
+                best_rank = rank;
+                if (trace == NULL && rank == 0)
+                    return best;
+            }
+        }
+    }
+    return best;
+}
