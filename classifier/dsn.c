@@ -98,6 +98,14 @@ char *dsn_address(const char *s, size_t n, arena *a)
     const char *semi = memchr(s, ';', n);
     if (semi != NULL && memchr(s, '@', (size_t)(semi - s)) == NULL)
         s = semi + 1;
+    /* a source route ("@relay.example:user@host") is dropped */
+    while (s < e && (is_space((unsigned char)*s) || *s == '<'))
+        s++;
+    if (s < e && *s == '@') {
+        const char *colon = memchr(s, ':', (size_t)(e - s));
+        if (colon != NULL)
+            s = colon + 1;
+    }
     /* the token holding '@' (or the whole value when there is none) */
     const char *at = memchr(s, '@', (size_t)(e - s));
     const char *b = s, *f = e;
@@ -175,10 +183,10 @@ int dsn_find_status(const char *s, size_t n, char out[16])
 }
 
 /* A three-digit reply at s[i]: [245]NN standing alone. */
-static int reply_at(const char *s, size_t n, size_t i)
+static int reply_at(const char *s, size_t n, size_t i, const char *classes)
 {
-    if (i + 3 > n || (s[i] != '2' && s[i] != '4' && s[i] != '5') ||
-        !is_digit((unsigned char)s[i + 1]) || !is_digit((unsigned char)s[i + 2]))
+    if (i + 3 > n || strchr(classes, s[i]) == NULL || s[i] == '\0' || s[i + 1] < '0' ||
+        s[i + 1] > '5' || !is_digit((unsigned char)s[i + 2]))
         return 0;
     if (i > 0 && !is_space((unsigned char)s[i - 1]) && s[i - 1] != ':' && s[i - 1] != '<' &&
         s[i - 1] != '(' && s[i - 1] != '"' && s[i - 1] != '\'' && s[i - 1] != '>')
@@ -189,17 +197,17 @@ static int reply_at(const char *s, size_t n, size_t i)
 
 /* The SMTP reply code of a diagnostic: its first token, the token after a
  * colon ("said: 550", "...>: 550"), or one followed by an enhanced status. */
-static int find_reply(const char *s, size_t n, char out[4])
+static int find_reply_from(const char *s, size_t n, const char *classes, char out[4])
 {
     size_t i = 0;
     while (i < n && is_space((unsigned char)s[i]))
         i++;
     size_t at = (size_t)-1;
-    if (reply_at(s, n, i)) {
+    if (reply_at(s, n, i, classes)) {
         at = i;
     } else {
         for (size_t k = 0; k + 3 <= n; k++) {
-            if (!reply_at(s, n, k))
+            if (!reply_at(s, n, k, classes))
                 continue;
             size_t b = k;
             while (b > 0 && is_space((unsigned char)s[b - 1]))
@@ -218,6 +226,16 @@ static int find_reply(const char *s, size_t n, char out[4])
     memcpy(out, s + at, 3);
     out[3] = '\0';
     return 1;
+}
+
+/* The reply code: a 4xx/5xx one if there is one (a greeting's 220 may come
+ * first), else any. */
+static int find_reply(const char *s, size_t n, char out[4])
+{
+    for (int pass = 0; pass < 2; pass++)
+        if (find_reply_from(s, n, pass ? "245" : "45", out))
+            return 1;
+    return 0;
 }
 
 /* "host mx.example.com[192.0.2.1] said:" -> mx.example.com */
@@ -252,18 +270,23 @@ static char *find_remote(const char *s, size_t n, arena *a)
     return "";
 }
 
-int dsn_refine(rpt_recipient *r, arena *a)
+/* Refine r from its diagnostic; the reply code only when the diagnostic
+ * is an SMTP one (an X-Unix diagnostic holds an exit status). */
+static int refine(rpt_recipient *r, int smtp, arena *a)
 {
     const char *d = r->diagnostic;
     size_t n = strlen(d);
     if (n == 0)
         return 0;
     char st[16], rc[4];
-    if (dsn_find_status(d, n, st) && specificity(st) > specificity(r->status)) {
+    /* the diagnostic quotes the remote server: its code wins unless the
+     * field is more specific */
+    if (dsn_find_status(d, n, st) && specificity(st) >= specificity(r->status) &&
+        strcmp(st, r->status) != 0) {
         if ((r->status = arena_strdup(a, st)) == NULL)
             return -1;
     }
-    if (*r->reply_code == '\0' && find_reply(d, n, rc)) {
+    if (smtp && *r->reply_code == '\0' && find_reply(d, n, rc)) {
         if ((r->reply_code = arena_strdup(a, rc)) == NULL)
             return -1;
     }
@@ -281,6 +304,11 @@ int dsn_refine(rpt_recipient *r, arena *a)
             return -1;
     }
     return 0;
+}
+
+int dsn_refine(rpt_recipient *r, arena *a)
+{
+    return refine(r, 1, a);
 }
 
 /* One recipient group being read. */
@@ -354,9 +382,15 @@ static int add_group(const struct group *g, arena *a, dsn_report *out, size_t ca
     if (g->status != NULL && *r->status == '\0' && dsn_find_status(g->status, g->slen, st) &&
         (r->status = arena_strdup(a, st)) == NULL)
         return -1;
+    int smtp = 1;
     if (g->diag != NULL && *r->diagnostic == '\0') {
         const char *v = g->diag;
         size_t n = g->dlen;
+        while (n > 0 && is_space((unsigned char)*v)) {
+            v++;
+            n--;
+        }
+        smtp = !(n >= 6 && strncasecmp(v, "x-unix", 6) == 0);
         strip_type(&v, &n);
         if ((r->diagnostic = dsn_fold(v, n, DSN_MAX_DIAGNOSTIC, a)) == NULL)
             return -1;
@@ -368,7 +402,7 @@ static int add_group(const struct group *g, arena *a, dsn_report *out, size_t ca
         if ((r->remote_mta = lower_token(v, n, a)) == NULL)
             return -1;
     }
-    return dsn_refine(r, a);
+    return refine(r, smtp, a);
 }
 
 static int field_is(const char *name, size_t n, const char *want)
@@ -395,7 +429,7 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
     struct group g = {0};
     const char **lastv = NULL;
     size_t *lastn = NULL;
-    int in_recipients = 0;
+    int in_recipients = 0, msg_fields = 0;
     const char *s = text, *end = text + len;
     while (s <= end) {
         const char *nl = s < end ? memchr(s, '\n', (size_t)(end - s)) : NULL;
@@ -407,6 +441,8 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         if (q == e) { /* blank line (or the end): close the group */
             if (g.nfields > 0 && add_group(&g, a, out, cap) != 0)
                 return -1;
+            if (msg_fields)
+                in_recipients = 1; /* the per-message group has ended */
             memset(&g, 0, sizeof g);
             lastv = NULL;
             s = next;
@@ -419,11 +455,14 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
             continue;
         }
         const char *colon = memchr(s, ':', (size_t)(e - s));
-        lastv = NULL;
         if (colon == NULL || memchr(s, ' ', (size_t)(colon - s)) != NULL) {
+            /* not a field: an unindented continuation ("550-...\n550 ...") */
+            if (lastv != NULL)
+                *lastn = (size_t)(e - *lastv);
             s = next;
             continue;
         }
+        lastv = NULL;
         const char *name = s, *v = colon + 1;
         size_t nlen = (size_t)(colon - s), vlen = (size_t)(e - v);
         int is_final = field_is(name, nlen, "final-recipient");
@@ -440,6 +479,7 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         if (is_rcpt_field)
             in_recipients = 1;
         if (!in_recipients) {
+            msg_fields = 1;
             if (field_is(name, nlen, "reporting-mta")) {
                 const char *rv = v;
                 size_t rn = vlen;

@@ -352,6 +352,8 @@ static const char *iso_date(const char *v, arena *a)
     for (int i = 0; i < 12; i++)
         if (strncasecmp(p, months[i], 3) == 0)
             mon = i + 1;
+    if (*p >= '0' && *p <= '9') /* "29-04-2017 23:34" */
+        mon = read_num(&p, 2);
     while ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
         p++;
     skip_sep(&p);
@@ -372,8 +374,8 @@ static const char *iso_date(const char *v, arena *a)
             ss = read_num(&p, 2);
         }
     }
-    if (day < 1 || day > 31 || mon < 1 || year < 1900 || year > 9999 || hh < 0 || hh > 23 ||
-        mm < 0 || mm > 59 || ss < 0 || ss > 60)
+    if (day < 1 || day > 31 || mon < 1 || mon > 12 || year < 1900 || year > 9999 || hh < 0 ||
+        hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
         return "";
     while (*p == ' ' || *p == '\t')
         p++;
@@ -515,6 +517,60 @@ static int extract_autoreply(const mime_part *root, arena *a, rpt_report *out)
     return 0;
 }
 
+static void set_kind(rpt_report *out, rpt_kind k)
+{
+    static const char *const names[] = {"", "dsn", "transcript", "autoreply", "arf"};
+    out->kind = k;
+    out->kind_name = names[k];
+}
+
+/* Complaints that come without a feedback-report part: the header that
+ * marks them, where it is (in the returned original, or at the top), and
+ * the Feedback-Type they amount to.  The recipient is the header's value
+ * in the original, the sender at the top. */
+static const struct {
+    int in_original;
+    const char *header, *type;
+} feedback_headers[] = {
+    {1, "x-hmxmroriginalrecipient", "abuse"}, /* Microsoft JMRP complaint */
+    {0, "x-apple-unsubscribe", "opt-out"},    /* Apple Mail's unsubscribe request */
+};
+
+/* 1 if root is such a complaint (out filled), 0 if not, -1 on memory
+ * exhaustion. */
+static int other_feedback(const mime_part *root, const struct parts *ps, arena *a, rpt_report *out)
+{
+    mime_part oh;
+    int have_orig = 0;
+    for (size_t i = 0; i < sizeof feedback_headers / sizeof feedback_headers[0]; i++) {
+        const mime_header *h;
+        if (feedback_headers[i].in_original) {
+            if (ps->original == NULL)
+                continue;
+            if (!have_orig && original_headers(ps->original, a, &oh) != 0)
+                return -1;
+            have_orig = 1;
+            h = mime_header_find(&oh, feedback_headers[i].header);
+        } else {
+            h = mime_header_find(root, feedback_headers[i].header);
+            if (h != NULL && mime_memcasemem(h->value, h->vlen, "true", 4) == NULL)
+                h = NULL;
+            if (h != NULL)
+                h = mime_header_find(root, "from");
+        }
+        if (h == NULL)
+            continue;
+        set_kind(out, RPT_ARF);
+        out->feedback_type = feedback_headers[i].type;
+        char *v = mime_unfold(h->value, h->vlen, a);
+        if (v == NULL || grow_recipients(out, 1, a) != 0 ||
+            add_address_list(out, v, strlen(v), 1, a) != 0)
+            return -1;
+        return 1;
+    }
+    return 0;
+}
+
 static int header_says(const mime_part *root, const char *name, const char *value)
 {
     const mime_header *h = mime_header_find(root, name);
@@ -554,11 +610,50 @@ static int not_a_report(const mime_part *root, const struct parts *ps, const cha
     return 0;
 }
 
-static void set_kind(rpt_report *out, rpt_kind k)
+/* A diagnostic that says nothing: empty, one token (an address, an exit
+ * status) or no letters at all. */
+static int weak_diagnostic(const char *d)
 {
-    static const char *const names[] = {"", "dsn", "transcript", "autoreply", "arf"};
-    out->kind = k;
-    out->kind_name = names[k];
+    int letters = 0;
+    for (const char *p = d; *p; p++)
+        letters |= ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (unsigned char)*p >= 0x80;
+    return strchr(d, ' ') == NULL || !letters;
+}
+
+/* Let the transcript parser fill what the DSN fields left out, from the
+ * human-readable part; the DSN's list of recipients stays as it is. */
+static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, const tr_input *in,
+                      arena *a, rpt_report *out)
+{
+    size_t keep = out->nrecipients;
+    const char **saved = arena_alloc(a, keep * sizeof *saved);
+    if (saved == NULL)
+        return -1;
+    int missing = 0;
+    for (size_t i = 0; i < keep; i++) {
+        saved[i] = out->recipients[i].diagnostic;
+        if (weak_diagnostic(saved[i])) {
+            out->recipients[i].diagnostic = "";
+            missing = 1;
+        }
+    }
+    if (!missing)
+        return 0;
+    const char *mta = out->mta;
+    if (transcript_extract(formats, scratch, in, a, out) < 0)
+        return -1;
+    out->nrecipients = keep;
+    set_kind(out, RPT_DSN);
+    if (*mta)
+        out->mta = mta;
+    for (size_t i = 0; i < keep; i++) {
+        rpt_recipient *r = &out->recipients[i];
+        if (*r->diagnostic == '\0')
+            r->diagnostic = saved[i];
+        else if (dsn_refine(r, a) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int report_extract(const char *msg, size_t len, const struct bc_formats *formats,
@@ -640,23 +735,8 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
                 const char *id = transcript_identify(formats, scratch, &in);
                 out->mta = id ? id : "";
             }
-            int missing = 0;
-            for (size_t i = 0; i < out->nrecipients; i++)
-                missing |= *out->recipients[i].diagnostic == '\0';
-            if (missing && tlen > 0 && formats != NULL) {
-                /* enrich from the human-readable part, keep the DSN's list */
-                size_t keep = out->nrecipients;
-                const char *mta = out->mta;
-                if (transcript_extract(formats, scratch, &in, a, out) < 0)
-                    return -1;
-                out->nrecipients = keep;
-                set_kind(out, RPT_DSN);
-                if (*mta)
-                    out->mta = mta;
-                for (size_t i = 0; i < keep; i++)
-                    if (dsn_refine(&out->recipients[i], a) != 0)
-                        return -1;
-            }
+            if (tlen > 0 && formats != NULL && enrich_dsn(formats, scratch, &in, a, out) != 0)
+                return -1;
             return 0;
         }
     }
@@ -670,12 +750,16 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
     if (not_a_report(root, &ps, out->subject))
         return 0;
 
+    int fb = other_feedback(root, &ps, a, out);
+    if (fb != 0)
+        return fb < 0 ? -1 : 0;
+
     /* Auto-replies: trusted before transcripts unless a bounce sender wrote it
      * (Exim marks its bounces auto-replied). */
     int auto_sig = autoreply_signal(root, out->subject);
     int bounce_sender =
         contains_any(out->from, bounce_senders, sizeof bounce_senders / sizeof bounce_senders[0]);
-    if (auto_sig && !bounce_sender) {
+    if (auto_sig && !bounce_sender && ps.dsn == NULL) {
         set_kind(out, RPT_AUTOREPLY);
         return extract_autoreply(root, a, out);
     }
@@ -704,11 +788,6 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
             out->mta = dr.mta;
             return 0;
         }
-    }
-    if (auto_sig) {
-        set_kind(out, RPT_AUTOREPLY);
-        out->nrecipients = 0;
-        return extract_autoreply(root, a, out);
     }
     out->nrecipients = 0;
     set_kind(out, RPT_NONE);

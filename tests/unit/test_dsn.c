@@ -94,6 +94,27 @@ TEST(global_dsn_utf8)
     arena_free(a);
 }
 
+TEST(fields_out_of_order)
+{
+    arena *a = arena_new();
+    /* diagnostic before the recipient, continued on unindented "550-" lines;
+     * an X-Unix diagnostic is an exit status, not a reply; a source route */
+    dsn_report d = parse(a, "Reporting-MTA: dns; relay.example\n\n"
+                            "Diagnostic-Code: smtp; 550-Please authenticate.\n"
+                            "550 relay denied\n"
+                            "Status: 5.0.0\nAction: failed\n"
+                            "Final-Recipient: rfc822; a@example.org\n\n"
+                            "Final-Recipient: rfc822;@relay.example:b@Example.NET\n"
+                            "Action: failed\nStatus: 5.3.0\nDiagnostic-Code: X-Unix; 255\n");
+    CHECK(d.nrecipients == 2);
+    CHECK_STR(d.recipients[0].diagnostic, "550-Please authenticate. 550 relay denied");
+    CHECK_STR(d.recipients[0].reply_code, "550");
+    CHECK_STR(d.recipients[1].address, "b@example.net");
+    CHECK_STR(d.recipients[1].reply_code, "");
+    CHECK_STR(d.recipients[1].diagnostic, "255");
+    arena_free(a);
+}
+
 TEST(last_line_without_newline)
 {
     arena *a = arena_new();
@@ -140,6 +161,12 @@ TEST(refine_from_diagnostic)
     r = refined(a, "", "mailbox quota of 500 MB reached at 10.5.1.2");
     CHECK_STR(r.reply_code, "");
     CHECK_STR(r.status, "");
+    /* the remote server's code beats an equally specific field */
+    r = refined(a, "4.4.7", "450 4.7.1 Access denied");
+    CHECK_STR(r.status, "4.7.1");
+    /* a greeting's 220 is not the failure's reply */
+    r = refined(a, "", "220-mx.example 421 4.2.1 Service refused");
+    CHECK_STR(r.reply_code, "421");
     r = refined(a, "4.0.0", "421 4.7.0 try later; lost connection while sending HELO");
     CHECK_STR(r.status, "4.7.0");
     CHECK_STR(r.reply_code, "421");

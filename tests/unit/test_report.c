@@ -187,6 +187,24 @@ TEST(arf)
     arena_free(a);
 }
 
+TEST(complaints_without_arf_part)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "From: staff@mail.example\nSubject: complaint about message\n"
+                              "Content-Type: multipart/mixed; boundary=j\n\n--j\n"
+                              "Content-Type: message/rfc822\n\n"
+                              "X-HmXmrOriginalRecipient: Victim@Example.com\n"
+                              "Message-ID: <m@s.example>\n\nbuy\n--j--\n");
+    CHECK(r.kind == RPT_ARF && r.nrecipients == 1);
+    CHECK_STR(r.feedback_type, "abuse");
+    CHECK(r.nrecipients == 1 && strcmp(r.recipients[0].address, "Victim@example.com") == 0);
+    r = extract(a, "From: someone@icloud.example\nSubject: unsubscribe\n"
+                   "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n");
+    CHECK(r.kind == RPT_ARF && r.nrecipients == 1);
+    CHECK_STR(r.feedback_type, "opt-out");
+    arena_free(a);
+}
+
 TEST(autoreplies)
 {
     arena *a = arena_new();
@@ -251,12 +269,12 @@ TEST(dsn_fields_in_plain_text)
 TEST(dates)
 {
     arena *a = arena_new();
-    const char *in[] = {"Date: Tue, 1 Dec 2026 23:59:59 -0800\n\n", "Date: 2 Jan 99 1:02 EST\n\n",
+    const char *in[] = {"Date: Tue, 1 Dec 2026 23:59:59 -0800\n\n",  "Date: 2 Jan 99 1:02 EST\n\n",
                         "Date: Sun, 32 Jan 2026 10:00:00 +0000\n\n", "Date: yesterday\n\n",
-                        "Date: Wed, 25 Nov 2026 10:00:00 UT\n\n"};
+                        "Date: Wed, 25 Nov 2026 10:00:00 UT\n\n",    "Date: 29-04-2017 23:34\n\n"};
     const char *want[] = {"2026-12-01T23:59:59-08:00", "1999-01-02T01:02:00-05:00", "", "",
-                          "2026-11-25T10:00:00+00:00"};
-    for (size_t i = 0; i < 5; i++)
+                          "2026-11-25T10:00:00+00:00", "2017-04-29T23:34:00+00:00"};
+    for (size_t i = 0; i < 6; i++)
         CHECK_STR(extract(a, in[i]).date, want[i]);
     arena_free(a);
 }
