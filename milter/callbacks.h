@@ -1,0 +1,18 @@
+/*
+ * callbacks.h - the libmilter side: the filter description handed to
+ * smfi_register(), negotiation, and the xxfi_* callbacks that drive a
+ * session per connection.
+ */
+#ifndef MILTER_CALLBACKS_H
+#define MILTER_CALLBACKS_H
+
+#include <libmilter/mfapi.h>
+
+/* The filter description for smfi_register(). */
+struct smfiDesc *callbacks_desc(void);
+
+/* Protocol steps bounce-milter asks the MTA to leave out or not answer,
+ * given what the MTA offers (for tests and the man page). */
+unsigned long callbacks_steps(unsigned long offered);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * main.c - bounce-milter: options, daemon start-up, privileges, signals.
+ *
+ * Start-up order matters (see milter-facts.md): load and check the config
+ * as root, become a daemon, write the pid file, block the signals we take
+ * before any thread exists, drop privileges, and only then create the
+ * socket, so that it belongs to the unprivileged user.  One thread takes
+ * SIGUSR1 (reload) and SIGUSR2 (counters to the log) with sigtimedwait and
+ * writes the Prometheus file between signals; SIGTERM, SIGHUP and SIGINT
+ * are libmilter's own (stop, stop, abort).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "bounce.h"
+#include "callbacks.h"
+#include "log.h"
+#include "runtime.h"
+#include "stats.h"
+#include "testmode.h"
+
+#ifndef BC_SYSCONFDIR
+#define BC_SYSCONFDIR "/etc/bounce-milter"
+#endif
+
+#define EX_USAGE 64
+#define EX_NOINPUT 66
+#define EX_SOFTWARE 70
+#define EX_OSERR 71
+#define EX_CONFIG 78
+
+#define MAX_TEST_RCPTS 100
+
+static char config_path[PATH_MAX];
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: bounce-milter [-f] [-c FILE] [-p SOCKET] [-u USER]\n"
+            "       bounce-milter -n [-c FILE]            check the configuration\n"
+            "       bounce-milter -t MSGFILE [-c FILE] [-F SENDER] [-R RCPT]... [-D DAEMON]\n"
+            "       bounce-milter -V                      print the version\n"
+            "  -c FILE    configuration (default %s/milter.conf)\n"
+            "  -f         stay in the foreground, log to standard error\n"
+            "  -p SOCKET  listen here instead of the config's socket\n"
+            "  -u USER    run as USER instead of the config's user\n"
+            "  -t MSGFILE run one message offline and print what would be done\n"
+            "  -F, -R, -D with -t: envelope sender, recipient(s), {daemon_name}\n",
+            BC_SYSCONFDIR);
+    exit(EX_USAGE);
+}
+
+/* Path of a unix socket spec, or NULL for inet sockets. */
+static const char *socket_path(const char *spec)
+{
+    if (strncmp(spec, "unix:", 5) == 0)
+        return spec + 5;
+    if (strncmp(spec, "local:", 6) == 0)
+        return spec + 6;
+    return NULL;
+}
+
+/* Users and groups named in the config must exist. */
+static int check_identities(const mconf *c, uid_t *uid, gid_t *gid, gid_t *sock_gid)
+{
+    *uid = geteuid();
+    *gid = getegid();
+    *sock_gid = (gid_t)-1;
+    if (*c->user != '\0') {
+        struct passwd *pw = getpwnam(c->user);
+        if (pw == NULL) {
+            fprintf(stderr, "bounce-milter: %s: user \"%s\" does not exist\n", c->path, c->user);
+            return -1;
+        }
+        *uid = pw->pw_uid;
+        *gid = pw->pw_gid;
+    }
+    if (*c->socket_group != '\0') {
+        struct group *gr = getgrnam(c->socket_group);
+        if (gr == NULL) {
+            fprintf(stderr, "bounce-milter: %s: group \"%s\" does not exist\n", c->path,
+                    c->socket_group);
+            return -1;
+        }
+        *sock_gid = gr->gr_gid;
+    }
+    return 0;
+}
+
+/* As root: create the socket's directory for the user if it is missing. */
+static void make_socket_dir(const char *path, uid_t uid, gid_t gid)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return;
+    *slash = '\0';
+    if (mkdir(dir, 0750) == 0) {
+        if (chown(dir, uid, gid) != 0)
+            log_msg(LOG_WARNING, "chown %s: %s", dir, strerror(errno));
+    } else if (errno != EEXIST) {
+        log_msg(LOG_WARNING, "mkdir %s: %s", dir, strerror(errno));
+    }
+}
+
+/* Become uid/gid, keeping the socket group as a supplementary group so the
+ * socket can be given to it. */
+static int drop_privileges(const mconf *c, uid_t uid, gid_t gid, gid_t sock_gid)
+{
+    if (geteuid() != 0)
+        return 0;
+    if (*c->user == '\0') {
+        log_msg(LOG_ERR, "refusing to run as root: set user in %s or use -u", c->path);
+        return -1;
+    }
+    gid_t groups[NGROUPS_MAX];
+    int n = NGROUPS_MAX - 1;
+    if (getgrouplist(c->user, gid, groups, &n) < 0)
+        n = 0;
+    if (sock_gid != (gid_t)-1)
+        groups[n++] = sock_gid;
+    if (setgroups((size_t)n, groups) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+        log_msg(LOG_ERR, "cannot become user %s: %s", c->user, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0) {
+        log_msg(LOG_ERR, "privileges were not dropped");
+        return -1;
+    }
+    return 0;
+}
+
+static void write_stats_file(void)
+{
+    mruntime *rt = runtime_acquire();
+    if (rt != NULL && *rt->conf->stats_file != '\0' && stats_write_file(rt->conf->stats_file) != 0)
+        log_msg(LOG_WARNING, "cannot write %s: %s", rt->conf->stats_file, strerror(errno));
+    runtime_release(rt);
+}
+
+static void reload(void)
+{
+    char err[4096];
+    mruntime *cur = runtime_acquire();
+    mruntime *rt = runtime_load(config_path, err, sizeof err);
+    if (rt == NULL) {
+        /* one log line per error, then keep the old config */
+        for (char *line = strtok(err, "\n"); line != NULL; line = strtok(NULL, "\n"))
+            log_msg(LOG_ERR, "reload: %s", line);
+        log_msg(LOG_ERR, "reload refused; the previous configuration stays in force");
+        runtime_release(cur);
+        return;
+    }
+    if (cur != NULL && (strcmp(cur->conf->socket, rt->conf->socket) != 0 ||
+                        strcmp(cur->conf->user, rt->conf->user) != 0))
+        log_msg(LOG_WARNING, "reload: socket and user changes take effect at restart");
+    runtime_release(cur);
+    runtime_install(rt);
+    log_msg(LOG_INFO, "configuration reloaded from %s (%zu rules)", config_path,
+            bc_rules_count(rt->rules));
+}
+
+/* Takes SIGUSR1/SIGUSR2; writes the counters file every stats_interval. */
+static void *signal_thread(void *arg)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    for (;;) {
+        mruntime *rt = runtime_acquire();
+        struct timespec ts = {rt ? (time_t)rt->conf->stats_interval : 10, 0};
+        runtime_release(rt);
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig == SIGUSR1)
+            reload();
+        else if (sig == SIGUSR2)
+            stats_log();
+        write_stats_file();
+    }
+    return NULL;
+}
+
+static int write_pid_file(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        log_msg(LOG_ERR, "cannot write pid file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    return fclose(f);
+}
+
+static int run_daemon(int foreground)
+{
+    mruntime *rt = runtime_acquire();
+    const mconf *c = rt->conf;
+    uid_t uid;
+    gid_t gid, sock_gid;
+    if (check_identities(c, &uid, &gid, &sock_gid) != 0)
+        return EX_CONFIG;
+    if (geteuid() == 0 && *c->user == '\0') {
+        fprintf(stderr, "bounce-milter: refusing to run as root: set user in %s or use -u\n",
+                c->path);
+        return EX_CONFIG;
+    }
+    const char *spath = socket_path(c->socket);
+    if (!foreground && daemon(0, 0) != 0) {
+        fprintf(stderr, "bounce-milter: daemon: %s\n", strerror(errno));
+        return EX_OSERR;
+    }
+    log_init("bounce-milter", foreground, c->log_facility);
+    if (spath != NULL && geteuid() == 0)
+        make_socket_dir(spath, uid, sock_gid != (gid_t)-1 ? sock_gid : gid);
+    if (*c->pid_file != '\0' && write_pid_file(c->pid_file) != 0)
+        return EX_OSERR;
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (drop_privileges(c, uid, gid, sock_gid) != 0)
+        return EX_OSERR;
+    umask(0077);
+    if (smfi_register(*callbacks_desc()) != MI_SUCCESS || smfi_setconn(c->socket) != MI_SUCCESS ||
+        smfi_settimeout(c->timeout) != MI_SUCCESS) {
+        log_msg(LOG_ERR, "libmilter set-up failed for %s", c->socket);
+        return EX_SOFTWARE;
+    }
+    if (smfi_opensocket(1) != MI_SUCCESS) {
+        log_msg(LOG_ERR, "cannot open socket %s (as uid %ld)", c->socket, (long)geteuid());
+        return EX_OSERR;
+    }
+    if (spath != NULL) {
+        if (sock_gid != (gid_t)-1 && chown(spath, (uid_t)-1, sock_gid) != 0)
+            log_msg(LOG_WARNING, "chgrp %s %s: %s", c->socket_group, spath, strerror(errno));
+        if (chmod(spath, c->socket_mode) != 0)
+            log_msg(LOG_WARNING, "chmod %s: %s", spath, strerror(errno));
+    }
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, signal_thread, NULL) != 0) {
+        log_msg(LOG_ERR, "cannot start the signal thread");
+        return EX_OSERR;
+    }
+    pthread_detach(tid);
+    log_msg(LOG_INFO, "bounce-milter %s started on %s as uid %ld, %zu rules, config %s", BC_VERSION,
+            c->socket, (long)geteuid(), bc_rules_count(rt->rules), config_path);
+    char pid_file[PATH_MAX];
+    snprintf(pid_file, sizeof pid_file, "%s", c->pid_file);
+    runtime_release(rt);
+
+    int rc = smfi_main();
+    write_stats_file();
+    stats_log();
+    log_msg(LOG_INFO, "stopped");
+    if (*pid_file != '\0')
+        unlink(pid_file); /* may fail after the privilege drop; harmless */
+    return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}
+
+int main(int argc, char **argv)
+{
+    const char *conf = BC_SYSCONFDIR "/milter.conf", *test_file = NULL;
+    const char *sock = NULL, *user = NULL, *test_from = NULL, *test_daemon = NULL;
+    const char *test_rcpts[MAX_TEST_RCPTS];
+    size_t ntest_rcpts = 0;
+    int foreground = 0, check_only = 0, opt;
+    while ((opt = getopt(argc, argv, "c:fnt:p:u:VF:R:D:h")) != -1) {
+        switch (opt) {
+        case 'c':
+            conf = optarg;
+            break;
+        case 'f':
+            foreground = 1;
+            break;
+        case 'n':
+            check_only = 1;
+            break;
+        case 't':
+            test_file = optarg;
+            break;
+        case 'p':
+            sock = optarg;
+            break;
+        case 'u':
+            user = optarg;
+            break;
+        case 'V':
+            printf("bounce-milter %s (libmilter %u.%u.%u)\n", BC_VERSION,
+                   SM_LM_VRS_MAJOR(SMFI_VERSION), SM_LM_VRS_MINOR(SMFI_VERSION),
+                   SM_LM_VRS_PLVL(SMFI_VERSION));
+            return 0;
+        case 'F':
+            test_from = optarg;
+            break;
+        case 'R':
+            if (ntest_rcpts < MAX_TEST_RCPTS)
+                test_rcpts[ntest_rcpts++] = optarg;
+            break;
+        case 'D':
+            test_daemon = optarg;
+            break;
+        default:
+            usage();
+        }
+    }
+    if (optind != argc)
+        usage();
+    if (realpath(conf, config_path) == NULL)
+        snprintf(config_path, sizeof config_path, "%s", conf);
+
+    log_init("bounce-milter", 1, NULL);
+    runtime_set_overrides(sock, user);
+    char err[8192];
+    mruntime *rt = runtime_load(config_path, err, sizeof err);
+    if (rt == NULL) {
+        fputs(err, stderr);
+        return EX_CONFIG;
+    }
+    runtime_install(rt);
+    if (check_only) {
+        uid_t uid;
+        gid_t gid, sock_gid;
+        rt = runtime_acquire();
+        int bad = check_identities(rt->conf, &uid, &gid, &sock_gid) != 0;
+        if (!bad)
+            printf("%s: configuration OK (%zu actions, %zu rules)\n", config_path,
+                   rt->conf->nactions, bc_rules_count(rt->rules));
+        runtime_release(rt);
+        return bad ? EX_CONFIG : 0;
+    }
+    if (test_file != NULL) {
+        int rc = testmode_run(test_file, test_from, ntest_rcpts ? test_rcpts : NULL, ntest_rcpts,
+                              test_daemon, stdout);
+        if (rc != 0)
+            fprintf(stderr, "bounce-milter: cannot read %s\n", test_file);
+        return rc ? EX_NOINPUT : 0;
+    }
+    return run_daemon(foreground);
+}

@@ -1,0 +1,95 @@
+/*
+ * runtime.c - the refcounted config + rules pair in force.
+ *
+ * The current pointer is guarded by a mutex only for the instant of taking
+ * a reference; the reference count itself is atomic, so releasing never
+ * locks.  Loading (slow: rules compile) happens outside any lock.
+ */
+#include "runtime.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static mruntime *current;
+static char *override_socket, *override_user;
+
+void runtime_set_overrides(const char *socket, const char *user)
+{
+    free(override_socket);
+    free(override_user);
+    override_socket = socket ? strdup(socket) : NULL;
+    override_user = user ? strdup(user) : NULL;
+}
+
+static int replace(char **dst, const char *v)
+{
+    char *s = strdup(v);
+    if (s == NULL)
+        return -1;
+    free(*dst);
+    *dst = s;
+    return 0;
+}
+
+mruntime *runtime_load(const char *path, char *err, size_t errlen)
+{
+    mconf *c = mconf_load(path, err, errlen);
+    if (c == NULL)
+        return NULL;
+    if ((override_socket && replace(&c->socket, override_socket)) ||
+        (override_user && replace(&c->user, override_user))) {
+        snprintf(err, errlen, "out of memory\n");
+        mconf_free(c);
+        return NULL;
+    }
+    char rerr[1024];
+    bc_rules *rules = bc_rules_load(*c->rules ? c->rules : NULL,
+                                    *c->local_rules ? c->local_rules : NULL, rerr, sizeof rerr);
+    if (rules == NULL) {
+        snprintf(err, errlen, "%s\n", rerr);
+        mconf_free(c);
+        return NULL;
+    }
+    mruntime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL) {
+        snprintf(err, errlen, "out of memory\n");
+        bc_rules_free(rules);
+        mconf_free(c);
+        return NULL;
+    }
+    rt->conf = c;
+    rt->rules = rules;
+    rt->refs = 1;
+    return rt;
+}
+
+void runtime_install(mruntime *rt)
+{
+    pthread_mutex_lock(&current_lock);
+    mruntime *old = current;
+    current = rt;
+    pthread_mutex_unlock(&current_lock);
+    runtime_release(old);
+}
+
+mruntime *runtime_acquire(void)
+{
+    pthread_mutex_lock(&current_lock);
+    mruntime *rt = current;
+    if (rt != NULL)
+        __atomic_add_fetch(&rt->refs, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&current_lock);
+    return rt;
+}
+
+void runtime_release(mruntime *rt)
+{
+    if (rt == NULL || __atomic_sub_fetch(&rt->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    bc_rules_free(rt->rules);
+    mconf_free(rt->conf);
+    free(rt);
+}

@@ -1,0 +1,637 @@
+/*
+ * session.c - one MTA connection: decide cheaply which messages to read,
+ * read those, and at end of message classify, tag and act.
+ *
+ * Cheap decision: the envelope (null sender, bounce-mailbox recipients,
+ * VERP addresses) and a few headers (Content-Type multipart/report,
+ * Auto-Submitted, auto-reply markers) mark a message for inspection; a
+ * message that is not marked and carries no forged X-Bounce-* header is
+ * accepted at end of headers, before its body is sent.  Headers are kept in
+ * a per-connection buffer (reused, so a plain message costs no allocation
+ * after warm-up) because the marker may be the last header.
+ *
+ * Failure policy: any internal failure ends in fail(), which logs, counts
+ * and answers with on_error (accept or tempfail; always accept for
+ * Postfix's own bounces).  Nothing is discarded unless an action says so.
+ */
+#include "session.h"
+
+#include <libmilter/mfapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "actions.h"
+#include "headers.h"
+#include "log.h"
+#include "runtime.h"
+#include "stats.h"
+#include "verp.h"
+
+#define MAX_RCPTS 1000          /* envelope recipients remembered (redirect) */
+#define MAX_HEADER_BYTES 262144 /* header block kept for classification */
+#define MAX_FORGED 64           /* distinct forged header names tracked */
+#define MAX_CTYPE 2048          /* top-level Content-Type value kept */
+#define MAX_SUBJECT 2048
+#define MAX_LOG_RCPTS 10
+
+struct forged {
+    char *name;
+    int count;
+};
+
+struct session {
+    unsigned long granted; /* SMFIF_* the MTA allows on this connection */
+    mruntime *rt;          /* config of the message in progress */
+    bc_classifier *clf;    /* reused for every message of the connection */
+    mruntime *clf_rt;      /* the runtime whose rules clf was made for */
+
+    int in_message, inspect, internal, error;
+    const char *why; /* what marked the message for inspection */
+    char sender[256];
+    char verp[320];
+    char **rcpts;
+    size_t nrcpts;
+    int rcpts_overflow;
+
+    char *hdr, *body;
+    size_t hdr_len, hdr_cap, body_len, body_cap;
+    int hdr_overflow, body_truncated;
+    char ctype[MAX_CTYPE];
+    char *subject;
+    struct forged forged[MAX_FORGED];
+    size_t nforged;
+    int forged_overflow;
+
+    char last_action[64];
+};
+
+session *session_new(void)
+{
+    session *s = calloc(1, sizeof *s);
+    if (s != NULL)
+        s->granted = ~0ul;
+    return s;
+}
+
+void session_set_granted(session *s, unsigned long actions)
+{
+    s->granted = actions;
+}
+
+static void end_message(session *s)
+{
+    for (size_t i = 0; i < s->nrcpts; i++)
+        free(s->rcpts[i]);
+    s->nrcpts = 0;
+    s->rcpts_overflow = 0;
+    for (size_t i = 0; i < s->nforged; i++)
+        free(s->forged[i].name);
+    s->nforged = 0;
+    s->forged_overflow = 0;
+    free(s->subject);
+    s->subject = NULL;
+    s->hdr_len = s->body_len = 0;
+    s->hdr_overflow = s->body_truncated = 0;
+    s->ctype[0] = '\0';
+    s->inspect = s->internal = s->error = 0;
+    s->why = "";
+    s->verp[0] = s->sender[0] = '\0';
+    s->in_message = 0;
+    runtime_release(s->rt);
+    s->rt = NULL;
+}
+
+void session_free(session *s)
+{
+    if (s == NULL)
+        return;
+    end_message(s);
+    bc_classifier_free(s->clf);
+    runtime_release(s->clf_rt);
+    free(s->rcpts);
+    free(s->hdr);
+    free(s->body);
+    free(s);
+}
+
+const char *session_last_action(const session *s)
+{
+    return s->last_action;
+}
+
+int session_inspecting(const session *s)
+{
+    return s->inspect;
+}
+
+/* Append to a growable buffer up to max bytes; -1 if it would not fit. */
+static int buf_append(char **buf, size_t *len, size_t *cap, size_t max, const char *p, size_t n)
+{
+    if (n > max - *len)
+        return -1;
+    if (*len + n > *cap) {
+        size_t nc = *cap ? *cap : 8192;
+        while (nc < *len + n)
+            nc *= 2;
+        if (nc > max)
+            nc = max;
+        char *nb = realloc(*buf, nc);
+        if (nb == NULL)
+            return -1;
+        *buf = nb;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return 0;
+}
+
+/* "<a@b>" -> "a@b" into out. */
+static void strip_brackets(char *out, size_t outlen, const char *addr)
+{
+    while (*addr == ' ')
+        addr++;
+    size_t n = strlen(addr);
+    if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+        addr++;
+        n -= 2;
+    }
+    snprintf(out, outlen, "%.*s", (int)n, addr);
+}
+
+static void mark(session *s, const char *why)
+{
+    if (!s->inspect) {
+        s->inspect = 1;
+        s->why = why;
+    }
+}
+
+enum sverdict session_envfrom(session *s, const mops *ops, const char *sender)
+{
+    if (s->in_message)
+        end_message(s);
+    s->last_action[0] = '\0';
+    s->rt = runtime_acquire();
+    if (s->rt == NULL)
+        return SV_ACCEPT; /* no config yet: nothing to do */
+    s->in_message = 1;
+    stats_inc(ST_MESSAGES);
+    const mconf *c = s->rt->conf;
+    char addr[256];
+    strip_brackets(addr, sizeof addr, sender ? sender : "");
+    hdr_sanitize(s->sender, sizeof s->sender, addr, strlen(addr), 200);
+    if (c->null_sender && addr[0] == '\0')
+        mark(s, "null-sender");
+    const char *dn = ops->getsymval ? ops->getsymval(ops->arg, "{daemon_name}") : NULL;
+    if (dn != NULL && mc_list_has(&c->internal_daemon_names, dn)) {
+        s->internal = 1;
+        stats_inc(ST_INTERNAL);
+    }
+    return SV_CONTINUE;
+}
+
+enum sverdict session_envrcpt(session *s, const char *rcpt)
+{
+    if (!s->in_message)
+        return SV_CONTINUE;
+    const mconf *c = s->rt->conf;
+    char addr[512];
+    strip_brackets(addr, sizeof addr, rcpt);
+    if (s->verp[0] == '\0')
+        for (size_t i = 0; i < c->verp.n; i++)
+            if (verp_decode(c->verp.v[i], addr, s->verp, sizeof s->verp)) {
+                mark(s, "verp");
+                break;
+            }
+    if (c->recipients.n > 0 && mconf_recipient_match(c, addr))
+        mark(s, "recipient");
+    if (s->nrcpts == MAX_RCPTS) {
+        s->rcpts_overflow = 1;
+        return SV_CONTINUE;
+    }
+    if (s->rcpts == NULL && (s->rcpts = calloc(MAX_RCPTS, sizeof *s->rcpts)) == NULL) {
+        s->error = 1;
+        return SV_CONTINUE;
+    }
+    if ((s->rcpts[s->nrcpts] = strdup(rcpt)) == NULL)
+        s->error = 1;
+    else
+        s->nrcpts++;
+    return SV_CONTINUE;
+}
+
+static void note_forged(session *s, const char *name)
+{
+    for (size_t i = 0; i < s->nforged; i++)
+        if (strcasecmp(s->forged[i].name, name) == 0) {
+            s->forged[i].count++;
+            return;
+        }
+    if (s->nforged == MAX_FORGED) {
+        s->forged_overflow = 1;
+        return;
+    }
+    if ((s->forged[s->nforged].name = strdup(name)) == NULL) {
+        s->error = 1;
+        return;
+    }
+    s->forged[s->nforged++].count = 1;
+}
+
+/* Keep the header for the classifier: "Name: value\r\n", bare LF made CRLF. */
+static void keep_header(session *s, const char *name, const char *value)
+{
+    if (s->hdr_overflow)
+        return;
+    size_t need = strlen(name) + 2 + strlen(value) * 2 + 2;
+    if (need > MAX_HEADER_BYTES - s->hdr_len) {
+        s->hdr_overflow = 1;
+        return;
+    }
+    int rc = buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, name, strlen(name));
+    rc |= buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, ": ", 2);
+    for (const char *p = value; rc == 0 && *p != '\0';) {
+        size_t n = strcspn(p, "\n");
+        rc |= buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, p, n);
+        p += n;
+        if (*p == '\n') {
+            int cr = n > 0 && p[-1] == '\r';
+            rc |= buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES,
+                             cr ? "\n" : "\r\n", cr ? 1 : 2);
+            p++;
+        }
+    }
+    rc |= buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, "\r\n", 2);
+    if (rc != 0)
+        s->error = 1;
+}
+
+enum sverdict session_header(session *s, const char *name, const char *value)
+{
+    if (!s->in_message)
+        return SV_CONTINUE;
+    const mconf *c = s->rt->conf;
+    if (value == NULL)
+        value = "";
+    keep_header(s, name, value);
+    if (!c->keep_forged_headers && hdr_has_prefix(name, c->header_prefix))
+        note_forged(s, name);
+    if (strcasecmp(name, "Content-Type") == 0 && s->ctype[0] == '\0') {
+        snprintf(s->ctype, sizeof s->ctype, "%s", value);
+        char rt[64];
+        if (ctype_is(value, "multipart/report") &&
+            ctype_param(value, "report-type", rt, sizeof rt) && mc_list_has(&c->report_types, rt))
+            mark(s, "report-type");
+    } else if (strcasecmp(name, "Auto-Submitted") == 0) {
+        char tok[64];
+        size_t n = strcspn(value, ";( \t\r\n");
+        const char *v = value;
+        while (*v == ' ' || *v == '\t') {
+            v++;
+            n = strcspn(v, ";( \t\r\n");
+        }
+        snprintf(tok, sizeof tok, "%.*s", (int)n, v);
+        if (mc_list_has(&c->auto_submitted, tok))
+            mark(s, "auto-submitted");
+    } else if (strcasecmp(name, "Subject") == 0 && s->subject == NULL) {
+        s->subject = strndup(value, MAX_SUBJECT);
+        if (s->subject == NULL)
+            s->error = 1;
+    }
+    if (mc_list_has(&c->auto_reply_headers, name))
+        mark(s, "auto-reply");
+    return SV_CONTINUE;
+}
+
+enum sverdict session_eoh(session *s)
+{
+    if (!s->in_message)
+        return SV_ACCEPT;
+    if (s->inspect || s->nforged > 0)
+        return SV_CONTINUE;
+    end_message(s);
+    return SV_ACCEPT;
+}
+
+enum sverdict session_body(session *s, const char *chunk, size_t len)
+{
+    if (!s->in_message || !s->inspect || s->body_truncated)
+        return SV_SKIP;
+    size_t max = s->rt->conf->max_body;
+    size_t take = len < max - s->body_len ? len : max - s->body_len;
+    if (buf_append(&s->body, &s->body_len, &s->body_cap, max, chunk, take) != 0) {
+        s->error = 1;
+        return SV_SKIP;
+    }
+    if (take < len || s->body_len == max) {
+        s->body_truncated = take < len || s->body_truncated;
+        return take < len ? SV_SKIP : SV_CONTINUE;
+    }
+    return SV_CONTINUE;
+}
+
+void session_abort(session *s)
+{
+    end_message(s);
+}
+
+static enum sverdict fail(session *s, const char *qid, const char *what)
+{
+    const mconf *c = s->rt->conf;
+    int tempfail = c->on_error == MC_ONERR_TEMPFAIL && !s->internal;
+    stats_inc(ST_ERRORS);
+    log_msg(LOG_ERR, "%s: error: %s; message %s unmodified (on_error)", qid, what,
+            tempfail ? "tempfailed" : "accepted");
+    snprintf(s->last_action, sizeof s->last_action, "error:%s", tempfail ? "tempfail" : "accept");
+    return tempfail ? SV_TEMPFAIL : SV_ACCEPT;
+}
+
+static int remove_forged(session *s, const mops *ops, const char *qid)
+{
+    int removed = 0;
+    if (s->nforged == 0)
+        return 0;
+    if (!(s->granted & SMFIF_CHGHDRS)) {
+        log_msg(LOG_WARNING, "%s: cannot remove forged %s* headers: MTA refused CHGHDRS", qid,
+                s->rt->conf->header_prefix);
+        return 0;
+    }
+    for (size_t i = 0; i < s->nforged; i++)
+        for (int k = s->forged[i].count; k >= 1; k--) {
+            if (ops->chgheader(ops->arg, s->forged[i].name, k, NULL) != 0)
+                return -1;
+            removed++;
+        }
+    stats_add(ST_FORGED_REMOVED, (unsigned long)removed);
+    log_msg(LOG_INFO, "%s: removed %d forged %s* header(s)%s", qid, removed,
+            s->rt->conf->header_prefix, s->forged_overflow ? " (more names than tracked)" : "");
+    return 0;
+}
+
+static unsigned long flags_for(enum mc_action_type t)
+{
+    switch (t) {
+    case MC_ACT_SUBJECT:
+        return SMFIF_CHGHDRS;
+    case MC_ACT_QUARANTINE:
+        return SMFIF_QUARANTINE;
+    case MC_ACT_REDIRECT:
+        return SMFIF_ADDRCPT | SMFIF_DELRCPT;
+    case MC_ACT_COPY:
+        return SMFIF_ADDRCPT;
+    case MC_ACT_STRIP:
+        return SMFIF_CHGBODY;
+    default:
+        return 0;
+    }
+}
+
+static int add_header(session *s, const mops *ops, const char *suffix, const char *value)
+{
+    char name[80];
+    snprintf(name, sizeof name, "%s%s", s->rt->conf->header_prefix, suffix);
+    return ops->addheader(ops->arg, name, value);
+}
+
+/* The X-Bounce-Class / Summary / Description headers. */
+static int add_bounce_headers(session *s, const mops *ops, const bc_result *res,
+                              const bounce_view *v)
+{
+    const mconf *c = s->rt->conf;
+    char val[HDR_VALUE_MAX + 1];
+    size_t plen = strlen(c->header_prefix);
+    hdr_summary sum = {"none", 0, 0, 0, 0, res->kind, res->mta, s->verp[0] ? s->verp : NULL};
+    for (size_t i = 0; i < v->n; i++) {
+        const bc_recipient *r = &v->rcpts[i];
+        if (strcmp(r->action, "failed") == 0)
+            sum.failed++;
+        else if (strcmp(r->action, "delayed") == 0)
+            sum.delayed++;
+        if (r->severity == BC_SEV_HARD)
+            sum.hard++, sum.worst = "hard";
+        else if (r->severity == BC_SEV_SOFT) {
+            sum.soft++;
+            if (strcmp(sum.worst, "none") == 0)
+                sum.worst = "soft";
+        }
+        if (i < c->max_class_headers) {
+            hdr_class_value(val, sizeof val, r, plen + 5);
+            if (add_header(s, ops, "Class", val) != 0)
+                return -1;
+        }
+    }
+    hdr_summary_value(val, sizeof val, &sum, plen + 7);
+    if (add_header(s, ops, "Summary", val) != 0)
+        return -1;
+    if (v->n > 0) {
+        const char *d =
+            bc_describe(s->rt->rules, v->rcpts[0].class_name, v->rcpts[0].detail, c->language);
+        if (d != NULL && *d != '\0') {
+            hdr_text_value(val, sizeof val, d, plen + 11);
+            if (add_header(s, ops, "Description", val) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* What the action needs beyond the headers; -1 on an MTA failure. */
+static int carry_out(session *s, const mops *ops, const mc_action *a, enum mc_action_type t,
+                     const char *qid)
+{
+    const mconf *c = s->rt->conf;
+    char val[HDR_VALUE_MAX + 1];
+    switch (t) {
+    case MC_ACT_SUBJECT:
+        if (s->subject != NULL) {
+            hdr_prefixed_subject(val, sizeof val, a->arg, s->subject);
+            return ops->chgheader(ops->arg, "Subject", 1, val);
+        }
+        hdr_text_value(val, sizeof val, a->arg, 7);
+        return ops->addheader(ops->arg, "Subject", val);
+    case MC_ACT_QUARANTINE:
+        hdr_text_value(val, sizeof val, a->arg, strlen(c->header_prefix) + 10);
+        if (add_header(s, ops, "Quarantine", val) != 0)
+            return -1;
+        return ops->quarantine(ops->arg, a->arg);
+    case MC_ACT_REDIRECT: {
+        char to[300];
+        snprintf(to, sizeof to, "<%s>", a->arg);
+        for (size_t i = 0; i < s->nrcpts; i++)
+            if (ops->delrcpt(ops->arg, s->rcpts[i]) != 0)
+                return -1;
+        return ops->addrcpt(ops->arg, to);
+    }
+    case MC_ACT_COPY: {
+        char to[300];
+        snprintf(to, sizeof to, "<%s>", a->arg);
+        return ops->addrcpt(ops->arg, to);
+    }
+    case MC_ACT_STRIP: {
+        char boundary[128];
+        char *nb = NULL;
+        size_t nlen = 0;
+        int rc = 0;
+        if (ctype_is(s->ctype, "multipart/report") || ctype_is(s->ctype, "multipart/mixed"))
+            if (ctype_param(s->ctype, "boundary", boundary, sizeof boundary))
+                rc = actions_strip(s->body, s->body_len, s->body_truncated, boundary, &nb, &nlen);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            log_msg(LOG_INFO, "%s: strip: no returned original message found", qid);
+            return 0;
+        }
+        rc = ops->replacebody(ops->arg, nb, nlen);
+        free(nb);
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* One log line: who failed, how, and what was done. */
+static void log_bounce(session *s, const char *qid, const bc_result *res, const bounce_view *v,
+                       const char *action)
+{
+    char list[1400], clean[200];
+    size_t o = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < v->n && i < MAX_LOG_RCPTS && o < sizeof list; i++) {
+        const bc_recipient *r = &v->rcpts[i];
+        hdr_sanitize(clean, sizeof clean, r->address, strlen(r->address), 100);
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s<%s> %s/%s/%s", i ? ", " : "", clean,
+                              r->class_name, bc_severity_name(r->severity), r->rule);
+    }
+    if (v->n > MAX_LOG_RCPTS && o < sizeof list)
+        snprintf(list + o, sizeof list - o, ", ... (%zu in all)", v->n);
+    log_msg(LOG_INFO, "%s: bounce from=<%s> kind=%s mta=%s recipients: %s; action=%s%s", qid,
+            s->sender, res->kind, res->mta, v->n ? list : "(none)", action,
+            s->internal ? " (postfix-internal)" : "");
+}
+
+static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
+{
+    const mconf *c = s->rt->conf;
+    stats_inc(ST_INSPECTED);
+    if (s->error)
+        return fail(s, qid, "out of memory while reading the message");
+    if (s->clf == NULL || s->clf_rt->rules != s->rt->rules) {
+        bc_classifier_free(s->clf);
+        runtime_release(s->clf_rt);
+        s->clf_rt = NULL;
+        s->clf = bc_classifier_new(s->rt->rules, MAX_HEADER_BYTES + c->max_body + 2, 0);
+        if (s->clf == NULL)
+            return fail(s, qid, "cannot create a classifier");
+        s->clf_rt = runtime_acquire();
+        if (s->clf_rt == NULL || s->clf_rt->rules != s->rt->rules) {
+            /* a reload in between: tie the classifier to this message's runtime */
+            runtime_release(s->clf_rt);
+            __atomic_add_fetch(&s->rt->refs, 1, __ATOMIC_RELAXED);
+            s->clf_rt = s->rt;
+        }
+    }
+    bc_classifier_reset(s->clf);
+    if (bc_classifier_feed(s->clf, s->hdr ? s->hdr : "", s->hdr_len) != 0 ||
+        bc_classifier_feed(s->clf, "\r\n", 2) != 0 ||
+        bc_classifier_feed(s->clf, s->body ? s->body : "", s->body_len) != 0)
+        return fail(s, qid, "out of memory feeding the classifier");
+    bc_result *res = bc_classifier_finish(s->clf);
+    if (res == NULL)
+        return fail(s, qid, "classifier failed (out of memory)");
+
+    bounce_view v = {res->kind, res->recipients, res->nrecipients};
+    bc_recipient synth = {0};
+    if (res->bounce && v.n == 0 && s->verp[0] != '\0') {
+        /* The report names nobody, the VERP address does. */
+        synth.address = s->verp;
+        synth.action = "failed";
+        synth.status = synth.reply_code = synth.detail = synth.smtp_command = "";
+        synth.diagnostic = synth.remote_mta = "";
+        synth.class_name = "onhold";
+        synth.severity = BC_SEV_SOFT;
+        synth.advice = "retry";
+        synth.code = 900;
+        synth.rule = "verp";
+        v.rcpts = &synth;
+        v.n = 1;
+    }
+    if (!res->bounce) {
+        stats_inc(ST_NOT_BOUNCES);
+        log_msg(LOG_INFO, "%s: inspected (%s), not a bounce", qid, s->why);
+        bc_result_free(res);
+        strcpy(s->last_action, "none");
+        return remove_forged(s, ops, qid) == 0 ? SV_ACCEPT
+                                               : fail(s, qid, "removing forged headers failed");
+    }
+    stats_inc(ST_BOUNCES);
+    for (size_t i = 0; i < v.n; i++)
+        stats_class(v.rcpts[i].class_name);
+
+    const mc_action *a = actions_select(c, &v);
+    enum mc_action_type t = a ? a->type : MC_ACT_HEADERS;
+    char note[160] = "";
+    if (s->internal && actions_internal(t) != t) {
+        snprintf(note, sizeof note, " (%s not done on Postfix's own bounce)", mconf_action_name(t));
+        t = actions_internal(t);
+    }
+    if ((s->granted & flags_for(t)) != flags_for(t)) {
+        snprintf(note, sizeof note, " (%s not allowed by the MTA on this connection)",
+                 mconf_action_name(t));
+        t = MC_ACT_HEADERS;
+    }
+    if (t == MC_ACT_REDIRECT && s->rcpts_overflow) {
+        snprintf(note, sizeof note, " (redirect: more than %d recipients)", MAX_RCPTS);
+        t = MC_ACT_HEADERS;
+    }
+    char action[256];
+    snprintf(action, sizeof action, "%s%s", mconf_action_name(t), note);
+
+    enum sverdict verdict = SV_ACCEPT;
+    if (t == MC_ACT_REJECT) {
+        if (ops->setreply(ops->arg, a->reply_code, a->reply_status[0] ? a->reply_status : NULL,
+                          a->arg) != 0)
+            log_msg(LOG_WARNING, "%s: could not set the reject text", qid);
+        verdict = SV_REJECT;
+    } else if (t == MC_ACT_DISCARD) {
+        verdict = SV_DISCARD;
+    } else if (remove_forged(s, ops, qid) != 0 || add_bounce_headers(s, ops, res, &v) != 0 ||
+               carry_out(s, ops, a, t, qid) != 0) {
+        log_bounce(s, qid, res, &v, "none (error)");
+        bc_result_free(res);
+        return fail(s, qid, "the MTA refused a change to the message");
+    }
+    stats_action(t);
+    log_bounce(s, qid, res, &v, action);
+    snprintf(s->last_action, sizeof s->last_action, "%s", mconf_action_name(t));
+    bc_result_free(res);
+    return verdict;
+}
+
+enum sverdict session_eom(session *s, const mops *ops)
+{
+    if (!s->in_message)
+        return SV_CONTINUE;
+    const char *qid = ops->getsymval ? ops->getsymval(ops->arg, "i") : NULL;
+    char qbuf[64];
+    hdr_sanitize(qbuf, sizeof qbuf, qid && *qid ? qid : "NOQUEUE",
+                 strlen(qid && *qid ? qid : "NOQUEUE"), 40);
+    enum sverdict v;
+    if (!s->inspect) {
+        strcpy(s->last_action, "none");
+        v = remove_forged(s, ops, qbuf) == 0 ? SV_ACCEPT
+                                             : fail(s, qbuf, "removing forged headers failed");
+    } else {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+        v = handle_bounce(s, ops, qbuf);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+        stats_cpu((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec));
+    }
+    end_message(s);
+    return v;
+}
