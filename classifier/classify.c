@@ -29,12 +29,13 @@ static const char *nz(const char *s)
     return s != NULL ? s : "";
 }
 
-/* diagnostic, the recipient's text and, when there is no diagnostic, the
- * report's human-readable part: what text rules look at. */
-static char *evidence_text(arena *a, const rpt_recipient *r, const rpt_report *rep, size_t *len)
+/* diagnostic, the recipient's text and, when there is no diagnostic (or
+ * with_body), the report's human-readable part: what text rules look at. */
+static char *evidence_text(arena *a, const rpt_recipient *r, const rpt_report *rep, int with_body,
+                           size_t *len)
 {
-    const char *parts[3] = {nz(r->diagnostic), nz(r->text),
-                            *nz(r->diagnostic) == '\0' ? nz(rep->body_text) : ""};
+    with_body |= *nz(r->diagnostic) == '\0';
+    const char *parts[3] = {nz(r->diagnostic), nz(r->text), with_body ? nz(rep->body_text) : ""};
     size_t total = 0;
     for (int i = 0; i < 3; i++)
         total += strlen(parts[i]) + 1;
@@ -94,7 +95,7 @@ static const char *snippet(arena *a, const char *text, size_t at, size_t len)
 }
 
 static const char *trace_line(arena *a, const bc_recipient *out, const rule_evidence *ev,
-                              const rule_trace *t, const rule_info *win, int little)
+                              const rule_trace *t, const rule_info *win, int little, int with_body)
 {
     static const char *const tier_names[TIER_COUNT] = {"text", "host", "status", "reply"};
     const char *what[TIER_COUNT];
@@ -124,9 +125,10 @@ static const char *trace_line(arena *a, const bc_recipient *out, const rule_evid
         why = arena_printf(a, "%s tier wins", tier_names[win->tier]);
     return arena_printf(
         a,
-        "%s: %s%s%stext rule %s; host rule %s; status rule %s; reply rule %s -> "
+        "%s: %s%s%s%stext rule %s; host rule %s; status rule %s; reply rule %s -> "
         "%s%s%s %s/%s (rule %s: %s; %zu rules tried)",
-        out->address, t->override ? "override rule " : "", t->override ? t->override->id : "",
+        out->address, with_body ? "(with the report's text) " : "",
+        t->override ? "override rule " : "", t->override ? t->override->id : "",
         t->override ? "; " : "", what[TIER_TEXT], what[TIER_HOST], what[TIER_STATUS],
         what[TIER_REPLY], out->class_name, *out->detail ? " detail " : "", out->detail,
         bc_severity_name(out->severity), out->advice, out->rule, why ? why : "", t->ncandidates);
@@ -196,7 +198,7 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
             continue;
 
         rule_evidence ev;
-        ev.text = evidence_text(a, r, rep, &ev.textlen);
+        ev.text = evidence_text(a, r, rep, 0, &ev.textlen);
         if (ev.text == NULL)
             return -1;
         ev.status = nz(r->status);
@@ -208,12 +210,23 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
         ev.kind = nz(rep->kind_name);
         ev.action = *nz(r->action) != '\0' ? r->action : "failed";
         ev.feedback = nz(rep->feedback_type);
+        ev.command = nz(r->smtp_command);
 
         rule_trace t;
         int err;
         const rule_info *win = ruleset_match(rs, &ev, scratch, a, trace ? &t : NULL, &err);
         if (err != 0)
             return -1;
+        int with_body = win == NULL && *nz(r->diagnostic) != '\0' && *nz(rep->body_text) != '\0';
+        if (with_body) {
+            /* nothing the recipient's own text says decided: the report's
+             * explanation may (a diagnostic that only repeats the address) */
+            if ((ev.text = evidence_text(a, r, rep, 1, &ev.textlen)) == NULL)
+                return -1;
+            win = ruleset_match(rs, &ev, scratch, a, trace ? &t : NULL, &err);
+            if (err != 0)
+                return -1;
+        }
         int little = *ev.status == '\0' && *ev.reply == '\0' && *nz(r->diagnostic) == '\0' &&
                      *nz(r->text) == '\0';
 
@@ -227,7 +240,7 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
         o->remote_mta = ev.hosts[0];
         decide(rs, a, win, &ev, little, o);
         if (trace != NULL &&
-            (trace[res->ntrace++] = trace_line(a, o, &ev, &t, win, little)) == NULL)
+            (trace[res->ntrace++] = trace_line(a, o, &ev, &t, win, little, with_body)) == NULL)
             return -1;
         res->nrecipients++;
     }

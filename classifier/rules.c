@@ -44,6 +44,7 @@ static const char *const advices[] = {
 static const char *const tiers[] = {"text", "host", "status", "reply"};
 static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf"};
 static const char *const actions[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
+static const char *const commands[] = {"CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"};
 static const char *const langs[] = {"en", "zh_TW", "zh_CN"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -57,7 +58,7 @@ struct rule {
     char reply[4];      /* normalised "55?", or "" */
     const char **hosts;
     size_t nhosts;
-    const char *mta, *kind, *action, *feedback; /* NULL when not matched on */
+    const char *mta, *kind, *action, *feedback, *command; /* NULL: not matched on */
 };
 
 /* String -> number table, open addressing; keys are owned elsewhere. */
@@ -457,11 +458,11 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
 /* ---- rules ---- */
 
 static const struct key rule_keys[] = {
-    {"id", K_STR},        {"tier", K_STR},   {"class", K_STR},    {"text", K_STR},
-    {"literal", K_STRS},  {"status", K_STR}, {"reply", K_STR},    {"host", K_STRS},
-    {"mta", K_STR},       {"kind", K_STR},   {"action", K_STR},   {"feedback", K_STR},
-    {"detail", K_STR},    {"advice", K_STR}, {"severity", K_STR}, {"code", K_INT},
-    {"override", K_BOOL},
+    {"id", K_STR},       {"tier", K_STR},      {"class", K_STR},  {"text", K_STR},
+    {"literal", K_STRS}, {"status", K_STR},    {"reply", K_STR},  {"host", K_STRS},
+    {"mta", K_STR},      {"kind", K_STR},      {"action", K_STR}, {"feedback", K_STR},
+    {"command", K_STR},  {"detail", K_STR},    {"advice", K_STR}, {"severity", K_STR},
+    {"code", K_INT},     {"override", K_BOOL},
 };
 
 /* "5.1.1", "5.7.*", "4.*.*", "5.*" (fields padded with "*") -> "5.1.*"
@@ -613,7 +614,8 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (check_word(L, g, "mta", NULL, 0, &r.mta) ||
         check_word(L, g, "feedback", NULL, 0, &r.feedback) ||
         check_word(L, g, "kind", kinds, NELEM(kinds), &r.kind) ||
-        check_word(L, g, "action", actions, NELEM(actions), &r.action))
+        check_word(L, g, "action", actions, NELEM(actions), &r.action) ||
+        check_word(L, g, "command", commands, NELEM(commands), &r.command))
         return -1;
 
     const char *text = get_str(g, "text");
@@ -629,10 +631,10 @@ static int load_rule(struct loader *L, const config_setting_t *g)
                         rxerr);
     }
     if (text == NULL && r.status == NULL && r.reply[0] == '\0' && r.nhosts == 0 && r.mta == NULL &&
-        r.kind == NULL && r.action == NULL && r.feedback == NULL)
+        r.kind == NULL && r.action == NULL && r.feedback == NULL && r.command == NULL)
         return fail(L, g,
-                    "rule \"%s\" has no matcher (text, status, reply, host, mta, kind, action "
-                    "or feedback)",
+                    "rule \"%s\" has no matcher (text, status, reply, host, mta, kind, action, "
+                    "feedback or command)",
                     id);
 
     int tier = -1;
@@ -1040,7 +1042,7 @@ static int same(const char *want, const char *have)
 static int rule_matches(const struct rule *r, const rule_evidence *ev, rx_scratch *s, rx_match *m)
 {
     if (!same(r->kind, ev->kind) || !same(r->mta, ev->mta) || !same(r->action, ev->action) ||
-        !same(r->feedback, ev->feedback))
+        !same(r->feedback, ev->feedback) || !same(r->command, ev->command))
         return 0;
     if (r->status != NULL && !status_match(r->status, ev->status))
         return 0;

@@ -71,6 +71,7 @@ typedef struct rule_evidence {
     const char *kind;     /* dsn, transcript, autoreply, arf */
     const char *action;   /* failed, delayed, ... */
     const char *feedback; /* ARF Feedback-Type */
+    const char *command;  /* SMTP command that failed: CONN, HELO, MAIL, RCPT, DATA */
 } rule_evidence;
 
 /* Why a rule won: per tier the first matching rule and how many matched

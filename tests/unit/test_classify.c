@@ -243,14 +243,23 @@ TEST(fallbacks_undefined_and_onhold)
 
 TEST(body_text_when_no_diagnostic)
 {
-    rpt_recipient r[2] = {rcpt("a@163.com", "", "", ""), rcpt("b@163.com", "", "", "550 sorry")};
+    rpt_recipient r[2] = {rcpt("a@163.com", "", "", ""), rcpt("b@163.com", "", "550", "550 sorry")};
     rpt_report rep = report(RPT_TRANSCRIPT, "transcript", r, 2);
     rep.body_text = "Your message was rejected: 554 DT:SPM";
     arena *a = arena_new();
     bc_result res;
     CHECK(run(&rep, 0, a, &res) == 0);
     CHECK_STR(res.recipients[0].class_name, "spamdetected");
-    CHECK_STR(res.recipients[1].class_name, "undefined"); /* its own diagnostic decides */
+    /* its own diagnostic decides; only when nothing matched it is the report's text read */
+    CHECK_STR(res.recipients[1].class_name, "filtered");
+    CHECK_STR(res.recipients[1].rule, "reply-550");
+    r[1].reply_code = "";
+    CHECK(run(&rep, BC_EXPLAIN, a, &res) == 0);
+    CHECK_STR(res.recipients[1].class_name, "spamdetected");
+    CHECK(res.ntrace == 2 && strstr(res.trace[1], "(with the report's text)") != NULL);
+    rep.body_text = "Nothing useful";
+    CHECK(run(&rep, 0, a, &res) == 0);
+    CHECK_STR(res.recipients[1].class_name, "undefined");
     arena_free(a);
 }
 

@@ -112,6 +112,7 @@ static rule_evidence evidence(const char *text, const char *status, const char *
     ev.kind = "dsn";
     ev.action = "failed";
     ev.feedback = "";
+    ev.command = "";
     return ev;
 }
 
@@ -208,6 +209,8 @@ TEST(validation_errors)
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\" } ;",
                      "syntax error"));
     CHECK(load_fails("rulez = ();", "unknown setting \"rulez\""));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; command = \"QUIT\"; } );",
+                     "unknown command \"QUIT\""));
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; host = []; } );",
                      "\"host\" in rules must be a string or a list of strings"));
     CHECK(load_fails(
@@ -305,7 +308,10 @@ TEST(precedence)
         " { id = \"auto\"; class = \"vacation\"; kind = \"autoreply\"; },\n"
         " { id = \"delayed\"; tier = \"status\"; class = \"expired\"; action = \"delayed\"; },\n"
         " { id = \"cn\"; class = \"mailboxfull\"; text = \"用户空间已满\"; },\n"
-        " { id = \"norx\"; class = \"networkerror\"; text = \"^.{0,3}$\"; }\n"
+        " { id = \"norx\"; class = \"networkerror\"; text = \"^.{0,3}$\"; },\n"
+        " { id = \"data-unknown\"; class = \"filtered\"; text = \"unknown user\"; command = "
+        "\"DATA\"; },\n"
+        " { id = \"unknown\"; class = \"userunknown\"; text = \"unknown user\"; }\n"
         ");\n");
     struct ruleset *rs = load1(p, err, sizeof err);
     CHECK(rs != NULL);
@@ -354,6 +360,12 @@ TEST(precedence)
     CHECK_STR(match_id(rs, &ev), "norx");
     ev = evidence("nothing known here", "", "");
     CHECK_STR(match_id(rs, &ev), "none");
+    ev = evidence("550 Unknown user kijitora", "", "");
+    CHECK_STR(match_id(rs, &ev), "unknown");
+    ev.command = "data";
+    CHECK_STR(match_id(rs, &ev), "data-unknown");
+    ev.command = "RCPT";
+    CHECK_STR(match_id(rs, &ev), "unknown");
 
     /* trace: every tier's first match is recorded */
     rx_scratch *s = rx_scratch_new();
