@@ -485,16 +485,16 @@ static ssize_t read_all(int fd, size_t hint)
 static void classify_fd(const char *source, int fd)
 {
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= MMAP_MIN) {
-        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    size_t size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+    if (size >= MMAP_MIN) {
+        void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map != MAP_FAILED) {
-            classify_data(source, map, (size_t)st.st_size);
-            munmap(map, (size_t)st.st_size);
+            classify_data(source, map, size);
+            munmap(map, size);
             return;
         }
     }
-    size_t hint = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
-    ssize_t n = read_all(fd, hint);
+    ssize_t n = read_all(fd, size);
     if (n < 0) {
         emit_error(source, strerror(errno));
         return;
