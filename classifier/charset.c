@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -104,6 +105,14 @@ int charset_valid_utf8(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         if (p[i] < 0x80) {
             i++;
             continue;
@@ -133,6 +142,25 @@ static size_t put_cp(char *o, unsigned cp)
     return 3;
 }
 
+/* Length of the run at s of bytes below 0x80 other than CR, read eight at
+ * a time. */
+static size_t plain_run(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t x = w ^ 0x0d0d0d0d0d0d0d0dull; /* a CR byte becomes zero */
+        uint64_t zero = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if ((w & 0x8080808080808080ull) != 0 || zero != 0)
+            break;
+        i += 8;
+    }
+    while (i < n && s[i] < 0x80 && s[i] != '\r')
+        i++;
+    return i;
+}
+
 /* Copy as UTF-8: valid sequences kept, other bytes read as Windows-1252,
  * CRLF and CR turned into LF.  out has room for 3 * len + 1 or cap + 1. */
 static size_t copy_fallback(const char *in, size_t len, char *out, size_t cap)
@@ -140,6 +168,17 @@ static size_t copy_fallback(const char *in, size_t len, char *out, size_t cap)
     const unsigned char *s = (const unsigned char *)in;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
+        size_t run = plain_run(s + i, len - i);
+        if (run > 0) { /* plain ASCII without CR: copied as a block */
+            if (run > cap - o)
+                run = cap - o;
+            memcpy(out + o, s + i, run);
+            o += run;
+            i += run;
+            if (o == cap)
+                break;
+            continue;
+        }
         unsigned c = s[i];
         if (c == '\r') {
             if (o + 1 > cap)
@@ -232,7 +271,17 @@ static long via_iconv(const char *name, const char *in, size_t len, char *out, s
 static int non_ascii(const char *s, size_t n)
 {
     int esc = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    while (i + 8 <= n) { /* skip words with no byte >= 0x80 and no ESC */
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t x = w ^ 0x1b1b1b1b1b1b1b1bull; /* an ESC byte becomes zero */
+        uint64_t zero = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if ((w & 0x8080808080808080ull) != 0 || zero != 0)
+            break;
+        i += 8;
+    }
+    for (; i < n; i++) {
         if ((unsigned char)s[i] >= 0x80)
             return 1;
         if (s[i] == 0x1b)

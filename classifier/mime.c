@@ -26,18 +26,24 @@ const char *mime_memcasemem(const char *h, size_t n, const char *needle, size_t 
         return h;
     if (n < nlen)
         return NULL;
+    /* memchr (vectorised) finds the candidates for either case of the
+     * first byte; the two positions are kept so each is searched once */
     int c0 = (unsigned char)needle[0];
     int u0 = c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0;
     const char *end = h + n - nlen + 1;
-    for (const char *p = h; p < end; p++) {
-        int c = (unsigned char)*p;
-        if (c != c0 && c != u0)
-            continue;
+    const char *pl = memchr(h, c0, (size_t)(end - h));
+    const char *pu = u0 != c0 ? memchr(h, u0, (size_t)(end - h)) : NULL;
+    while (pl != NULL || pu != NULL) {
+        const char *p = pl == NULL ? pu : pu == NULL ? pl : pl < pu ? pl : pu;
         size_t i = 1;
         while (i < nlen && lc((unsigned char)p[i]) == (unsigned char)needle[i])
             i++;
         if (i == nlen)
             return p;
+        if (p == pl)
+            pl = p + 1 < end ? memchr(p + 1, c0, (size_t)(end - p - 1)) : NULL;
+        else
+            pu = p + 1 < end ? memchr(p + 1, u0, (size_t)(end - p - 1)) : NULL;
     }
     return NULL;
 }
@@ -289,33 +295,35 @@ int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
 }
 
 /* Delimiter line "--boundary" at a line start in [s, end): its start, or
- * NULL.  *after is set past the line, *close if it is the closing one. */
-static const char *find_delim(const char *s, const char *end, const char *b, size_t blen,
-                              const char *start, const char **after, int *close)
+ * NULL.  delim is "\n--boundary" (dlen bytes); *after is set past the
+ * line, *close if it is the closing one. */
+static const char *find_delim(const char *s, const char *end, const char *delim, size_t dlen,
+                              const char **after, int *close)
 {
     const char *p = s;
+    int first = 1;
     while (p < end) {
-        const char *hit = memmem(p, (size_t)(end - p), "--", 2);
-        if (hit == NULL)
-            return NULL;
-        if ((hit == start || hit[-1] == '\n') && (size_t)(end - hit - 2) >= blen &&
-            memcmp(hit + 2, b, blen) == 0) {
-            const char *q = hit + 2 + blen;
-            const char *nl = memchr(q, '\n', (size_t)(end - q));
-            const char *le = nl ? nl : end, *w = q;
-            *close = le - q >= 2 && q[0] == '-' && q[1] == '-';
-            while (w < le && (*w == ' ' || *w == '\t'))
-                w++;
-            if (*close || w == le) { /* "--b" + "--" or blanks only: not "--bx" */
-                *after = nl ? nl + 1 : end;
-                return hit;
-            }
+        const char *line; /* the delimiter candidate, after its LF */
+        if (first && (size_t)(end - s) >= dlen - 1 && memcmp(s, delim + 1, dlen - 1) == 0) {
+            line = s; /* at the very start: no LF before it */
+        } else {
+            const char *hit = memmem(p, (size_t)(end - p), delim, dlen);
+            if (hit == NULL)
+                return NULL;
+            line = hit + 1;
         }
-        /* skip to the next line: a delimiter only starts a line */
-        const char *nl = memchr(hit, '\n', (size_t)(end - hit));
-        if (nl == NULL)
-            return NULL;
-        p = nl + 1;
+        first = 0;
+        const char *q = line + dlen - 1;
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *le = nl ? nl : end, *w = q;
+        *close = le - q >= 2 && q[0] == '-' && q[1] == '-';
+        while (w < le && (*w == ' ' || *w == '\t'))
+            w++;
+        if (*close || w == le) { /* "--b" + "--" or blanks only: not "--bx" */
+            *after = nl ? nl + 1 : end;
+            return line;
+        }
+        p = line;
     }
     return NULL;
 }
@@ -325,16 +333,20 @@ static int parse_part(const char *buf, size_t len, int depth, mime_part *parent,
 
 static int split_multipart(mime_part *p, arena *a, mime_msg *m)
 {
-    const char *b = p->boundary;
-    size_t blen = strlen(b);
+    size_t dlen = strlen(p->boundary) + 3;
+    char *delim = arena_alloc(a, dlen + 1);
+    if (delim == NULL)
+        return -1;
+    memcpy(delim, "\n--", 3);
+    memcpy(delim + 3, p->boundary, dlen - 2); /* with its NUL */
     const char *s = p->body, *end = p->body + p->blen, *after;
     int close = 0;
-    const char *d = find_delim(s, end, b, blen, s, &after, &close);
+    const char *d = find_delim(s, end, delim, dlen, &after, &close);
     mime_part **link = &p->child;
     while (d != NULL && !close && m->nparts < MIME_MAX_PARTS) {
         const char *ps = after, *next_after;
         int next_close = 0;
-        const char *nd = find_delim(ps, end, b, blen, ps, &next_after, &next_close);
+        const char *nd = find_delim(ps, end, delim, dlen, &next_after, &next_close);
         const char *pe = nd ? nd : end;
         if (pe > ps && pe[-1] == '\n')
             pe--; /* the LF before a delimiter belongs to it */
@@ -418,6 +430,10 @@ const char *mime_decode(const mime_part *p, size_t cap, arena *a, size_t *outlen
 {
     const char *in = p->body;
     size_t n = p->blen;
+    if (p->enc == MIME_ENC_NONE) { /* nothing to undo: no copy */
+        *outlen = n < cap ? n : cap;
+        return in;
+    }
     size_t max = p->enc == MIME_ENC_BASE64 ? n / 4 * 3 + 3 : n;
     if (max > cap)
         max = cap;
@@ -439,7 +455,7 @@ const char *mime_decode(const mime_part *p, size_t cap, arena *a, size_t *outlen
                 out[o++] = (char)(acc >> bits & 0xff);
             }
         }
-    } else if (p->enc == MIME_ENC_QP) {
+    } else {
         for (size_t i = 0; i < n && o < max; i++) {
             char c = in[i];
             if (c != '=') {
@@ -467,9 +483,6 @@ const char *mime_decode(const mime_part *p, size_t cap, arena *a, size_t *outlen
                     out[o++] = c;
             }
         }
-    } else {
-        memcpy(out, in, max);
-        o = max;
     }
     out[o] = '\0';
     *outlen = o;

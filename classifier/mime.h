@@ -81,8 +81,9 @@ char *mime_unfold(const char *v, size_t vlen, arena *a);
  * lower is set, or NULL. */
 char *mime_param(const char *value, const char *name, int lower, arena *a);
 
-/* The body with its transfer encoding undone, at most cap bytes, NUL
- * terminated; NULL on memory exhaustion. */
+/* The body with its transfer encoding undone, at most cap bytes: a NUL
+ * terminated copy, or the body itself (not terminated) when it has no
+ * encoding to undo; NULL on memory exhaustion. */
 const char *mime_decode(const mime_part *p, size_t cap, arena *a, size_t *outlen);
 
 /* Case-insensitive search for needle (lower-case ASCII) in h[0..n), or NULL. */

@@ -213,34 +213,31 @@ static char *html_to_text(const char *s, size_t n, arena *a, size_t *outlen)
     return out;
 }
 
-/* "Name: value\n" for every top-level header, unfolded. */
+/* The top-level header block, unfolded: one header per line. */
 static char *header_block(const mime_part *root, arena *a, size_t *len)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < root->nheaders; i++)
-        total += root->headers[i].nlen + root->headers[i].vlen + 3;
-    if (total > HEADERS_CAP)
-        total = HEADERS_CAP;
-    char *out = arena_alloc(a, total + 1);
+    *len = 0;
+    if (root->nheaders == 0)
+        return "";
+    const mime_header *last = &root->headers[root->nheaders - 1];
+    const char *b = root->headers[0].name, *e = last->value + last->vlen;
+    size_t n = (size_t)(e - b) < HEADERS_CAP ? (size_t)(e - b) : HEADERS_CAP;
+    char *out = arena_alloc(a, n + 2);
     if (out == NULL)
         return NULL;
     size_t o = 0;
-    for (size_t i = 0; i < root->nheaders; i++) {
-        const mime_header *h = &root->headers[i];
-        char *v = mime_unfold(h->value, h->vlen, a);
-        if (v == NULL)
-            return NULL;
-        size_t vl = strlen(v);
-        if (o + h->nlen + vl + 3 > total)
+    for (const char *p = b, *end = b + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        memcpy(out + o, p, (size_t)(le - p));
+        o += (size_t)(le - p);
+        if (nl == NULL)
             break;
-        memcpy(out + o, h->name, h->nlen);
-        o += h->nlen;
-        out[o++] = ':';
-        out[o++] = ' ';
-        memcpy(out + o, v, vl);
-        o += vl;
-        out[o++] = '\n';
+        p = nl + 1;
+        if (p < end && *p != ' ' && *p != '\t')
+            out[o++] = '\n'; /* a new header; a fold is simply joined */
     }
+    out[o++] = '\n';
     out[o] = '\0';
     *len = o;
     return out;
@@ -288,6 +285,14 @@ static char *inline_message_id(const char *t, size_t n, arena *a)
         p += 11;
     }
     return "";
+}
+
+/* A bounce without a returned-original part may quote it inline. */
+static int find_inline_message_id(const char *text, size_t tlen, arena *a, rpt_report *out)
+{
+    if (*out->message_id == '\0' && (out->message_id = inline_message_id(text, tlen, a)) == NULL)
+        return -1;
+    return 0;
 }
 
 /* Headers of the returned original (decoded if it was wrongly encoded). */
@@ -709,9 +714,6 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
         if ((out->body_text = arena_strndup(a, text, cut)) == NULL)
             return -1;
     }
-    if (*out->message_id == '\0' && (out->message_id = inline_message_id(text, tlen, a)) == NULL)
-        return -1;
-
     size_t hlen;
     const char *hb = header_block(root, a, &hlen);
     if (hb == NULL)
@@ -770,7 +772,7 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
             return -1;
         if (out->nrecipients > 0) {
             set_kind(out, out->kind != RPT_NONE ? out->kind : RPT_TRANSCRIPT);
-            return 0;
+            return find_inline_message_id(text, tlen, a, out);
         }
     }
 
@@ -786,7 +788,7 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
             out->recipients = dr.recipients;
             out->nrecipients = dr.nrecipients;
             out->mta = dr.mta;
-            return 0;
+            return find_inline_message_id(text, tlen, a, out);
         }
     }
     out->nrecipients = 0;
