@@ -177,66 +177,90 @@ static size_t para_start(const char *t, size_t i, size_t b)
 
 /* ---- fields read from a diagnostic ---- */
 
-/* First enhanced status code in s ("5.1.1"), preferring a specific one
- * over X.0.0; "" when none. */
-static const char *find_status(arena *a, const char *s)
+/* Length of the enhanced status code X.Y.Z at s[i] (X = 2, 4 or 5, not part
+ * of a longer dotted number such as an IP address), or 0. */
+static size_t status_at(const char *s, size_t i, size_t n)
 {
-    size_t n = strlen(s), best_b = 0, best_e = 0;
-    for (size_t i = 0; i + 5 <= n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c != '2' && c != '4' && c != '5') || s[i + 1] != '.')
-            continue;
-        if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
-            continue;
-        size_t j = i + 2, k;
-        for (k = j; k < n && k < j + 3 && is_digit((unsigned char)s[k]); k++)
-            ;
-        if (k == j || k >= n || s[k] != '.')
-            continue;
-        size_t m = k + 1, e;
-        for (e = m; e < n && e < m + 3 && is_digit((unsigned char)s[e]); e++)
-            ;
-        if (e == m || (e < n && (is_alnum((unsigned char)s[e]) ||
+    if (i + 5 > n || (s[i] != '2' && s[i] != '4' && s[i] != '5') || s[i + 1] != '.')
+        return 0;
+    if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+        return 0;
+    size_t k = i + 2;
+    while (k < n && k < i + 5 && is_digit((unsigned char)s[k]))
+        k++;
+    if (k == i + 2 || k >= n || s[k] != '.')
+        return 0;
+    size_t e = k + 1;
+    while (e < n && e < k + 4 && is_digit((unsigned char)s[e]))
+        e++;
+    if (e == k + 1 || (e < n && (is_alnum((unsigned char)s[e]) ||
                                  (s[e] == '.' && e + 1 < n && is_digit((unsigned char)s[e + 1])))))
-            continue;
-        if (best_e == 0) {
-            best_b = i;
-            best_e = e;
-        }
-        if (!(k - j == 1 && s[j] == '0' && e - m == 1 && s[m] == '0')) {
-            best_b = i;
-            best_e = e;
-            break;
-        }
-        i = e;
-    }
-    return best_e ? arena_strndup(a, s + best_b, best_e - best_b) : "";
+        return 0;
+    return e - i;
 }
 
+/* The enhanced status code in s: failures (4.x.x, 5.x.x) before successes,
+ * a specific code before X.0.0; "" when none. */
+static const char *find_status(arena *a, const char *s)
+{
+    size_t n = strlen(s), best = 0, best_len = 0;
+    int best_rank = 0;
+    for (size_t i = 0; i + 5 <= n; i++) {
+        size_t len = status_at(s, i, n);
+        if (len == 0)
+            continue;
+        int rank = (s[i] != '2' ? 2 : 0) + !(len == 5 && s[i + 2] == '0' && s[i + 4] == '0');
+        if (rank + 1 > best_rank) {
+            best = i;
+            best_len = len;
+            best_rank = rank + 1;
+        }
+        if (best_rank == 4)
+            break;
+        i += len - 1;
+    }
+    return best_len ? arena_strndup(a, s + best, best_len) : "";
+}
+
+/* Is s[i..i+3) a three-digit reply code standing on its own? */
 static int code_at(const char *s, size_t i, size_t n)
 {
-    return i + 3 <= n && (s[i] == '4' || s[i] == '5') && is_digit((unsigned char)s[i + 1]) &&
+    return i + 3 <= n && s[i] >= '2' && s[i] <= '5' && is_digit((unsigned char)s[i + 1]) &&
            is_digit((unsigned char)s[i + 2]) &&
-           (i == 0 || !(is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '#')) &&
+           (i == 0 || !(is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.')) &&
            (i + 3 == n || !(is_alnum((unsigned char)s[i + 3]) || s[i + 3] == '.'));
 }
 
-/* The SMTP reply code in s: one followed by a status code first, else the
- * first 4xx/5xx standing alone before a space, '-', ')' or the end. */
+/* The SMTP reply code in s.  Best is one followed by an enhanced status code
+ * ("550 5.1.1", "550-5.1.1", "550: 5.1.1"), then a 4xx/5xx followed by a
+ * separator; failures before successes. */
 static const char *find_reply(arena *a, const char *s)
 {
-    size_t n = strlen(s), loose = (size_t)-1;
+    size_t n = strlen(s), best = 0;
+    int best_rank = 0;
     for (size_t i = 0; i + 3 <= n; i++) {
         if (!code_at(s, i, n))
             continue;
+        size_t j = i + 3;
+        if (j < n && (s[j] == ':' || s[j] == '-'))
+            j++;
+        while (j < n && j < i + 6 && s[j] == ' ')
+            j++;
+        int with_status = j > i + 3 && status_at(s, j, n) > 0 && s[j] == s[i];
         char nx = i + 3 < n ? s[i + 3] : '\0';
-        if ((nx == ' ' || nx == '-') && i + 5 < n && (s[i + 4] == '4' || s[i + 4] == '5') &&
-            s[i + 5] == '.')
-            return arena_strndup(a, s + i, 3);
-        if (loose == (size_t)-1 && (nx == ' ' || nx == '-' || nx == ')' || nx == '\0'))
-            loose = i;
+        int separated = nx == ' ' || nx == '-' || nx == ')' || nx == ':' || nx == ',' ||
+                        nx == '<' || nx == '\0';
+        int rank = with_status ? 3 : separated && s[i] != '2' && s[i] != '3' ? 1 : 0;
+        if (rank == 3 && s[i] == '2')
+            rank = 2;
+        if (rank > best_rank) {
+            best = i;
+            best_rank = rank;
+            if (rank == 3)
+                break;
+        }
     }
-    return loose != (size_t)-1 ? arena_strndup(a, s + loose, 3) : "";
+    return best_rank ? arena_strndup(a, s + best, 3) : "";
 }
 
 static const char *find_host(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
@@ -257,11 +281,11 @@ static const char *find_host(const bc_formats *f, rx_scratch *s, arena *a, const
 /* ---- finding recipients ---- */
 
 /* The diagnostic of a block: the format's diag regex inside the block, then
- * in the whole section, else the block itself. */
+ * anywhere before the returned original, else the block itself. */
 static span pick_diag(const bc_format *fm, rx_scratch *s, const char *t, span block, span sect)
 {
     if (fm->diag != NULL) {
-        span where[2] = {block, sect};
+        span where[2] = {block, {0, sect.e}};
         for (int w = 0; w < 2; w++) {
             rx_match m;
             if (rx_search(fm->diag, s, t, where[w].e, where[w].b, &m) != 1)
@@ -499,6 +523,33 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
     return 0;
 }
 
+/* Fill what the recipient's own block did not say (status, reply, command,
+ * remote MTA) from the other paragraphs before the returned original that
+ * name its address, such as a Sendmail session transcript. */
+static int from_mentions(const bc_formats *f, rx_scratch *s, arena *a, const char *t, span sect,
+                         const found *fd, rpt_recipient *r)
+{
+    size_t alen = strlen(fd->addr);
+    int seen = 0;
+    for (size_t p = 0; p + alen <= sect.e && seen < 4; p++) {
+        if (lower((unsigned char)t[p]) != lower((unsigned char)fd->addr[0]) ||
+            strncasecmp(t + p, fd->addr, alen) != 0)
+            continue;
+        if (!empty(r->status) && !empty(r->reply_code) && !empty(r->smtp_command) &&
+            !empty(r->remote_mta))
+            break;
+        span para = {para_start(t, p, 0), para_end(t, p, sect.e)};
+        p = para.e;
+        if (para.b < fd->block.e && para.e > fd->block.b)
+            continue;
+        seen++;
+        found other = {fd->addr, para, para};
+        if (describe(f, s, a, t, &other, r) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 const char *transcript_identify(const bc_formats *f, rx_scratch *s, const tr_input *in)
 {
     fmt_hit hit;
@@ -551,7 +602,8 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
             *r = (rpt_recipient){fd[i].addr, "failed", "", "", "", "", "", ""};
             added++;
         }
-        if (describe(f, s, a, in->text, &fd[i], r) < 0)
+        if (describe(f, s, a, in->text, &fd[i], r) < 0 ||
+            from_mentions(f, s, a, in->text, sect, &fd[i], r) < 0)
             return -1;
     }
     if (added > 0) {

@@ -361,7 +361,7 @@ TEST(hostile_text_is_bounded)
     arena_free(a);
     /* Thousands of addresses for the generic reader. */
     bc_formats *g = shipped();
-    n = 0;
+    n = (size_t)sprintf(t, "Delivery has failed to these addresses: ");
     for (int i = 0; n + 64 < cap - 1; i++)
         n += (size_t)sprintf(t + n, "x%d@a.example @@ <@> a@ @b ", i);
     got = run(g, "", "Undeliverable", "postmaster", t, n, &a, &rep);
@@ -372,6 +372,96 @@ TEST(hostile_text_is_bounded)
     free(t);
     formats_free(f);
     formats_free(g);
+}
+
+/* Several formats, each a small hand-written text in that MTA's style:
+ * format id, address, status, reply, command, remote MTA expected. */
+struct sample {
+    const char *headers, *subject, *from, *text;
+    const char *mta, *addr, *status, *reply, *command, *remote;
+};
+
+static const struct sample samples[] = {
+    {"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>\n",
+     "Returned mail: see transcript for details",
+     "Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>",
+     "The original message was received at Mon, 2 Mar 2026 10:00:00 +0100\n"
+     "from client.example.org [192.0.2.9]\n\n"
+     "   ----- The following addresses had permanent fatal errors -----\n"
+     "<hana@example.net>\n"
+     "    (reason: 550 Mailbox does not exist)\n\n"
+     "   ----- Transcript of session follows -----\n"
+     "... while talking to mx2.example.net.:\n"
+     ">>> DATA\n"
+     "<<< 550 5.1.1 <hana@example.net>... Mailbox does not exist\n"
+     "554 5.0.0 Service unavailable\n\n"
+     "   ----- Original message follows -----\n"
+     "To: someone@example.com\n",
+     "sendmail", "hana@example.net", "5.1.1", "550", "DATA", "mx2.example.net"},
+    {"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n",
+     "Delivery Status Notification (Failure)",
+     "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+     "\n** Address not found **\n\n"
+     "Your message wasn't delivered to sora@example.org because the address couldn't be found.\n\n"
+     "The response from the remote server was:\n"
+     "550 5.1.1 <sora@example.org>: user unknown\n\n"
+     "----- Original message -----\n\nTo: cc@example.com\n",
+     "gsuite", "sora@example.org", "5.1.1", "550", "", ""},
+    {"From: postmaster@corp.example.com\nContent-Language: en-US\n", "Undeliverable: Budget",
+     "postmaster@corp.example.com",
+     "Delivery has failed to these recipients or groups:\n\n"
+     "riku@example.com\n"
+     "The e-mail address you entered couldn't be found.\n\n"
+     "Diagnostic information for administrators:\n\n"
+     "Generating server: EX01.corp.example.com\n\n"
+     "riku@example.com\n"
+     "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n\n"
+     "Original message headers:\n\nTo: <other@example.com>\n",
+     "exchange2007", "riku@example.com", "5.1.1", "550", "", ""},
+    {"From: Postmaster@example.jp\n", "DELIVERY FAILURE: User umi (umi@example.jp) not listed",
+     "Postmaster@example.jp",
+     "Your message\n\n  Subject: Hello\n\nwas not delivered to:\n\n  umi@example.jp\n\n"
+     "because:\n\n  User umi (umi@example.jp) not listed in Domino Directory\n",
+     "domino", "umi@example.jp", "", "", "", ""},
+    {"From: MAILER-DAEMON@mx.example.com\n", "Delivery status notification: error",
+     "Mailer Daemon <MAILER-DAEMON@mx.example.com>",
+     "    Hi!\n\n    This is the MAILER-DAEMON, please DO NOT REPLY to this email.\n\n"
+     "    An error has occurred while attempting to deliver a message for\n"
+     "    the following list of recipients:\n\n"
+     "kai@example.net: 552 5.2.2 Mailbox full\n\n"
+     "    Below is a copy of the original message:\n\nTo: x@example.net\n",
+     "opensmtpd", "kai@example.net", "5.2.2", "552", "", ""},
+    {"From: postmaster@163.com\n", "系统退信", "postmaster@163.com",
+     "抱歉，您的邮件被退回来了……\n\n"
+     "收件人：yuki@example.cn\n"
+     "退信原因：550 User not found: yuki@example.cn\n\n"
+     "----- 原始邮件 -----\n收件人：other@example.cn\n",
+     "coremail", "yuki@example.cn", "", "550", "", ""},
+};
+
+TEST(formats_in_their_own_words)
+{
+    bc_formats *f = shipped();
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        const struct sample *x = &samples[i];
+        arena *a;
+        rpt_report rep;
+        int n = run(f, x->headers, x->subject, x->from, x->text, strlen(x->text), &a, &rep);
+        printf("# sample %s\n", x->mta);
+        CHECK(n == 1);
+        CHECK_STR(rep.mta, x->mta);
+        if (rep.nrecipients == 1) {
+            rpt_recipient *r = &rep.recipients[0];
+            CHECK_STR(r->address, x->addr);
+            CHECK_STR(r->status, x->status);
+            CHECK_STR(r->reply_code, x->reply);
+            CHECK_STR(r->smtp_command, x->command);
+            CHECK_STR(r->remote_mta, x->remote);
+            CHECK(*r->diagnostic != '\0');
+        }
+        arena_free(a);
+    }
+    formats_free(f);
 }
 
 int main(void)
