@@ -625,6 +625,36 @@ static int weak_diagnostic(const char *d)
     return strchr(d, ' ') == NULL || !letters;
 }
 
+/* Did the DSN action say the message got through? */
+static int delivered(const char *action)
+{
+    return strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
+           strcmp(action, "expanded") == 0;
+}
+
+/* The last line of text that is a server reply with an enhanced status
+ * ("554 5.3.0 ...", "<<< 550-5.1.1 ..."), or NULL. */
+static const char *last_reply_line(const char *t, size_t len, size_t *n)
+{
+    const char *found = NULL;
+    for (const char *p = t, *end = t + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end, *q = p;
+        while (q < e && (*q == ' ' || *q == '\t' || *q == '<'))
+            q++;
+        char st[16];
+        if (e - q >= 9 && (q[0] == '4' || q[0] == '5') && q[1] >= '0' && q[1] <= '9' &&
+            q[2] >= '0' && q[2] <= '9' && (q[3] == ' ' || q[3] == '-') && q[4] == q[0] &&
+            dsn_find_status(q + 4, (size_t)(e - q - 4), st) &&
+            strncmp(st, q + 4, strlen(st)) == 0) {
+            found = q;
+            *n = (size_t)(e - q);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return found;
+}
+
 /* Let the transcript parser fill what the DSN fields left out, from the
  * human-readable part; the DSN's list of recipients stays as it is. */
 static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, const tr_input *in,
@@ -645,7 +675,7 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
     if (!missing)
         return 0;
     const char *mta = out->mta;
-    if (transcript_extract(formats, scratch, in, a, out) < 0)
+    if (formats != NULL && transcript_extract(formats, scratch, in, a, out) < 0)
         return -1;
     out->nrecipients = keep;
     set_kind(out, RPT_DSN);
@@ -657,6 +687,28 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
             r->diagnostic = saved[i];
         else if (dsn_refine(r, a) != 0)
             return -1;
+    }
+    for (size_t i = 0; i < keep; i++) {
+        rpt_recipient *r = &out->recipients[i];
+        /* a 2xx (a greeting, an exit status) is not why delivery failed */
+        if (*r->reply_code == '2' && !delivered(r->action))
+            r->reply_code = "";
+    }
+    /* One recipient and still no reply or detail: the last server reply in
+     * the session transcript ("554 5.3.0 unknown mailer error") is about it. */
+    rpt_recipient *r = &out->recipients[0];
+    if (keep == 1 && (weak_diagnostic(r->diagnostic) ||
+                      (*r->reply_code == '\0' && strstr(r->status, ".0.0") != NULL))) {
+        size_t n;
+        const char *line = last_reply_line(in->text, in->len, &n);
+        if (line != NULL) {
+            const char *d = r->diagnostic;
+            if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL ||
+                dsn_refine(r, a) != 0)
+                return -1;
+            if (!weak_diagnostic(d))
+                r->diagnostic = d;
+        }
     }
     return 0;
 }
@@ -737,7 +789,7 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
                 const char *id = transcript_identify(formats, scratch, &in);
                 out->mta = id ? id : "";
             }
-            if (tlen > 0 && formats != NULL && enrich_dsn(formats, scratch, &in, a, out) != 0)
+            if (tlen > 0 && enrich_dsn(formats, scratch, &in, a, out) != 0)
                 return -1;
             return 0;
         }

@@ -141,6 +141,24 @@ TEST(encoded_parts)
     arena_free(a);
 }
 
+TEST(session_transcript_completes_a_weak_dsn)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "Content-Type: multipart/report; report-type=delivery-status; "
+                              "boundary=s\n\n--s\n\n"
+                              "   ----- Transcript of session follows -----\n"
+                              "<<< 550 5.1.1 first try\n"
+                              "554 5.3.0 unknown mailer error 255\n"
+                              "--s\nContent-Type: message/delivery-status\n\n"
+                              "Final-Recipient: RFC822; u@example.jp\nAction: failed\n"
+                              "Status: 5.0.0\nDiagnostic-Code: X-Unix; 255\n--s--\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 1);
+    CHECK_STR(r.recipients[0].status, "5.3.0");
+    CHECK_STR(r.recipients[0].reply_code, "554");
+    CHECK_STR(r.recipients[0].diagnostic, "554 5.3.0 unknown mailer error 255");
+    arena_free(a);
+}
+
 TEST(success_dsn_and_global)
 {
     arena *a = arena_new();
