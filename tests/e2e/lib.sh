@@ -30,9 +30,9 @@ e2e_need() {
             { echo "$p not installed"; return 1; }
     done
     id postfix >/dev/null 2>&1 || { echo "no postfix user"; return 1; }
-    for port in 2525 2526 2529; do
-        if bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
-            echo "port $port is in use"
+    for _e2e_port in 2525 2526 2529; do
+        if bash -c "exec 3<>/dev/tcp/127.0.0.1/$_e2e_port" 2>/dev/null; then
+            echo "port $_e2e_port is in use"
             return 1
         fi
     done
@@ -43,9 +43,9 @@ e2e_init() {
     E2E=$(mktemp -d /tmp/bounce-e2e.XXXXXX) || return 1
     chmod 755 "$E2E"
     mkdir -p "$E2E/etc" "$E2E/queue" "$E2E/data" "$E2E/sink" "$E2E/sink2" "$E2E/milter"
-    for f in main.cf master.cf; do
+    for _e2e_f in main.cf master.cf; do
         sed -e "s|@DIR@|$E2E|g" -e "s|@CLEANUP_NAME@|$E2E_CLEANUP_NAME|g" \
-            "$E2E_SRC/postfix/$f.in" >"$E2E/etc/$f" || return 1
+            "$E2E_SRC/postfix/$_e2e_f.in" >"$E2E/etc/$_e2e_f" || return 1
     done
     # Never start a master on the system's queue by accident.
     grep -q "^queue_directory = $E2E/queue\$" "$E2E/etc/main.cf" || return 1
@@ -56,13 +56,13 @@ e2e_init() {
 
 # Wait up to $2 tenths of a second for a TCP port to accept connections.
 e2e_wait_port() {
-    n=0
-    while [ "$n" -lt "${2:-50}" ]; do
+    _e2e_n=0
+    while [ "$_e2e_n" -lt "${2:-50}" ]; do
         if bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
             return 0
         fi
         sleep 0.1
-        n=$((n + 1))
+        _e2e_n=$((_e2e_n + 1))
     done
     return 1
 }
@@ -98,18 +98,18 @@ e2e_postconf() {
 }
 
 e2e_milter_start() {
-    name=$1
+    _e2e_name=$1
     shift
-    E2E_SOCK="$E2E/milter/$name.sock"
+    E2E_SOCK="$E2E/milter/$_e2e_name.sock"
     rm -f "$E2E_SOCK"
-    E2E_MILTER_LOG="$E2E/milter/$name.log"
+    E2E_MILTER_LOG="$E2E/milter/$_e2e_name.log"
     "$@" >"$E2E_MILTER_LOG" 2>&1 &
     E2E_MILTER_PID=$!
-    n=0
+    _e2e_n=0
     while [ ! -S "$E2E_SOCK" ]; do
-        n=$((n + 1))
-        if [ "$n" -gt 100 ] || ! kill -0 "$E2E_MILTER_PID" 2>/dev/null; then
-            echo "# milter $name did not create $E2E_SOCK:"
+        _e2e_n=$((_e2e_n + 1))
+        if [ "$_e2e_n" -gt 100 ] || ! kill -0 "$E2E_MILTER_PID" 2>/dev/null; then
+            echo "# milter $_e2e_name did not create $E2E_SOCK:"
             sed 's/^/#   /' "$E2E_MILTER_LOG" | tail -n 20
             return 1
         fi
@@ -121,10 +121,10 @@ e2e_milter_start() {
 e2e_milter_stop() {
     [ -n "$E2E_MILTER_PID" ] || return 0
     kill -TERM "$E2E_MILTER_PID" 2>/dev/null
-    n=0
-    while kill -0 "$E2E_MILTER_PID" 2>/dev/null && [ "$n" -lt 80 ]; do
+    _e2e_n=0
+    while kill -0 "$E2E_MILTER_PID" 2>/dev/null && [ "$_e2e_n" -lt 80 ]; do
         sleep 0.1
-        n=$((n + 1))
+        _e2e_n=$((_e2e_n + 1))
     done
     kill -KILL "$E2E_MILTER_PID" 2>/dev/null
     wait "$E2E_MILTER_PID" 2>/dev/null
@@ -135,9 +135,9 @@ e2e_stop() {
     [ -n "$E2E_POSTFIX_UP" ] && postfix -c "$E2E/etc" stop >/dev/null 2>&1
     E2E_POSTFIX_UP=""
     e2e_milter_stop
-    for pid in $E2E_PIDS; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
+    for _e2e_pid in $E2E_PIDS; do
+        kill "$_e2e_pid" 2>/dev/null
+        wait "$_e2e_pid" 2>/dev/null
     done
     E2E_PIDS=""
     if [ -n "$E2E" ] && [ -z "$E2E_KEEP" ]; then
@@ -152,20 +152,20 @@ e2e_stop() {
 # "From " line, which is dropped.  Prints the queue id if the message was
 # accepted.  FROM "" is the null sender.
 e2e_send() {
-    from=$1 to=$2 file=$3
+    _e2e_from=$1 _e2e_to=$2 _e2e_file=$3
     shift 3
-    sed '1{/^From /d;}' "$file" >"$E2E/send.eml"
-    swaks --server 127.0.0.1:2525 --helo client.e2e.test --from "$from" --to "$to" \
+    sed '1{/^From /d;}' "$_e2e_file" >"$E2E/send.eml"
+    swaks --server 127.0.0.1:2525 --helo client.e2e.test --from "$_e2e_from" --to "$_e2e_to" \
         --data @"$E2E/send.eml" "$@" >"$E2E/swaks.out" 2>&1
     sed -n 's/.*250 .*queued as \([0-9A-Za-z]*\).*/\1/p' "$E2E/swaks.out" | tail -n 1
 }
 
 # e2e_wait_log REGEX [tenths]: wait until the maillog has a matching line.
 e2e_wait_log() {
-    n=0
+    _e2e_n=0
     while ! grep -Eq "$1" "$E2E/maillog"; do
-        n=$((n + 1))
-        [ "$n" -gt "${2:-300}" ] && return 1
+        _e2e_n=$((_e2e_n + 1))
+        [ "$_e2e_n" -gt "${2:-300}" ] && return 1
         sleep 0.1
     done
     return 0
@@ -185,15 +185,15 @@ e2e_dump_file() {
 # X-Client-Proto, X-Helo-Args, X-Mail-Args, X-Rcpt-Args and its Received
 # header) and without the blank lines the sink appends.
 e2e_dump() {
-    f=$(e2e_dump_file "$1")
-    [ -n "$f" ] || return 1
+    _e2e_f=$(e2e_dump_file "$1")
+    [ -n "$_e2e_f" ] || return 1
     awk '
         state == 0 && /^X-(Client-Addr|Client-Proto|Helo-Args|Mail-Args|Rcpt-Args): / { next }
         state == 0 && /^Received: from .*/ { state = 1; next }
         state == 1 && /^[ \t]/ { next }
         { state = 2; lines[++n] = $0 }
         END { while (n > 0 && lines[n] == "") n--; for (i = 1; i <= n; i++) print lines[i] }
-    ' "$f"
+    ' "$_e2e_f"
 }
 
 # e2e_sink_rcpts QID: the envelope recipients the sink received for the

@@ -37,9 +37,9 @@ sm_start() {
     printf 'hosts files\naliases files\n' >"$SM/service.switch"
     sed -e "s|@ROOT@|$SM_ROOT|g" -e "s|@DIR@|$SM|g" -e "s|@SOCK@|$1|g" \
         "$E2E_SRC/sendmail/e2e.mc.in" >"$SM/e2e.mc"
-    M4=m4
-    command -v m4 >/dev/null 2>&1 || M4=$SM_ROOT/usr/bin/m4
-    "$M4" "$SM/e2e.mc" >"$SM/sendmail.cf" || return 1
+    _sm_m4=m4
+    command -v m4 >/dev/null 2>&1 || _sm_m4=$SM_ROOT/usr/bin/m4
+    "$_sm_m4" "$SM/e2e.mc" >"$SM/sendmail.cf" || return 1
     smtp-sink -u postfix -h sink3.e2e.test -d "$SM/sink/%H%M%S." 127.0.0.1:2528 64 \
         >"$SM/sink.log" 2>&1 &
     E2E_PIDS="$E2E_PIDS $!"
@@ -58,10 +58,10 @@ sm_stop() {
 }
 
 sm_send() {
-    from=$1 to=$2 file=$3
+    _sm_from=$1 _sm_to=$2 _sm_file=$3
     shift 3
-    sed '1{/^From /d;}' "$file" >"$E2E/send.eml"
-    swaks --server 127.0.0.1:2527 --helo client.e2e.test --from "$from" --to "$to" \
+    sed '1{/^From /d;}' "$_sm_file" >"$E2E/send.eml"
+    swaks --server 127.0.0.1:2527 --helo client.e2e.test --from "$_sm_from" --to "$_sm_to" \
         --data @"$E2E/send.eml" "$@" >"$E2E/swaks.out" 2>&1
     sed -n 's/.*250 2\.0\.0 \([0-9A-Za-z]*\) Message accepted.*/\1/p' "$E2E/swaks.out" | tail -n 1
 }

@@ -253,6 +253,7 @@ check $? "discard action: accepted ($QID), discarded, nothing delivered"
 
 # --- Postfix's own bounce (non_smtpd_milters, internal_mail_filter_classes) -
 QID=$(e2e_send owner@sender.test someone@reject.test "$E2E/plain.eml")
+: >"$E2E/own.delivered"
 e2e_wait_log "$QID: sender non-delivery notification: [0-9A-F]+" 100
 BQID=$(sed -n "s/.*$QID: sender non-delivery notification: \([0-9A-F]*\).*/\1/p" "$E2E/maillog")
 if [ -n "$BQID" ] && e2e_wait_removed "$BQID" 100 && ! grep -q "$BQID: milter-reject" "$E2E/maillog" &&
@@ -271,7 +272,7 @@ userunknown\;*"recipient=<someone@reject.test>"*) ok "Postfix's own bounce: X-Bo
 esac
 hdr X-Bounce-Summary "$E2E/own.delivered" | grep -q 'worst=hard'
 check $? "Postfix's own bounce: X-Bounce-Summary worst=hard"
-cp "$E2E/own.delivered" "$SAVE/hard-postfix-own.eml"
+[ -s "$E2E/own.delivered" ] && cp "$E2E/own.delivered" "$SAVE/hard-postfix-own.eml"
 
 # --- nothing went wrong on the way ----------------------------------------
 if grep -E 'warning: .*[Mm]ilter|451 4\.7\.1' "$E2E/maillog" | grep -v 'lost connection' >"$E2E/warn"; then
