@@ -344,8 +344,8 @@ static enum sverdict fail(session *s, const char *qid, const char *what)
     const mconf *c = s->rt->conf;
     int tempfail = c->on_error == MC_ONERR_TEMPFAIL && !s->internal;
     stats_inc(ST_ERRORS);
-    log_msg(LOG_ERR, "%s: error: %s; message %s unmodified (on_error)", qid, what,
-            tempfail ? "tempfailed" : "accepted");
+    log_msg(LOG_ERR, "%s: error: %s; on_error: %s, message unmodified", qid, what,
+            tempfail ? "tempfail" : "accept");
     snprintf(s->last_action, sizeof s->last_action, "error:%s", tempfail ? "tempfail" : "accept");
     return tempfail ? SV_TEMPFAIL : SV_ACCEPT;
 }
@@ -356,9 +356,10 @@ static int remove_forged(session *s, const mops *ops, const char *qid)
     if (s->nforged == 0)
         return 0;
     if (!(s->granted & SMFIF_CHGHDRS)) {
+        /* Forged classifications must not pass: a failure like any other. */
         log_msg(LOG_WARNING, "%s: cannot remove forged %s* headers: MTA refused CHGHDRS", qid,
                 s->rt->conf->header_prefix);
-        return 0;
+        return -1;
     }
     for (size_t i = 0; i < s->nforged; i++)
         for (int k = s->forged[i].count; k >= 1; k--) {
@@ -393,6 +394,10 @@ static unsigned long flags_for(enum mc_action_type t)
 static int add_header(session *s, const mops *ops, const char *suffix, const char *value)
 {
     char name[80];
+    /* An MTA that did not grant ADDHDRS would take the change as a protocol
+     * error; the milter cannot do its job: that is a failure. */
+    if (!(s->granted & SMFIF_ADDHDRS))
+        return -1;
     snprintf(name, sizeof name, "%s%s", s->rt->conf->header_prefix, suffix);
     return ops->addheader(ops->arg, name, value);
 }
