@@ -29,7 +29,7 @@
 #define ORIG_CAP (64u * 1024)      /* the returned original, for its headers */
 
 /* Subject phrases of auto-replies and out-of-office notices, lower-case,
- * matched anywhere in the decoded Subject. */
+ * matched at the start of the decoded Subject. */
 static const char *const autoreply_subjects[] = {
     "auto:",
     "auto reply",
@@ -91,6 +91,20 @@ static int contains_any(const char *s, const char *const *list, size_t n)
     for (size_t i = 0; i < n; i++)
         if (mime_memcasemem(s, len, list[i], strlen(list[i])) != NULL)
             return 1;
+    return 0;
+}
+
+/* Does s start (after blanks) with one of the phrases? */
+static int starts_with_any(const char *s, const char *const *list, size_t n)
+{
+    while (*s == ' ')
+        s++;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(list[i]);
+        if (l <= len && mime_memcasemem(s, l, list[i], l) == s)
+            return 1;
+    }
     return 0;
 }
 
@@ -594,8 +608,19 @@ static int autoreply_signal(const mime_part *root, const char *subject)
         header_says(root, "precedence", "auto_reply") ||
         header_says(root, "x-apple-action", "vacation"))
         return 2;
-    if (contains_any(subject, autoreply_subjects,
-                     sizeof autoreply_subjects / sizeof autoreply_subjects[0]))
+    /* A subject alone could be a person writing "Out of office on Friday":
+     * it counts when the headers also show the message was automatic. */
+    if (!starts_with_any(subject, autoreply_subjects,
+                         sizeof autoreply_subjects / sizeof autoreply_subjects[0]))
+        return 0;
+    const mime_header *rp = mime_header_find(root, "return-path");
+    int null_sender = rp != NULL && memchr(rp->value, '<', rp->vlen) != NULL &&
+                      mime_memcasemem(rp->value, rp->vlen, "<>", 2) != NULL;
+    if (null_sender || mime_header_find(root, "x-auto-response-suppress") != NULL ||
+        mime_header_find(root, "x-ms-exchange-inbox-rules-loop") != NULL ||
+        (mime_header_find(root, "auto-submitted") != NULL &&
+         !header_says(root, "auto-submitted", "no")) ||
+        header_says(root, "precedence", "bulk") || header_says(root, "precedence", "junk"))
         return 1;
     return 0;
 }

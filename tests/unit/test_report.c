@@ -232,10 +232,17 @@ TEST(autoreplies)
     CHECK(r.kind == RPT_AUTOREPLY);
     CHECK_STR(r.kind_name, "autoreply");
     CHECK(r.nrecipients == 1 && strcmp(r.recipients[0].address, "Kijitora@example.net") == 0);
-    r = extract(a, "From: a@example.org\nSubject: Automatic reply: hello\n\nAway.\n");
+    r = extract(a, "Return-Path: <>\nFrom: a@example.org\nSubject: Automatic reply: hello\n\n"
+                   "Away.\n");
     CHECK(r.kind == RPT_AUTOREPLY && r.nrecipients == 1);
-    r = extract(a, "From: a@example.org\nSubject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiBoaQ==?=\n\nx\n");
+    r = extract(a, "From: a@example.org\nX-Auto-Response-Suppress: All\n"
+                   "Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiBoaQ==?=\n\nx\n");
     CHECK(r.kind == RPT_AUTOREPLY);
+    /* a person writing about being away is not an auto-reply */
+    r = extract(a, "From: a@example.org\nSubject: Out of office on Friday\n\nSee you.\n");
+    CHECK(r.kind == RPT_NONE && r.nrecipients == 0);
+    r = extract(a, "Return-Path: <>\nFrom: a@example.org\nSubject: Re: Automatic reply: x\n\n.\n");
+    CHECK(r.kind == RPT_NONE);
     /* Exim marks its bounces auto-replied: a bounce sender is not an auto-reply
      * when its text names recipients; with no formats loaded nothing is found
      * and the header alone decides */
