@@ -2,11 +2,12 @@
  * fuzz_classify.c - libFuzzer harness for libbounce.
  *
  * Each input is classified whole (bc_classify) and again fed in two chunks
- * split at a point taken from the input (bc_classifier_feed), with and
- * without BC_EXPLAIN; both must succeed and agree on the recipients, and
- * every string of the result is read so that the sanitizers see it.  The
- * rules are loaded once from $BOUNCE_RULES or the shipped path.  Built and
- * run by tests/fuzz/run.
+ * split at a point taken from the input, with BC_EXPLAIN; both must succeed
+ * and agree on the recipients, and every string of both results is read so
+ * that the sanitizers see it.  The input is also split as an mbox, as
+ * bounce-classify does, and its first message fed un-escaped.  The rules
+ * are loaded once from $BOUNCE_RULES or the shipped path.  Built and run by
+ * tests/fuzz/run.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "mbox.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -76,5 +78,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     bc_result_free(whole);
     bc_result_free(streamed);
+
+    mbox_reader m;
+    const char *part;
+    size_t len, parts = 0;
+    mbox_open(&m, msg, size);
+    while (mbox_next(&m, &part, &len)) {
+        if (part < msg || part + len > msg + size)
+            abort();
+        if (parts++ == 0) {
+            bc_classifier_reset(clf);
+            mbox_feed(clf, part, len, m.is_mbox);
+            bc_result_free(bc_classifier_finish(clf));
+        }
+    }
     return 0;
 }
