@@ -204,6 +204,15 @@ static int header_line(const char *s, const char *e, const char **colon)
     return (int)(p - s) + 1;
 }
 
+/* Is line [s, e) a bare MIME parameter ("name=value")? */
+static int param_line(const char *s, const char *e)
+{
+    const char *p = s;
+    while (p < e && (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || *p == '-' || *p == '*'))
+        p++;
+    return p > s && p < e && *p == '=';
+}
+
 int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
 {
     const char *s = buf, *end = buf + len;
@@ -253,6 +262,9 @@ int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
                 last->value = colon + 1;
                 last->vlen = (size_t)(e - (colon + 1));
             }
+        } else if (last != NULL && param_line(s, e)) {
+            /* "boundary=..." left unindented by a broken mailer */
+            last->vlen = (size_t)(e - last->value);
         } else if (first && e - s > 5 && memcmp(s, "From ", 5) == 0) {
             /* mbox separator */
         } else {

@@ -45,6 +45,16 @@ TEST(headers)
     arena_free(a);
 }
 
+TEST(unindented_parameter_line)
+{
+    arena *a = arena_new();
+    mime_msg m = parse(a, "Content-Type: multipart/alternative;\nboundary=\"b1\"\n\n--b1\n\n"
+                          "text\n--b1--\n");
+    CHECK_STR(m.root->boundary, "b1");
+    CHECK(m.nparts == 2);
+    arena_free(a);
+}
+
 TEST(content_type_params)
 {
     arena *a = arena_new();
