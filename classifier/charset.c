@@ -299,7 +299,8 @@ char *charset_to_utf8(const char *charset, const char *in, size_t len, size_t ca
     int plain = kind == 0 || (kind == 2 && !stateful);
     /* Already ASCII, or valid UTF-8 whatever the label says (mislabelled
      * UTF-8 is far more common than legacy text that happens to validate). */
-    if (plain || *name == '\0' || (!stateful && charset_valid_utf8(in, len))) {
+    if (plain || *name == '\0' || (kind == 1 && charset_valid_utf8(in, len)) ||
+        (kind == 1 && stateful)) { /* 8-bit bytes cannot be ISO-2022 */
         size_t room = plain ? len : len * 3;
         if (room > cap)
             room = cap;

@@ -44,6 +44,9 @@ TEST(japanese_korean)
     /* "宛先" in ISO-2022-JP, Shift_JIS */
     CHECK_STR(conv(a, "ISO-2022-JP", "\x1b$B08@h\x1b(B ok"), "\xe5\xae\x9b\xe5\x85\x88 ok");
     CHECK_STR(conv(a, "shift_jis", "\x88\xb6\x90\xe6"), "\xe5\xae\x9b\xe5\x85\x88");
+    /* labelled ISO-2022-JP but 8-bit: UTF-8 (or Windows-1252), not iconv */
+    CHECK_STR(conv(a, "iso-2022-jp", "\xe5\xae\x9b\xe5\x85\x88"), "\xe5\xae\x9b\xe5\x85\x88");
+    CHECK_STR(conv(a, "iso-2022-jp", "caf\xe9"), "caf\xc3\xa9");
     /* "사용자" (user) in EUC-KR */
     CHECK_STR(conv(a, "ks_c_5601-1987", "\xbb\xe7\xbf\xeb\xc0\xda"),
               "\xec\x82\xac\xec\x9a\xa9\xec\x9e\x90");
