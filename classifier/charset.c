@@ -404,8 +404,10 @@ static int encoded_word(const char *s, const char *e, const char **cs, size_t *c
     int c = q[1] | 0x20;
     if ((c != 'b' && c != 'q') || q[2] != '?')
         return 0;
-    const char *tx = q + 3, *te = tx;
-    while (te + 1 < e && !(te[0] == '?' && te[1] == '=') && *te != '\n')
+    /* an encoded word is at most 75 bytes (RFC 2047); allow long ones from
+     * sloppy mailers, but bound the search so "=?" runs stay linear */
+    const char *tx = q + 3, *te = tx, *lim = e - tx > 1024 ? tx + 1024 : e;
+    while (te + 1 < lim && !(te[0] == '?' && te[1] == '=') && *te != '\n')
         te++;
     if (te + 1 >= e || te[0] != '?' || te[1] != '=')
         return 0;
@@ -423,6 +425,8 @@ static int encoded_word(const char *s, const char *e, const char **cs, size_t *c
 
 char *charset_decode_header(const char *in, size_t len, size_t cap, arena *a)
 {
+    if (len > cap * 4) /* what would not fit the output is not read */
+        len = cap * 4;
     /* Work buffers: raw bytes of the current run, and the output. */
     char *raw = arena_alloc(a, len + 1);
     size_t room = len * 4 + 16 < cap ? len * 4 + 16 : cap;

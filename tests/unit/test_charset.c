@@ -2,6 +2,7 @@
  * test_charset.c - charsets to UTF-8 (Chinese, Japanese, Korean, Latin,
  * Cyrillic, mislabelled) and RFC 2047 encoded words.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "charset.h"
@@ -102,6 +103,21 @@ TEST(encoded_words)
     CHECK_STR(hdr(a, "=?utf-8?X?abc?="), "=?utf-8?X?abc?=");
     CHECK_STR(hdr(a, "raw \xe9t\xe9"), "raw \xc3\xa9t\xc3\xa9");
     CHECK_STR(hdr(a, "  folded\n\tvalue  "), "folded value");
+    arena_free(a);
+}
+
+TEST(hostile_header)
+{
+    arena *a = arena_new();
+    /* a megabyte of unterminated "=?" starts: bounded output, no blow-up */
+    size_t n = 1 << 20;
+    char *h = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 4)
+        memcpy(h + i, "=?x?", 4);
+    h[n] = '\0';
+    const char *s = charset_decode_header(h, n, 1024, a);
+    CHECK(s != NULL && strlen(s) <= 1024);
+    free(h);
     arena_free(a);
 }
 
