@@ -358,6 +358,8 @@ static char *lower_token(const char *v, size_t n, arena *a)
 
 static int add_group(const struct group *g, arena *a, dsn_report *out, size_t cap)
 {
+    if (out->nrecipients >= cap) /* full: later groups are dropped, not merged */
+        return 0;
     char *addr = NULL;
     if (g->final != NULL)
         addr = dsn_address(g->final, g->flen, a);
