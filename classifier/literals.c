@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef LIT_KEEP
+#define LIT_KEEP 16 /* bytes of a literal the automaton looks for */
+#endif
+
 struct lit {
     size_t off, len;
     uint32_t value;
@@ -29,7 +33,7 @@ struct litset {
     unsigned char cls[256];
     size_t ncls;
     size_t nstates;
-    uint32_t *delta;     /* nstates x ncls: next state */
+    uint32_t *delta;     /* nstates x ncls: next state's row offset << 1 | has output */
     uint32_t *report;    /* first state with outputs on s's suffix chain, 0 if none */
     uint32_t *dict;      /* next state with outputs on the failure chain, 0 if none */
     uint32_t *out_first; /* outputs of a state: outs[out_first .. out_first + out_n) */
@@ -66,6 +70,10 @@ int litset_add(litset *ls, const char *lit, size_t len, uint32_t value)
 {
     if (len == 0)
         return 0;
+    /* A prefix of a required literal is required too; short ones keep the
+     * automaton small enough to stay in cache. */
+    if (len > LIT_KEEP)
+        len = LIT_KEEP;
     if (ls->nlits == ls->litcap) {
         size_t cap = ls->litcap ? 2 * ls->litcap : 64;
         struct lit *nl = realloc(ls->lits, cap * sizeof *nl);
@@ -177,6 +185,14 @@ int litset_build(litset *ls)
             }
         }
     }
+    /* Entries become the target's row offset, shifted, with the low bit
+     * telling whether literals end there: the scan then needs no multiply. */
+    if (ls->nstates * n >= (size_t)1 << 31)
+        goto oom;
+    for (size_t i = 0; i < ls->nstates * n; i++) {
+        uint32_t t = ls->delta[i];
+        ls->delta[i] = (uint32_t)(t * n) << 1 | (ls->report[t] != 0);
+    }
     uint32_t *shrunk = realloc(ls->delta, ls->nstates * n * sizeof *shrunk);
     if (shrunk != NULL)
         ls->delta = shrunk;
@@ -201,11 +217,13 @@ void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits)
     if (ls == NULL || ls->report == NULL)
         return;
     const uint32_t *delta = ls->delta;
-    size_t n = ls->ncls;
-    uint32_t s = 0;
+    uint32_t off = 0;
     for (size_t i = 0; i < len; i++) {
-        s = delta[(size_t)s * n + ls->cls[(unsigned char)text[i]]];
-        for (uint32_t t = ls->report[s]; t != 0; t = ls->dict[t]) {
+        uint32_t v = delta[off + ls->cls[(unsigned char)text[i]]];
+        off = v >> 1;
+        if ((v & 1) == 0)
+            continue;
+        for (uint32_t t = ls->report[off / ls->ncls]; t != 0; t = ls->dict[t]) {
             const uint32_t *o = ls->outs + ls->out_first[t];
             for (uint32_t k = 0; k < ls->out_n[t]; k++)
                 bits[o[k] >> 6] |= (uint64_t)1 << (o[k] & 63);
@@ -232,8 +250,8 @@ size_t litset_states(const litset *ls)
 #define LIT_MINLEN 2
 
 struct altset {
-    size_t n;
-    char s[LIT_MAXALTS][LIT_MAXLEN + 1];
+    size_t n, cap;
+    char (*s)[LIT_MAXLEN + 1];
 };
 
 struct walk {
@@ -241,6 +259,34 @@ struct walk {
     int fail;
     int depth;
 };
+
+static void altset_free(struct altset *a)
+{
+    free(a->s);
+    a->s = NULL;
+    a->n = a->cap = 0;
+}
+
+/* Add lit (deduplicated); 0, or -1 when the set is full or memory is out. */
+static int altset_add(struct altset *a, const char *lit, size_t len)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strlen(a->s[i]) == len && memcmp(a->s[i], lit, len) == 0)
+            return 0;
+    if (a->n == LIT_MAXALTS)
+        return -1;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 4;
+        char(*ns)[LIT_MAXLEN + 1] = realloc(a->s, cap * sizeof *ns);
+        if (ns == NULL)
+            return -1;
+        a->s = ns;
+        a->cap = cap;
+    }
+    memcpy(a->s[a->n], lit, len);
+    a->s[a->n++][len] = '\0';
+    return 0;
+}
 
 static size_t altset_score(const struct altset *a)
 {
@@ -253,23 +299,27 @@ static size_t altset_score(const struct altset *a)
     return a->n ? min : 0;
 }
 
-/* Keep cand in *best if it is better (longer shortest literal, then fewer). */
-static void consider(struct altset *best, const struct altset *cand)
+/* Keep cand in *best if it is better (longer shortest literal, then fewer);
+ * cand is emptied either way. */
+static void consider(struct altset *best, struct altset *cand)
 {
     size_t sb = altset_score(best), sc = altset_score(cand);
-    if (sc > sb || (sc == sb && sc > 0 && cand->n < best->n))
+    if (sc > sb || (sc == sb && sc > 0 && cand->n < best->n)) {
+        struct altset t = *best;
         *best = *cand;
+        *cand = t;
+    }
+    altset_free(cand);
 }
 
 static void consider_run(struct altset *best, const char *run, size_t rl)
 {
-    if (rl == 0)
+    size_t sb = altset_score(best);
+    if (rl == 0 || rl < sb || (rl == sb && best->n <= 1))
         return;
-    struct altset c;
-    c.n = 1;
-    memcpy(c.s[0], run, rl);
-    c.s[0][rl] = '\0';
-    consider(best, &c);
+    best->n = 0;
+    if (altset_add(best, run, rl) != 0)
+        best->n = 0;
 }
 
 /* Skip to just past the closing character; fail at the end of the pattern. */
@@ -494,11 +544,11 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
     char run[LIT_MAXLEN + 1];
     size_t rl = 0;
     int rep;
-    best->n = 0;
+    *best = (struct altset){0, 0, NULL};
     while (!w->fail && *w->p != '\0' && *w->p != '|' && *w->p != ')') {
         char c = *w->p;
         if (c == '(') {
-            struct altset inner;
+            struct altset inner = {0, 0, NULL};
             int iok, contributes;
             walk_group(w, &inner, &iok, &contributes);
             unsigned long min = contributes ? quantifier(w, &rep) : 0;
@@ -506,6 +556,7 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
             rl = 0;
             if (contributes && iok && min >= 1)
                 consider(best, &inner);
+            altset_free(&inner);
             continue;
         }
         if (c == '[' || c == '.' || c == '^' || c == '$') {
@@ -562,24 +613,17 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
 static void walk_alt(struct walk *w, struct altset *out, int *ok)
 {
     int all = 1;
-    out->n = 0;
+    *out = (struct altset){0, 0, NULL};
     for (;;) {
         struct altset br;
         int bok;
         walk_seq(w, &br, &bok);
         if (!bok)
             all = 0;
-        for (size_t i = 0; all && i < br.n; i++) {
-            size_t k;
-            for (k = 0; k < out->n && strcmp(out->s[k], br.s[i]) != 0; k++)
-                ;
-            if (k < out->n)
-                continue;
-            if (out->n == LIT_MAXALTS)
+        for (size_t i = 0; all && i < br.n; i++)
+            if (altset_add(out, br.s[i], strlen(br.s[i])) != 0)
                 all = 0;
-            else
-                memcpy(out->s[out->n++], br.s[i], sizeof br.s[i]);
-        }
+        altset_free(&br);
         if (w->fail || *w->p != '|')
             break;
         w->p++;
@@ -587,19 +631,77 @@ static void walk_alt(struct walk *w, struct altset *out, int *ok)
     *ok = all && !w->fail && out->n > 0;
 }
 
-size_t lit_derive(const char *pattern, char out[LIT_MAXALTS][LIT_MAXLEN + 1])
+size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1])
 {
     struct walk w = {pattern, 0, 0};
-    struct altset *set = malloc(sizeof *set);
+    struct altset set;
     int ok = 0;
-    if (set == NULL)
+    walk_alt(&w, &set, &ok);
+    *out = NULL;
+    if (!ok || *w.p != '\0') {
+        altset_free(&set);
         return 0;
-    walk_alt(&w, set, &ok);
-    size_t n = 0;
-    if (ok && *w.p == '\0') {
-        n = set->n;
-        memcpy(out, set->s, n * sizeof set->s[0]);
     }
-    free(set);
-    return n;
+    *out = set.s;
+    return set.n;
+}
+
+/* Unsafe to split: anything whose meaning reaches across alternatives
+ * (back references, recursion, option settings, verbs, quoting). */
+static int split_unsafe(const char *p)
+{
+    for (; *p; p++) {
+        if (*p == '\\' && p[1] != '\0') {
+            p++;
+            if ((*p >= '1' && *p <= '9') || *p == 'g' || *p == 'k' || *p == 'Q')
+                return 1;
+        } else if (*p == '(' &&
+                   (p[1] == '*' || (p[1] == '?' && strchr(":=!<>'#P", p[2]) == NULL))) {
+            return 1;
+        } else if (*p == '(' && p[1] == '?' &&
+                   (p[2] == 'P' || (p[2] == '<' && p[3] != '=' && p[3] != '!'))) {
+            return 1; /* named groups: a name may be used twice across alternatives */
+        }
+    }
+    return 0;
+}
+
+size_t lit_branches(const char *pattern, size_t *start, size_t *len, size_t max)
+{
+    if (split_unsafe(pattern))
+        return 0;
+    struct walk w = {pattern, 0, 0};
+    size_t n = 0, b = 0;
+    int depth = 0;
+    while (*w.p != '\0' && !w.fail) {
+        char c = *w.p;
+        if (c == '\\') {
+            w.p += w.p[1] != '\0' ? 2 : 1;
+            continue;
+        }
+        if (c == '[') {
+            skip_class(&w);
+            continue;
+        }
+        if (c == '(')
+            depth++;
+        else if (c == ')')
+            depth--;
+        else if (c == '|' && depth == 0) {
+            if (start != NULL && n < max) {
+                start[n] = b;
+                len[n] = (size_t)(w.p - pattern) - b;
+            }
+            n++;
+            b = (size_t)(w.p - pattern) + 1;
+        }
+        w.p++;
+    }
+    if (w.fail || depth != 0)
+        return 0;
+    if (start != NULL && n < max) {
+        start[n] = b;
+        len[n] = strlen(pattern) - b;
+    }
+    return n + 1;
 }

@@ -38,13 +38,20 @@ void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits)
 /* Number of automaton states (for benchmarks and tests). */
 size_t litset_states(const litset *ls);
 
-#define LIT_MAXALTS 32 /* most alternatives lit_derive returns */
-#define LIT_MAXLEN 64  /* longest literal lit_derive returns */
+#define LIT_MAXALTS 512 /* most alternatives lit_derive returns */
+#define LIT_MAXLEN 64   /* longest literal lit_derive returns */
 
 /* Literals that pattern (a valid PCRE2 pattern, matched caselessly) needs:
- * the match contains at least one of them.  Fills out[] (lower-cased,
- * NUL-terminated) and returns their number, or 0 when no useful literal can
- * be proven (the regex must then always run). */
-size_t lit_derive(const char *pattern, char out[LIT_MAXALTS][LIT_MAXLEN + 1]);
+ * every match contains at least one of them.  Returns their number and sets
+ * *out to a malloc'ed array of them (lower-cased, NUL-terminated; the caller
+ * frees it), or returns 0 (*out NULL) when no useful literal can be proven:
+ * the regex must then always run. */
+size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1]);
+
+/* The top-level alternatives of pattern: their number (1 when there is no
+ * top-level '|'), and the first max of them as offsets and lengths when
+ * start/len are not NULL; 0 when the pattern must not be split (back
+ * references, option settings, named groups, verbs). */
+size_t lit_branches(const char *pattern, size_t *start, size_t *len, size_t max);
 
 #endif

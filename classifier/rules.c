@@ -53,12 +53,22 @@ struct rule {
     rule_info info; /* what the classifier sees */
     size_t file;    /* index of the file it came from */
     int line;
-    rx *text;
-    const char *status; /* normalised "5.1.*", or NULL */
-    char reply[4];      /* normalised "55?", or "" */
+    rx *text;              /* while loading; then owned by its units */
+    uint32_t unit0, nunit; /* its text matcher: units[unit0 .. unit0 + nunit) */
+    const char *status;    /* normalised "5.1.*", or NULL */
+    char reply[4];         /* normalised "55?", or "" */
     const char **hosts;
     size_t nhosts;
     const char *mta, *kind, *action, *feedback, *command; /* NULL: not matched on */
+};
+
+/* A text matcher, or one top-level alternative of one: a rule's text
+ * holds when any of its units matches.  Splitting a long alternation lets
+ * the prefilter run only the alternatives whose literals occur. */
+struct unit {
+    rx *rx;
+    uint32_t rule;
+    int always; /* no literal: run whenever the rule is evaluated */
 };
 
 /* String -> number table, open addressing; keys are owned elsewhere. */
@@ -89,8 +99,11 @@ struct ruleset {
     struct strtab detail_tab;
     struct rule *rules;
     size_t nrules, cap;
+    struct unit *units;
+    size_t nunits, unitcap;
     /* indexes */
-    size_t nwords; /* 64-bit words in a rule bitmap */
+    size_t nwords;  /* 64-bit words in a rule bitmap */
+    size_t nuwords; /* the same for a unit bitmap */
     uint64_t *always;
     litset *lits;
     struct strtab keytab;
@@ -560,6 +573,124 @@ static int check_word(struct loader *L, const config_setting_t *g, const char *k
     return *out ? 0 : oom(L);
 }
 
+/* A new unit of rule idx matching with r (owned from now on); its number,
+ * or -1 on memory exhaustion (r is then freed). */
+static long add_unit(struct ruleset *rs, uint32_t idx, rx *r, int always)
+{
+    if (rs->nunits == rs->unitcap) {
+        size_t cap = rs->unitcap ? 2 * rs->unitcap : 256;
+        struct unit *nu = realloc(rs->units, cap * sizeof *nu);
+        if (nu == NULL) {
+            rx_free(r);
+            return -1;
+        }
+        rs->units = nu;
+        rs->unitcap = cap;
+    }
+    rs->units[rs->nunits] = (struct unit){r, idx, always};
+    struct rule *ru = &rs->rules[idx];
+    if (ru->nunit++ == 0)
+        ru->unit0 = (uint32_t)rs->nunits;
+    return (long)rs->nunits++;
+}
+
+static int add_literals(struct ruleset *rs, char (*lits)[LIT_MAXLEN + 1], size_t n, uint32_t unit)
+{
+    for (size_t i = 0; i < n; i++)
+        if (litset_add(rs->lits, lits[i], strlen(lits[i]), unit) != 0)
+            return -1;
+    return 0;
+}
+
+/* Split text at its top-level '|' into units, each with the literals it
+ * provably needs, else the given ones (every match of the whole pattern has
+ * one), else none.  1 if split and every unit has literals, 2 if split with
+ * units that always run, 0 if the pattern is better kept whole, -1 on
+ * memory exhaustion. */
+static int split_units(struct ruleset *rs, uint32_t idx, const char *text, const char **given,
+                       size_t ngiven)
+{
+    size_t nb = lit_branches(text, NULL, NULL, 0);
+    if (nb < 2)
+        return 0;
+    size_t *start = malloc(nb * sizeof *start), *len = malloc(nb * sizeof *len);
+    char(**lits)[LIT_MAXLEN + 1] = calloc(nb, sizeof *lits);
+    size_t *nlits = calloc(nb, sizeof *nlits);
+    rx **rxs = calloc(nb, sizeof *rxs);
+    int ok = start && len && lits && nlits && rxs && lit_branches(text, start, len, nb) == nb;
+    size_t with = 0;
+    for (size_t b = 0; ok && b < nb; b++) {
+        char err[256], *sub = strndup(text + start[b], len[b]);
+        ok = sub != NULL && (rxs[b] = rx_compile(sub, RX_CASELESS, err, sizeof err)) != NULL;
+        if (ok && (nlits[b] = lit_derive(sub, &lits[b])) > 0)
+            with++;
+        free(sub);
+    }
+    int rc = !ok || with == 0 ? 0 : with == nb || ngiven > 0 ? 1 : 2;
+    for (size_t b = 0; rc > 0 && b < nb; b++) {
+        long u = add_unit(rs, idx, rxs[b], nlits[b] == 0 && ngiven == 0);
+        rxs[b] = NULL;
+        if (u < 0 || add_literals(rs, lits[b], nlits[b], (uint32_t)u) != 0)
+            rc = -1;
+        for (size_t i = 0; rc > 0 && nlits[b] == 0 && i < ngiven; i++)
+            if (litset_add(rs->lits, given[i], strlen(given[i]), (uint32_t)u) != 0)
+                rc = -1;
+    }
+    for (size_t b = 0; lits != NULL && rxs != NULL && b < nb; b++) {
+        free(lits[b]);
+        rx_free(rxs[b]);
+    }
+    free(start);
+    free(len);
+    free(lits);
+    free(nlits);
+    free(rxs);
+    return rc;
+}
+
+/* Give rule idx its text units and their literals: per alternative when
+ * the pattern splits, else the literals the whole pattern provably needs,
+ * else the given ones (lit), else none (the unit always runs).  1 when the
+ * rule is fully indexed by the automaton, 0 when not, 2 for an empty given
+ * literal, -1 on memory exhaustion. */
+static int text_units(struct ruleset *rs, uint32_t idx, const char *text,
+                      const config_setting_t *lit)
+{
+    const char **given = NULL;
+    size_t ngiven = 0;
+    if (lit != NULL) {
+        if ((given = keep_list(rs, lit, &ngiven, 1)) == NULL)
+            return -1;
+        for (size_t i = 0; i < ngiven; i++)
+            if (*given[i] == '\0')
+                return 2;
+    }
+    struct rule *r = &rs->rules[idx];
+    int split = split_units(rs, idx, text, given, ngiven);
+    if (split < 0)
+        return -1;
+    if (split) {
+        rx_free(r->text);
+        r->text = NULL;
+        return split == 1;
+    }
+    char(*derived)[LIT_MAXLEN + 1] = NULL;
+    size_t n = lit_derive(text, &derived);
+    if (n > 0)
+        ngiven = 0;
+    long u = add_unit(rs, idx, r->text, n == 0 && ngiven == 0);
+    rs->rules[idx].text = NULL;
+    if (u < 0 || add_literals(rs, derived, n, (uint32_t)u) != 0) {
+        free(derived);
+        return -1;
+    }
+    free(derived);
+    for (size_t i = 0; i < ngiven; i++)
+        if (litset_add(rs->lits, given[i], strlen(given[i]), (uint32_t)u) != 0)
+            return -1;
+    return n > 0 || ngiven > 0;
+}
+
 static int load_rule(struct loader *L, const config_setting_t *g)
 {
     struct ruleset *rs = L->rs;
@@ -697,29 +828,6 @@ static int load_rule(struct loader *L, const config_setting_t *g)
         return oom(L);
     }
 
-    /* literals: given, or derived from the regex */
-    const char **lits = NULL;
-    size_t nlits = 0;
-    if (lit != NULL) {
-        lits = keep_list(rs, lit, &nlits, 1);
-        for (size_t i = 0; lits != NULL && i < nlits; i++)
-            if (*lits[i] == '\0') {
-                rx_free(r.text);
-                return fail(L, lit, "rule \"%s\": empty literal", id);
-            }
-    } else if (text != NULL) {
-        char derived[LIT_MAXALTS][LIT_MAXLEN + 1];
-        nlits = lit_derive(text, derived);
-        lits = nlits ? arena_alloc(rs->a, nlits * sizeof *lits) : NULL;
-        for (size_t i = 0; lits != NULL && i < nlits; i++)
-            if ((lits[i] = keep(rs, derived[i], 1)) == NULL)
-                lits = NULL;
-    }
-    if (nlits > 0 && lits == NULL) {
-        rx_free(r.text);
-        return oom(L);
-    }
-
     if (rs->nrules == rs->cap) {
         size_t cap = rs->cap ? 2 * rs->cap : 256;
         struct rule *nr = realloc(rs->rules, cap * sizeof *nr);
@@ -732,10 +840,14 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     }
     uint32_t idx = (uint32_t)rs->nrules++;
     rs->rules[idx] = r;
-    for (size_t i = 0; i < nlits; i++)
-        if (litset_add(rs->lits, lits[i], strlen(lits[i]), idx) != 0)
-            return oom(L);
-    return nlits > 0 ? 1 : 0; /* 1: indexed by the automaton */
+    if (text == NULL)
+        return 0;
+    int rc = text_units(rs, idx, text, lit);
+    if (rc < 0)
+        return oom(L);
+    if (rc == 2)
+        return fail(L, lit, "rule \"%s\": empty literal", id);
+    return rc; /* 1: indexed by the automaton */
 }
 
 /* ---- indexes ---- */
@@ -891,6 +1003,7 @@ static int finish(struct loader *L, const uint8_t *by_text)
         }
     }
     rs->nwords = (rs->nrules + 63) / 64 + 1;
+    rs->nuwords = (rs->nunits + 63) / 64 + 1;
     rs->always = calloc(rs->nwords, sizeof *rs->always);
     if (rs->always == NULL)
         return oom(L);
@@ -949,6 +1062,9 @@ void ruleset_free(struct ruleset *rs)
     for (size_t i = 0; i < rs->nrules; i++)
         rx_free(rs->rules[i].text);
     free(rs->rules);
+    for (size_t i = 0; i < rs->nunits; i++)
+        rx_free(rs->units[i].rx);
+    free(rs->units);
     free(rs->details);
     strtab_free(&rs->detail_tab);
     strtab_free(&rs->keytab);
@@ -1038,8 +1154,20 @@ static int same(const char *want, const char *have)
     return want == NULL || strcasecmp(want, have) == 0;
 }
 
+/* 1 if any text unit of r that the prefilter let through (ubits) matches. */
+static int text_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
+                        const uint64_t *ubits, rx_scratch *s, rx_match *m)
+{
+    for (uint32_t u = r->unit0; u < r->unit0 + r->nunit; u++)
+        if ((rs->units[u].always || (ubits[u >> 6] >> (u & 63) & 1)) &&
+            rx_search(rs->units[u].rx, s, ev->text, ev->textlen, 0, m) == 1)
+            return 1;
+    return 0;
+}
+
 /* 1 if every matcher of r holds for ev (regex errors count as no match). */
-static int rule_matches(const struct rule *r, const rule_evidence *ev, rx_scratch *s, rx_match *m)
+static int rule_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
+                        const uint64_t *ubits, rx_scratch *s, rx_match *m)
 {
     if (!same(r->kind, ev->kind) || !same(r->mta, ev->mta) || !same(r->action, ev->action) ||
         !same(r->feedback, ev->feedback) || !same(r->command, ev->command))
@@ -1056,7 +1184,23 @@ static int rule_matches(const struct rule *r, const rule_evidence *ev, rx_scratc
         if (!hit)
             return 0;
     }
-    return r->text == NULL || rx_search(r->text, s, ev->text, ev->textlen, 0, m) == 1;
+    return r->nunit == 0 || text_matches(rs, r, ev, ubits, s, m);
+}
+
+/* The three fields of an enhanced status "X.Y.Z" (1-3 digits each, X one
+ * of 2, 4, 5); 0 if st is not one. */
+static int status_fields(const char *st, const char *f[3], size_t fl[3])
+{
+    if (st[0] != '2' && st[0] != '4' && st[0] != '5')
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        f[i] = st;
+        fl[i] = strspn(st, "0123456789");
+        if (fl[i] == 0 || fl[i] > 3 || st[fl[i]] != (i < 2 ? '.' : '\0'))
+            return 0;
+        st += fl[i] + 1;
+    }
+    return 1;
 }
 
 static void mark_key(const struct ruleset *rs, const char *key, uint64_t *bits)
@@ -1070,22 +1214,41 @@ static void mark_key(const struct ruleset *rs, const char *key, uint64_t *bits)
 }
 
 /* Mark every rule an index says may match ev. */
-static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64_t *bits)
+static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64_t *bits,
+                       uint64_t *ubits)
 {
     char key[300];
     memcpy(bits, rs->always, rs->nwords * sizeof *bits);
-    litset_scan(rs->lits, ev->text, ev->textlen, bits);
-    char f[3][4];
-    if (rs->have_status && sscanf(ev->status, "%1[245].%3[0-9].%3[0-9]", f[0], f[1], f[2]) == 3)
+    memset(ubits, 0, rs->nuwords * sizeof *ubits);
+    litset_scan(rs->lits, ev->text, ev->textlen, ubits);
+    for (size_t w = 0; w < rs->nuwords; w++)
+        for (uint64_t b = ubits[w]; b != 0; b &= b - 1) {
+            uint32_t r = rs->units[w * 64 + (size_t)__builtin_ctzll(b)].rule;
+            bits[r >> 6] |= (uint64_t)1 << (r & 63);
+        }
+    const char *f[3];
+    size_t fl[3];
+    if (rs->have_status && status_fields(ev->status, f, fl))
         for (int mask = 0; mask < 8; mask++) {
-            snprintf(key, sizeof key, "s:%s.%s.%s", mask & 1 ? "*" : f[0], mask & 2 ? "*" : f[1],
-                     mask & 4 ? "*" : f[2]);
+            char *p = key;
+            *p++ = 's';
+            *p++ = ':';
+            for (int i = 0; i < 3; i++) {
+                if (mask & 1 << i)
+                    *p++ = '*';
+                else
+                    p = (char *)memcpy(p, f[i], fl[i]) + fl[i];
+                *p++ = i < 2 ? '.' : '\0';
+            }
             mark_key(rs, key, bits);
         }
     if (rs->have_reply && strlen(ev->reply) == 3 && strspn(ev->reply, "0123456789") == 3)
         for (int mask = 0; mask < 8; mask++) {
-            snprintf(key, sizeof key, "r:%c%c%c", mask & 1 ? '?' : ev->reply[0],
-                     mask & 2 ? '?' : ev->reply[1], mask & 4 ? '?' : ev->reply[2]);
+            key[0] = 'r';
+            key[1] = ':';
+            for (int i = 0; i < 3; i++)
+                key[2 + i] = mask & 1 << i ? '?' : ev->reply[i];
+            key[5] = '\0';
             mark_key(rs, key, bits);
         }
     if (rs->have_host)
@@ -1111,12 +1274,13 @@ const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev
         memset(trace, 0, sizeof *trace);
     if (rs == NULL || rs->nrules == 0)
         return NULL;
-    uint64_t *bits = arena_alloc(a, rs->nwords * sizeof *bits);
+    uint64_t *bits = arena_alloc(a, (rs->nwords + rs->nuwords) * sizeof *bits);
     if (bits == NULL) {
         *err = -1;
         return NULL;
     }
-    candidates(rs, ev, bits);
+    uint64_t *ubits = bits + rs->nwords;
+    candidates(rs, ev, bits, ubits);
 
     const rule_info *best = NULL;
     int best_rank = TIER_COUNT + 1; /* 0: override, 1 + tier otherwise */
@@ -1132,14 +1296,14 @@ const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev
             rx_match m;
             if (trace != NULL)
                 trace->ncandidates++;
-            if (!rule_matches(r, ev, scratch, &m))
+            if (!rule_matches(rs, r, ev, ubits, scratch, &m))
                 continue;
             if (trace != NULL) {
                 if (r->info.override && trace->override == NULL)
                     trace->override = &r->info;
                 if (trace->first[r->info.tier] == NULL) {
                     trace->first[r->info.tier] = &r->info;
-                    if (r->info.tier == TIER_TEXT && r->text != NULL) {
+                    if (r->info.tier == TIER_TEXT && r->nunit > 0) {
                         trace->text_at = m.start[0];
                         trace->text_len = m.end[0] - m.start[0];
                     }

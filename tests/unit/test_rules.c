@@ -408,13 +408,72 @@ TEST(hostile_text_is_no_match)
     ruleset_free(rs);
 }
 
+static int branches(const char *pattern, const char *want)
+{
+    size_t st[16], ln[16];
+    size_t n = lit_branches(pattern, st, ln, 16);
+    char got[512] = "";
+    for (size_t i = 0; i < n && i < 16; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%.*s", i ? "|" : "", (int)ln[i],
+                 pattern + st[i]);
+    if (n == 0)
+        snprintf(got, sizeof got, "(no split)");
+    if (strcmp(got, want) != 0)
+        printf("#   %s: got \"%s\", want \"%s\"\n", pattern, got, want);
+    return strcmp(got, want) == 0;
+}
+
+TEST(top_level_alternatives)
+{
+    CHECK(branches("over quota|mailbox (?:is )?full|[|]x", "over quota|mailbox (?:is )?full|[|]x"));
+    CHECK(branches("a\\|b|(c|d)", "a\\|b|(c|d)"));
+    CHECK(branches("single", "single"));
+    CHECK(branches("(a)\\1|b", "(no split)"));
+    CHECK(branches("(?i)a|b", "(no split)"));
+    CHECK(branches("(?<n>a)|b", "(no split)"));
+    CHECK(branches("a(?=b)|c(?<!d)e", "a(?=b)|c(?<!d)e"));
+    CHECK(lit_branches("x|y", NULL, NULL, 0) == 2);
+}
+
+TEST(split_rules_match_like_the_whole)
+{
+    char err[512];
+    const char *p = write_rules(
+        "split.conf", 1,
+        "rules = (\n"
+        " { id = \"full\"; class = \"mailboxfull\"; text = \"\\\\bover quota|mailbox (?:is )?full|"
+        "ящик переполнен|^quota$\"; literal = [\"quota\", \"full\", \"переполнен\"]; },\n"
+        " { id = \"cyr\"; class = \"userunknown\"; text = \"нет такого|no such user\"; }\n"
+        ");\n");
+    struct ruleset *rs = load1(p, err, sizeof err);
+    CHECK(rs != NULL);
+    if (rs == NULL) {
+        printf("#   %s\n", err);
+        return;
+    }
+    const char *full[] = {"452 user is over quota", "MAILBOX IS FULL", "Ваш ящик переполнен",
+                          "quota"};
+    for (size_t i = 0; i < 4; i++) {
+        rule_evidence ev = evidence(full[i], "", "");
+        CHECK_STR(match_id(rs, &ev), "full");
+    }
+    rule_evidence ev = evidence("the quota of something", "", "");
+    CHECK_STR(match_id(rs, &ev), "none");
+    ev = evidence("550 Нет такого пользователя", "", "");
+    CHECK_STR(match_id(rs, &ev), "cyr"); /* a branch without literals always runs */
+    ev = evidence("550 No Such User here", "", "");
+    CHECK_STR(match_id(rs, &ev), "cyr");
+    ruleset_free(rs);
+}
+
 static int derives(const char *pattern, const char *want)
 {
-    char out[LIT_MAXALTS][LIT_MAXLEN + 1];
-    size_t n = lit_derive(pattern, out);
+    char(*out)[LIT_MAXLEN + 1];
+    size_t n = lit_derive(pattern, &out);
     char got[512] = "";
     for (size_t i = 0; i < n; i++)
         snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "|" : "", out[i]);
+    free(out);
     if (strcmp(got, want) != 0)
         printf("#   %s: got \"%s\", want \"%s\"\n", pattern, got, want);
     return strcmp(got, want) == 0;
