@@ -1,0 +1,229 @@
+/*
+ * test_phrases.c - how common MTAs and providers word each failure (Gmail,
+ * Outlook/Office 365, Yahoo, Comcast, AT&T, Postfix, Exim, qmail, Sendmail,
+ * Dovecot, and a few languages), classified with the shipped rules.
+ *
+ * The texts are typical wordings, not copies of any sample: each is wrapped
+ * in a one-recipient RFC 3464 report with its enhanced status, and the
+ * class must be the one TAXONOMY.md describes.  This guards the knowledge
+ * in conf/rules.conf against a later rule that shadows an earlier one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../classifier/bounce.h"
+#include "tap.h"
+
+struct phrase {
+    const char *text;   /* the diagnostic */
+    const char *status; /* Status field; NULL: 4.0.0 or 5.0.0 by the text */
+    const char *cls;    /* expected class */
+};
+
+static const struct phrase phrases[] = {
+    /* userunknown */
+    {"550-5.1.1 The email account that you tried to reach does not exist. Please try "
+     "double-checking the recipient's email address for typos or unnecessary spaces.",
+     "5.1.1", "userunknown"},
+    {"550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302)", "5.5.0",
+     "userunknown"},
+    {"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+     "5.1.10", "userunknown"},
+    {"550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in virtual mailbox "
+     "table",
+     "5.1.1", "userunknown"},
+    {"Sorry, no mailbox here by that name. (#5.1.1)", "5.1.1", "userunknown"},
+    {"550 User <kijitora@example.jp> unknown", NULL, "userunknown"},
+    {"550 5.1.1 <kijitora@example.jp> Not our Customer", "5.1.1", "userunknown"},
+    {"552 1 Requested mail action aborted, mailbox not found", NULL, "userunknown"},
+    {"550 Benutzer unbekannt", NULL, "userunknown"},
+    {"550 Utilisateur inconnu", NULL, "userunknown"},
+    {"550 Usuario desconocido", NULL, "userunknown"},
+    {"550 Пользователь не найден", NULL, "userunknown"},
+    {"550 宛先のメールアドレスは存在しません", NULL, "userunknown"},
+    {"550 用户不存在", NULL, "userunknown"},
+    {"550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "5.4.1", "userunknown"},
+    /* hostunknown, notaccept */
+    {"Host or domain name not found. Name service error for name=example.invalid type=A: Host not "
+     "found",
+     NULL, "hostunknown"},
+    {"Sorry, I couldn't find any host named example.invalid. (#5.1.2)", "5.1.2", "hostunknown"},
+    {"550 5.1.2 Unrouteable address", "5.1.2", "hostunknown"},
+    {"556 5.1.10 Recipient address has null MX", "5.1.10", "notaccept"},
+    {"Domain example.jp does not accept mail (nullMX)", NULL, "notaccept"},
+    /* mailboxfull, mesgtoobig, exceedlimit */
+    {"552-5.2.2 The email account that you tried to reach is over quota.", "5.2.2", "mailboxfull"},
+    {"552 5.2.2 <kijitora@example.jp>: Quota exceeded (mailbox for user is full)", "5.2.2",
+     "mailboxfull"},
+    {"550 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException", "5.2.2",
+     "mailboxfull"},
+    {"452 4.2.2 Mailbox quota exceeded", "4.2.2", "mailboxfull"},
+    {"552 Postfach voll", NULL, "mailboxfull"},
+    {"552 5.3.4 Message size exceeds fixed maximum message size", "5.3.4", "mesgtoobig"},
+    {"552 Message size exceeds maximum permitted", NULL, "mesgtoobig"},
+    /* suspend, hasmoved */
+    {"550 5.2.1 The email account that you tried to reach is disabled.", "5.2.1", "suspend"},
+    {"550 5.2.1 Mailbox is frozen", "5.2.1", "suspend"},
+    {"550 5.1.6 Recipient addresses has moved", "5.1.6", "hasmoved"},
+    /* blocked, requireptr, badreputation */
+    {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org; "
+     "https://www.spamhaus.org/query/ip/192.0.2.1",
+     "5.7.1", "blocked"},
+    {"554 resimta-po-01v.sys.example.net comcast 192.0.2.1 found on one or more DNSBLs, see "
+     "http://postmaster.comcast.net/smtp-error-codes.php#BL000010",
+     NULL, "blocked"},
+    {"553 5.3.0 flpd575 DNSBL:RBL 521< 192.0.2.1 >_is_blocked.For assistance forward this email to "
+     "abuse_rbl@abuse-att.net",
+     "5.3.0", "blocked"},
+    {"550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your "
+     "Internet service provider since part of their network is on our block list (S3150).",
+     "5.7.1", "blocked"},
+    {"550 5.7.606 Access denied, banned sending IP [192.0.2.1]", "5.7.606", "blocked"},
+    {"553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will "
+     "NOT succeed.",
+     "5.7.2", "blocked"},
+    {"504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname", "5.5.2",
+     "blocked"},
+    {"450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]", "4.7.1",
+     "requireptr"},
+    {"550-5.7.25 [192.0.2.1] The IP address sending this message does not have a PTR record setup, "
+     "or the corresponding forward DNS entry does not point to the sending IP.",
+     "5.7.25", "requireptr"},
+    {"421 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited due to IP "
+     "reputation.",
+     "4.7.650", "badreputation"},
+    {"550 5.7.1 Rejected due to the sending MTA's poor reputation", "5.7.1", "badreputation"},
+    /* greylisting, rates, connections */
+    {"450 4.2.0 <kijitora@example.jp>: Recipient address rejected: Greylisted, see "
+     "http://postgrey.schweikert.ch/help/example.jp.html",
+     "4.2.0", "blocked"},
+    {"421 4.7.0 Try again later, closing connection. (EHLO) too many connections from your host",
+     "4.7.0", "toomanyconn"},
+    {"452 4.5.3 Too many recipients", "4.5.3", "policyviolation"},
+    {"550 5.4.5 Daily user sending quota exceeded.", "5.4.5", "speeding"},
+    /* spam, virus, policy, content */
+    {"550-5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail. "
+     "To reduce the amount of spam sent to Gmail, this message has been blocked.",
+     "5.7.1", "spamdetected"},
+    {"550 5.7.1 Message blocked due to spam content in the message", "5.7.1", "spamdetected"},
+    {"554 5.7.1 Your message was rejected by SpamAssassin (score 12.3)", "5.7.1", "spamdetected"},
+    {"550 5.7.0 Message rejected: virus found in message (Eicar-Test-Signature)", "5.7.0",
+     "virusdetected"},
+    {"554 5.7.9 Message not accepted for policy reasons. See "
+     "https://postmaster.yahooinc.com/error-codes",
+     "5.7.9", "policyviolation"},
+    {"552 5.7.0 This message was blocked because its content presents a potential security issue.",
+     "5.7.0", "policyviolation"},
+    {"554 5.6.0 Mail message is malformed. Not accepted.", "5.6.0", "contenterror"},
+    {"550 5.7.1 This message is not RFC 5322 compliant. There are multiple Subject headers.",
+     "5.7.1", "notcompliantrfc"},
+    /* authentication, security */
+    {"550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC "
+     "policy.",
+     "5.7.26", "authfailure"},
+    {"550 5.7.509 Access denied, sending domain example.com does not pass DMARC verification and "
+     "has a DMARC policy of reject.",
+     "5.7.509", "authfailure"},
+    {"550 5.7.23 The message was rejected because of Sender Policy Framework violation", "5.7.23",
+     "authfailure"},
+    {"550 5.7.1 SPF check failed: 192.0.2.1 is not allowed to send mail from example.com", "5.7.1",
+     "authfailure"},
+    {"530 5.7.0 Must issue a STARTTLS command first", "5.7.0", "securityerror"},
+    {"535 5.7.8 Error: authentication failed: authentication failure", "5.7.8", "securityerror"},
+    /* sender, relaying */
+    {"450 4.1.8 <nyaan@example.invalid>: Sender address rejected: Domain not found", "4.1.8",
+     "rejected"},
+    {"553 5.1.8 <nyaan@example.invalid>... Domain of sender address nyaan@example.invalid does not "
+     "exist",
+     "5.1.8", "rejected"},
+    {"550 Verification failed for <nyaan@example.org> Sender verify failed", NULL, "rejected"},
+    {"554 5.7.1 <kijitora@example.jp>: Relay access denied", "5.7.1", "norelaying"},
+    {"550 5.7.1 Unable to relay", "5.7.1", "norelaying"},
+    /* filtered */
+    {"550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "5.7.1", "filtered"},
+    {"550 5.7.1 You have been blocked by the recipient", "5.7.1", "filtered"},
+    /* network, expiry, system */
+    {"connect to mx.example.jp[192.0.2.1]:25: Connection refused", NULL, "networkerror"},
+    {"Host or domain name not found. Name service error for name=example.jp type=MX: Host not "
+     "found, try again",
+     "4.4.3", "networkerror"},
+    {"554 5.4.6 Hop count exceeded - possible mail loop", "5.4.6", "networkerror"},
+    {"This message is looping: it already has my Delivered-To line. (#5.4.6)", "5.4.6",
+     "networkerror"},
+    {"retry timeout exceeded", NULL, "expired"},
+    {"Message expired after sitting in queue for 5 days", NULL, "expired"},
+    {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
+    {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
+    {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* syntax */
+    {"503 5.5.1 Error: need RCPT command", "5.5.1", "syntaxerror"},
+    {"502 5.5.2 Error: command not recognized", "5.5.2", "syntaxerror"},
+};
+
+/* Action, Status and Diagnostic-Code of the one recipient. */
+#define DSN_FMT                                                                                    \
+    "From: MAILER-DAEMON@mx.example.org\r\n"                                                       \
+    "To: sender@example.com\r\n"                                                                   \
+    "Subject: Delivery Status Notification (Failure)\r\n"                                          \
+    "MIME-Version: 1.0\r\n"                                                                        \
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"p\"\r\n"              \
+    "\r\n"                                                                                         \
+    "--p\r\n"                                                                                      \
+    "Content-Type: text/plain; charset=utf-8\r\n"                                                  \
+    "\r\n"                                                                                         \
+    "Delivery to the following recipient failed permanently.\r\n"                                  \
+    "\r\n"                                                                                         \
+    "--p\r\n"                                                                                      \
+    "Content-Type: message/global-delivery-status\r\n"                                             \
+    "\r\n"                                                                                         \
+    "Reporting-MTA: dns; mx.example.org\r\n"                                                       \
+    "\r\n"                                                                                         \
+    "Final-Recipient: rfc822; kijitora@example.jp\r\n"                                             \
+    "Action: failed\r\n"                                                                           \
+    "Status: %s\r\n"                                                                               \
+    "Diagnostic-Code: smtp; %s\r\n"                                                                \
+    "\r\n"                                                                                         \
+    "--p--\r\n"
+
+static const bc_rules *shipped(void)
+{
+    static bc_rules *rules;
+    static int tried;
+    if (!tried) {
+        char err[512] = "", path[4096];
+        tried = 1;
+        rules = bc_rules_load(bc_rules_default_path(path, sizeof path), "", err, sizeof err);
+        CHECK_STR(err, "");
+    }
+    return rules;
+}
+
+TEST(provider_phrasings)
+{
+    const bc_rules *rules = shipped();
+    CHECK(rules != NULL);
+    for (size_t i = 0; rules != NULL && i < sizeof phrases / sizeof phrases[0]; i++) {
+        const struct phrase *p = &phrases[i];
+        const char *status = p->status ? p->status : (p->text[0] == '4' ? "4.0.0" : "5.0.0");
+        int n = snprintf(NULL, 0, DSN_FMT, status, p->text);
+        char *msg = malloc((size_t)n + 1);
+        bc_result *res = NULL;
+        if (msg != NULL) {
+            snprintf(msg, (size_t)n + 1, DSN_FMT, status, p->text);
+            res = bc_classify(rules, msg, (size_t)n, 0);
+        }
+        const char *got = res != NULL && res->nrecipients == 1 ? res->recipients[0].class_name : "";
+        tap_check(strcmp(got, p->cls) == 0, p->text, __FILE__, __LINE__);
+        if (strcmp(got, p->cls) != 0)
+            printf("#   want %s, got %s (rule %s)\n", p->cls, got,
+                   res != NULL && res->nrecipients == 1 ? res->recipients[0].rule : "-");
+        bc_result_free(res);
+        free(msg);
+    }
+}
+
+int main(void)
+{
+    RUN_TESTS();
+}
