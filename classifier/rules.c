@@ -652,9 +652,12 @@ static int split_units(struct ruleset *rs, uint32_t idx, const char *text, const
  * the pattern splits, else the literals the whole pattern provably needs,
  * else the given ones (lit), else none (the unit always runs).  1 when the
  * rule is fully indexed by the automaton, 0 when not, 2 for an empty given
- * literal, -1 on memory exhaustion. */
+ * literal, 3 for an invalid pattern (message in rxerr), -1 on memory
+ * exhaustion.  A pattern that splits is only ever compiled per alternative
+ * (that they all compile proves the whole valid: nothing that reaches across
+ * alternatives is split), which halves the start-up cost of large rules. */
 static int text_units(struct ruleset *rs, uint32_t idx, const char *text,
-                      const config_setting_t *lit)
+                      const config_setting_t *lit, char *rxerr, size_t rxerrlen)
 {
     const char **given = NULL;
     size_t ngiven = 0;
@@ -674,6 +677,8 @@ static int text_units(struct ruleset *rs, uint32_t idx, const char *text,
         r->text = NULL;
         return split == 1;
     }
+    if (r->text == NULL && (r->text = rx_compile(text, RX_CASELESS, rxerr, rxerrlen)) == NULL)
+        return 3;
     char(*derived)[LIT_MAXLEN + 1] = NULL;
     size_t n = lit_derive(text, &derived);
     if (n > 0)
@@ -753,11 +758,12 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     const config_setting_t *lit = config_setting_get_member(g, "literal");
     if (lit != NULL && text == NULL)
         return fail(L, lit, "rule \"%s\": literal without text", id);
+    char rxerr[256];
+    int split = text != NULL && lit_branches(text, NULL, NULL, 0) >= 2;
     if (text != NULL) {
-        char rxerr[256];
         if (*text == '\0')
             return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": empty text", id);
-        if ((r.text = rx_compile(text, RX_CASELESS, rxerr, sizeof rxerr)) == NULL)
+        if (!split && (r.text = rx_compile(text, RX_CASELESS, rxerr, sizeof rxerr)) == NULL)
             return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": text: %s", id,
                         rxerr);
     }
@@ -820,6 +826,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
                     "duplicate rule id \"%s\" (first at line %d)", id, L->id_line[prev]);
     }
     if (prev >= 0) { /* replaced by the user's rule of an earlier file */
+        if (split && (r.text = rx_compile(text, RX_CASELESS, rxerr, sizeof rxerr)) == NULL)
+            return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": text: %s", id,
+                        rxerr);
         rx_free(r.text);
         return 0;
     }
@@ -842,11 +851,13 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     rs->rules[idx] = r;
     if (text == NULL)
         return 0;
-    int rc = text_units(rs, idx, text, lit);
+    int rc = text_units(rs, idx, text, lit, rxerr, sizeof rxerr);
     if (rc < 0)
         return oom(L);
     if (rc == 2)
         return fail(L, lit, "rule \"%s\": empty literal", id);
+    if (rc == 3)
+        return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
     return rc; /* 1: indexed by the automaton */
 }
 

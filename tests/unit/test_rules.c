@@ -190,6 +190,10 @@ TEST(validation_errors)
         "unknown severity \"bad\""));
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; text = \"(unclosed\"; } );",
                      "missing closing parenthesis"));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; text = \"fine|bad\\\\\"; } );",
+                     "rule \"a\": text: bad regex at offset"));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; text = \"fine|(bad\"; } );",
+                     "missing closing parenthesis"));
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\"; },\n"
                      "          { id = \"a\"; class = \"blocked\"; reply = \"551\"; } );",
                      "duplicate rule id \"a\""));
@@ -229,6 +233,16 @@ TEST(validation_errors)
     CHECK(strstr(err, want) != NULL);
     if (strstr(err, want) == NULL)
         printf("#   %s\n", err);
+
+    /* a shipped rule replaced by a local one is still checked */
+    const char *loc = write_rules(
+        "loc.conf", 0, "rules = ( { id = \"r\"; class = \"blocked\"; reply = \"550\"; } );\n");
+    const char *shp = write_rules(
+        "shp.conf", 1, "rules = ( { id = \"r\"; class = \"blocked\"; text = \"x|y\\\\\"; } );\n");
+    const char *two[2] = {loc, shp};
+    struct ruleset *rs2 = ruleset_load(two, 2, err, sizeof err);
+    CHECK(rs2 == NULL && strstr(err, "shp.conf:") != NULL && strstr(err, "bad regex") != NULL);
+    ruleset_free(rs2);
 
     /* every class must be defined */
     p = write_rules("noclasses.conf", 0,
