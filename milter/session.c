@@ -58,7 +58,7 @@ struct session {
 
     char *hdr, *body;
     size_t hdr_len, hdr_cap, body_len, body_cap;
-    int hdr_overflow, body_truncated;
+    int body_truncated;
     char ctype[MAX_CTYPE];
     char *subject;
     struct forged forged[MAX_FORGED];
@@ -94,7 +94,7 @@ static void end_message(session *s)
     free(s->subject);
     s->subject = NULL;
     s->hdr_len = s->body_len = 0;
-    s->hdr_overflow = s->body_truncated = 0;
+    s->body_truncated = 0;
     s->ctype[0] = '\0';
     s->inspect = s->internal = s->error = 0;
     s->why = "";
@@ -245,13 +245,9 @@ static void note_forged(session *s, const char *name)
 /* Keep the header for the classifier: "Name: value\r\n", bare LF made CRLF. */
 static void keep_header(session *s, const char *name, const char *value)
 {
-    if (s->hdr_overflow)
-        return;
     size_t need = strlen(name) + 2 + strlen(value) * 2 + 2;
-    if (need > MAX_HEADER_BYTES - s->hdr_len) {
-        s->hdr_overflow = 1;
-        return;
-    }
+    if (need > MAX_HEADER_BYTES - s->hdr_len)
+        return; /* too big for what is left: skip it, keep the later ones */
     int rc = buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, name, strlen(name));
     rc |= buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, ": ", 2);
     for (const char *p = value; rc == 0 && *p != '\0';) {

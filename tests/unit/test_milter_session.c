@@ -336,6 +336,50 @@ TEST(reload_keeps_message_config)
     runtime_install(NULL);
 }
 
+TEST(hostile_input)
+{
+    CHECK(use_config("actions = ( { action = \"redirect\"; address = \"pm@x.test\"; } );\n") == 0);
+    session *s = session_new();
+    ncalls = 0;
+    calls[0] = '\0';
+    session_envfrom(s, &ops, "<>");
+    char name[64];
+    /* more recipients than remembered: redirect cannot remove them all */
+    for (int i = 0; i < 1500; i++) {
+        snprintf(name, sizeof name, "<r%d@sender.test>", i);
+        session_envrcpt(s, name);
+    }
+    /* more distinct forged names than tracked, and a 1 MB header value */
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "X-Bounce-F%d", i);
+        session_header(s, name, "x");
+    }
+    static char big[1 << 20];
+    memset(big, 'A', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    session_header(s, "X-Big", big);
+    for (size_t i = 0; i < sizeof dsn_headers / sizeof *dsn_headers; i++)
+        session_header(s, dsn_headers[i][0], dsn_headers[i][1]);
+    CHECK(session_eoh(s) == SV_CONTINUE);
+    /* binary junk with NULs, then the report */
+    char junk[4096];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char)(i * 7);
+    session_body(s, junk, sizeof junk);
+    const char *b = dsn_body(1, "p.test");
+    session_body(s, b, strlen(b));
+    enum sverdict v = session_eom(s, &ops);
+    CHECK(v == SV_ACCEPT);
+    /* the headers after the huge one still reached the classifier */
+    CHECK(strstr(calls, "add X-Bounce-Class: userunknown") != NULL);
+    CHECK(strstr(calls, "delrcpt") == NULL); /* redirect refused: too many recipients */
+    int dels = 0;
+    for (const char *p = calls; (p = strstr(p, "del X-Bounce-F")) != NULL; p++)
+        dels++;
+    CHECK(dels == 64);
+    session_free(s);
+}
+
 int main(void)
 {
     RUN_TESTS();
