@@ -21,7 +21,6 @@ static const struct {
     {"in reply to rcpt to", "RCPT"},
     {"after rcpt to", "RCPT"},
     {"while sending rcpt to", "RCPT"},
-    {">>> rcpt to", "RCPT"},
     {"rcpt to command", "RCPT"},
     {"in reply to end of data", "DATA"},
     {"after end of data", "DATA"},
@@ -30,11 +29,9 @@ static const struct {
     {"after data", "DATA"},
     {"while sending data", "DATA"},
     {"while sending message body", "DATA"},
-    {">>> data", "DATA"},
     {"in reply to mail from", "MAIL"},
     {"after mail from", "MAIL"},
     {"while sending mail from", "MAIL"},
-    {">>> mail from", "MAIL"},
     {"in reply to helo", "HELO"},
     {"in reply to ehlo", "HELO"},
     {"after helo", "HELO"},
@@ -270,6 +267,61 @@ static char *find_remote(const char *s, size_t n, arena *a)
     return "";
 }
 
+/* Verbs of a session transcript's ">>> " lines. */
+static const struct {
+    const char *verb, *command;
+} transcript_verbs[] = {
+    {"rcpt", "RCPT"}, {"data", "DATA"}, {".", "DATA"},    {"mail", "MAIL"},
+    {"helo", "HELO"}, {"ehlo", "HELO"}, {"lhlo", "HELO"}, {"starttls", "HELO"},
+};
+
+/* In a session transcript (">>> DATA" / "<<< 550 ..."), the command sent
+ * last before the first failure reply; "" if there is none. */
+static const char *transcript_command(const char *s, size_t n)
+{
+    const char *sent = NULL, *e = s + n;
+    int failed = 0;
+    for (const char *p = s; p < e;) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        const char *le = nl ? nl : e, *q = p;
+        while (q < le && (*q == ' ' || *q == '\t'))
+            q++;
+        p = nl ? nl + 1 : e;
+        if (!failed && le - q > 4 && memcmp(q, ">>> ", 4) == 0) {
+            sent = q + 4;
+        } else if (le - q > 7 && memcmp(q, "<<< ", 4) == 0 && (q[4] == '4' || q[4] == '5')) {
+            /* With PIPELINING the RCPT replies come after ">>> DATA"; a
+             * later "503 ... need RCPT" shows the failure was a RCPT one. */
+            if (failed && memcmp(q + 4, "503", 3) == 0 &&
+                mime_memcasemem(q, (size_t)(le - q), "rcpt", 4) != NULL)
+                return "RCPT";
+            failed = failed || sent != NULL;
+        }
+    }
+    if (!failed)
+        return "";
+    for (size_t i = 0; i < sizeof transcript_verbs / sizeof transcript_verbs[0]; i++) {
+        size_t l = strlen(transcript_verbs[i].verb);
+        if ((size_t)(e - sent) >= l && strncasecmp(sent, transcript_verbs[i].verb, l) == 0 &&
+            (sent + l == e || !((sent[l] | 0x20) >= 'a' && (sent[l] | 0x20) <= 'z')))
+            return transcript_verbs[i].command;
+    }
+    return "";
+}
+
+const char *dsn_command(const char *s, size_t n)
+{
+    const char *c = transcript_command(s, n);
+    if (*c)
+        return c;
+    for (size_t i = 0; i < sizeof command_phrases / sizeof command_phrases[0]; i++) {
+        const char *ph = command_phrases[i].phrase;
+        if (mime_memcasemem(s, n, ph, strlen(ph)) != NULL)
+            return command_phrases[i].command;
+    }
+    return "";
+}
+
 /* Refine r from its diagnostic; the reply code only when the diagnostic
  * is an SMTP one (an X-Unix diagnostic holds an exit status). */
 static int refine(rpt_recipient *r, int smtp, arena *a)
@@ -290,19 +342,21 @@ static int refine(rpt_recipient *r, int smtp, arena *a)
         if ((r->reply_code = arena_strdup(a, rc)) == NULL)
             return -1;
     }
-    if (*r->smtp_command == '\0') {
-        for (size_t i = 0; i < sizeof command_phrases / sizeof command_phrases[0]; i++) {
-            const char *ph = command_phrases[i].phrase;
-            if (mime_memcasemem(d, n, ph, strlen(ph)) != NULL) {
-                r->smtp_command = command_phrases[i].command;
-                break;
-            }
-        }
-    }
+    if (*r->smtp_command == '\0')
+        r->smtp_command = dsn_command(d, n);
     if (*r->remote_mta == '\0') {
         if ((r->remote_mta = find_remote(d, n, a)) == NULL)
             return -1;
     }
+    return 0;
+}
+
+int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a)
+{
+    if (*r->smtp_command == '\0')
+        r->smtp_command = dsn_command(s, n);
+    if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(s, n, a)) == NULL)
+        return -1;
     return 0;
 }
 

@@ -44,6 +44,15 @@ char *dsn_fold(const char *s, size_t n, size_t cap, arena *a);
  * reply code, the SMTP command, the remote MTA.  -1 on memory exhaustion. */
 int dsn_refine(rpt_recipient *r, arena *a);
 
+/* SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text s[0..n) says
+ * failed: a session transcript's last ">>>" command before the failure, or
+ * phrasing such as "in reply to end of DATA command"; "" if none. */
+const char *dsn_command(const char *s, size_t n);
+
+/* Fill r's missing SMTP command and remote MTA from text about it (the
+ * paragraph of a human-readable part).  -1 on memory exhaustion. */
+int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a);
+
 /* First enhanced status code (X.Y.Z) in s[0..n) into out[16]; 0 if none. */
 int dsn_find_status(const char *s, size_t n, char out[16]);
 

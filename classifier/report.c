@@ -657,6 +657,62 @@ static int delivered(const char *action)
            strcmp(action, "expanded") == 0;
 }
 
+/* Bounds of the paragraph (blank-line separated) around t[i]. */
+static void paragraph(const char *t, size_t n, size_t i, size_t *b, size_t *e)
+{
+    size_t s = i;
+    while (s > 0) {
+        const char *p = memrchr(t, '\n', s); /* the last LF before s */
+        if (p == NULL) {
+            s = 0;
+        } else if (p > t && p[-1] == '\n') {
+            s = (size_t)(p - t) + 1;
+            break;
+        } else {
+            s = (size_t)(p - t);
+        }
+    }
+    *b = s;
+    const char *q = memmem(t + i, n - i, "\n\n", 2);
+    *e = q ? (size_t)(q - t) + 1 : n;
+}
+
+/* What the human-readable text says about each DSN recipient that its
+ * fields did not: the SMTP command and the remote host.  One recipient
+ * owns the whole text; several own the paragraphs naming them. */
+static int context_from_text(rpt_report *out, const char *text, size_t tlen, arena *a)
+{
+    for (size_t i = 0; i < out->nrecipients; i++) {
+        rpt_recipient *r = &out->recipients[i];
+        if (*r->smtp_command && *r->remote_mta)
+            continue;
+        if (out->nrecipients == 1) {
+            if (dsn_context(r, text, tlen, a) != 0)
+                return -1;
+            continue;
+        }
+        if (i >= 64) /* enough: the rest keep what their fields said */
+            break;
+        size_t alen = strlen(r->address);
+        char *needle = arena_strdup(a, r->address);
+        if (needle == NULL)
+            return -1;
+        for (char *c = needle; *c; c++)
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        const char *p = text, *e = text + tlen;
+        while (alen > 0 && (p = mime_memcasemem(p, (size_t)(e - p), needle, alen)) != NULL) {
+            size_t b, f;
+            paragraph(text, tlen, (size_t)(p - text), &b, &f);
+            if (dsn_context(r, text + b, f - b, a) != 0)
+                return -1;
+            if (*r->smtp_command && *r->remote_mta)
+                break;
+            p = text + f;
+        }
+    }
+    return 0;
+}
+
 /* The last line of text that is a server reply with an enhanced status
  * ("554 5.3.0 ...", "<<< 550-5.1.1 ..."), or NULL. */
 static const char *last_reply_line(const char *t, size_t len, size_t *n)
@@ -814,7 +870,8 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
                 const char *id = transcript_identify(formats, scratch, &in);
                 out->mta = id ? id : "";
             }
-            if (tlen > 0 && enrich_dsn(formats, scratch, &in, a, out) != 0)
+            if (tlen > 0 && (enrich_dsn(formats, scratch, &in, a, out) != 0 ||
+                             context_from_text(out, text, tlen, a) != 0))
                 return -1;
             return 0;
         }

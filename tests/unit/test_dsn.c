@@ -174,6 +174,21 @@ TEST(refine_from_diagnostic)
     arena_free(a);
 }
 
+TEST(command_from_session_transcript)
+{
+    const char *rcpt = "... while talking to mx.example:\n>>> MAIL From:<a@b>\n"
+                       "<<< 250 ok\n>>> RCPT To:<c@d>\n<<< 550 5.1.1 unknown\n";
+    CHECK_STR(dsn_command(rcpt, strlen(rcpt)), "RCPT");
+    const char *data = ">>> DATA\n<<< 554 5.7.1 rejected as spam\n";
+    CHECK_STR(dsn_command(data, strlen(data)), "DATA");
+    const char *piped = ">>> DATA\n<<< 550 5.1.1 <c@d>... User unknown\n"
+                        "<<< 503 5.0.0 Need RCPT (recipient)\n";
+    CHECK_STR(dsn_command(piped, strlen(piped)), "RCPT");
+    const char *said = "host mx[192.0.2.1] said: 550 no (in reply to end of DATA command)";
+    CHECK_STR(dsn_command(said, strlen(said)), "DATA");
+    CHECK_STR(dsn_command(">>> DATA\n", 9), "");
+}
+
 TEST(address_and_fold)
 {
     arena *a = arena_new();

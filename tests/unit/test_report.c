@@ -159,6 +159,31 @@ TEST(session_transcript_completes_a_weak_dsn)
     arena_free(a);
 }
 
+TEST(command_and_host_from_the_text)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "Content-Type: multipart/report; report-type=delivery-status; "
+                              "boundary=s\n\n--s\n\nThe mail system\n\n"
+                              "<A@example.net>: host mx.example.net[192.0.2.7] said: 550\n"
+                              "    Unknown user (in reply to end of DATA command)\n\n"
+                              "<b@example.net>: connect to mx.example.net[192.0.2.7]:25: "
+                              "Connection refused\n"
+                              "--s\nContent-Type: message/delivery-status\n\n"
+                              "Final-Recipient: rfc822; a@example.net\nAction: failed\n"
+                              "Status: 5.0.0\nDiagnostic-Code: smtp; 550 Unknown user\n\n"
+                              "Final-Recipient: rfc822; b@example.net\nAction: delayed\n"
+                              "Status: 4.4.1\nDiagnostic-Code: X-Postfix; connection refused\n"
+                              "--s--\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 2);
+    if (r.nrecipients == 2) {
+        CHECK_STR(r.recipients[0].smtp_command, "DATA");
+        CHECK_STR(r.recipients[0].remote_mta, "mx.example.net");
+        CHECK_STR(r.recipients[1].smtp_command, "CONN");
+        CHECK_STR(r.recipients[1].remote_mta, "");
+    }
+    arena_free(a);
+}
+
 TEST(success_dsn_and_global)
 {
     arena *a = arena_new();
