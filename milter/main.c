@@ -157,7 +157,9 @@ static void reload(void)
     mruntime *rt = runtime_load(config_path, err, sizeof err);
     if (rt == NULL) {
         /* one log line per error, then keep the old config */
-        for (char *line = strtok(err, "\n"); line != NULL; line = strtok(NULL, "\n"))
+        char *save = NULL;
+        for (char *line = strtok_r(err, "\n", &save); line != NULL;
+             line = strtok_r(NULL, "\n", &save))
             log_msg(LOG_ERR, "reload: %s", line);
         log_msg(LOG_ERR, "reload refused; the previous configuration stays in force");
         runtime_release(cur);
