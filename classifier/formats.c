@@ -25,8 +25,8 @@
 
 #define FMT_MAX_LITERALS 4096 /* positions live on the stack during a scan */
 #define FMT_MAX_LITERAL_LEN 256
-#define FMT_SCAN_HEADERS (32u * 1024) /* bytes of the header block looked at */
-#define FMT_SCAN_TEXT (128u * 1024)   /* bytes of the text looked at */
+#define FMT_SCAN_HEADERS (16u * 1024) /* bytes of the header block looked at */
+#define FMT_SCAN_TEXT (32u * 1024)    /* bytes of the text looked at */
 #define FMT_SCAN_LINE 1024            /* bytes of subject / From looked at */
 #define NOPOS UINT32_MAX
 
@@ -61,14 +61,18 @@ struct host {
     int group;
 };
 
-/* The automaton: a dense DFA over byte classes (case folded). */
+/* One automaton per field: a dense DFA over byte classes (case folded).
+ * A transition holds the next state's row offset, with HOT set when a
+ * literal ends in that state (or in one of its suffixes). */
+#define HOT 0x80000000u
+
 struct automaton {
     unsigned char cls[256];
+    unsigned char pairs[8192]; /* bit (a | b << 8): some literal starts with bytes a, b */
     size_t ncls, nstates, cap;
-    uint32_t *delta;    /* nstates * ncls */
-    int32_t *head;      /* per state: first literal ending exactly here, or -1 */
-    uint32_t *dict;     /* per state: nearest suffix state with literals, or 0 */
-    unsigned char *hot; /* per state: any literal ends here or at a suffix */
+    uint32_t *delta; /* nstates * ncls transitions */
+    int32_t *head;   /* per state: first literal ending exactly here, or -1 */
+    uint32_t *dict;  /* per state: nearest suffix state with literals, or 0 */
 };
 
 struct bc_formats {
@@ -81,7 +85,7 @@ struct bc_formats {
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
-    struct automaton ac;
+    struct automaton ac[4]; /* per field */
 };
 
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
@@ -115,7 +119,7 @@ static unsigned char fold(unsigned char c)
 static int ac_new_state(struct automaton *a)
 {
     if (a->nstates == a->cap) {
-        size_t ncap = a->cap ? a->cap * 2 : 256;
+        size_t ncap = a->cap ? a->cap * 2 : 64;
         uint32_t *d = realloc(a->delta, ncap * a->ncls * sizeof *d);
         if (d == NULL)
             return -1;
@@ -131,20 +135,24 @@ static int ac_new_state(struct automaton *a)
     return (int)a->nstates++;
 }
 
-static int ac_build(bc_formats *f)
+/* Build the automaton of one field from the literals looked for there. */
+static int ac_build(bc_formats *f, unsigned field)
 {
-    struct automaton *a = &f->ac;
+    struct automaton *a = &f->ac[field];
     memset(a->cls, 0, sizeof a->cls);
     a->ncls = 1;
     for (size_t i = 0; i < f->nlits; i++)
-        for (const unsigned char *p = (const unsigned char *)f->litstr[i]; *p; p++)
-            if (a->cls[*p] == 0)
-                a->cls[*p] = (unsigned char)a->ncls++;
+        if (f->lits[i].field == field)
+            for (const unsigned char *p = (const unsigned char *)f->litstr[i]; *p; p++)
+                if (a->cls[*p] == 0)
+                    a->cls[*p] = (unsigned char)a->ncls++;
     for (int c = 'A'; c <= 'Z'; c++)
         a->cls[c] = a->cls[c + 32];
     if (ac_new_state(a) < 0)
         return -1;
     for (size_t i = 0; i < f->nlits; i++) {
+        if (f->lits[i].field != field)
+            continue;
         uint32_t s = 0;
         for (const unsigned char *p = (const unsigned char *)f->litstr[i]; *p; p++) {
             uint32_t *t = &a->delta[s * a->ncls + a->cls[*p]];
@@ -160,16 +168,16 @@ static int ac_build(bc_formats *f)
         f->lits[i].next = a->head[s];
         a->head[s] = (int32_t)i;
     }
+    if (a->nstates * a->ncls >= HOT)
+        return -1;
     /* Breadth first: fail links, then the missing transitions through them. */
     uint32_t *fail = calloc(a->nstates, sizeof *fail);
     uint32_t *queue = malloc(a->nstates * sizeof *queue);
+    unsigned char *hot = calloc(a->nstates, 1);
     a->dict = calloc(a->nstates, sizeof *a->dict);
-    a->hot = calloc(a->nstates, 1);
-    if (fail == NULL || queue == NULL || a->dict == NULL || a->hot == NULL) {
-        free(fail);
-        free(queue);
-        return -1;
-    }
+    int rc = -1;
+    if (fail == NULL || queue == NULL || hot == NULL || a->dict == NULL)
+        goto out;
     size_t qh = 0, qt = 0;
     queue[qt++] = 0;
     while (qh < qt) {
@@ -181,45 +189,86 @@ static int ac_build(bc_formats *f)
                 uint32_t u = *t;
                 fail[u] = via;
                 a->dict[u] = a->head[via] >= 0 ? via : a->dict[via];
-                a->hot[u] = a->head[u] >= 0 || a->dict[u] != 0;
+                hot[u] = a->head[u] >= 0 || a->dict[u] != 0;
                 queue[qt++] = u;
             } else {
                 *t = via;
             }
         }
     }
+    /* State numbers become row offsets, flagged when a literal ends there. */
+    for (size_t i = 0; i < a->nstates * a->ncls; i++)
+        a->delta[i] = (uint32_t)(a->delta[i] * a->ncls) | (hot[a->delta[i]] ? HOT : 0);
+    memset(a->pairs, 0, sizeof a->pairs);
+    for (size_t i = 0; i < f->nlits; i++) {
+        const unsigned char *l = (const unsigned char *)f->litstr[i];
+        if (f->lits[i].field != field)
+            continue;
+        /* both cases of letters; a one-byte literal starts any pair */
+        unsigned char v0[2] = {l[0], l[0]}, v1[2] = {l[1], l[1]};
+        if (l[0] >= 'a' && l[0] <= 'z')
+            v0[1] = (unsigned char)(l[0] - 32);
+        if (l[1] >= 'a' && l[1] <= 'z')
+            v1[1] = (unsigned char)(l[1] - 32);
+        for (int x = 0; x < 2; x++)
+            for (int c1 = 0; c1 < 256; c1++) {
+                unsigned char b1 = l[1] ? v1[c1 & 1] : (unsigned char)c1;
+                unsigned pair = (unsigned)v0[x] | (unsigned)b1 << 8;
+                a->pairs[pair >> 3] |= (unsigned char)(1u << (pair & 7));
+                if (l[1] && c1 == 1)
+                    break;
+            }
+    }
+    rc = 0;
+out:
     free(fail);
     free(queue);
-    return 0;
+    free(hot);
+    return rc;
 }
 
-/* Record the first position of every literal of this field in p[0..n).
- * In the text, stop at the first original-message marker: what follows is
- * the returned message.  Returns the offset where scanning stopped. */
-static size_t ac_scan(const bc_formats *f, const char *text, size_t n, unsigned field,
-                      uint32_t *pos)
+static void ac_free(struct automaton *a)
 {
-    const struct automaton *a = &f->ac;
+    free(a->delta);
+    free(a->head);
+    free(a->dict);
+}
+
+/* Record the first position of every literal of this field in text[0..n).
+ * In the text, stop at the first original-message marker: what follows is
+ * the returned message. */
+static void ac_scan(const bc_formats *f, const char *text, size_t n, unsigned field, uint32_t *pos)
+{
+    const struct automaton *a = &f->ac[field];
     const unsigned char *p = (const unsigned char *)text;
     uint32_t s = 0;
     for (size_t i = 0; i < n; i++) {
-        s = a->delta[s * a->ncls + a->cls[p[i]]];
-        if (!a->hot[s])
+        /* In the start state, skip positions where no literal can start. */
+        if (s == 0) {
+            while (i + 1 < n) {
+                unsigned pair = (unsigned)p[i] | (unsigned)p[i + 1] << 8;
+                if (a->pairs[pair >> 3] & (1u << (pair & 7)))
+                    break;
+                i++;
+            }
+        }
+        uint32_t t = a->delta[s + a->cls[p[i]]];
+        s = t & ~HOT;
+        if (!(t & HOT))
             continue;
         int cut = 0;
-        for (uint32_t t = s; t != 0; t = a->dict[t])
-            for (int32_t l = a->head[t]; l >= 0; l = f->lits[l].next) {
+        for (uint32_t st = (uint32_t)(s / a->ncls); st != 0; st = a->dict[st])
+            for (int32_t l = a->head[st]; l >= 0; l = f->lits[l].next) {
                 const struct literal *lit = &f->lits[l];
-                if (lit->field != field || pos[l] != NOPOS)
+                if (pos[l] != NOPOS)
                     continue;
                 pos[l] = (uint32_t)(i + 1 - lit->len);
                 if (lit->role == R_ORIGINAL)
                     cut = 1;
             }
         if (cut)
-            return i + 1;
+            return;
     }
-    return n;
 }
 
 /* ---- loading ---- */
@@ -579,7 +628,8 @@ bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, siz
             formats_free(f);
             return NULL;
         }
-    if (ac_build(f) < 0) {
+    if (ac_build(f, F_SUBJECT) < 0 || ac_build(f, F_FROM) < 0 || ac_build(f, F_HEADER) < 0 ||
+        ac_build(f, F_TEXT) < 0) {
         snprintf(err, errlen, "out of memory");
         formats_free(f);
         return NULL;
@@ -618,10 +668,8 @@ void formats_free(bc_formats *f)
     for (size_t i = 0; i < f->nhosts; i++)
         rx_free(f->hosts[i].re);
     free(f->hosts);
-    free(f->ac.delta);
-    free(f->ac.head);
-    free(f->ac.dict);
-    free(f->ac.hot);
+    for (int i = 0; i < 4; i++)
+        ac_free(&f->ac[i]);
     free(f);
 }
 

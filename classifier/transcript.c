@@ -154,23 +154,18 @@ static size_t para_end(const char *t, size_t i, size_t e)
 /* Offset of the start of the paragraph holding offset i (not before b). */
 static size_t para_start(const char *t, size_t i, size_t b)
 {
-    while (i > b) {
-        size_t ls = i;
-        while (ls > b && t[ls - 1] != '\n')
-            ls--;
-        if (ls == b)
-            return b;
-        /* the line before ls: blank? */
-        size_t ps = ls - 1;
-        while (ps > b && t[ps - 1] != '\n')
-            ps--;
-        int blank = 1;
-        for (size_t k = ps; k < ls - 1; k++)
-            if (!is_space((unsigned char)t[k]))
-                blank = 0;
-        if (blank)
+    /* ls: start of the line holding i; ps: start of the line before it */
+    const char *nl = i > b ? memrchr(t + b, '\n', i - b) : NULL;
+    while (nl != NULL) {
+        size_t ls = (size_t)(nl - t) + 1;
+        const char *pnl = ls - 1 > b ? memrchr(t + b, '\n', ls - 1 - b) : NULL;
+        size_t ps = pnl ? (size_t)(pnl - t) + 1 : b;
+        size_t k = ps;
+        while (k < ls - 1 && is_space((unsigned char)t[k]))
+            k++;
+        if (k == ls - 1)
             return ls;
-        i = ps;
+        nl = pnl;
     }
     return b;
 }
@@ -373,17 +368,22 @@ static int own_address(const tr_input *in, const char *addr)
     return 0;
 }
 
-/* Lines that quote a message's own headers name no failed recipient. */
+/* Lines that quote a message's headers, or give an address to contact for
+ * help, name no failed recipient. */
 static int header_line(const char *t, size_t i, size_t b)
 {
     size_t ls = i;
     while (ls > b && t[ls - 1] != '\n')
         ls--;
+    for (size_t k = ls; k + 7 <= i; k++)
+        if (strncasecmp(t + k, "contact", 7) == 0)
+            return 1;
     while (ls < i && is_space((unsigned char)t[ls]))
         ls++;
     static const char *const names[] = {
         "message-id:", "in-reply-to:", "references:", "from:", "return-path:",
-        "sender:",     "reply-to:",    "received:",   NULL};
+        "sender:",     "reply-to:",    "received:",   "to:",   "cc:",
+        "bcc:",        "subject:",     "date:",       NULL};
     for (int k = 0; names[k]; k++)
         if (strncasecmp(t + ls, names[k], strlen(names[k])) == 0)
             return 1;
@@ -494,7 +494,8 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
                     rpt_recipient *r)
 {
     const char *diag = fold(a, t, fd->diag.b, fd->diag.e, TR_MAX_DIAG);
-    const char *text = fold(a, t, fd->block.b, fd->block.e, TR_MAX_DIAG);
+    int same = fd->diag.b == fd->block.b && fd->diag.e == fd->block.e;
+    const char *text = same ? diag : fold(a, t, fd->block.b, fd->block.e, TR_MAX_DIAG);
     if (diag == NULL || text == NULL)
         return -1;
     if (empty(r->diagnostic))
@@ -503,18 +504,20 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
         r->text = text;
     if (empty(r->status))
         r->status = find_status(a, diag);
-    if (empty(r->status))
+    if (empty(r->status) && !same)
         r->status = find_status(a, text);
     if (empty(r->reply_code))
         r->reply_code = find_reply(a, diag);
+    if (empty(r->reply_code) && !same)
+        r->reply_code = find_reply(a, text);
     if (empty(r->smtp_command)) {
         r->smtp_command = formats_smtp_command(f, s, diag, strlen(diag));
-        if (*r->smtp_command == '\0')
+        if (*r->smtp_command == '\0' && !same)
             r->smtp_command = formats_smtp_command(f, s, text, strlen(text));
     }
     if (empty(r->remote_mta)) {
         const char *h = find_host(f, s, a, diag, strlen(diag));
-        if (h == NULL)
+        if (h == NULL && !same)
             h = find_host(f, s, a, text, strlen(text));
         r->remote_mta = h ? h : "";
     }
@@ -529,17 +532,21 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
 static int from_mentions(const bc_formats *f, rx_scratch *s, arena *a, const char *t, span sect,
                          const found *fd, rpt_recipient *r)
 {
-    size_t alen = strlen(fd->addr);
+    size_t alen = strlen(fd->addr), k = (size_t)(strchr(fd->addr, '@') - fd->addr);
     int seen = 0;
-    for (size_t p = 0; p + alen <= sect.e && seen < 4; p++) {
-        if (lower((unsigned char)t[p]) != lower((unsigned char)fd->addr[0]) ||
-            strncasecmp(t + p, fd->addr, alen) != 0)
+    /* each '@' of the text, compared with the address around its '@' */
+    for (size_t p = k; p + alen - k <= sect.e && seen < 4; p++) {
+        const char *at = memchr(t + p, '@', sect.e - p);
+        if (at == NULL)
+            break;
+        p = (size_t)(at - t);
+        if (p + alen - k > sect.e || strncasecmp(t + p - k, fd->addr, alen) != 0)
             continue;
-        if (!empty(r->status) && !empty(r->reply_code) && !empty(r->smtp_command) &&
-            !empty(r->remote_mta))
+        if (!empty(r->status) && !empty(r->reply_code) && !empty(r->smtp_command))
             break;
         span para = {para_start(t, p, 0), para_end(t, p, sect.e)};
-        p = para.e;
+        if (para.e > p)
+            p = para.e;
         if (para.b < fd->block.e && para.e > fd->block.b)
             continue;
         seen++;
