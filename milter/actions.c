@@ -4,8 +4,9 @@
  *
  * The strip works on the raw body as the MTA sent it (CRLF lines): it finds
  * the top-level boundary lines, reads each part's Content-Type and copies
- * every part except message/rfc822 and message/global, then closes the
- * multipart.  Nested multiparts are copied whole (the original is a direct
+ * every part except the returned original (message/rfc822, message/global)
+ * or its headers (text/rfc822-headers, message/global-headers), then closes
+ * the multipart.  Nested multiparts are copied whole (the original is a direct
  * child of multipart/report, RFC 6522).
  */
 #include "actions.h"
@@ -150,8 +151,9 @@ static size_t find_delim(const char *b, size_t len, size_t pos, const char *deli
     return len;
 }
 
-/* 1 if the part starting at b[start] (its delimiter line) is a returned
- * original: its headers give Content-Type message/rfc822 or message/global. */
+/* 1 if the part starting at b[start] (its delimiter line) is the returned
+ * original or its headers (the third part of RFC 6522): message/rfc822,
+ * message/global, text/rfc822-headers or message/global-headers. */
 static int part_is_original(const char *b, size_t start, size_t end)
 {
     const char *nl = memchr(b + start, '\n', end - start);
@@ -169,7 +171,8 @@ static int part_is_original(const char *b, size_t start, size_t end)
             size_t vn = n - 13 < sizeof v - 1 ? n - 13 : sizeof v - 1;
             memcpy(v, b + pos + 13, vn);
             v[vn] = '\0';
-            return ctype_is(v, "message/rfc822") || ctype_is(v, "message/global");
+            return ctype_is(v, "message/rfc822") || ctype_is(v, "message/global") ||
+                   ctype_is(v, "text/rfc822-headers") || ctype_is(v, "message/global-headers");
         }
         pos = le + 1;
     }

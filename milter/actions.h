@@ -42,8 +42,9 @@ int ctype_param(const char *value, const char *name, char *out, size_t outlen);
 /* 1 if the Content-Type value's media type is type ("multipart/report"). */
 int ctype_is(const char *value, const char *type);
 
-/* New body of a multipart message with the message/rfc822 and
- * message/global parts left out.  truncated: body is only the first part
+/* New body of a multipart message without the returned original: the
+ * message/rfc822, message/global, text/rfc822-headers and
+ * message/global-headers parts are left out.  truncated: body is only the first part
  * of the real one (then nothing after a removed part is kept).  Returns 1
  * and a malloc'ed *out, 0 when there is nothing to strip, -1 on error. */
 int actions_strip(const char *body, size_t len, int truncated, const char *boundary, char **out,

@@ -222,6 +222,12 @@ TEST(strip_nothing_to_do)
     char *out = NULL;
     size_t n = 0;
     const char *no_orig = "--B\nContent-Type: text/plain\n\nx\n--B--\n";
+    /* the returned headers alone count as the original too */
+    const char *hdrs = "--B\r\nContent-Type: message/delivery-status\r\n\r\nx\r\n"
+                       "--B\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: y\r\n--B--\r\n";
+    CHECK(actions_strip(hdrs, strlen(hdrs), 0, "B", &out, &n) == 1);
+    CHECK(n == 56 && memcmp(out, hdrs, 49) == 0 && memcmp(out + 49, "--B--\r\n", 7) == 0);
+    free(out);
     CHECK(actions_strip(no_orig, strlen(no_orig), 0, "B", &out, &n) == 0);
     CHECK(actions_strip(no_orig, strlen(no_orig), 0, "Q", &out, &n) == 0);
     CHECK(actions_strip(no_orig, strlen(no_orig), 0, "", &out, &n) == 0);
