@@ -1,8 +1,9 @@
 #!/bin/sh
 # 41-sendmail-e2e.sh - bounce-milter inside a real, private Sendmail.
 #
-# Runs Debian's Sendmail unpacked by tests/e2e/sendmail-fetch (it is not
-# installed: the package would replace Postfix) with the config built from
+# Runs Debian's Sendmail unpacked by tests/e2e/sendmail-fetch, called here
+# when build/sendmail-root is missing (it is not installed: the package
+# would replace Postfix) with the config built from
 # tests/e2e/sendmail/e2e.mc.in: 127.0.0.1:2527, delivery to smtp-sink on
 # 2528, INPUT_MAIL_FILTER with F=T (tempfail when the milter is down).  The
 # milter runs with tests/e2e/milter/actions.conf.in, as in 40-postfix-e2e.sh.
@@ -33,6 +34,8 @@ skip_all() {
 for p in swaks smtp-sink setpriv; do
     command -v $p >/dev/null 2>&1 || [ -x /usr/sbin/$p ] || skip_all "$p not installed"
 done
+# Unpack Sendmail once (build/sendmail-root) if it is not there yet.
+[ -x "$SM_BIN" ] || tests/e2e/sendmail-fetch >/dev/null 2>&1
 why=$(sm_need) || skip_all "$why"
 [ -x "$BUILD/bounce-milter" ] || skip_all "$BUILD/bounce-milter not built"
 [ -f "$CORPUS/dev/truth.tsv" ] || skip_all "corpus $CORPUS missing"
