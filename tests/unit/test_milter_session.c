@@ -382,5 +382,7 @@ TEST(hostile_input)
 
 int main(void)
 {
+    /* the session logs to stderr: keep TAP lines whole */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     RUN_TESTS();
 }
