@@ -284,12 +284,8 @@ enum sverdict session_header(session *s, const char *name, const char *value)
             mark(s, "report-type");
     } else if (strcasecmp(name, "Auto-Submitted") == 0) {
         char tok[64];
-        size_t n = strcspn(value, ";( \t\r\n");
-        const char *v = value;
-        while (*v == ' ' || *v == '\t') {
-            v++;
-            n = strcspn(v, ";( \t\r\n");
-        }
+        const char *v = value + strspn(value, " \t");
+        size_t n = strcspn(v, ";( \t\r\n");
         snprintf(tok, sizeof tok, "%.*s", (int)n, v);
         if (mc_list_has(&c->auto_submitted, tok))
             mark(s, "auto-submitted");
@@ -323,9 +319,9 @@ enum sverdict session_body(session *s, const char *chunk, size_t len)
         s->error = 1;
         return SV_SKIP;
     }
-    if (take < len || s->body_len == max) {
-        s->body_truncated = take < len || s->body_truncated;
-        return take < len ? SV_SKIP : SV_CONTINUE;
+    if (take < len) {
+        s->body_truncated = 1; /* enough for the report; the rest is not needed */
+        return SV_SKIP;
     }
     return SV_CONTINUE;
 }
