@@ -50,6 +50,9 @@ static void ensure_tmpdir(void)
 /* Write name in the temp dir: the 34 classes (unless skip_classes) and then
  * the given text; returns its path (static buffer per call slot). */
 static const char *write_rules(const char *name, int with_classes, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static const char *write_rules(const char *name, int with_classes, const char *fmt, ...)
 {
     static char paths[4][128];
     static int slot;
