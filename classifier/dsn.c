@@ -314,9 +314,23 @@ const char *dsn_command(const char *s, size_t n)
     const char *c = transcript_command(s, n);
     if (*c)
         return c;
-    for (size_t i = 0; i < sizeof command_phrases / sizeof command_phrases[0]; i++) {
-        const char *ph = command_phrases[i].phrase;
-        if (mime_memcasemem(s, n, ph, strlen(ph)) != NULL)
+    /* Most phrases share a few openings ("in reply to", "after", "while"):
+     * each opening is searched once, and a phrase only from where its
+     * opening first occurs, so text without them costs a few scans. */
+    enum { KEY = 6, NPHRASES = sizeof command_phrases / sizeof command_phrases[0] };
+    const char *keys[NPHRASES], *found[NPHRASES];
+    size_t nkeys = 0;
+    for (size_t i = 0; i < NPHRASES; i++) {
+        const char *ph = command_phrases[i].phrase, *from = NULL;
+        size_t k = 0;
+        while (k < nkeys && strncmp(keys[k], ph, KEY) != 0)
+            k++;
+        if (k == nkeys) {
+            keys[nkeys] = ph;
+            found[nkeys++] = mime_memcasemem(s, n, ph, KEY);
+        }
+        from = found[k];
+        if (from != NULL && mime_memcasemem(from, (size_t)(s + n - from), ph, strlen(ph)) != NULL)
             return command_phrases[i].command;
     }
     return "";

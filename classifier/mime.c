@@ -20,26 +20,40 @@ static int is_ws(int c)
     return c == ' ' || c == '\t';
 }
 
+/* How common a (lower-case) byte is in mail text: the search anchors on the
+ * rarest byte of the needle, so memchr stops on few false candidates. */
+static const unsigned char commonness[256] = {
+    [' '] = 26,  ['e'] = 25, ['t'] = 24, ['a'] = 23, ['o'] = 22, ['i'] = 21, ['n'] = 20,
+    ['s'] = 19,  ['r'] = 18, ['h'] = 17, ['l'] = 16, ['d'] = 15, ['c'] = 14, ['u'] = 13,
+    ['\n'] = 12, ['m'] = 11, ['f'] = 10, ['p'] = 9,  ['g'] = 8,  ['w'] = 7,  ['y'] = 6,
+    ['b'] = 5,   ['.'] = 4,  [','] = 3,  ['v'] = 2,  ['k'] = 1,
+};
+
 const char *mime_memcasemem(const char *h, size_t n, const char *needle, size_t nlen)
 {
     if (nlen == 0)
         return h;
     if (n < nlen)
         return NULL;
+    size_t k = 0;
+    for (size_t i = 1; i < nlen && commonness[(unsigned char)needle[k]] > 0; i++)
+        if (commonness[(unsigned char)needle[i]] < commonness[(unsigned char)needle[k]])
+            k = i;
     /* memchr (vectorised) finds the candidates for either case of the
-     * first byte; the two positions are kept so each is searched once */
-    int c0 = (unsigned char)needle[0];
+     * anchor byte; the two positions are kept so each is searched once */
+    int c0 = (unsigned char)needle[k];
     int u0 = c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0;
-    const char *end = h + n - nlen + 1;
-    const char *pl = memchr(h, c0, (size_t)(end - h));
-    const char *pu = u0 != c0 ? memchr(h, u0, (size_t)(end - h)) : NULL;
+    const char *start = h + k, *end = h + n - nlen + 1 + k;
+    const char *pl = memchr(start, c0, (size_t)(end - start));
+    const char *pu = u0 != c0 ? memchr(start, u0, (size_t)(end - start)) : NULL;
     while (pl != NULL || pu != NULL) {
         const char *p = pl == NULL ? pu : pu == NULL ? pl : pl < pu ? pl : pu;
-        size_t i = 1;
-        while (i < nlen && lc((unsigned char)p[i]) == (unsigned char)needle[i])
+        const char *cand = p - k;
+        size_t i = 0;
+        while (i < nlen && lc((unsigned char)cand[i]) == (unsigned char)needle[i])
             i++;
         if (i == nlen)
-            return p;
+            return cand;
         if (p == pl)
             pl = p + 1 < end ? memchr(p + 1, c0, (size_t)(end - p - 1)) : NULL;
         else
@@ -413,20 +427,19 @@ mime_part *mime_next(const mime_part *p)
     return NULL;
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
+/* Base64 digit value + 1 (0: not a digit); '-' and '_' are the URL-safe
+ * forms of '+' and '/'. */
+static const unsigned char b64digit[256] = {
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,  ['H'] = 8,
+    ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
+    ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+    ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+    ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+    ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+    ['-'] = 63, ['_'] = 64,
+};
 
 static int hexval(int c)
 {
@@ -457,10 +470,10 @@ const char *mime_decode(const mime_part *p, size_t cap, arena *a, size_t *outlen
         unsigned acc = 0;
         int bits = 0;
         for (size_t i = 0; i < n && o < max; i++) {
-            int v = b64val((unsigned char)in[i]);
-            if (v < 0)
+            unsigned v = b64digit[(unsigned char)in[i]];
+            if (v == 0)
                 continue; /* whitespace, padding and garbage */
-            acc = (acc << 6 | (unsigned)v) & 0xffffff;
+            acc = (acc << 6 | (v - 1)) & 0xffffff;
             bits += 6;
             if (bits >= 8) {
                 bits -= 8;
