@@ -93,11 +93,16 @@ static const char *clean_address(arena *a, const char *s, size_t n)
 }
 
 /* s[b..e) with every run of white space and control bytes made one space,
- * trimmed, capped at max bytes on a UTF-8 character boundary. */
+ * trimmed (leading punctuation too), capped at max bytes on a UTF-8
+ * character boundary. */
 static char *fold(arena *a, const char *s, size_t b, size_t e, size_t max)
 {
     if (e > b + TR_MAX_BLOCK)
         e = b + TR_MAX_BLOCK;
+    /* what is left of the recipient's own line: "...>: ", "...>. " */
+    while (b < e && (s[b] == ':' || s[b] == '.' || s[b] == ',' || s[b] == ';' ||
+                     is_space((unsigned char)s[b])))
+        b++;
     char *out = arena_alloc(a, (e > b ? e - b : 0) + 1);
     if (out == NULL)
         return NULL;
@@ -369,15 +374,29 @@ static int own_address(const tr_input *in, const char *addr)
 }
 
 /* Lines that quote a message's headers, or give an address to contact for
- * help, name no failed recipient. */
-static int header_line(const char *t, size_t i, size_t b)
+ * help (the word may follow the address), name no failed recipient.  The
+ * address starts at i; the section is t[b..e). */
+static int header_line(const char *t, size_t i, size_t b, size_t e)
 {
     size_t ls = i;
     while (ls > b && t[ls - 1] != '\n')
         ls--;
-    for (size_t k = ls; k + 7 <= i; k++)
-        if (strncasecmp(t + k, "contact", 7) == 0)
-            return 1;
+    /* the address's line, and the start of the next when the address ends it */
+    size_t ae = i;
+    while (ae < e && (addr_char((unsigned char)t[ae]) || t[ae] == '>'))
+        ae++;
+    size_t le = line_end(t, ae, e), until = le;
+    if (le == ae || (le == ae + 1 && t[ae] == '\r'))
+        until = le + 24 < e ? le + 24 : e;
+    if (until > ls + 512)
+        until = ls + 512;
+    static const char *const help[] = {"contact", "ご連絡", "联系", "聯繫", "kontakt", NULL};
+    for (int h = 0; help[h]; h++) {
+        size_t hl = strlen(help[h]);
+        for (size_t k = ls; k + hl <= until; k++)
+            if (strncasecmp(t + k, help[h], hl) == 0)
+                return 1;
+    }
     while (ls < i && is_space((unsigned char)t[ls]))
         ls++;
     static const char *const names[] = {
@@ -387,6 +406,22 @@ static int header_line(const char *t, size_t i, size_t b)
     for (int k = 0; names[k]; k++)
         if (strncasecmp(t + ls, names[k], strlen(names[k])) == 0)
             return 1;
+    return 0;
+}
+
+/* Does a line of the section start with Final-Recipient:? */
+static int has_dsn_fields(const char *t, span sect)
+{
+    static const char field[] = "final-recipient:";
+    size_t i = sect.b;
+    while (i + sizeof field - 1 <= sect.e) {
+        if (strncasecmp(t + i, field, sizeof field - 1) == 0)
+            return 1;
+        const char *nl = memchr(t + i, '\n', sect.e - i);
+        if (nl == NULL)
+            break;
+        i = (size_t)(nl - t) + 1;
+    }
     return 0;
 }
 
@@ -414,7 +449,7 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         i = e > p + 1 ? e : p + 1;
         const char *addr = clean_address(a, t + b, e - b);
         if (addr == NULL || strchr(strchr(addr, '@'), '.') == NULL || own_address(in, addr) ||
-            header_line(t, b, sect.b) || seen_before(out, n, addr))
+            header_line(t, b, sect.b, sect.e) || seen_before(out, n, addr))
             continue;
         span para = {para_start(t, b, sect.b), para_end(t, b, sect.e)};
         out[n].addr = addr;
@@ -591,7 +626,9 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
         return -1;
     if (n == 0)
         n = by_header(fm, s, in, a, sect, fd, TR_MAX_RECIPIENTS);
-    if (n == 0)
+    /* Delivery-status fields pasted into the text name the recipients
+     * better than the addresses around them: leave those to the DSN parser. */
+    if (n == 0 && !has_dsn_fields(in->text, sect))
         n = by_addresses(in, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
 
     size_t cap = out->nrecipients + (size_t)n;

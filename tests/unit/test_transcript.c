@@ -464,6 +464,29 @@ TEST(formats_in_their_own_words)
     formats_free(f);
 }
 
+TEST(generic_reader_leaves_pasted_dsn_fields_and_help_addresses)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *pasted = "Your message could not be delivered.\n\n"
+                         "Reporting-MTA: dns; mx.example.org\n\n"
+                         "Final-Recipient: rfc822; mio@example.org\n"
+                         "Action: failed\nStatus: 5.1.1\n";
+    CHECK(run(f, "From: MAILER-DAEMON@mx.example.org\n", "Undeliverable: hi",
+              "MAILER-DAEMON@mx.example.org", pasted, strlen(pasted), &a, &rep) == 0);
+    arena_free(a);
+    const char *help =
+        "Delivery failed for ren@example.org: 550 5.1.1 unknown user\n\n"
+        "For help, contact <helpdesk@example.net> or\n<desk@example.net> へご連絡ください。\n";
+    CHECK(run(f, "From: MAILER-DAEMON@mx.example.org\n", "Undeliverable: hi",
+              "MAILER-DAEMON@mx.example.org", help, strlen(help), &a, &rep) == 1);
+    if (rep.nrecipients == 1)
+        CHECK_STR(rep.recipients[0].address, "ren@example.org");
+    arena_free(a);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
