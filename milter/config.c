@@ -548,6 +548,17 @@ static void check_values(mconf *c, config_t *cf, struct errs *e)
     if (strcmp(c->language, "en") != 0 && strcmp(c->language, "zh-TW") != 0 &&
         strcmp(c->language, "zh-CN") != 0)
         err_at(e, LINE("language"), "language: \"%s\" is not en, zh-TW or zh-CN", c->language);
+    static const char *const facilities[] = {"auth",   "daemon", "mail",   "user",
+                                             "local0", "local1", "local2", "local3",
+                                             "local4", "local5", "local6", "local7"};
+    size_t f;
+    for (f = 0; f < sizeof facilities / sizeof *facilities; f++)
+        if (strcasecmp(c->log_facility, facilities[f]) == 0)
+            break;
+    if (f == sizeof facilities / sizeof *facilities)
+        err_at(e, LINE("log_facility"),
+               "log_facility: \"%s\" is not auth, daemon, mail, user or local0..local7",
+               c->log_facility);
     size_t plen = strlen(c->header_prefix);
     if (plen == 0 || plen > 40 ||
         strspn(c->header_prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -222,6 +222,7 @@ TEST(errors_with_file_and_line)
     CHECK(fails_at("header_prefix = \"\";\n", 1, "header_prefix"));
     CHECK(fails_at("max_class_headers = 5000;\n", 1, "outside"));
     CHECK(fails_at("language = \"fr\";\n", 1, "language"));
+    CHECK(fails_at("\nlog_facility = \"kern\";\n", 2, "log_facility"));
     CHECK(fails_at("max_body = 10;\n", 1, "outside"));
     CHECK(fails_at("stats_interval = 0;\n", 1, "outside"));
     CHECK(fails_at("user = \"a\\nb\";\n", 1, "control character"));
