@@ -183,6 +183,26 @@ else
     notok "bounce with forged headers: no X-Bounce-Summary worst=hard after removal"
 fi
 
+# --- reports from ordinary senders: auto-reply, feedback report ---------
+f=rfc3834-01.eml
+from=$(sed -n 's/^Return-[Pp]ath: *<\(.*\)>.*/\1/p' "$CORPUS/dev/$f" | head -n 1)
+QID=$(e2e_send "$from" bounces@sender.test "$CORPUS/dev/$f")
+e2e_wait_removed "$QID" && e2e_dump "$QID" >"$E2E/autoreply.delivered"
+cls=$(hdr X-Bounce-Class "$E2E/autoreply.delivered" | head -n 1)
+case $cls in
+"$(truth $f);"*) ok "auto-reply from <$from> ($f): X-Bounce-Class $(truth $f)" ;;
+*) notok "auto-reply from <$from> ($f): X-Bounce-Class '$cls', expected $(truth $f)" ;;
+esac
+
+f=arf-02.eml
+QID=$(e2e_send abuse@feedback.test bounces@sender.test "$CORPUS/dev/$f")
+e2e_wait_removed "$QID" && e2e_dump "$QID" >"$E2E/arf.delivered"
+cls=$(hdr X-Bounce-Class "$E2E/arf.delivered" | head -n 1)
+case $cls in
+"$(truth $f);"*) ok "feedback report from a normal sender ($f): X-Bounce-Class $(truth $f)" ;;
+*) notok "feedback report ($f): X-Bounce-Class '$cls', expected $(truth $f)" ;;
+esac
+
 # --- actions (tests/e2e/milter/actions.conf.in, by failed domain) --------
 f=lhost-postfix-06.eml
 subj=$(hdr Subject "$CORPUS/dev/$f")
@@ -273,6 +293,28 @@ esac
 hdr X-Bounce-Summary "$E2E/own.delivered" | grep -q 'worst=hard'
 check $? "Postfix's own bounce: X-Bounce-Summary worst=hard"
 [ -s "$E2E/own.delivered" ] && cp "$E2E/own.delivered" "$SAVE/hard-postfix-own.eml"
+
+# --- SIGUSR1 reloads the config; a broken one is refused ------------------
+f=lhost-postfix-33.eml
+sed 's|^actions = (|actions = (\n  { match = { class = "userunknown"; }; action = "subject"; prefix = "[Reloaded] "; },|' \
+    "$E2E/milter.conf" >"$E2E/milter.conf.new" && mv "$E2E/milter.conf.new" "$E2E/milter.conf"
+kill -USR1 "$E2E_MILTER_PID"
+sleep 1
+send_bounce reload "$CORPUS/dev/$f"
+case $(hdr Subject "$E2E/reload.delivered") in
+"[Reloaded] "*) ok "SIGUSR1: the new config's action applies to the next bounce" ;;
+*) notok "SIGUSR1: Subject '$(hdr Subject "$E2E/reload.delivered")', expected the [Reloaded] prefix" ;;
+esac
+echo 'actions = ( { action = "no-such-action"; } );' >>"$E2E/milter.conf"
+kill -USR1 "$E2E_MILTER_PID"
+sleep 1
+send_bounce reload2 "$CORPUS/dev/$f"
+if kill -0 "$E2E_MILTER_PID" 2>/dev/null &&
+    hdr Subject "$E2E/reload2.delivered" | grep -q '^\[Reloaded\] '; then
+    ok "SIGUSR1 with a broken config: refused, the daemon goes on with the old one"
+else
+    notok "SIGUSR1 with a broken config: daemon gone or config changed"
+fi
 
 # --- nothing went wrong on the way ----------------------------------------
 if grep -E 'warning: .*[Mm]ilter|451 4\.7\.1' "$E2E/maillog" | grep -v 'lost connection' >"$E2E/warn"; then
