@@ -7,8 +7,8 @@
  * Auto-Submitted, auto-reply markers) mark a message for inspection; a
  * message that is not marked and carries no forged X-Bounce-* header is
  * accepted at end of headers, before its body is sent.  Headers are kept in
- * a per-connection buffer (reused, so a plain message costs no allocation
- * after warm-up) because the marker may be the last header.
+ * a per-connection buffer (reused from message to message) because the
+ * marker may be the last header.
  *
  * Failure policy: any internal failure ends in fail(), which logs, counts
  * and answers with on_error (accept or tempfail; always accept for
