@@ -156,6 +156,15 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* Chinese (GB mail arrives as UTF-8), Japanese, Korean */
+    {"550 收件人拒收此邮件", NULL, "filtered"},
+    {"554 您的IP已被列入黑名单", NULL, "blocked"},
+    {"550 SPF验证失败", NULL, "authfailure"},
+    {"550 发件人地址被拒绝", NULL, "rejected"},
+    {"451 发送频率过高,请稍后再试", NULL, "speeding"},
+    {"452 メールボックスの容量オーバーです", NULL, "mailboxfull"},
+    {"550 존재하지 않는 사용자입니다", NULL, "userunknown"},
+    {"552 메일함이 가득 찼습니다", NULL, "mailboxfull"},
     /* syntax */
     {"503 5.5.1 Error: need RCPT command", "5.5.1", "syntaxerror"},
     {"502 5.5.2 Error: command not recognized", "5.5.2", "syntaxerror"},
