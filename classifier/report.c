@@ -12,13 +12,14 @@
  */
 #include "report.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "charset.h"
 #include "dsn.h"
+#include "htmltext.h"
 #include "mime.h"
+#include "rfcdate.h"
 #include "transcript.h"
 
 #define TEXT_CAP (128u * 1024)     /* human-readable text handed on */
@@ -150,83 +151,6 @@ static const char *part_text(const mime_part *p, const char *charset, size_t cap
     return charset_to_utf8(*p->charset ? p->charset : charset, raw, n, cap, a, len);
 }
 
-/* HTML to plain text: tags dropped (block ends become line breaks), style
- * and script content skipped, the common entities decoded. */
-static char *html_to_text(const char *s, size_t n, arena *a, size_t *outlen)
-{
-    static const struct {
-        const char *name, *text;
-    } entities[] = {{"nbsp;", " "}, {"amp;", "&"},   {"lt;", "<"},
-                    {"gt;", ">"},   {"quot;", "\""}, {"apos;", "'"}};
-    char *out = arena_alloc(a, n + 1);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        if (s[i] == '<') {
-            const char *gt = memchr(s + i, '>', n - i);
-            size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
-            const char *tag = s + i + 1;
-            size_t left = tl > 1 ? tl - 1 : 0;
-            if (left >= 5 && (strncasecmp(tag, "style", 5) == 0 ||
-                              strncasecmp(tag, "script", 6 < left ? 6 : left) == 0)) {
-                const char *close = mime_memcasemem(s + i + tl, n - i - tl, "</", 2);
-                while (close != NULL && !(strncasecmp(close + 2, "style", 5) == 0 ||
-                                          strncasecmp(close + 2, "script", 6) == 0))
-                    close = mime_memcasemem(close + 2, (size_t)(s + n - close - 2), "</", 2);
-                i = close ? (size_t)(close - s) : n;
-                continue;
-            }
-            int block =
-                left >= 2 && (strncasecmp(tag, "br", 2) == 0 || strncasecmp(tag, "/p", 2) == 0 ||
-                              strncasecmp(tag, "/div", 4 < left ? 4 : left) == 0 ||
-                              strncasecmp(tag, "/tr", 3 < left ? 3 : left) == 0 ||
-                              strncasecmp(tag, "/li", 3 < left ? 3 : left) == 0 ||
-                              strncasecmp(tag, "p>", 2) == 0 || strncasecmp(tag, "p ", 2) == 0);
-            if (block && o > 0 && out[o - 1] != '\n')
-                out[o++] = '\n';
-            i += tl;
-            continue;
-        }
-        if (s[i] == '&') {
-            size_t k;
-            for (k = 0; k < sizeof entities / sizeof entities[0]; k++) {
-                size_t el = strlen(entities[k].name);
-                if (n - i - 1 >= el && strncasecmp(s + i + 1, entities[k].name, el) == 0) {
-                    out[o++] = entities[k].text[0];
-                    i += el + 1;
-                    break;
-                }
-            }
-            if (k < sizeof entities / sizeof entities[0])
-                continue;
-            if (i + 2 < n && s[i + 1] == '#') {
-                unsigned cp = 0;
-                size_t j = i + 2;
-                int hex = j < n && (s[j] == 'x' || s[j] == 'X');
-                j += hex;
-                size_t start = j;
-                while (j < n && j - start < 7 &&
-                       ((s[j] >= '0' && s[j] <= '9') ||
-                        (hex && ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'f')))) {
-                    int c = s[j] | 0x20;
-                    cp = cp * (hex ? 16 : 10) + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
-                    j++;
-                }
-                if (j > start && j < n && s[j] == ';' && cp > 0 && cp < 0x80) {
-                    out[o++] = (char)cp; /* room: the entity is longer than one byte */
-                    i = j + 1;
-                    continue;
-                }
-            }
-        }
-        out[o++] = s[i++];
-    }
-    out[o] = '\0';
-    *outlen = o;
-    return out;
-}
-
 /* The top-level header block, unfolded: one header per line. */
 static char *header_block(const mime_part *root, arena *a, size_t *len)
 {
@@ -325,100 +249,6 @@ static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
         n--;
     }
     return mime_parse_headers(b, n, a, hp);
-}
-
-static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                     "jul", "aug", "sep", "oct", "nov", "dec"};
-
-static const struct {
-    const char *name;
-    int minutes;
-} zones[] = {{"ut", 0},     {"utc", 0},    {"gmt", 0},    {"z", 0},      {"est", -300},
-             {"edt", -240}, {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360},
-             {"pst", -480}, {"pdt", -420}, {"jst", 540},  {"cet", 60},   {"cest", 120},
-             {"bst", 60},   {"kst", 540},  {"hkt", 480},  {"ist", 330},  {"eet", 120}};
-
-static int read_num(const char **p, int maxdigits)
-{
-    int v = 0, d = 0;
-    while (**p >= '0' && **p <= '9' && d < maxdigits) {
-        v = v * 10 + (**p - '0');
-        (*p)++;
-        d++;
-    }
-    return d ? v : -1;
-}
-
-static void skip_sep(const char **p)
-{
-    while (**p == ' ' || **p == '\t' || **p == ',' || **p == '-')
-        (*p)++;
-}
-
-/* RFC 5322 date ("Tue, 23 Nov 2026 10:00:00 +0000") as ISO 8601, or "". */
-static const char *iso_date(const char *v, arena *a)
-{
-    const char *p = v;
-    skip_sep(&p);
-    if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') { /* day name */
-        while ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
-            p++;
-        skip_sep(&p);
-    }
-    int day = read_num(&p, 2);
-    skip_sep(&p);
-    int mon = -1;
-    for (int i = 0; i < 12; i++)
-        if (strncasecmp(p, months[i], 3) == 0)
-            mon = i + 1;
-    if (*p >= '0' && *p <= '9') /* "29-04-2017 23:34" */
-        mon = read_num(&p, 2);
-    while ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
-        p++;
-    skip_sep(&p);
-    const char *ys = p;
-    int year = read_num(&p, 4);
-    if ((size_t)(p - ys) == 2)
-        year += year < 50 ? 2000 : 1900;
-    else if ((size_t)(p - ys) == 3)
-        year += 1900;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    int hh = read_num(&p, 2), mm = -1, ss = 0;
-    if (*p == ':') {
-        p++;
-        mm = read_num(&p, 2);
-        if (*p == ':') {
-            p++;
-            ss = read_num(&p, 2);
-        }
-    }
-    if (day < 1 || day > 31 || mon < 1 || mon > 12 || year < 1900 || year > 9999 || hh < 0 ||
-        hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
-        return "";
-    while (*p == ' ' || *p == '\t')
-        p++;
-    int off = 0;
-    if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '9') {
-        int sign = *p == '-' ? -1 : 1;
-        p++;
-        int z = read_num(&p, 4);
-        if (z < 0 || z % 100 > 59 || z / 100 > 23)
-            return "";
-        off = sign * (z / 100 * 60 + z % 100);
-    } else {
-        for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
-            size_t zl = strlen(zones[i].name);
-            if (strncasecmp(p, zones[i].name, zl) == 0 &&
-                !((p[zl] | 0x20) >= 'a' && (p[zl] | 0x20) <= 'z')) {
-                off = zones[i].minutes;
-                break;
-            }
-        }
-    }
-    int aoff = off < 0 ? -off : off;
-    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", year, mon, day, hh, mm, ss,
-                        off < 0 ? '-' : '+', aoff / 60, aoff % 60);
 }
 
 /* Room for n more recipients in out (the array is the report's own). */
@@ -811,7 +641,7 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
     if ((out->subject = decoded_header(root, "subject", a)) == NULL ||
         (out->from = decoded_header(root, "from", a)) == NULL)
         return -1;
-    if ((v = mime_header_value(root, "date", a)) != NULL && (out->date = iso_date(v, a)) == NULL)
+    if ((v = mime_header_value(root, "date", a)) != NULL && (out->date = rfcdate_iso(v, a)) == NULL)
         return -1;
 
     /* The returned original: only its Message-ID is read. */
@@ -831,7 +661,7 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
         text = part_text(ps.text, "", TEXT_CAP, a, &tlen);
     } else if (ps.html != NULL) {
         const char *h = part_text(ps.html, "", TEXT_CAP, a, &tlen);
-        text = h ? html_to_text(h, tlen, a, &tlen) : NULL;
+        text = h ? html_text(h, tlen, a, &tlen) : NULL;
     } else if (root->child == NULL && (strncmp(root->type, "text/", 5) == 0 ||
                                        strncmp(root->type, "multipart/", 10) == 0)) {
         /* a plain bounce, or a multipart whose boundary never appears */
