@@ -37,6 +37,7 @@ typedef struct found {
     const char *addr;
     span block;
     span diag;
+    size_t lead; /* start of the line naming the recipient (<= block.b) */
 } found;
 
 static int is_space(unsigned char c)
@@ -339,6 +340,9 @@ static int by_regex(const bc_format *fm, rx_scratch *s, arena *a, const char *t,
             block.e = block.b;
         out[k].addr = addr;
         out[k].block = block;
+        out[k].lead = hits[i].mb;
+        while (out[k].lead > sect.b && t[out[k].lead - 1] != '\n')
+            out[k].lead--;
         if (hits[i].db != (size_t)-1 && hits[i].de > hits[i].db)
             out[k].diag = (span){hits[i].db, hits[i].de};
         else
@@ -455,6 +459,7 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         out[n].addr = addr;
         out[n].block = para;
         out[n].diag = para;
+        out[n].lead = para.b;
         n++;
     }
     return n;
@@ -504,6 +509,7 @@ static int by_header(const bc_format *fm, rx_scratch *s, const tr_input *in, are
         out[n].addr = addr;
         out[n].block = block;
         out[n].diag = pick_diag(fm, s, in->text, block, sect);
+        out[n].lead = block.b;
         n++;
     }
     return n;
@@ -550,6 +556,9 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
         if (*r->smtp_command == '\0' && !same)
             r->smtp_command = formats_smtp_command(f, s, text, strlen(text));
     }
+    /* the recipient's own line may name the command ("--> RCPT To:<addr>") */
+    if (empty(r->smtp_command) && fd->lead < fd->block.b)
+        r->smtp_command = formats_smtp_command(f, s, t + fd->lead, fd->block.b - fd->lead);
     if (empty(r->remote_mta)) {
         const char *h = find_host(f, s, a, diag, strlen(diag));
         if (h == NULL && !same)
@@ -585,7 +594,7 @@ static int from_mentions(const bc_formats *f, rx_scratch *s, arena *a, const cha
         if (para.b < fd->block.e && para.e > fd->block.b)
             continue;
         seen++;
-        found other = {fd->addr, para, para};
+        found other = {fd->addr, para, para, para.b};
         if (describe(f, s, a, t, &other, r) < 0)
             return -1;
     }

@@ -437,6 +437,26 @@ static const struct sample samples[] = {
      "退信原因：550 User not found: yuki@example.cn\n\n"
      "----- 原始邮件 -----\n收件人：other@example.cn\n",
      "coremail", "yuki@example.cn", "", "550", "", ""},
+    {"From: MDaemon@mail.example.com\n", "Permanent Delivery Failure", "MDaemon@mail.example.com",
+     "The attached message had PERMANENT fatal delivery errors!\n\n"
+     "YOUR MESSAGE WAS NOT DELIVERED TO ONE OR MORE RECIPIENTS!\n\n"
+     "--- Session Transcript ---\n"
+     " Mon 2026-03-02 10:00:01.100: --> MAIL From:<me@example.com>\n"
+     " Mon 2026-03-02 10:00:01.200: <-- 250 2.1.0 Ok\n"
+     " Mon 2026-03-02 10:00:01.300: --> RCPT To:<nagi@example.org>\n"
+     " Mon 2026-03-02 10:00:01.400: <-- 550 5.1.1 <nagi@example.org>: User unknown\n"
+     "--- End Transcript ---\n",
+     "mdaemon", "nagi@example.org", "5.1.1", "550", "RCPT", ""},
+    {"From: postmaster@example.net\n", "Message undeliverable: Hello", "postmaster@example.net",
+     "Your message did not reach some or all of the intended recipients.\n\n"
+     "   Sent: Mon, 2 Mar 2026 10:00:00 +0100\n   Subject: Hello\n\n"
+     "The following recipient(s) could not be reached:\n\n"
+     "aoi@example.org\n"
+     "   Error Type: SMTP\n"
+     "   Remote server (198.51.100.4) issued an error.\n"
+     "   hMailServer sent: RCPT TO:<aoi@example.org>\n"
+     "   Remote server replied: 550 5.7.1 Relaying denied\n",
+     "hmailserver", "aoi@example.org", "5.7.1", "550", "RCPT", ""},
 };
 
 TEST(formats_in_their_own_words)
