@@ -185,17 +185,44 @@ int litset_build(litset *ls)
             }
         }
     }
-    /* Entries become the target's row offset, shifted, with the low bit
-     * telling whether literals end there: the scan then needs no multiply. */
+    /* Renumber the states breadth first, so that the shallow ones, where a
+     * scan spends nearly all its time, share a few cache lines; entries
+     * become the target's row offset, shifted, with the low bit telling
+     * whether literals end there: the scan then needs no multiply. */
     if (ls->nstates * n >= (size_t)1 << 31)
         goto oom;
-    for (size_t i = 0; i < ls->nstates * n; i++) {
-        uint32_t t = ls->delta[i];
-        ls->delta[i] = (uint32_t)(t * n) << 1 | (ls->report[t] != 0);
+    uint32_t *newid = fail; /* no longer needed */
+    newid[0] = 0;
+    for (size_t k = 0; k < qt; k++)
+        newid[queue[k]] = (uint32_t)(k + 1);
+    uint32_t *nd = malloc(ls->nstates * n * sizeof *nd);
+    uint32_t *perm[4] = {ls->report, ls->dict, ls->out_first, ls->out_n};
+    uint32_t *np[4];
+    for (int a = 0; a < 4; a++)
+        np[a] = malloc(ls->nstates * sizeof *np[a]);
+    if (nd == NULL || !np[0] || !np[1] || !np[2] || !np[3]) {
+        free(nd);
+        for (int a = 0; a < 4; a++)
+            free(np[a]);
+        goto oom;
     }
-    uint32_t *shrunk = realloc(ls->delta, ls->nstates * n * sizeof *shrunk);
-    if (shrunk != NULL)
-        ls->delta = shrunk;
+    for (size_t st = 0; st < ls->nstates; st++) {
+        uint32_t to = newid[st];
+        for (size_t c = 0; c < n; c++) {
+            uint32_t t = ls->delta[st * n + c];
+            nd[(size_t)to * n + c] = (uint32_t)(newid[t] * n) << 1 | (ls->report[t] != 0);
+        }
+        for (int a = 0; a < 4; a++)
+            np[a][to] = a < 2 ? newid[perm[a][st]] : perm[a][st];
+    }
+    free(ls->delta);
+    ls->delta = nd;
+    for (int a = 0; a < 4; a++)
+        free(perm[a]);
+    ls->report = np[0];
+    ls->dict = np[1];
+    ls->out_first = np[2];
+    ls->out_n = np[3];
     free(pairs);
     free(fail);
     free(queue);
