@@ -121,7 +121,8 @@ static void find_parts(const mime_part *root, struct parts *ps)
         else if (strcmp(p->report_type, "tlsrpt") == 0 || strncmp(t, "application/tlsrpt", 18) == 0)
             ps->tlsrpt = 1;
         if (strcmp(t, "message/delivery-status") == 0 ||
-            strcmp(t, "message/global-delivery-status") == 0) {
+            strcmp(t, "message/global-delivery-status") == 0 ||
+            strcmp(t, "message/x-delivery-status") == 0) {
             if (ps->dsn == NULL)
                 ps->dsn = p;
         } else if (strcmp(t, "message/feedback-report") == 0) {
