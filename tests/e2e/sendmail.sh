@@ -13,7 +13,7 @@
 #   sm_send FROM TO FILE  like e2e_send, prints the queue id
 #   sm_stop
 
-SM_ROOT=${SM_ROOT:-$(pwd)/${BUILD:-build}/sendmail-root}
+SM_ROOT=${SM_ROOT:-$(pwd)/build/sendmail-root}
 SM_BIN=$SM_ROOT/usr/libexec/sendmail/sendmail
 SM_PID=""
 

@@ -9,7 +9,8 @@
 # sink received, what sits in the hold queue and what swaks was told.
 # milter_default_action = tempfail: a dead milter fails the tests.
 # Needs root and the postfix and swaks packages, else it is skipped.
-# E2E_KEEP=1 keeps the temp dir for a look afterwards.
+# E2E_KEEP=1 keeps the temp dir for a look afterwards; BUILD=build/asan runs
+# the sanitizer build of the daemon.
 cd "$(dirname "$0")/../.." || exit 1
 REPO=$(pwd)
 BUILD=${BUILD:-build}
@@ -322,5 +323,12 @@ if grep -E 'warning: .*[Mm]ilter|451 4\.7\.1' "$E2E/maillog" | grep -v 'lost con
     head -n 5 "$E2E/warn" | sed 's/^/#   /'
 else
     ok "no milter warnings in the maillog"
+fi
+# A sanitizer build (BUILD=build/asan) reports memory errors in its log.
+if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$E2E_MILTER_LOG"; then
+    notok "sanitizer report in the milter's log"
+    grep -E -A3 'ERROR: AddressSanitizer|runtime error:' "$E2E_MILTER_LOG" | head -n 8 | sed 's/^/#   /'
+else
+    ok "no sanitizer report in the milter's log"
 fi
 echo "1..$n"

@@ -153,4 +153,11 @@ if [ -z "$QID" ] && grep -q '^<\*\* *550 5\.7\.1 e2e: bounce refused' "$E2E/swak
 else
     notok "reject action: queue id '$QID', reply $(grep '^<\*\*' "$E2E/swaks.out" | tail -n 1)"
 fi
+# A sanitizer build (BUILD=build/asan) reports memory errors in its log.
+if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$E2E_MILTER_LOG"; then
+    notok "sanitizer report in the milter's log"
+    grep -E -A3 'ERROR: AddressSanitizer|runtime error:' "$E2E_MILTER_LOG" | head -n 8 | sed 's/^/#   /'
+else
+    ok "no sanitizer report in the milter's log"
+fi
 echo "1..$n"
