@@ -132,6 +132,8 @@ static int buf_append(char **buf, size_t *len, size_t *cap, size_t max, const ch
 {
     if (n > max - *len)
         return -1;
+    if (n == 0)
+        return 0;
     if (*len + n > *cap) {
         size_t nc = *cap ? *cap : 8192;
         while (nc < *len + n)
