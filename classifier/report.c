@@ -61,10 +61,8 @@ static const char *const autoreply_subjects[] = {
 
 /* Senders that write bounces, not auto-replies (lower-case, in From). */
 static const char *const bounce_senders[] = {
-    "mailer-daemon",
-    "postmaster",
-    "mail delivery",
-    "mail administrator",
+    "mailer-daemon", "mailer_daemon",      "mailerdaemon",      "postmaster",
+    "mail delivery", "mail administrator", "microsoftexchange",
 };
 
 /* Types of the part that carries the returned original. */
@@ -721,12 +719,14 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
     if (fb != 0)
         return fb < 0 ? -1 : 0;
 
-    /* Auto-replies: trusted before transcripts unless a bounce sender wrote it
-     * (Exim marks its bounces auto-replied). */
+    /* Auto-replies: trusted before transcripts unless a bounce sender wrote
+     * it or it carries a known bounce format's signature (Exim marks its
+     * bounces auto-replied). */
     int auto_sig = autoreply_signal(root, out->subject);
     int bounce_sender =
         contains_any(out->from, bounce_senders, sizeof bounce_senders / sizeof bounce_senders[0]);
-    if (auto_sig && !bounce_sender && ps.dsn == NULL) {
+    if (auto_sig && !bounce_sender && ps.dsn == NULL &&
+        (formats == NULL || transcript_identify(formats, scratch, &in) == NULL)) {
         set_kind(out, RPT_AUTOREPLY);
         return extract_autoreply(root, a, out);
     }
