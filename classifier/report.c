@@ -73,7 +73,7 @@ static const char *const original_types[] = {
 
 struct parts {
     const mime_part *dsn, *feedback, *original, *text, *html;
-    int mdn, tlsrpt;
+    int mdn, tlsrpt, calendar;
 };
 
 static int in_list(const char *s, const char *const *list, size_t n)
@@ -118,6 +118,8 @@ static void find_parts(const mime_part *root, struct parts *ps)
             ps->mdn = 1;
         else if (strcmp(p->report_type, "tlsrpt") == 0 || strncmp(t, "application/tlsrpt", 18) == 0)
             ps->tlsrpt = 1;
+        else if (strcmp(t, "text/calendar") == 0 || strcmp(t, "application/ics") == 0)
+            ps->calendar = 1;
         if (strcmp(t, "message/delivery-status") == 0 ||
             strcmp(t, "message/global-delivery-status") == 0 ||
             strcmp(t, "message/x-delivery-status") == 0) {
@@ -456,11 +458,11 @@ static int autoreply_signal(const mime_part *root, const char *subject)
 
 static int not_a_report(const mime_part *root, const struct parts *ps, const char *subject)
 {
-    if (ps->mdn || ps->tlsrpt)
+    if (ps->mdn || ps->tlsrpt || ps->calendar)
         return 1;
     const char *t = root->type;
     if (strcmp(t, "multipart/signed") == 0 || strcmp(t, "multipart/encrypted") == 0 ||
-        strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "text/calendar") == 0)
+        strcmp(t, "application/pkcs7-mime") == 0)
         return 1;
     /* DMARC aggregate reports (RFC 7489 section 7.2.1.1 subject) */
     if (mime_memcasemem(subject, strlen(subject), "report domain:", 14) != NULL &&

@@ -292,6 +292,8 @@ TEST(not_reports)
         "Content-Type: application/zip\n\nUEsDBA==\n",
         "Content-Type: multipart/signed; boundary=s\n\n--s\n\nFinal-Recipient: rfc822; x@y\n"
         "--s--\n",
+        "Content-Type: multipart/alternative; boundary=c\n\n--c\n\nFinal-Recipient: rfc822; "
+        "x@y\nAction: failed\n--c\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\n--c--\n",
         "",
         "garbage without headers \x01\x02\xff",
     };
