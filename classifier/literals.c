@@ -372,6 +372,18 @@ static unsigned long quantifier(struct walk *w, int *rep)
         p++;
     } else if (*p == '+') {
         p++;
+    } else if (*p == '{' && p[1] == ',') {
+        /* "{,n}": a quantifier with minimum 0 in newer PCRE2, literal text in
+         * older ones; either way nothing here is required */
+        const char *q = p + 2;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (*q != '}') {
+            *rep = 0;
+            return 1;
+        }
+        min = 0;
+        p = q + 1;
     } else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
         const char *q = p + 1;
         min = strtoul(q, (char **)&q, 10);
@@ -495,8 +507,11 @@ static size_t take_char(struct walk *w, char ch[4])
                   : n == 3
                       ? (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F)
                       : 0;
-    /* CJK, kana, hangul and CJK punctuation have no case */
-    return cp >= 0x2E80 && cp < 0xFF00 ? n : 0;
+    /* CJK, kana, bopomofo, Yi, hangul and CJK punctuation have no case (the
+     * blocks between them, e.g. Cyrillic Extended-B, do) */
+    int caseless = (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+                   (cp >= 0xF900 && cp <= 0xFAFF);
+    return caseless ? n : 0;
 }
 
 static void walk_alt(struct walk *w, struct altset *out, int *ok);

@@ -522,6 +522,90 @@ TEST(literal_derivation)
     /* too deeply nested to analyse: the rule simply runs without prefilter */
     CHECK(derives("(a(b(c(d(e(f(g(h(i(j)))))))))) longer text", ""));
     CHECK(derives("(?<name>mailbox) full", "mailbox"));
+    CHECK(derives("quota{,3}exceeded", "exceeded"));
+    CHECK(derives("ꙁꙃ full", " full")); /* Cyrillic Extended-B has case */
+}
+
+/* Soundness: whenever a pattern matches a text, one of the literals derived
+ * from it (or from its alternative) occurs in the text, case-folded. */
+TEST(derived_literals_are_sound)
+{
+    static const char *const patterns[] = {
+        "\\bDT:SPM\\b",
+        "mailbox\\s+(is\\s+)?full",
+        "(?:over quota|quota exceeded)",
+        "user (unknown|not found)",
+        "no such (user|mailbox) here",
+        "colou?r",
+        "blocked using \\S+",
+        "550[ -]5\\.1\\.1",
+        "ab+c",
+        "x{2}yz",
+        "(?i)Quota",
+        "quota(?=\\s)",
+        "a{0}bcd",
+        "(?:ab|cd)+ef",
+        "(ab)?cd",
+        "用户(不存在|无效)",
+        "\\d+ days?",
+        "n[o0]t found",
+        "host (?:or domain name )?(?:not found|unknown)(?!, try again)",
+        "a.c{1,2}de",
+    };
+    static const char *const texts[] = {
+        "554 DT:SPM 163",
+        "The MAILBOX  IS FULL",
+        "Over Quota",
+        "USER NOT FOUND",
+        "no such mailbox here",
+        "COLOR",
+        "colour",
+        "client host blocked using zen",
+        "550-5.1.1 no",
+        "ABBBC",
+        "xxyz",
+        "quota ",
+        "bcd",
+        "ababcdef",
+        "cd",
+        "用户不存在",
+        "3 days",
+        "n0t found",
+        "Host or domain name not found",
+        "abccde",
+        "nothing at all",
+        "",
+    };
+    int sound = 1;
+    rx_scratch *s = rx_scratch_new();
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        char err[256];
+        rx *r = rx_compile(patterns[i], RX_CASELESS, err, sizeof err);
+        char(*lits)[LIT_MAXLEN + 1];
+        size_t n = lit_derive(patterns[i], &lits);
+        for (size_t k = 0; r != NULL && k < sizeof texts / sizeof texts[0]; k++) {
+            if (rx_search(r, s, texts[k], strlen(texts[k]), 0, NULL) != 1 || n == 0)
+                continue;
+            char low[256];
+            size_t l;
+            for (l = 0; texts[k][l] && l < sizeof low - 1; l++)
+                low[l] = (char)(texts[k][l] >= 'A' && texts[k][l] <= 'Z' ? texts[k][l] + 32
+                                                                         : texts[k][l]);
+            low[l] = '\0';
+            size_t j;
+            for (j = 0; j < n && strstr(low, lits[j]) == NULL; j++)
+                ;
+            if (j == n) {
+                sound = 0;
+                printf("#   %s matches \"%s\" but no literal occurs\n", patterns[i], texts[k]);
+            }
+        }
+        free(lits);
+        rx_free(r);
+        CHECK(r != NULL);
+    }
+    rx_scratch_free(s);
+    CHECK(sound);
 }
 
 TEST(prefilter_automaton)
