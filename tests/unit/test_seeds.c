@@ -156,6 +156,71 @@ static const struct seed seed000[] = {
      NULL, 941},
 };
 
+/* 000's Chinese column in Simplified characters, as the same table reads
+ * when it comes from a GB-encoded source. */
+static const struct seed seed000_simplified[] = {
+    {"基于未知的原因无法送达", NULL, "undefined", S, "retry", NULL, 900},
+    {"收件人信箱已满", NULL, "mailboxfull", S, "retry", NULL, 901},
+    {"收件人未知或地址无效", NULL, "userunknown", H, "suppress", NULL, 902},
+    {"使用者不存在于该系统的公用通讯录中(可能不接受外部信件)", NULL, "userunknown", H, "suppress",
+     "domino-nab", 903},
+    {"邮件路由路径过多(超过 30 次)", NULL, "networkerror", S, "retry", "too-many-hops", 904},
+    {"收件主机不存在", NULL, "hostunknown", H, "suppress", NULL, 905},
+    {"收件人外出之自动回信讯息", NULL, "vacation", N, "none", NULL, 906},
+    {"邮件被目标伺服器拒绝接收", NULL, "filtered", S, "contact-recipient", NULL, 907},
+    {"收件人信箱变更", NULL, "hasmoved", H, "suppress", NULL, 908},
+    {"收件邮件主机端设定错误", NULL, "systemerror", S, "retry", NULL, 909},
+    {"收件邮件主机无效或是停止服务", NULL, "notaccept", H, "suppress", NULL, 910},
+    {"网路问题或是被档信,无法成功发送邮件至目标邮件主机", NULL, "networkerror", S, "retry", NULL,
+     911},
+    {"收件人信箱已关闭(已满、过期或是停用)", NULL, "suspend", S, "retry", NULL, 912},
+    {"被收件主机广告或是政策阻挡机制拒绝", NULL, "policyviolation", S, "fix-content", NULL, 913},
+    {"Helo command 拒绝:发信端主机需要设定完整的网域名称 (FQDN)", NULL, "blocked", S, "fix-sender",
+     "helo", 914},
+    {"收件主机端发生错误(可能是对方主机空间不足或记忆体不足)", NULL, "systemerror", S, "retry",
+     NULL, 915},
+    {"发信端主机无正反网域解析设定(领域反解)", NULL, "requireptr", S, "fix-sender", NULL, 916},
+    {"发信端主机IP位址存在于黑名单资料库网站", NULL, "blocked", S, "fix-sender", "rbl", 917},
+    {"(内容、主旨或网址) 被广告阻挡机制拒绝", NULL, "spamdetected", S, "fix-content", NULL, 918},
+    {"(寄件者信箱) 被广告阻挡机制拒绝", NULL, "rejected", S, "fix-sender", NULL, 919},
+    {"原始收件者所设定的转寄信箱可能无效", NULL, "systemerror", S, "retry", "forward-failed", 920},
+    {"信件被拒绝,因为收件端主机此刻收到过多邮件", NULL, "speeding", S, "slow-down", NULL, 921},
+    {"信件被拒绝,因为收件主机不支援 HTML 格式邮件", NULL, "contenterror", S, "fix-content",
+     "html-not-supported", 922},
+    {"信件被拒绝,因为寄件人未经过收件主机验证认可", NULL, "securityerror", S, "fix-sender", NULL,
+     923},
+    {"信件被拒绝,因为此 IP 寄送过多无效邮件信箱", NULL, "badreputation", S, "fix-sender", NULL,
+     924},
+    {"信件被拒绝,不接受动态 IP 位址主机发送之信件", NULL, "blocked", S, "fix-sender", "dynamic-ip",
+     925},
+    {"邮件收件者(管理者)设定了拒绝接受您所发送之信件", NULL, "filtered", S, "contact-recipient",
+     "user-refuses", 926},
+    {"查无 DNS MX(Mail Exchanger)记录", NULL, "hostunknown", H, "suppress", "no-mx", 927},
+    {"延迟传递,信件无法传送至目标主机", "4.0.0", "expired", S, "retry", NULL, 928},
+    {"信件被拒绝,收件端主机不接受过多的 SMTP 连线", NULL, "toomanyconn", S, "slow-down", NULL, 929},
+    {"信件被拒绝,因为内含非法(不被许可的)附件档", NULL, "policyviolation", S, "fix-content",
+     "illegal-attachment", 930},
+    {"传送信件至目标网址时发生本机传递回圈现象,该目标网域可能是非友善的(SMTP DoS / SMTP DDoS)",
+     NULL, "networkerror", S, "retry", "mail-loop", 931},
+    {"信件被拒绝,因为邮件太大", NULL, "mesgtoobig", S, "fix-content", NULL, 932},
+    {"寄件者网域或是信箱验证失败(无效寄件者、寄件者 DNS 相关的设定有误或是查不到相关设定)", NULL,
+     "rejected", S, "fix-sender", "sender-invalid", 933},
+    {"收件人信箱暂停使用", NULL, "suspend", S, "retry", "mailbox-suspended", 934},
+    {"灰名单机制阻挡", "4.0.0", "blocked", S, "retry", "greylisted", 935},
+    {"寄件者信箱不在允许名单中", NULL, "rejected", S, "fix-sender", "sender-not-allowed", 936},
+    {"传送信件至目标网址时发生本机传递回圈现象(Email Looping)", NULL, "networkerror", S, "retry",
+     "mail-loop", 937},
+    {"信件被拒绝,IP 被暂时性封锁", NULL, "blocked", S, "fix-sender", "ip-temp-block", 938},
+    {"信件被拒绝,IP 被永久性封锁", NULL, "blocked", S, "fix-sender", "ip-perm-block", 939},
+    {"信件被拒绝,邮件内容(格式或是内容型态)不许可", NULL, "contenterror", S, "fix-content",
+     "content-not-allowed", 940},
+    {"发信机(IP)未被寄件者授权去发信: SPF 或是 Dmarc DNS 设定", NULL, "authfailure", S,
+     "fix-sender", NULL, 941},
+    {"收件者信箱在发信机黑名单", NULL, "filtered", S, "suppress", "omicard:942", 0},
+    {"收件者信箱不在发信机白名单", NULL, "filtered", S, "fix-sender", "omicard:943", 0},
+    {"收件者信箱在发信机自订移除名单", NULL, "filtered", S, "suppress", "omicard:950", 0},
+};
+
 /* 001: Alibaba Cloud DirectMail's bounce-code table (NetEase, Sina, Gmail,
  * Yahoo and others as DirectMail sees them). */
 static const struct seed seed001[] = {
@@ -680,6 +745,12 @@ TEST(seed000_omicard)
 {
     CHECK(shipped() != NULL);
     CHECK_TABLE(seed000);
+}
+
+TEST(seed000_omicard_simplified)
+{
+    CHECK(shipped() != NULL);
+    CHECK_TABLE(seed000_simplified);
 }
 
 TEST(seed001_directmail)
