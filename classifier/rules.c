@@ -10,9 +10,12 @@
  * without: the literals of its regex (one Aho-Corasick automaton for all),
  * else its status pattern, reply pattern or host list (one hash table of
  * keys such as "s:5.1.*", "r:55?", "h:163.com"); a rule with none of them
- * is a candidate for every recipient.  Matching marks the candidates in a
- * bitmap and evaluates them in rule order, so the first match of the best
- * tier wins without running any regex that cannot match.
+ * is a candidate for every recipient.  A regex made of top-level
+ * alternatives is compiled as one "unit" per alternative, each with its
+ * own literals, so that of a 50-phrase rule only the phrases whose words
+ * occur are run.  Matching marks the candidates in a bitmap and evaluates
+ * them in rule order, so the first match of the best tier wins without
+ * running any regex that cannot match.
  */
 #include "rules.h"
 
