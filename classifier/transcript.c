@@ -332,7 +332,8 @@ static int by_regex(const bc_format *fm, rx_scratch *s, arena *a, const char *t,
             continue;
         size_t next = i + 1 < n ? hits[i + 1].mb : sect.e;
         span block = {hits[i].me, next};
-        if (fm->block == FMT_BLOCK_LINE)
+        int inline_diag = hits[i].db != (size_t)-1 && hits[i].de > hits[i].db;
+        if (fm->block == FMT_BLOCK_LINE || inline_diag)
             block.e = line_end(t, hits[i].me, next);
         else if (fm->block == FMT_BLOCK_PARAGRAPH)
             block.e = para_end(t, hits[i].me, next);
@@ -408,7 +409,7 @@ static int header_line(const char *t, size_t i, size_t b, size_t e)
         "sender:",     "reply-to:",    "received:",   "to:",   "cc:",
         "bcc:",        "subject:",     "date:",       NULL};
     for (int k = 0; names[k]; k++)
-        if (strncasecmp(t + ls, names[k], strlen(names[k])) == 0)
+        if (ls + strlen(names[k]) <= e && strncasecmp(t + ls, names[k], strlen(names[k])) == 0)
             return 1;
     return 0;
 }
@@ -530,18 +531,20 @@ static int empty(const char *s)
     return s == NULL || *s == '\0';
 }
 
-/* Fill the empty fields of r from what the text says about it. */
+/* Fill the empty fields of r from what the text says about it: all of them
+ * from the recipient's own block (own), only the codes, command and remote
+ * MTA from another paragraph that names it. */
 static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t, const found *fd,
-                    rpt_recipient *r)
+                    int own, rpt_recipient *r)
 {
     const char *diag = fold(a, t, fd->diag.b, fd->diag.e, TR_MAX_DIAG);
     int same = fd->diag.b == fd->block.b && fd->diag.e == fd->block.e;
     const char *text = same ? diag : fold(a, t, fd->block.b, fd->block.e, TR_MAX_DIAG);
     if (diag == NULL || text == NULL)
         return -1;
-    if (empty(r->diagnostic))
+    if (own && empty(r->diagnostic))
         r->diagnostic = diag;
-    if (empty(r->text))
+    if (own && empty(r->text))
         r->text = text;
     if (empty(r->status))
         r->status = find_status(a, diag);
@@ -556,9 +559,18 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
         if (*r->smtp_command == '\0' && !same)
             r->smtp_command = formats_smtp_command(f, s, text, strlen(text));
     }
-    /* the recipient's own line may name the command ("--> RCPT To:<addr>") */
-    if (empty(r->smtp_command) && fd->lead < fd->block.b)
-        r->smtp_command = formats_smtp_command(f, s, t + fd->lead, fd->block.b - fd->lead);
+    /* the recipient's own line may name the command ("--> RCPT To:<addr>")
+     * or the reply ("550 <addr>... User unknown") */
+    if (own && fd->lead < fd->block.b) {
+        if (empty(r->smtp_command))
+            r->smtp_command = formats_smtp_command(f, s, t + fd->lead, fd->block.b - fd->lead);
+        if (empty(r->reply_code)) {
+            char *line = arena_strndup(a, t + fd->lead, fd->block.b - fd->lead);
+            if (line == NULL)
+                return -1;
+            r->reply_code = find_reply(a, line);
+        }
+    }
     if (empty(r->remote_mta)) {
         const char *h = find_host(f, s, a, diag, strlen(diag));
         if (h == NULL && !same)
@@ -570,11 +582,29 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
     return 0;
 }
 
+/* Does t[para) name one of the other recipients found (the first few)? */
+static int names_another(const char *t, span para, const found *all, int nall, const found *fd)
+{
+    for (int i = 0; i < nall && i < 16; i++) {
+        if (&all[i] == fd || strcasecmp(all[i].addr, fd->addr) == 0)
+            continue;
+        size_t n = strlen(all[i].addr);
+        for (const char *p = t + para.b; p + n <= t + para.e; p++) {
+            p = memchr(p, all[i].addr[0], (size_t)(t + para.e - p));
+            if (p == NULL || p + n > t + para.e)
+                break;
+            if (strncasecmp(p, all[i].addr, n) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Fill what the recipient's own block did not say (status, reply, command,
  * remote MTA) from the other paragraphs before the returned original that
  * name its address, such as a Sendmail session transcript. */
 static int from_mentions(const bc_formats *f, rx_scratch *s, arena *a, const char *t, span sect,
-                         const found *fd, rpt_recipient *r)
+                         const found *all, int nall, const found *fd, rpt_recipient *r)
 {
     size_t alen = strlen(fd->addr), k = (size_t)(strchr(fd->addr, '@') - fd->addr);
     int seen = 0;
@@ -588,14 +618,30 @@ static int from_mentions(const bc_formats *f, rx_scratch *s, arena *a, const cha
             continue;
         if (!empty(r->status) && !empty(r->reply_code) && !empty(r->smtp_command))
             break;
-        span para = {para_start(t, p, 0), para_end(t, p, sect.e)};
+        size_t m = p; /* the mention's '@' */
+        span para = {para_start(t, m, 0), para_end(t, m, sect.e)};
+        /* shared with other recipients: only the line naming this one and
+         * the next ("RCPT To:<addr>", then the reply) */
+        if (names_another(t, para, all, nall, fd)) {
+            size_t ls = m;
+            while (ls > para.b && t[ls - 1] != '\n')
+                ls--;
+            size_t le = line_end(t, m, para.e);
+            if (ls == fd->lead) {
+                p = le;
+                continue;
+            }
+            para = (span){ls, le < para.e ? line_end(t, le + 1, para.e) : le};
+            if (names_another(t, para, all, nall, fd))
+                para.e = le;
+        }
         if (para.e > p)
             p = para.e;
-        if (para.b < fd->block.e && para.e > fd->block.b)
+        if (para.b >= fd->lead && para.e <= fd->block.e)
             continue;
         seen++;
         found other = {fd->addr, para, para, para.b};
-        if (describe(f, s, a, t, &other, r) < 0)
+        if (describe(f, s, a, t, &other, 0, r) < 0)
             return -1;
     }
     return 0;
@@ -655,8 +701,8 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
             *r = (rpt_recipient){fd[i].addr, "failed", "", "", "", "", "", ""};
             added++;
         }
-        if (describe(f, s, a, in->text, &fd[i], r) < 0 ||
-            from_mentions(f, s, a, in->text, sect, &fd[i], r) < 0)
+        if (describe(f, s, a, in->text, &fd[i], 1, r) < 0 ||
+            from_mentions(f, s, a, in->text, sect, fd, n, &fd[i], r) < 0)
             return -1;
     }
     if (added > 0) {

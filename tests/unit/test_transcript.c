@@ -507,6 +507,39 @@ TEST(generic_reader_leaves_pasted_dsn_fields_and_help_addresses)
     formats_free(f);
 }
 
+TEST(session_transcript_codes_go_to_the_right_recipient)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *text = "   ----- Transcript of session follows -----\n"
+                       "554 <one@example.edu>... Connection reset by peer\n"
+                       "While talking to relay.example.com:\n"
+                       ">>> QUIT\n"
+                       "<<< 421 Sorry, unable to contact destination\n"
+                       "While talking to mx.example.net:\n"
+                       ">>> RCPT To:<two@example.net>\n"
+                       "<<< 550 Requested mailbox not found\n"
+                       "550 <two@example.net>... User unknown\n\n"
+                       "   ----- Unsent message follows -----\n"
+                       "To: one@example.edu\n";
+    CHECK(run(f, "From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\n",
+              "Returned mail: User unknown", "Mail Delivery Subsystem <MAILER-DAEMON@example.com>",
+              text, strlen(text), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].address, "one@example.edu");
+        CHECK_STR(rep.recipients[0].reply_code, "554");
+        CHECK_STR(rep.recipients[0].remote_mta, "");
+        CHECK_STR(rep.recipients[0].diagnostic, "Connection reset by peer");
+        CHECK_STR(rep.recipients[1].address, "two@example.net");
+        CHECK_STR(rep.recipients[1].reply_code, "550");
+        CHECK_STR(rep.recipients[1].smtp_command, "RCPT");
+        CHECK_STR(rep.recipients[1].diagnostic, "User unknown");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
