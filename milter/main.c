@@ -98,7 +98,9 @@ static int check_identities(const mconf *c, uid_t *uid, gid_t *gid, gid_t *sock_
     return 0;
 }
 
-/* As root: create the socket's directory for the user if it is missing. */
+/* As root: create the socket's directory for the user if it is missing.
+ * A directory that exists is only given to the user when it is systemd's
+ * RuntimeDirectory (made for this service, root-owned). */
 static void make_socket_dir(const char *path, uid_t uid, gid_t gid)
 {
     char dir[PATH_MAX];
@@ -107,12 +109,12 @@ static void make_socket_dir(const char *path, uid_t uid, gid_t gid)
     if (slash == NULL || slash == dir)
         return;
     *slash = '\0';
-    if (mkdir(dir, 0750) == 0) {
-        if (chown(dir, uid, gid) != 0)
-            log_msg(LOG_WARNING, "chown %s: %s", dir, strerror(errno));
-    } else if (errno != EEXIST) {
+    const char *rtdir = getenv("RUNTIME_DIRECTORY");
+    int ours = mkdir(dir, 0750) == 0;
+    if (!ours && errno != EEXIST)
         log_msg(LOG_WARNING, "mkdir %s: %s", dir, strerror(errno));
-    }
+    if ((ours || (rtdir != NULL && strcmp(rtdir, dir) == 0)) && chown(dir, uid, gid) != 0)
+        log_msg(LOG_WARNING, "chown %s: %s", dir, strerror(errno));
 }
 
 /* Become uid/gid, keeping the socket group as a supplementary group so the
