@@ -7,8 +7,8 @@
  *
  * Severity and advice come from the class, are replaced by the class's
  * temporary variants (severity4xx/advice4xx) when the recipient's status,
- * or without one its reply code, is 4xx, then by the detail's advice, then
- * by what the rule itself says.  Nothing about particular classes is known
+ * or without one its reply code, is 4xx, then by the detail's advice (and
+ * code), then by what the rule itself says.  Nothing about particular classes is known
  * here except the two fallbacks of the taxonomy: `undefined` when a failure
  * was reported but no rule matched, `onhold` when there was too little to go
  * on.
@@ -156,6 +156,8 @@ static void decide(const struct ruleset *rs, arena *a, const rule_info *win,
     }
     if (d != NULL && d->advice != NULL)
         out->advice = d->advice;
+    if (d != NULL && d->code >= 0)
+        out->code = d->code;
     if (win != NULL && win->advice != NULL)
         out->advice = win->advice;
     if (win != NULL && win->severity >= 0)

@@ -432,7 +432,8 @@ static int load_class(struct loader *L, const config_setting_t *g)
 }
 
 static const struct key detail_keys[] = {
-    {"name", K_STR}, {"advice", K_STR}, {"en", K_STR}, {"zh_TW", K_STR}, {"zh_CN", K_STR},
+    {"name", K_STR}, {"advice", K_STR}, {"code", K_INT},
+    {"en", K_STR},   {"zh_TW", K_STR},  {"zh_CN", K_STR},
 };
 
 static int load_detail(struct loader *L, const config_setting_t *g, struct strtab *seen_here)
@@ -458,6 +459,7 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
         rs->details = nd;
         di = (long)rs->ndetails++;
         memset(&rs->details[di], 0, sizeof rs->details[di]);
+        rs->details[di].code = -1;
         if ((rs->details[di].name = keep(rs, name, 0)) == NULL ||
             strtab_put(&rs->detail_tab, rs->details[di].name, (uint32_t)di) != 0)
             return oom(L);
@@ -468,6 +470,15 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
     const char *adv = get_str(g, "advice");
     if (adv != NULL && d->advice == NULL && (d->advice = keep(rs, adv, 0)) == NULL)
         return oom(L);
+    const config_setting_t *m = config_setting_get_member(g, "code");
+    if (m != NULL) {
+        long long code = config_setting_type(m) == CONFIG_TYPE_INT ? config_setting_get_int(m)
+                                                                   : config_setting_get_int64(m);
+        if (code < 0 || code > 999)
+            return fail(L, m, "detail \"%s\": code %lld out of range 0-999", name, code);
+        if (d->code < 0)
+            d->code = (int)code;
+    }
     return load_descs(L, g, d->desc);
 }
 

@@ -43,6 +43,7 @@ typedef struct rule_class {
 typedef struct rule_detail {
     const char *name;
     const char *advice; /* NULL: the class's */
+    int code;           /* -1: the class's */
     const char *desc[3];
 } rule_detail;
 

@@ -25,7 +25,8 @@ static const char *const all_classes[] = {
 };
 
 static const char *rules_text =
-    "details = ( { name = \"greylisted\"; advice = \"retry\"; en = \"Greylisted.\"; },\n"
+    "details = ( { name = \"greylisted\"; advice = \"retry\"; code = 939; en = \"Greylisted.\"; "
+    "},\n"
     "            { name = \"abuse\"; advice = \"suppress\"; en = \"Complaint.\"; } );\n"
     "rules = (\n"
     " { id = \"vacation\"; class = \"vacation\"; kind = \"autoreply\"; },\n"
@@ -211,7 +212,8 @@ TEST(severity_advice_and_overrides)
     CHECK_STR(o[3].advice, "suppress");
     CHECK_STR(o[4].class_name, "blocked");
     CHECK_STR(o[4].detail, "greylisted");
-    CHECK_STR(o[4].advice, "retry"); /* the detail's advice */
+    CHECK_STR(o[4].advice, "retry"); /* the detail's advice and code */
+    CHECK(o[4].code == 939);
     CHECK_STR(o[5].class_name, "systemerror");
     CHECK_STR(o[5].rule, "odd-provider");
     CHECK(o[5].severity == BC_SEV_SOFT);
