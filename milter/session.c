@@ -587,8 +587,13 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         snprintf(note, sizeof note, " (redirect: more than %d recipients)", MAX_RCPTS);
         t = MC_ACT_HEADERS;
     }
-    char action[256];
-    snprintf(action, sizeof action, "%s%s", mconf_action_name(t), note);
+    /* The log names what was done and to what: Postfix's hold queue keeps
+     * no quarantine reason, so the log has to. */
+    char action[512], what[300] = "";
+    if (a != NULL && a->arg != NULL && t != MC_ACT_HEADERS && t == a->type)
+        hdr_sanitize(what, sizeof what, a->arg, strlen(a->arg), 200);
+    snprintf(action, sizeof action, "%s%s%s%s%s", mconf_action_name(t), *what ? " \"" : "", what,
+             *what ? "\"" : "", note);
 
     enum sverdict verdict = SV_ACCEPT;
     if (t == MC_ACT_REJECT) {

@@ -146,7 +146,7 @@ mtest onerror a -D EXPECT=tempfail
 mtest onerror b -D EXPECT=accept
 
 # one log line per bounce: queue id, recipient, class, severity, rule, action
-if grep -q "QIDUHOLDTEST: bounce from=<> kind=dsn .*<u@hold.test> userunknown/hard/.*action=quarantine" "$T/a.log"; then
+if grep -q "QIDUHOLDTEST: bounce from=<> kind=dsn .*<u@hold.test> userunknown/hard/.*action=quarantine \"held by test\"" "$T/a.log"; then
     ok "log line per bounce with queue id, recipient, class, severity, rule, action"
 else
     notok "log line per bounce"; grep bounce "$T/a.log" | head -n 5 | sed 's/^/#   /'
