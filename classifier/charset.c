@@ -299,15 +299,23 @@ char *charset_to_utf8(const char *charset, const char *in, size_t len, size_t ca
     int plain = kind == 0 || (kind == 2 && !stateful);
     /* Already ASCII, or valid UTF-8 whatever the label says (mislabelled
      * UTF-8 is far more common than legacy text that happens to validate). */
-    if (plain || *name == '\0' || (kind == 1 && charset_valid_utf8(in, len)) ||
-        (kind == 1 && stateful)) { /* 8-bit bytes cannot be ISO-2022 */
-        size_t room = plain ? len : len * 3;
+    int valid = kind == 1 && charset_valid_utf8(in, len);
+    if (plain || valid || *name == '\0' || (kind == 1 && stateful)) { /* 8-bit is not ISO-2022 */
+        size_t room = plain || valid ? len : len * 3; /* Windows-1252 grows up to 3x */
         if (room > cap)
             room = cap;
         char *out = arena_alloc(a, room + 1);
         if (out == NULL)
             return NULL;
-        size_t o = copy_fallback(in, len, out, room);
+        size_t o;
+        if (memchr(in, '\r', len) == NULL && (plain || valid)) {
+            o = room; /* nothing to change (a cut inside UTF-8 is fixed below) */
+            memcpy(out, in, o);
+            while (o < len && o > 0 && ((unsigned char)in[o] & 0xc0) == 0x80)
+                o--;
+        } else {
+            o = copy_fallback(in, len, out, room);
+        }
         out[o] = '\0';
         *outlen = o;
         return out;

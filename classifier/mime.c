@@ -72,16 +72,16 @@ const char *mime_lf(const char *buf, size_t len, arena *a, size_t *outlen)
     char *out = arena_alloc(a, len + 1);
     if (out == NULL)
         return NULL;
-    size_t head = (size_t)(cr - buf), o = head;
-    memcpy(out, buf, head);
-    for (size_t i = head; i < len; i++) {
-        if (buf[i] != '\r') {
-            out[o++] = buf[i];
-            continue;
-        }
+    size_t i = (size_t)(cr - buf), o = i;
+    memcpy(out, buf, i);
+    while (i < len) { /* buf[i] is a CR: copy up to the next one */
         out[o++] = '\n';
-        if (i + 1 < len && buf[i + 1] == '\n')
-            i++;
+        i += i + 1 < len && buf[i + 1] == '\n' ? 2 : 1;
+        const char *next = memchr(buf + i, '\r', len - i);
+        size_t run = next ? (size_t)(next - (buf + i)) : len - i;
+        memcpy(out + o, buf + i, run);
+        o += run;
+        i += run;
     }
     out[o] = '\0';
     *outlen = o;
@@ -483,8 +483,14 @@ const char *mime_decode(const mime_part *p, size_t cap, arena *a, size_t *outlen
     } else {
         for (size_t i = 0; i < n && o < max; i++) {
             char c = in[i];
-            if (c != '=') {
-                out[o++] = c;
+            if (c != '=') { /* copy the run up to the next '=' */
+                const char *eq = memchr(in + i, '=', n - i);
+                size_t run = eq ? (size_t)(eq - (in + i)) : n - i;
+                if (run > max - o)
+                    run = max - o;
+                memcpy(out + o, in + i, run);
+                o += run;
+                i += run - 1;
                 continue;
             }
             if (i + 1 < n && in[i + 1] == '\n') { /* soft line break */

@@ -100,6 +100,19 @@ const char *rfcdate_iso(const char *v, arena *a)
         }
     }
     int aoff = off < 0 ? -off : off;
-    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", year, mon, day, hh, mm, ss,
-                        off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+    /* "YYYY-MM-DDTHH:MM:SS+HH:MM", every field range-checked above */
+    char *out = arena_alloc(a, 26);
+    if (out == NULL)
+        return NULL;
+    const int fields[] = {year / 100, year % 100, mon, day, hh, mm, ss, aoff / 60, aoff % 60};
+    const char seps[] = {'\0', '-', '-', 'T', ':', ':', off < 0 ? '-' : '+', ':'};
+    size_t o = 0;
+    for (size_t i = 0; i < 9; i++) {
+        if (i > 0 && seps[i - 1] != '\0')
+            out[o++] = seps[i - 1];
+        out[o++] = (char)('0' + fields[i] / 10);
+        out[o++] = (char)('0' + fields[i] % 10);
+    }
+    out[o] = '\0';
+    return out;
 }

@@ -76,7 +76,11 @@ TEST(output_cap)
     arena *a = arena_new();
     size_t n;
     const char *s = charset_to_utf8("utf-8", "abc\xc3\xa9xyz", 8, 4, a, &n);
-    CHECK(n <= 4 && charset_valid_utf8(s, n));
+    CHECK(n == 3 && charset_valid_utf8(s, n));
+    s = charset_to_utf8("utf-8", "abc\xc3\xa9xyz", 8, 5, a, &n);
+    CHECK(n == 5 && strcmp(s, "abc\xc3\xa9") == 0);
+    s = charset_to_utf8("us-ascii", "abcdef", 6, 4, a, &n);
+    CHECK(n == 4 && strcmp(s, "abcd") == 0);
     s = charset_to_utf8("gb2312", "\xd3\xc3\xbb\xa7\xb2\xbb", 6, 4, a, &n);
     CHECK(n <= 4 && charset_valid_utf8(s, n));
     arena_free(a);
