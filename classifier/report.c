@@ -107,6 +107,25 @@ static int starts_with_any(const char *s, const char *const *list, size_t n)
     return 0;
 }
 
+/* The delivery-status fields of a report whose MTA labelled that part as
+ * text (multipart/report; report-type=delivery-status, but no
+ * message/delivery-status part): the first other text part that has them. */
+static const mime_part *dsn_as_text(const mime_part *root, const mime_part *text, arena *a)
+{
+    if (strcmp(root->report_type, "delivery-status") != 0)
+        return NULL;
+    for (const mime_part *p = root; p != NULL; p = mime_next(p)) {
+        if (p == text || strncmp(p->type, "text/", 5) != 0 || p->child != NULL)
+            continue;
+        size_t n;
+        const char *b = mime_decode(p, DSN_CAP, a, &n);
+        if (b != NULL && (mime_memcasemem(b, n, "final-recipient:", 16) != NULL ||
+                          mime_memcasemem(b, n, "original-recipient:", 19) != NULL))
+            return p;
+    }
+    return NULL;
+}
+
 static void find_parts(const mime_part *root, struct parts *ps)
 {
     memset(ps, 0, sizeof *ps);
@@ -685,6 +704,8 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
     tr_input in = {hb, hlen, out->subject, out->from, text, tlen};
 
     /* RFC 3464 */
+    if (ps.dsn == NULL)
+        ps.dsn = dsn_as_text(root, ps.text, a);
     if (ps.dsn != NULL) {
         size_t dl;
         const char *d = part_text(ps.dsn, "utf-8", DSN_CAP, a, &dl);

@@ -184,6 +184,19 @@ TEST(command_and_host_from_the_text)
     arena_free(a);
 }
 
+TEST(delivery_status_labelled_as_text)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "Content-Type: multipart/report; report-type=delivery-status; "
+                              "boundary=t\n\n--t\nContent-Type: text/plain\n\nIt failed.\n"
+                              "--t\nContent-Type: text/plain\n\nReporting-MTA: dns; m.example\n\n"
+                              "Final-Recipient: rfc822; gone@example.org\nAction: failed\n"
+                              "Status: 5.1.1\n--t--\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 1);
+    CHECK_STR(r.body_text, "It failed.");
+    arena_free(a);
+}
+
 TEST(success_dsn_and_global)
 {
     arena *a = arena_new();
