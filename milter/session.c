@@ -48,7 +48,7 @@ struct session {
     bc_classifier *clf;    /* reused for every message of the connection */
     mruntime *clf_rt;      /* the runtime whose rules clf was made for */
 
-    int in_message, inspect, internal, error;
+    int in_message, inspect, internal, error, null_sender;
     const char *why; /* what marked the message for inspection */
     char sender[256];
     char verp[320];
@@ -96,7 +96,7 @@ static void end_message(session *s)
     s->hdr_len = s->body_len = 0;
     s->body_truncated = 0;
     s->ctype[0] = '\0';
-    s->inspect = s->internal = s->error = 0;
+    s->inspect = s->internal = s->error = s->null_sender = 0;
     s->why = "";
     s->verp[0] = s->sender[0] = '\0';
     s->in_message = 0;
@@ -186,7 +186,8 @@ enum sverdict session_envfrom(session *s, const mops *ops, const char *sender)
     char addr[256];
     strip_brackets(addr, sizeof addr, sender ? sender : "");
     hdr_sanitize(s->sender, sizeof s->sender, addr, strlen(addr), 200);
-    if (c->null_sender && addr[0] == '\0')
+    s->null_sender = addr[0] == '\0';
+    if (c->null_sender && s->null_sender)
         mark(s, "null-sender");
     const char *dn = ops->getsymval ? ops->getsymval(ops->arg, "{daemon_name}") : NULL;
     if (dn != NULL && mc_list_has(&c->internal_daemon_names, dn)) {
@@ -543,9 +544,17 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
     if (res == NULL)
         return fail(s, qid, "classifier failed (out of memory)");
 
+    /* A null-sender message to a VERP address is a bounce even when the
+     * classifier finds nobody in it: the address says who failed.  A report
+     * of another type (a read receipt) is not. */
+    char rtype[64];
+    int other_report = ctype_is(s->ctype, "multipart/report") &&
+                       ctype_param(s->ctype, "report-type", rtype, sizeof rtype) &&
+                       !mc_list_has(&c->report_types, rtype);
+    int verp_only = !res->bounce && s->verp[0] != '\0' && s->null_sender && !other_report;
     bounce_view v = {res->kind, res->recipients, res->nrecipients};
     bc_recipient synth = {0};
-    if (res->bounce && v.n == 0 && s->verp[0] != '\0') {
+    if ((res->bounce || verp_only) && v.n == 0 && s->verp[0] != '\0') {
         /* The report names nobody, the VERP address does. */
         synth.address = s->verp;
         synth.action = "failed";
@@ -559,7 +568,7 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         v.rcpts = &synth;
         v.n = 1;
     }
-    if (!res->bounce) {
+    if (!res->bounce && !verp_only) {
         stats_inc(ST_NOT_BOUNCES);
         log_msg(LOG_INFO, "%s: inspected (%s), not a bounce", qid, s->why);
         bc_result_free(res);

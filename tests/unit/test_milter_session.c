@@ -236,6 +236,29 @@ TEST(inspection_markers)
     CHECK(run(s, "<a@b.test>", "<b+carol=example.org@bm.test>", NULL, NULL,
               dsn_body(1, "p.test")) == SV_ACCEPT);
     CHECK(strstr(calls, "verp=<carol@example.org>") != NULL);
+    /* a null-sender bounce that names nobody: the VERP address is its recipient */
+    ncalls = 0;
+    calls[0] = '\0';
+    session_envfrom(s, &ops, "<>");
+    session_envrcpt(s, "<b+dave=example.net@bm.test>");
+    session_header(s, "Subject", "Delivery failure");
+    CHECK(session_eoh(s) == SV_CONTINUE);
+    session_body(s, "Your message could not be delivered.\r\n", 38);
+    CHECK(session_eom(s, &ops) == SV_ACCEPT);
+    CHECK(strstr(calls, "add X-Bounce-Class: onhold; severity=soft; advice=retry; code=900;") !=
+          NULL);
+    CHECK(strstr(calls, "recipient=<dave@example.net>; rule=verp") != NULL);
+    /* ... but a read receipt to a VERP address is no bounce */
+    ncalls = 0;
+    calls[0] = '\0';
+    session_envfrom(s, &ops, "<>");
+    session_envrcpt(s, "<b+dave=example.net@bm.test>");
+    session_header(s, "Content-Type",
+                   "multipart/report; report-type=disposition-notification; boundary=x");
+    session_eoh(s);
+    session_body(s, "--x\r\n\r\nread\r\n--x--\r\n", 24);
+    CHECK(session_eom(s, &ops) == SV_ACCEPT);
+    CHECK(ncalls == 0);
     session_free(s);
 }
 
