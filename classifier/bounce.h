@@ -36,11 +36,11 @@ enum bc_flags {
 
 /* One recipient named by a report.  Strings are never NULL ("" when absent). */
 typedef struct bc_recipient {
-    const char *address;      /* local@domain, domain lower-cased */
-    const char *action;       /* failed, delayed, delivered, relayed, expanded */
-    const char *status;       /* most specific enhanced status "X.Y.Z", or "" */
-    const char *reply_code;   /* three-digit SMTP reply, or "" */
-    const char *class_name;   /* TAXONOMY.md class, e.g. "userunknown" */
+    const char *address;    /* local@domain, domain lower-cased */
+    const char *action;     /* failed, delayed, delivered, relayed, expanded */
+    const char *status;     /* most specific enhanced status "X.Y.Z", or "" */
+    const char *reply_code; /* three-digit SMTP reply, or "" */
+    const char *class_name; /* TAXONOMY.md class, e.g. "userunknown" */
     enum bc_severity severity;
     const char *advice;       /* suppress, retry, slow-down, fix-sender, ... */
     int code;                 /* return code 900-950, 0 when the class has none */
@@ -53,13 +53,13 @@ typedef struct bc_recipient {
 
 /* The classification of one message. */
 typedef struct bc_result {
-    int bounce;                   /* 1: a report the classifier understands */
-    const char *kind;             /* dsn, transcript, autoreply, arf, or "" */
-    const char *mta;              /* reporting MTA/format (postfix, exim, ...), or "" */
-    const char *message_id;       /* Message-ID of the returned original, or "" */
-    const char *date;             /* report date, ISO 8601, or "" */
+    int bounce;             /* 1: a report the classifier understands */
+    const char *kind;       /* dsn, transcript, autoreply, arf, or "" */
+    const char *mta;        /* reporting MTA/format (postfix, exim, ...), or "" */
+    const char *message_id; /* Message-ID of the returned original, or "" */
+    const char *date;       /* report date, ISO 8601, or "" */
     size_t nrecipients;
-    bc_recipient *recipients;     /* in the order the report names them */
+    bc_recipient *recipients; /* in the order the report names them */
     size_t ntrace;
     const char *const *trace;     /* with BC_EXPLAIN: one line per decision */
     struct bc_result_priv *priv_; /* owns the memory; not for callers */
@@ -67,8 +67,7 @@ typedef struct bc_result {
 
 /* Load the shipped rules (NULL: found automatically) and an optional local
  * rules file read before them; NULL with a "file:line: message" in err. */
-bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *err,
-                        size_t errlen);
+bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *err, size_t errlen);
 
 /* Release a rule set (NULL is fine). */
 void bc_rules_free(bc_rules *rules);

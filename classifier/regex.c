@@ -35,8 +35,8 @@ rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen)
         opts |= PCRE2_MULTILINE;
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &ec, &off,
-                                     NULL);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &ec, &off, NULL);
     if (code == NULL) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof msg);
@@ -97,8 +97,7 @@ void rx_scratch_free(rx_scratch *s)
     free(s);
 }
 
-int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start,
-              rx_match *m)
+int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start, rx_match *m)
 {
     if (r == NULL || s == NULL || subj == NULL || start > len)
         return 0;

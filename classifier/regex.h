@@ -24,7 +24,7 @@ typedef struct rx_scratch rx_scratch;
 typedef struct rx_match {
     size_t start[RX_MAXGROUPS]; /* offset of group i, or (size_t)-1 if unset */
     size_t end[RX_MAXGROUPS];
-    int ngroups;                /* groups set, including group 0 */
+    int ngroups; /* groups set, including group 0 */
 } rx_match;
 
 /* Compile pattern; NULL with a message (offset included) in err on error. */
@@ -44,7 +44,6 @@ void rx_scratch_free(rx_scratch *s);
 
 /* Search subj[start..len) for r; 1 if found (m filled when not NULL), 0 if
  * not, -1 on a match error such as the match limit. */
-int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start,
-              rx_match *m);
+int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start, rx_match *m);
 
 #endif

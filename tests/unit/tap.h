@@ -40,7 +40,8 @@ static void tap_check_str(const char *got, const char *want, const char *what, c
     int ok = got != NULL && want != NULL && strcmp(got, want) == 0;
     tap_check(ok, what, file, line);
     if (!ok)
-        printf("#   got:  \"%s\"\n#   want: \"%s\"\n", got ? got : "(null)", want ? want : "(null)");
+        printf("#   got:  \"%s\"\n#   want: \"%s\"\n", got ? got : "(null)",
+               want ? want : "(null)");
 }
 
 #define CHECK(cond) tap_check(!!(cond), #cond, __FILE__, __LINE__)
