@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef LIT_KEEP
-#define LIT_KEEP 16 /* bytes of a literal the automaton looks for */
-#endif
+#define LIT_KEEP 16                      /* bytes of a literal the automaton looks for */
+#define LIT_MAXTABLE (32u * 1024 * 1024) /* most bytes of transition table */
 
 struct lit {
     size_t off, len;
@@ -121,7 +120,20 @@ int litset_build(litset *ls)
     for (int c = 'A'; c <= 'Z'; c++)
         ls->cls[c] = ls->cls[c + 32];
 
-    size_t maxstates = ls->nbytes + 1, n = ls->ncls;
+    /* Shorten the literals until the dense table stays within bounds (a huge
+     * local rules file): a prefix of a required literal is required too. */
+    size_t n = ls->ncls, keep = LIT_KEEP, maxstates;
+    for (;;) {
+        maxstates = 1;
+        for (size_t i = 0; i < ls->nlits; i++)
+            maxstates += ls->lits[i].len < keep ? ls->lits[i].len : keep;
+        if (maxstates * n * sizeof *ls->delta <= LIT_MAXTABLE || keep <= 4)
+            break;
+        keep = keep * 3 / 4;
+    }
+    for (size_t i = 0; i < ls->nlits; i++)
+        if (ls->lits[i].len > keep)
+            ls->lits[i].len = keep;
     ls->delta = calloc(maxstates * n, sizeof *ls->delta);
     uint32_t *pairs = malloc((ls->nlits + 1) * 2 * sizeof *pairs);
     uint32_t *fail = calloc(maxstates, sizeof *fail);

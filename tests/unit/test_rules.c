@@ -608,6 +608,33 @@ TEST(derived_literals_are_sound)
     CHECK(sound);
 }
 
+TEST(prefilter_stays_bounded)
+{
+    /* 60,000 distinct 20-byte literals would need a ~100 MB table at full
+     * length: they are shortened until it fits (a prefix of a required
+     * literal is still required, so the needle is still found) */
+    litset *ls = litset_new();
+    char lit[21];
+    unsigned seed = 12345;
+    size_t n = 60000;
+    int added = litset_add(ls, "needle-in-a-haystack", 20, 7) == 0;
+    for (size_t i = 0; i < n && added; i++) {
+        for (int k = 0; k < 20; k++) {
+            seed = seed * 1103515245u + 12345u;
+            lit[k] = (char)('a' + (seed >> 16) % 26);
+        }
+        added = i == 7 || litset_add(ls, lit, 20, (uint32_t)i) == 0;
+    }
+    CHECK(added);
+    CHECK(litset_build(ls) == 0);
+    CHECK(litset_states(ls) <= 6 * n + 1); /* unshortened: about 20 * n */
+    uint64_t *bits = calloc((n + 63) / 64 + 1, sizeof *bits);
+    litset_scan(ls, "a NEEDLE-IN-A-HAYSTACK here", 27, bits);
+    CHECK(bits[0] >> 7 & 1);
+    free(bits);
+    litset_free(ls);
+}
+
 TEST(prefilter_automaton)
 {
     litset *ls = litset_new();
