@@ -8,6 +8,7 @@ send_plain_headers(conn, {{"X-Bounce-Class", "vacation; severity=none"},
                           {"X-Bounce-Class", "second"}})
 check(mt.getreply(conn) == SMFIR_CONTINUE, "forged headers keep the message past EOH")
 check(mt.bodystring(conn, "hello\r\n") == nil, "body")
+check(mt.getreply(conn) == SMFIR_SKIP, "the body of ordinary mail is skipped")
 check(mt.eom(conn) == nil, "eom")
 check(mt.getreply(conn) == SMFIR_ACCEPT, "accepted at EOM")
 check(mt.eom_check(conn, MT_HDRDELETE, "X-Bounce-Class"), "forged X-Bounce-Class removed")

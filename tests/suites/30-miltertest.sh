@@ -42,6 +42,7 @@ verp = [ "bounces+%l=%d@bm.test" ];
 internal = { daemon_names = [ "bounce-internal" ]; };
 stats_file = "$T/sock/a.prom";
 stats_interval = 1;
+max_body = 4096;
 actions = (
   { match = { domain = "subject.test"; }; action = "subject"; },
   { match = { domain = "hold.test"; }; action = "quarantine"; reason = "held by test"; },
@@ -142,6 +143,7 @@ mtest headers a
 mtest actions a
 mtest internal a
 mtest verp a
+mtest bodycap a
 mtest onerror a -D EXPECT=tempfail
 mtest onerror b -D EXPECT=accept
 
