@@ -31,8 +31,8 @@
 #define NOPOS UINT32_MAX
 
 /* Where a literal is looked for and what finding it means. */
-enum role { R_SUBJECT, R_FROM, R_HEADER, R_BODY, R_START, R_ORIGINAL };
-enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT };
+enum role { R_SUBJECT, R_FROM, R_HEADER, R_BODY, R_START, R_ORIGINAL, R_COMMAND, R_HOST };
+enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
 struct literal {
     int fmt; /* owning format */
@@ -53,12 +53,14 @@ struct format {
 
 struct command {
     char name[8];
-    rx *re;
+    rx *re;                /* or NULL */
+    size_t lit_lo, lit_hi; /* its literals: lits[lit_lo..lit_hi) */
 };
 
 struct host {
     rx *re;
     int group;
+    size_t lit_lo, lit_hi; /* literals one of which the text needs, if any */
 };
 
 /* One automaton per field: a dense DFA over byte classes (case folded).
@@ -85,7 +87,7 @@ struct bc_formats {
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
-    struct automaton ac[4]; /* per field */
+    struct automaton ac[NFIELDS]; /* per field */
 };
 
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
@@ -313,7 +315,8 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
         goto oom;
     for (size_t i = 0; i <= n; i++)
         copy[i] = (char)fold((unsigned char)s[i]);
-    static const unsigned char field_of[] = {F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_TEXT, F_TEXT};
+    static const unsigned char field_of[] = {F_SUBJECT, F_FROM, F_HEADER,  F_TEXT,
+                                             F_TEXT,    F_TEXT, F_COMMAND, F_HOST};
     f->litstr[f->nlits] = copy;
     f->lits[f->nlits++] =
         (struct literal){fmt, (unsigned char)role, field_of[role], (uint32_t)n, -1};
@@ -480,11 +483,11 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
     return 0;
 }
 
-static int load_commands(bc_formats *f, const config_setting_t *list, const char *path, char *err,
-                         size_t errlen)
+static int load_commands(bc_formats *f, size_t *litcap, const config_setting_t *list,
+                         const char *path, char *err, size_t errlen)
 {
     static const char *const names[] = {"CONN", "HELO", "MAIL", "RCPT", "DATA", NULL};
-    static const char *const keys[] = {"command", "match", NULL};
+    static const char *const keys[] = {"command", "text", "match", NULL};
     if (!config_setting_is_list(list)) {
         setf(err, errlen, list, path, "smtp_commands: expected a list ( {...}, ... )", NULL);
         return -1;
@@ -520,22 +523,28 @@ static int load_commands(bc_formats *f, const config_setting_t *list, const char
         struct command *cmd = &f->cmds[f->ncmds];
         memset(cmd, 0, sizeof *cmd);
         snprintf(cmd->name, sizeof cmd->name, "%s", name);
+        f->ncmds++;
+        cmd->lit_lo = f->nlits;
+        if (load_literals(f, litcap, (int)f->ncmds - 1, R_COMMAND,
+                          config_setting_get_member(g, "text"), path, err, errlen) < 0)
+            return -1;
+        cmd->lit_hi = f->nlits;
         if (load_regex(g, "match", &cmd->re, path, err, errlen) < 0)
             return -1;
-        if (cmd->re == NULL) {
-            setf(err, errlen, g, path, "smtp_commands entry without match", NULL);
+        if (cmd->re == NULL && cmd->lit_hi == cmd->lit_lo) {
+            setf(err, errlen, g, path, "smtp_commands entry without text or match", NULL);
             return -1;
         }
-        f->ncmds++;
     }
     return 0;
 }
 
-static int load_hosts(bc_formats *f, const config_setting_t *list, const char *path, char *err,
-                      size_t errlen)
+static int load_hosts(bc_formats *f, size_t *litcap, const config_setting_t *list, const char *path,
+                      char *err, size_t errlen)
 {
-    if (!config_setting_is_aggregate(list) || config_setting_is_group(list)) {
-        setf(err, errlen, list, path, "remote_hosts: expected a list of regexes", NULL);
+    static const char *const keys[] = {"text", "match", NULL};
+    if (!config_setting_is_list(list)) {
+        setf(err, errlen, list, path, "remote_hosts: expected a list ( ... )", NULL);
         return -1;
     }
     int n = config_setting_length(list);
@@ -546,26 +555,43 @@ static int load_hosts(bc_formats *f, const config_setting_t *list, const char *p
     }
     f->hosts = h;
     for (int i = 0; i < n; i++) {
-        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-            setf(err, errlen, e, path, "remote_hosts: expected strings", NULL);
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i), *m = e;
+        struct host *hp = &f->hosts[f->nhosts];
+        memset(hp, 0, sizeof *hp);
+        hp->lit_lo = hp->lit_hi = f->nlits;
+        if (config_setting_is_group(e)) {
+            for (int k = 0; k < config_setting_length(e); k++) {
+                const config_setting_t *x = config_setting_get_elem(e, (unsigned)k);
+                if (!known_key(config_setting_name(x), keys)) {
+                    setf(err, errlen, x, path,
+                         "unknown remote_hosts setting: ", config_setting_name(x));
+                    return -1;
+                }
+            }
+            if (load_literals(f, litcap, (int)f->nhosts, R_HOST,
+                              config_setting_get_member(e, "text"), path, err, errlen) < 0)
+                return -1;
+            hp->lit_hi = f->nlits;
+            m = config_setting_get_member(e, "match");
+        }
+        if (m == NULL || config_setting_type(m) != CONFIG_TYPE_STRING) {
+            setf(err, errlen, m ? m : e, path,
+                 "remote_hosts: expected a regex or { text = [...]; match = \"regex\"; }", NULL);
             return -1;
         }
         char rerr[256];
-        rx *re =
-            rx_compile(config_setting_get_string(e), RX_CASELESS | RX_MULTILINE, rerr, sizeof rerr);
-        if (re == NULL) {
-            setf(err, errlen, e, path, "remote_hosts: ", rerr);
+        hp->re =
+            rx_compile(config_setting_get_string(m), RX_CASELESS | RX_MULTILINE, rerr, sizeof rerr);
+        if (hp->re == NULL) {
+            setf(err, errlen, m, path, "remote_hosts: ", rerr);
             return -1;
         }
-        int g = rx_group(re, "host");
-        if (g < 0) {
-            rx_free(re);
-            setf(err, errlen, e, path, "remote_hosts: regex needs a named group (?<host>...)",
+        f->nhosts++;
+        if ((hp->group = rx_group(hp->re, "host")) < 0) {
+            setf(err, errlen, m, path, "remote_hosts: regex needs a named group (?<host>...)",
                  NULL);
             return -1;
         }
-        f->hosts[f->nhosts++] = (struct host){re, g};
     }
     return 0;
 }
@@ -604,10 +630,10 @@ static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *
                 goto out;
     }
     const config_setting_t *cmds = config_lookup(&cfg, "smtp_commands");
-    if (cmds != NULL && load_commands(f, cmds, path, err, errlen) < 0)
+    if (cmds != NULL && load_commands(f, litcap, cmds, path, err, errlen) < 0)
         goto out;
     const config_setting_t *hosts = config_lookup(&cfg, "remote_hosts");
-    if (hosts != NULL && load_hosts(f, hosts, path, err, errlen) < 0)
+    if (hosts != NULL && load_hosts(f, litcap, hosts, path, err, errlen) < 0)
         goto out;
     rc = 0;
 out:
@@ -628,8 +654,10 @@ bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, siz
             formats_free(f);
             return NULL;
         }
-    if (ac_build(f, F_SUBJECT) < 0 || ac_build(f, F_FROM) < 0 || ac_build(f, F_HEADER) < 0 ||
-        ac_build(f, F_TEXT) < 0) {
+    int built = 0;
+    for (unsigned field = 0; field < NFIELDS; field++)
+        built += ac_build(f, field) == 0;
+    if (built < NFIELDS) {
         snprintf(err, errlen, "out of memory");
         formats_free(f);
         return NULL;
@@ -668,7 +696,7 @@ void formats_free(bc_formats *f)
     for (size_t i = 0; i < f->nhosts; i++)
         rx_free(f->hosts[i].re);
     free(f->hosts);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NFIELDS; i++)
         ac_free(&f->ac[i]);
     free(f);
 }
@@ -744,23 +772,41 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
 
 const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char *text, size_t len)
 {
-    if (f == NULL || text == NULL)
+    if (f == NULL || text == NULL || f->ncmds == 0)
         return "";
-    for (size_t i = 0; i < f->ncmds; i++)
-        if (rx_search(f->cmds[i].re, s, text, len, 0, NULL) == 1)
-            return f->cmds[i].name;
+    uint32_t pos[FMT_MAX_LITERALS];
+    const struct command *first = &f->cmds[0], *last = &f->cmds[f->ncmds - 1];
+    for (size_t i = first->lit_lo; i < last->lit_hi; i++)
+        pos[i] = NOPOS;
+    ac_scan(f, text, len, F_COMMAND, pos);
+    for (size_t i = 0; i < f->ncmds; i++) {
+        const struct command *c = &f->cmds[i];
+        for (size_t l = c->lit_lo; l < c->lit_hi; l++)
+            if (pos[l] != NOPOS)
+                return c->name;
+        if (c->re != NULL && rx_search(c->re, s, text, len, 0, NULL) == 1)
+            return c->name;
+    }
     return "";
 }
 
 int formats_remote_mta(const bc_formats *f, rx_scratch *s, const char *text, size_t len,
                        size_t *start, size_t *end)
 {
-    if (f == NULL || text == NULL)
+    if (f == NULL || text == NULL || f->nhosts == 0)
         return 0;
+    uint32_t pos[FMT_MAX_LITERALS];
+    for (size_t i = f->hosts[0].lit_lo; i < f->hosts[f->nhosts - 1].lit_hi; i++)
+        pos[i] = NOPOS;
+    ac_scan(f, text, len, F_HOST, pos);
     for (size_t i = 0; i < f->nhosts; i++) {
+        const struct host *h = &f->hosts[i];
+        int seen = h->lit_lo == h->lit_hi;
+        for (size_t l = h->lit_lo; l < h->lit_hi && !seen; l++)
+            seen = pos[l] != NOPOS;
         rx_match m;
-        int g = f->hosts[i].group;
-        if (rx_search(f->hosts[i].re, s, text, len, 0, &m) == 1 && m.start[g] != (size_t)-1 &&
+        int g = h->group;
+        if (seen && rx_search(h->re, s, text, len, 0, &m) == 1 && m.start[g] != (size_t)-1 &&
             m.end[g] > m.start[g]) {
             *start = m.start[g];
             *end = m.end[g];

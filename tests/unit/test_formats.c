@@ -278,6 +278,40 @@ TEST(hostile_input_is_bounded)
     formats_free(f);
 }
 
+TEST(command_literals_and_host_prefilters)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(
+        "smtp_commands = ( { command = \"CONN\"; text = [\"Connection refused\"]; },\n"
+        "  { command = \"RCPT\"; text = \"after rcpt to\"; match = \"rcpt_to\"; } );\n"
+        "remote_hosts = ( { text = [\"talking to\"]; match = \"to (?<host>[a-z.]+):\"; },\n"
+        "  \"^(?<host>[a-z.]+) said\" );\n",
+        err, sizeof err);
+    CHECK(f != NULL);
+    rx_scratch *s = rx_scratch_new();
+    const char *t1 = "550 5.1.1 unknown user (AFTER RCPT TO command)";
+    CHECK_STR(formats_smtp_command(f, s, t1, strlen(t1)), "RCPT");
+    CHECK_STR(formats_smtp_command(f, s, "[RCPT_TO]", 9), "RCPT");
+    /* table order, not text order, decides */
+    const char *t2 = "after RCPT TO: connection refused";
+    CHECK_STR(formats_smtp_command(f, s, t2, strlen(t2)), "CONN");
+    size_t b = 0, e = 0;
+    const char *h1 = "while talking to mx.example.org:";
+    CHECK(formats_remote_mta(f, s, h1, strlen(h1), &b, &e) == 1);
+    CHECK(e - b == 14 && strncmp(h1 + b, "mx.example.org", 14) == 0);
+    /* the regex alone would match, but its literal is missing */
+    CHECK(formats_remote_mta(f, s, "went to mx.example.org:", 23, &b, &e) == 0);
+    CHECK(formats_remote_mta(f, s, "relay.example.org said no", 25, &b, &e) == 1);
+    rx_scratch_free(s);
+    formats_free(f);
+    CHECK(load_text("smtp_commands = ( { command = \"RCPT\"; } );\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":1: ") != NULL);
+    CHECK(load_text("remote_hosts = ( { text = \"x\"; } );\n", err, sizeof err) == NULL);
+    CHECK(load_text("remote_hosts = ( { txt = \"x\"; match = \"(?<host>x)\"; } );\n", err,
+                    sizeof err) == NULL);
+    CHECK(strstr(err, "txt") != NULL);
+}
+
 int main(void)
 {
     RUN_TESTS();
