@@ -140,6 +140,14 @@ static const struct phrase phrases[] = {
     {"550 Verification failed for <nyaan@example.org> Sender verify failed", NULL, "rejected"},
     {"554 5.7.1 <kijitora@example.jp>: Relay access denied", "5.7.1", "norelaying"},
     {"550 5.7.1 Unable to relay", "5.7.1", "norelaying"},
+    /* filtered: a "user unknown" after the envelope was accepted */
+    {"host mx.example.jp[192.0.2.1] said: 550 User unknown (in reply to end of DATA command)", NULL,
+     "filtered"},
+    {"host mx.example.jp[192.0.2.1] said: 550 5.1.1 <kijitora@example.jp>: User unknown (in reply "
+     "to end of DATA command)",
+     "5.1.1", "userunknown"},
+    {"550 5.7.1 <kijitora@example.jp>: Recipient address rejected: User unknown", "5.7.1",
+     "filtered"},
     /* filtered */
     {"550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "5.7.1", "filtered"},
     {"550 5.7.1 You have been blocked by the recipient", "5.7.1", "filtered"},
@@ -165,6 +173,18 @@ static const struct phrase phrases[] = {
     {"452 メールボックスの容量オーバーです", NULL, "mailboxfull"},
     {"550 존재하지 않는 사용자입니다", NULL, "userunknown"},
     {"552 메일함이 가득 찼습니다", NULL, "mailboxfull"},
+    /* more MTAs */
+    {"554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature", "5.7.0", "virusdetected"},
+    {"554 5.7.0 Reject, id=12345-02 - SPAM", "5.7.0", "spamdetected"},
+    {"Sorry, I couldn't find any host named example.invalid. (#5.1.2)", "5.1.2", "hostunknown"},
+    {"192.0.2.1 does not like recipient. Remote host said: 550 5.1.1 <kijitora@example.jp>... User "
+     "Unknown",
+     "5.1.1", "userunknown"},
+    {"User kijitora (kijitora@example.jp) not listed in Domino Directory", NULL, "userunknown"},
+    {"Message has exceeded maximum hop count", NULL, "networkerror"},
+    {"all relevant MX records point to non-existent hosts", NULL, "hostunknown"},
+    {"550 5.6.0 <kijitora@example.jp>: Recipient address rejected: Media error", "5.6.0",
+     "contenterror"},
     /* syntax */
     {"503 5.5.1 Error: need RCPT command", "5.5.1", "syntaxerror"},
     {"502 5.5.2 Error: command not recognized", "5.5.2", "syntaxerror"},
