@@ -779,7 +779,8 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
             return find_inline_message_id(text, tlen, a, out);
         }
     }
-    out->nrecipients = 0;
+    out->nrecipients = 0; /* nothing found: no half-filled report either */
+    out->mta = "";
     set_kind(out, RPT_NONE);
     return 0;
 }
