@@ -149,6 +149,13 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
                 "missing ones fall back to headers",
                 f0, need);
     *pf0 = need & f0;
+    /* Ask for exactly the macros used, whatever the MTA's defaults say:
+     * {daemon_name} tells Postfix's own bounces apart, {i} names the queue
+     * id in the log. */
+    if ((f0 & SMFIF_SETSYMLIST) &&
+        smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name}") == MI_SUCCESS &&
+        smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS)
+        *pf0 |= SMFIF_SETSYMLIST;
     *pf1 = callbacks_steps(f1);
     *pf2 = *pf3 = 0;
     c->steps = *pf1;
