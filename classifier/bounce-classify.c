@@ -125,9 +125,18 @@ static void json_str(FILE *out, const char *s)
     putc_unlocked('"', out);
 }
 
+/* Is the n-byte character at p a bidirectional override or isolate (U+202A-
+ * U+202E, U+2066-U+2069), which could make a terminal show text reordered? */
+static int is_bidi_control(const unsigned char *p, size_t n)
+{
+    return n == 3 && p[0] == 0xe2 &&
+           ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+            (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+}
+
 /* A copy of s safe for a terminal or a spreadsheet: invalid UTF-8 becomes
- * U+FFFD and control characters (C0 with tab and newline, DEL, C1) become
- * spaces.  NULL only when memory is exhausted. */
+ * U+FFFD; control characters (C0 with tab and newline, DEL, C1) and bidi
+ * overrides become spaces.  NULL only when memory is exhausted. */
 static char *clean_str(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
@@ -143,9 +152,9 @@ static char *clean_str(const char *s)
         } else if (n == 1) {
             *o++ = (*p < 0x20 || *p == 0x7f) ? ' ' : (char)*p;
             p++;
-        } else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-            *o++ = ' '; /* C1 control */
-            p += 2;
+        } else if ((n == 2 && p[0] == 0xc2 && p[1] < 0xa0) || is_bidi_control(p, n)) {
+            *o++ = ' ';
+            p += n;
         } else {
             memcpy(o, p, n);
             o += n;

@@ -158,6 +158,16 @@ check "--explain output still passes the contract check" "$JC" <"$tmp/out"
 "$CLI" --table --explain "$msg" >"$tmp/out"
 check "--explain --table prints trace lines" sh -c "[ \$(grep -c '' '$tmp/out') -gt 2 ]"
 
+# text from outside reaches a terminal or a spreadsheet without control characters
+evil=$(printf '%s/evil\033]0;title\007\342\200\256name.eml' "$tmp")
+cp "$msg" "$evil"
+"$CLI" --table "$evil" >"$tmp/out"
+"$CLI" --csv "$evil" >>"$tmp/out"
+check "--table/--csv: no escape, bell or bidi override from a file name" \
+    sh -c "! LC_ALL=C grep -q \"\$(printf '[\\033\\007]\\|\\342\\200\\256')\" '$tmp/out'"
+"$CLI" --json "$evil" >"$tmp/out"
+check "--json: control characters in a source are escaped" sh -c "grep -q 'evil\\\\u001b' '$tmp/out' && '$JC' <'$tmp/out'"
+
 # options
 check "-V prints the version" sh -c "'$CLI' -V | grep -q '^bounce-classify [0-9]'"
 check "--help exits 0" "$CLI" --help
