@@ -56,7 +56,7 @@ local function send(path, n)
     assert(mt.mailfrom(conn, sender) == nil)
     local r = mt.getreply(conn)
     if r == SMFIR_CONTINUE then
-        assert(mt.rcptto(conn, "<bounces@example.com>") == nil)
+        assert(mt.rcptto(conn, "<newsletter@example.com>") == nil)
         r = mt.getreply(conn)
     end
     local at_eom = false
