@@ -29,8 +29,9 @@
 #define DSN_CAP (1024u * 1024)     /* a delivery-status part */
 #define ORIG_CAP (64u * 1024)      /* the returned original, for its headers */
 
-/* Subject phrases of auto-replies and out-of-office notices, lower-case,
- * matched at the start of the decoded Subject. */
+/* Subject phrases of auto-replies and out-of-office notices, matched at the
+ * start of the decoded Subject: ASCII letters lower-case (case is ignored
+ * for them), other letters as a subject starts with them. */
 static const char *const autoreply_subjects[] = {
     "auto:",
     "auto reply",
@@ -55,8 +56,8 @@ static const char *const autoreply_subjects[] = {
     "autosvar",
     "automaattinen vastaus",
     "automatyczna odpowiedź",
-    "автоматический ответ",
-    "автоответ",
+    "Автоматический ответ",
+    "Автоответ",
     "자동 응답",
     "자동응답",
     "自动回复",
