@@ -538,6 +538,39 @@ static const struct seed seed002[] = {
     {"250 2.1.5 Destination address valid", "2.1.5", "delivered", N, "none", NULL, 0},
 };
 
+/* The seeds' reply codes on their own, with no text to go by: the reply
+ * tier decides (DirectMail's 4xx/5xx codes mean what seed 001 says). */
+static const struct seed seed_replies[] = {
+    {"400", NULL, "networkerror", S, "retry", "conn-closed", 911},
+    {"423", NULL, "hostunknown", H, "suppress", "dns-resolve", 905},
+    {"427", NULL, "networkerror", S, "retry", "unreachable", 911},
+    {"421", NULL, "systemerror", S, "retry", NULL, 909},
+    {"450", NULL, "systemerror", S, "retry", NULL, 909},
+    {"451", NULL, "systemerror", S, "retry", NULL, 909},
+    {"452", NULL, "systemfull", S, "retry", NULL, 915},
+    {"500", NULL, "syntaxerror", S, "fix-sender", NULL, 900},
+    {"501", NULL, "syntaxerror", S, "fix-sender", NULL, 900},
+    {"502", NULL, "syntaxerror", S, "fix-sender", NULL, 900},
+    {"503", NULL, "syntaxerror", S, "fix-sender", NULL, 900},
+    {"505", NULL, "securityerror", S, "fix-sender", NULL, 923},
+    {"520", NULL, "blocked", S, "fix-sender", NULL, 917},
+    {"521", NULL, "notaccept", H, "suppress", NULL, 910},
+    {"524", NULL, "hostunknown", H, "suppress", NULL, 905},
+    {"526", NULL, "hostunknown", H, "suppress", NULL, 905},
+    {"533", NULL, "norelaying", S, "fix-sender", NULL, 907},
+    {"535", NULL, "securityerror", S, "fix-sender", NULL, 923},
+    {"544", NULL, "norelaying", S, "fix-sender", NULL, 907},
+    {"550", NULL, "userunknown", H, "suppress", NULL, 902},
+    {"551", NULL, "hasmoved", H, "suppress", NULL, 908},
+    {"552", NULL, "mailboxfull", S, "retry", NULL, 901},
+    {"553", NULL, "rejected", S, "fix-sender", NULL, 919},
+    {"554", NULL, "blocked", S, "fix-sender", NULL, 917},
+    {"555", NULL, "syntaxerror", S, "fix-sender", NULL, 900},
+    {"556", NULL, "notaccept", H, "suppress", NULL, 910},
+    {"557", NULL, "mesgtoobig", S, "fix-content", NULL, 932},
+    {"559", NULL, "userunknown", H, "suppress", NULL, 902},
+};
+
 /* 003: Sina / Coremail keyword table; 004: the NetEase/Sina/21cn Q&A. */
 static const struct seed seed003[] = {
     {"User kijitora@sina.com is not found in Server.", NULL, "userunknown", H, "suppress", NULL,
@@ -763,6 +796,12 @@ TEST(seed002_status_codes)
 {
     CHECK(shipped() != NULL);
     CHECK_TABLE(seed002);
+}
+
+TEST(seed_reply_codes)
+{
+    CHECK(shipped() != NULL);
+    CHECK_TABLE(seed_replies);
 }
 
 TEST(seed003_keywords)
