@@ -302,12 +302,14 @@ int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
             return -1;
         if (strchr(t, '/') != NULL)
             p->type = t;
+        /* only the parameters the type can use */
         char *v;
-        if ((v = mime_param(ct, "charset", 1, a)) != NULL)
+        int multi = strncmp(t, "multipart/", 10) == 0;
+        if (!multi && (v = mime_param(ct, "charset", 1, a)) != NULL)
             p->charset = v;
-        if ((v = mime_param(ct, "boundary", 0, a)) != NULL)
+        if (multi && (v = mime_param(ct, "boundary", 0, a)) != NULL)
             p->boundary = v;
-        if ((v = mime_param(ct, "report-type", 1, a)) != NULL)
+        if (multi && (v = mime_param(ct, "report-type", 1, a)) != NULL)
             p->report_type = v;
     }
     const mime_header *te = mime_header_find(p, "content-transfer-encoding");
