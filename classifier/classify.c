@@ -8,10 +8,10 @@
  * Severity and advice come from the class, are replaced by the class's
  * temporary variants (severity4xx/advice4xx) when the recipient's status,
  * or without one its reply code, is 4xx, then by the detail's advice (and
- * code), then by what the rule itself says.  Nothing about particular classes is known
- * here except the two fallbacks of the taxonomy: `undefined` when a failure
- * was reported but no rule matched, `onhold` when there was too little to go
- * on.
+ * code), then by what the rule itself says.  Nothing about particular
+ * classes is known here except the two fallbacks of the taxonomy:
+ * `undefined` when a failure was reported but no rule matched, `onhold`
+ * when there was too little to go on.
  */
 #include "classify.h"
 
@@ -186,7 +186,9 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
     size_t n = rep->nrecipients;
     bc_recipient *out = arena_calloc(a, n * sizeof *out);
     const char **trace = (flags & BC_EXPLAIN) ? arena_calloc(a, n * sizeof *trace) : NULL;
-    if (out == NULL || ((flags & BC_EXPLAIN) && trace == NULL))
+    /* recipients without a diagnostic of their own share the report's text */
+    rule_memo *memo = n > 1 ? ruleset_memo(rs, a) : NULL;
+    if (out == NULL || ((flags & BC_EXPLAIN) && trace == NULL) || (n > 1 && memo == NULL))
         return -1;
 
     for (size_t i = 0; i < n; i++) {
@@ -216,7 +218,7 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
 
         rule_trace t;
         int err;
-        const rule_info *win = ruleset_match(rs, &ev, scratch, a, trace ? &t : NULL, &err);
+        const rule_info *win = ruleset_match(rs, &ev, scratch, a, memo, trace ? &t : NULL, &err);
         if (err != 0)
             return -1;
         int with_body = win == NULL && *nz(r->diagnostic) != '\0' && *nz(rep->body_text) != '\0';
@@ -225,7 +227,7 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
              * explanation may (a diagnostic that only repeats the address) */
             if ((ev.text = evidence_text(a, r, rep, 1, &ev.textlen)) == NULL)
                 return -1;
-            win = ruleset_match(rs, &ev, scratch, a, trace ? &t : NULL, &err);
+            win = ruleset_match(rs, &ev, scratch, a, memo, trace ? &t : NULL, &err);
             if (err != 0)
                 return -1;
         }

@@ -1179,20 +1179,48 @@ static int same(const char *want, const char *have)
     return want == NULL || strcasecmp(want, have) == 0;
 }
 
-/* 1 if any text unit of r that the prefilter let through (ubits) matches. */
-static int text_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
-                        const uint64_t *ubits, rx_scratch *s, rx_match *m)
+struct rule_memo {
+    const char *text; /* the text it is about, or NULL */
+    size_t textlen;
+    uint64_t *ubits;      /* units the prefilter let through */
+    unsigned char *found; /* per unit: 0 not run yet, 1 matched, 2 did not */
+};
+
+rule_memo *ruleset_memo(const struct ruleset *rs, arena *a)
 {
-    for (uint32_t u = r->unit0; u < r->unit0 + r->nunit; u++)
-        if ((rs->units[u].always || (ubits[u >> 6] >> (u & 63) & 1)) &&
-            rx_search(rs->units[u].rx, s, ev->text, ev->textlen, 0, m) == 1)
+    rule_memo *m = arena_calloc(a, sizeof *m);
+    if (m == NULL || rs == NULL)
+        return m;
+    m->ubits = arena_alloc(a, rs->nuwords * sizeof *m->ubits);
+    m->found = arena_alloc(a, rs->nunits + 1);
+    return m->ubits != NULL && m->found != NULL ? m : NULL;
+}
+
+/* 1 if any text unit of r that the prefilter let through (ubits) matches;
+ * found (may be NULL) remembers each unit's answer for this text. */
+static int text_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
+                        const uint64_t *ubits, unsigned char *found, rx_scratch *s, rx_match *m)
+{
+    for (uint32_t u = r->unit0; u < r->unit0 + r->nunit; u++) {
+        if (!rs->units[u].always && !(ubits[u >> 6] >> (u & 63) & 1))
+            continue;
+        if (found != NULL && found[u] != 0) {
+            if (found[u] == 1)
+                return 1;
+            continue;
+        }
+        int hit = rx_search(rs->units[u].rx, s, ev->text, ev->textlen, 0, m) == 1;
+        if (found != NULL)
+            found[u] = hit ? 1 : 2;
+        if (hit)
             return 1;
+    }
     return 0;
 }
 
 /* 1 if every matcher of r holds for ev (regex errors count as no match). */
 static int rule_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
-                        const uint64_t *ubits, rx_scratch *s, rx_match *m)
+                        const uint64_t *ubits, unsigned char *found, rx_scratch *s, rx_match *m)
 {
     if (!same(r->kind, ev->kind) || !same(r->mta, ev->mta) || !same(r->action, ev->action) ||
         !same(r->feedback, ev->feedback) || !same(r->command, ev->command))
@@ -1209,7 +1237,7 @@ static int rule_matches(const struct ruleset *rs, const struct rule *r, const ru
         if (!hit)
             return 0;
     }
-    return r->nunit == 0 || text_matches(rs, r, ev, ubits, s, m);
+    return r->nunit == 0 || text_matches(rs, r, ev, ubits, found, s, m);
 }
 
 /* The three fields of an enhanced status "X.Y.Z" (1-3 digits each, X one
@@ -1238,14 +1266,13 @@ static void mark_key(const struct ruleset *rs, const char *key, uint64_t *bits)
         bits[ps->v[i] >> 6] |= (uint64_t)1 << (ps->v[i] & 63);
 }
 
-/* Mark every rule an index says may match ev. */
+/* Mark every rule an index says may match ev (ubits: the units the
+ * prefilter let through). */
 static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64_t *bits,
-                       uint64_t *ubits)
+                       const uint64_t *ubits)
 {
     char key[300];
     memcpy(bits, rs->always, rs->nwords * sizeof *bits);
-    memset(ubits, 0, rs->nuwords * sizeof *ubits);
-    litset_scan(rs->lits, ev->text, ev->textlen, ubits);
     for (size_t w = 0; w < rs->nuwords; w++)
         for (uint64_t b = ubits[w]; b != 0; b &= b - 1) {
             uint32_t r = rs->units[w * 64 + (size_t)__builtin_ctzll(b)].rule;
@@ -1292,7 +1319,8 @@ static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64
 }
 
 const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev,
-                               rx_scratch *scratch, arena *a, rule_trace *trace, int *err)
+                               rx_scratch *scratch, arena *a, rule_memo *memo, rule_trace *trace,
+                               int *err)
 {
     *err = 0;
     if (trace != NULL)
@@ -1304,7 +1332,19 @@ const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev
         *err = -1;
         return NULL;
     }
-    uint64_t *ubits = bits + rs->nwords;
+    uint64_t *ubits = memo != NULL ? memo->ubits : bits + rs->nwords;
+    if (memo == NULL || memo->text == NULL || memo->textlen != ev->textlen ||
+        memcmp(memo->text, ev->text, ev->textlen) != 0) {
+        memset(ubits, 0, rs->nuwords * sizeof *ubits);
+        litset_scan(rs->lits, ev->text, ev->textlen, ubits);
+        if (memo != NULL) {
+            memo->text = ev->text;
+            memo->textlen = ev->textlen;
+            memset(memo->found, 0, rs->nunits + 1);
+        }
+    }
+    /* a trace wants each match's offsets, which the memo does not keep */
+    unsigned char *found = memo != NULL && trace == NULL ? memo->found : NULL;
     candidates(rs, ev, bits, ubits);
 
     const rule_info *best = NULL;
@@ -1321,7 +1361,7 @@ const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev
             rx_match m;
             if (trace != NULL)
                 trace->ncandidates++;
-            if (!rule_matches(rs, r, ev, ubits, scratch, &m))
+            if (!rule_matches(rs, r, ev, ubits, found, scratch, &m))
                 continue;
             if (trace != NULL) {
                 if (r->info.override && trace->override == NULL)

@@ -106,10 +106,20 @@ const rule_class *ruleset_class(const struct ruleset *rs, const char *name);
 /* The detail called name, or NULL. */
 const rule_detail *ruleset_detail(const struct ruleset *rs, const char *name);
 
+/* What matching learnt about one evidence text, reused by the next
+ * ruleset_match whose text is the same (recipients sharing a report's body):
+ * one per message, from ruleset_memo(). */
+typedef struct rule_memo rule_memo;
+
+/* A memo for the messages of arena a; NULL on memory exhaustion. */
+rule_memo *ruleset_memo(const struct ruleset *rs, arena *a);
+
 /* The deciding rule for ev, or NULL when none matches; scratch memory from
- * a; trace (may be NULL) says why.  -1 in *err on memory exhaustion. */
+ * a; memo (may be NULL) saves repeated work; trace (may be NULL) says why.
+ * -1 in *err on memory exhaustion. */
 const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev,
-                               struct rx_scratch *scratch, arena *a, rule_trace *trace, int *err);
+                               struct rx_scratch *scratch, arena *a, rule_memo *memo,
+                               rule_trace *trace, int *err);
 
 /* Number of literal-prefilter automaton states (benchmarks, tests). */
 size_t ruleset_prefilter_states(const struct ruleset *rs);

@@ -124,7 +124,7 @@ static const char *match_id(const struct ruleset *rs, const rule_evidence *ev)
     rx_scratch *s = rx_scratch_new();
     arena *a = arena_new();
     int err;
-    const rule_info *r = ruleset_match(rs, ev, s, a, NULL, &err);
+    const rule_info *r = ruleset_match(rs, ev, s, a, NULL, NULL, &err);
     static char id[128];
     snprintf(id, sizeof id, "%s", r ? r->id : "none");
     arena_free(a);
@@ -293,7 +293,7 @@ TEST(local_file_first_and_replaces)
     rx_scratch *s = rx_scratch_new();
     arena *a = arena_new();
     int e;
-    const rule_info *r = ruleset_match(rs, &ev, s, a, NULL, &e);
+    const rule_info *r = ruleset_match(rs, &ev, s, a, NULL, NULL, &e);
     CHECK(r != NULL && strcmp(r->cls->name, "systemerror") == 0 && r->severity == BC_SEV_SOFT);
     arena_free(a);
     rx_scratch_free(s);
@@ -384,13 +384,38 @@ TEST(precedence)
     ev.command = "RCPT";
     CHECK_STR(match_id(rs, &ev), "unknown");
 
+    /* a memo shared by evidences with the same text changes no decision */
+    {
+        static const char *const texts[] = {"550 5.7.1 blocked using zen.spamhaus.org",
+                                            "550 5.7.1 blocked using zen.spamhaus.org", "ab",
+                                            "550 Unknown user", "550 Unknown user"};
+        static const char *const statuses[] = {"5.7.1", "", "", "", ""};
+        static const char *const commands[] = {"", "", "", "DATA", "RCPT"};
+        rx_scratch *ms = rx_scratch_new();
+        arena *ma = arena_new();
+        rule_memo *memo = ruleset_memo(rs, ma);
+        int same = memo != NULL;
+        for (int round = 0; round < 2; round++)
+            for (size_t i = 0; i < 5; i++) {
+                int e1, e2;
+                ev = evidence(texts[i], statuses[i], "550");
+                ev.command = commands[i];
+                const rule_info *with = ruleset_match(rs, &ev, ms, ma, memo, NULL, &e1);
+                const rule_info *without = ruleset_match(rs, &ev, ms, ma, NULL, NULL, &e2);
+                same &= with == without && e1 == 0 && e2 == 0;
+            }
+        CHECK(same);
+        arena_free(ma);
+        rx_scratch_free(ms);
+    }
+
     /* trace: every tier's first match is recorded */
     rx_scratch *s = rx_scratch_new();
     arena *a = arena_new();
     rule_trace t;
     int e;
     ev = evidence("550 5.7.1 client host blocked using b.spamhaus.org", "5.7.1", "550");
-    const rule_info *r = ruleset_match(rs, &ev, s, a, &t, &e);
+    const rule_info *r = ruleset_match(rs, &ev, s, a, NULL, &t, &e);
     CHECK(r != NULL && strcmp(r->id, "text-spamhaus") == 0);
     CHECK(t.first[TIER_TEXT] == r && t.nmatched[TIER_TEXT] == 1);
     CHECK(t.first[TIER_STATUS] != NULL && strcmp(t.first[TIER_STATUS]->id, "status-5.7.1") == 0);
