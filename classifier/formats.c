@@ -9,9 +9,11 @@
  *     formats_free(f);
  *
  * Every literal of every format (signatures, section starts, original-message
- * markers) goes into one case-insensitive Aho-Corasick automaton, so that
- * recognition reads each byte of the bounded input once whatever the number
- * of formats; a format's regexes run only when its literals were seen.
+ * markers) goes into one case-insensitive multi-literal scanner per field
+ * (subject, From, headers, text; SMTP-command and remote-host hints too), so
+ * that recognition reads the bounded input once, skipping most of it,
+ * whatever the number of formats; a format's regexes run only when its
+ * literals were seen.
  */
 #include "formats.h"
 
@@ -39,7 +41,7 @@ struct literal {
     unsigned char role;
     unsigned char field;
     uint32_t len;
-    int32_t next; /* next literal ending in the same automaton state */
+    int32_t next; /* next literal in the same scanner bucket */
 };
 
 struct format {
@@ -63,31 +65,32 @@ struct host {
     size_t lit_lo, lit_hi; /* literals one of which the text needs, if any */
 };
 
-/* One automaton per field: a dense DFA over byte classes (case folded).
- * A transition holds the next state's row offset, with HOT set when a
- * literal ends in that state (or in one of its suffixes). */
-#define HOT 0x80000000u
+/* One literal scanner per field (Wu-Manber): the text is read in windows
+ * as long as the field's shortest literal; the window's last bytes (a block
+ * of two or three) tell how far no literal can start (shift), and only where
+ * that is 0 are the literals whose prefix ends with that block (bucket)
+ * compared. */
+#define WM_HASH 8192
 
-struct automaton {
-    unsigned char cls[256];
-    unsigned char pairs[8192]; /* bit (a | b << 8): some literal starts with bytes a, b */
-    size_t ncls, nstates, cap;
-    uint32_t *delta; /* nstates * ncls transitions */
-    int32_t *head;   /* per state: first literal ending exactly here, or -1 */
-    uint32_t *dict;  /* per state: nearest suffix state with literals, or 0 */
+struct scanner {
+    size_t m;                     /* window: the shortest literal's length (0: none) */
+    size_t b;                     /* block length: 3, or 2 for two-byte literals */
+    unsigned char shift[WM_HASH]; /* per hashed block */
+    int16_t bucket[WM_HASH];      /* first literal whose prefix ends there, or -1 */
 };
 
 struct bc_formats {
     struct format *fmts;
     size_t nfmts;
     struct literal *lits;
-    char **litstr; /* lower-cased literal text, for building */
+    char **litstr; /* lower-cased literal text */
     size_t nlits;
     struct command *cmds;
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
-    struct automaton ac[NFIELDS]; /* per field */
+    struct scanner ac[NFIELDS]; /* per field */
+    unsigned char low[256];     /* ASCII case folding */
 };
 
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
@@ -111,129 +114,58 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
     return q;
 }
 
-/* ---- the automaton ---- */
+/* ---- the literal scanner ---- */
 
 static unsigned char fold(unsigned char c)
 {
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-static int ac_new_state(struct automaton *a)
+/* Hash of the folded block p[0..b). */
+static unsigned block_hash(const unsigned char *p, size_t b, const unsigned char *low)
 {
-    if (a->nstates == a->cap) {
-        size_t ncap = a->cap ? a->cap * 2 : 64;
-        uint32_t *d = realloc(a->delta, ncap * a->ncls * sizeof *d);
-        if (d == NULL)
-            return -1;
-        a->delta = d;
-        int32_t *h = realloc(a->head, ncap * sizeof *h);
-        if (h == NULL)
-            return -1;
-        a->head = h;
-        a->cap = ncap;
-    }
-    memset(a->delta + a->nstates * a->ncls, 0, a->ncls * sizeof *a->delta);
-    a->head[a->nstates] = -1;
-    return (int)a->nstates++;
+    unsigned h = (unsigned)low[p[0]] * 31 + low[p[1]];
+    if (b == 3)
+        h = h * 31 + low[p[2]];
+    return h & (WM_HASH - 1);
 }
 
-/* Build the automaton of one field from the literals looked for there. */
-static int ac_build(bc_formats *f, unsigned field)
+/* Build the scanner of one field from the literals looked for there. */
+static void ac_build(bc_formats *f, unsigned field)
 {
-    struct automaton *a = &f->ac[field];
-    memset(a->cls, 0, sizeof a->cls);
-    a->ncls = 1;
+    struct scanner *a = &f->ac[field];
+    a->m = 0;
     for (size_t i = 0; i < f->nlits; i++)
-        if (f->lits[i].field == field)
-            for (const unsigned char *p = (const unsigned char *)f->litstr[i]; *p; p++)
-                if (a->cls[*p] == 0)
-                    a->cls[*p] = (unsigned char)a->ncls++;
-    for (int c = 'A'; c <= 'Z'; c++)
-        a->cls[c] = a->cls[c + 32];
-    if (ac_new_state(a) < 0)
-        return -1;
-    for (size_t i = 0; i < f->nlits; i++) {
+        if (f->lits[i].field == field && (a->m == 0 || f->lits[i].len < a->m))
+            a->m = f->lits[i].len;
+    if (a->m > 32)
+        a->m = 32;
+    a->b = a->m >= 3 ? 3 : 2;
+    memset(a->shift, a->m >= a->b ? (int)(a->m - a->b + 1) : 0, sizeof a->shift);
+    for (size_t h = 0; h < WM_HASH; h++)
+        a->bucket[h] = -1;
+    for (size_t i = f->nlits; a->m >= 2 && i-- > 0;) {
         if (f->lits[i].field != field)
             continue;
-        uint32_t s = 0;
-        for (const unsigned char *p = (const unsigned char *)f->litstr[i]; *p; p++) {
-            uint32_t *t = &a->delta[s * a->ncls + a->cls[*p]];
-            if (*t == 0) {
-                int n = ac_new_state(a);
-                if (n < 0)
-                    return -1;
-                t = &a->delta[s * a->ncls + a->cls[*p]];
-                *t = (uint32_t)n;
-            }
-            s = *t;
-        }
-        f->lits[i].next = a->head[s];
-        a->head[s] = (int32_t)i;
-    }
-    if (a->nstates * a->ncls >= HOT)
-        return -1;
-    /* Breadth first: fail links, then the missing transitions through them. */
-    uint32_t *fail = calloc(a->nstates, sizeof *fail);
-    uint32_t *queue = malloc(a->nstates * sizeof *queue);
-    unsigned char *hot = calloc(a->nstates, 1);
-    a->dict = calloc(a->nstates, sizeof *a->dict);
-    int rc = -1;
-    if (fail == NULL || queue == NULL || hot == NULL || a->dict == NULL)
-        goto out;
-    size_t qh = 0, qt = 0;
-    queue[qt++] = 0;
-    while (qh < qt) {
-        uint32_t s = queue[qh++];
-        for (size_t c = 0; c < a->ncls; c++) {
-            uint32_t *t = &a->delta[s * a->ncls + c];
-            uint32_t via = s == 0 ? 0 : a->delta[fail[s] * a->ncls + c];
-            if (*t != 0) {
-                uint32_t u = *t;
-                fail[u] = via;
-                a->dict[u] = a->head[via] >= 0 ? via : a->dict[via];
-                hot[u] = a->head[u] >= 0 || a->dict[u] != 0;
-                queue[qt++] = u;
-            } else {
-                *t = via;
-            }
-        }
-    }
-    /* State numbers become row offsets, flagged when a literal ends there. */
-    for (size_t i = 0; i < a->nstates * a->ncls; i++)
-        a->delta[i] = (uint32_t)(a->delta[i] * a->ncls) | (hot[a->delta[i]] ? HOT : 0);
-    memset(a->pairs, 0, sizeof a->pairs);
-    for (size_t i = 0; i < f->nlits; i++) {
         const unsigned char *l = (const unsigned char *)f->litstr[i];
-        if (f->lits[i].field != field)
-            continue;
-        /* both cases of letters; a one-byte literal starts any pair */
-        unsigned char v0[2] = {l[0], l[0]}, v1[2] = {l[1], l[1]};
-        if (l[0] >= 'a' && l[0] <= 'z')
-            v0[1] = (unsigned char)(l[0] - 32);
-        if (l[1] >= 'a' && l[1] <= 'z')
-            v1[1] = (unsigned char)(l[1] - 32);
-        for (int x = 0; x < 2; x++)
-            for (int c1 = 0; c1 < 256; c1++) {
-                unsigned char b1 = l[1] ? v1[c1 & 1] : (unsigned char)c1;
-                unsigned pair = (unsigned)v0[x] | (unsigned)b1 << 8;
-                a->pairs[pair >> 3] |= (unsigned char)(1u << (pair & 7));
-                if (l[1] && c1 == 1)
-                    break;
-            }
+        for (size_t j = 0; j + a->b <= a->m; j++) {
+            unsigned h = block_hash(l + j, a->b, f->low);
+            if (a->shift[h] > a->m - a->b - j)
+                a->shift[h] = (unsigned char)(a->m - a->b - j);
+        }
+        unsigned h = block_hash(l + a->m - a->b, a->b, f->low);
+        f->lits[i].next = a->bucket[h];
+        a->bucket[h] = (int16_t)i;
     }
-    rc = 0;
-out:
-    free(fail);
-    free(queue);
-    free(hot);
-    return rc;
 }
 
-static void ac_free(struct automaton *a)
+/* Is the folded literal lit[0..n) at p, case-insensitively? */
+static int same_folded(const unsigned char *p, const char *lit, size_t n, const unsigned char *low)
 {
-    free(a->delta);
-    free(a->head);
-    free(a->dict);
+    for (size_t i = 0; i < n; i++)
+        if (low[p[i]] != (unsigned char)lit[i])
+            return 0;
+    return 1;
 }
 
 /* Record the first position of every literal of this field in text[0..n).
@@ -241,35 +173,29 @@ static void ac_free(struct automaton *a)
  * the returned message. */
 static void ac_scan(const bc_formats *f, const char *text, size_t n, unsigned field, uint32_t *pos)
 {
-    const struct automaton *a = &f->ac[field];
+    const struct scanner *a = &f->ac[field];
     const unsigned char *p = (const unsigned char *)text;
-    uint32_t s = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* In the start state, skip positions where no literal can start. */
-        if (s == 0) {
-            while (i + 1 < n) {
-                unsigned pair = (unsigned)p[i] | (unsigned)p[i + 1] << 8;
-                if (a->pairs[pair >> 3] & (1u << (pair & 7)))
-                    break;
-                i++;
-            }
-        }
-        uint32_t t = a->delta[s + a->cls[p[i]]];
-        s = t & ~HOT;
-        if (!(t & HOT))
+    if (a->m < 2 || n < a->m)
+        return;
+    for (size_t i = a->m - a->b; i + a->b <= n;) {
+        unsigned h = block_hash(p + i, a->b, f->low);
+        if (a->shift[h] != 0) {
+            i += a->shift[h];
             continue;
+        }
+        size_t w = i + a->b - a->m; /* the window's start */
         int cut = 0;
-        for (uint32_t st = (uint32_t)(s / a->ncls); st != 0; st = a->dict[st])
-            for (int32_t l = a->head[st]; l >= 0; l = f->lits[l].next) {
-                const struct literal *lit = &f->lits[l];
-                if (pos[l] != NOPOS)
-                    continue;
-                pos[l] = (uint32_t)(i + 1 - lit->len);
-                if (lit->role == R_ORIGINAL)
-                    cut = 1;
-            }
+        for (int32_t l = a->bucket[h]; l >= 0; l = f->lits[l].next) {
+            const struct literal *lit = &f->lits[l];
+            if (pos[l] != NOPOS || w + lit->len > n ||
+                !same_folded(p + w, f->litstr[l], lit->len, f->low))
+                continue;
+            pos[l] = (uint32_t)w;
+            cut |= lit->role == R_ORIGINAL;
+        }
         if (cut)
             return;
+        i++;
     }
 }
 
@@ -293,8 +219,8 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
                        const config_setting_t *where, const char *path, char *err, size_t errlen)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > FMT_MAX_LITERAL_LEN) {
-        setf(err, errlen, where, path, "literal must be 1..256 bytes", NULL);
+    if (n < 2 || n > FMT_MAX_LITERAL_LEN) {
+        setf(err, errlen, where, path, "literal must be 2..256 bytes", NULL);
         return -1;
     }
     if (f->nlits >= FMT_MAX_LITERALS) {
@@ -654,18 +580,10 @@ bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, siz
             formats_free(f);
             return NULL;
         }
-    int built = 0;
+    for (int c = 0; c < 256; c++)
+        f->low[c] = fold((unsigned char)c);
     for (unsigned field = 0; field < NFIELDS; field++)
-        built += ac_build(f, field) == 0;
-    if (built < NFIELDS) {
-        snprintf(err, errlen, "out of memory");
-        formats_free(f);
-        return NULL;
-    }
-    for (size_t i = 0; i < f->nlits; i++)
-        free(f->litstr[i]);
-    free(f->litstr);
-    f->litstr = NULL;
+        ac_build(f, field);
     return f;
 }
 
@@ -696,8 +614,6 @@ void formats_free(bc_formats *f)
     for (size_t i = 0; i < f->nhosts; i++)
         rx_free(f->hosts[i].re);
     free(f->hosts);
-    for (int i = 0; i < NFIELDS; i++)
-        ac_free(&f->ac[i]);
     free(f);
 }
 
@@ -730,8 +646,7 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
     if (f == NULL || f->nfmts == 0)
         return 0;
     uint32_t pos[FMT_MAX_LITERALS];
-    for (size_t i = 0; i < f->nlits; i++)
-        pos[i] = NOPOS;
+    memset(pos, 0xff, f->nlits * sizeof *pos); /* NOPOS */
     size_t slen = bounded(subject, FMT_SCAN_LINE), flen = bounded(from, FMT_SCAN_LINE);
     if (headers == NULL)
         hlen = 0;

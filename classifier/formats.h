@@ -5,7 +5,7 @@
  * where the returned original message starts.  Loaded once, compiled once,
  * read-only afterwards and shared by all threads.
  *
- * Recognition is one pass of a multi-literal automaton over the bounded
+ * Recognition is one pass of a multi-literal scanner over the bounded
  * subject, From, header block and text; only formats whose literals were
  * seen have their (optional) confirming regexes run.
  */

@@ -86,7 +86,7 @@ TEST(unknown_key_is_an_error_with_line)
 {
     char err[256] = "";
     bc_formats *f = load_text(
-        "formats = (\n { id = \"a\";\n   body = \"x\";\n   bdy = \"y\"; }\n);\n", err, sizeof err);
+        "formats = (\n { id = \"a\";\n   body = \"xy\";\n   bdy = \"y\"; }\n);\n", err, sizeof err);
     CHECK(f == NULL);
     CHECK(strstr(err, ":4: ") != NULL);
     CHECK(strstr(err, "bdy") != NULL);
@@ -95,7 +95,7 @@ TEST(unknown_key_is_an_error_with_line)
 TEST(bad_regex_is_an_error_with_line)
 {
     char err[256] = "";
-    bc_formats *f = load_text("formats = (\n { id = \"a\"; body = \"x\";\n"
+    bc_formats *f = load_text("formats = (\n { id = \"a\"; body = \"xy\";\n"
                               "   recipient = \"^<(?<addr>[^>]+\"; }\n);\n",
                               err, sizeof err);
     CHECK(f == NULL);
@@ -108,14 +108,16 @@ TEST(wrong_types_and_missing_pieces_are_errors)
     char err[256] = "";
     CHECK(load_text("formats = ( { id = \"a\"; body = 5; } );\n", err, sizeof err) == NULL);
     CHECK(strstr(err, ":1: ") != NULL);
-    CHECK(load_text("formats = ( { body = \"x\"; } );\n", err, sizeof err) == NULL);
+    CHECK(load_text("formats = ( { body = \"xy\"; } );\n", err, sizeof err) == NULL);
     CHECK(strstr(err, "id") != NULL);
     CHECK(load_text("formats = ( { id = \"a\"; } );\n", err, sizeof err) == NULL);
     CHECK(strstr(err, "literal") != NULL);
     CHECK(load_text("formats = ( { id = \"a\"; body = \"\"; } );\n", err, sizeof err) == NULL);
-    CHECK(load_text("formats = ( { id = \"a\"; body = \"x\"; block = \"page\"; } );\n", err,
+    CHECK(load_text("formats = ( { id = \"a\"; body = \"x\"; } );\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, "2..256") != NULL);
+    CHECK(load_text("formats = ( { id = \"a\"; body = \"xy\"; block = \"page\"; } );\n", err,
                     sizeof err) == NULL);
-    CHECK(load_text("formats = ( { id = \"a\"; body = \"x\"; recipient = \"^<(.*)>\"; } );\n", err,
+    CHECK(load_text("formats = ( { id = \"a\"; body = \"xy\"; recipient = \"^<(.*)>\"; } );\n", err,
                     sizeof err) == NULL);
     CHECK(strstr(err, "addr") != NULL);
     CHECK(load_text("formats = { id = \"a\"; };\n", err, sizeof err) == NULL);
