@@ -126,6 +126,7 @@ struct loader {
     size_t *id_file;   /* per remembered id: its file and line */
     int *id_line;
     size_t nid, idcap;
+    char classes_at[4200]; /* "file:line" of the last classes list, for errors */
 };
 
 /* ---- small helpers ---- */
@@ -996,6 +997,9 @@ static int load_file(struct loader *L, uint8_t **by_text)
     }
     if (rc == 0)
         rc = load_list(L, root, "classes", NULL);
+    const config_setting_t *classes = config_setting_get_member(root, "classes");
+    if (rc == 0 && classes != NULL)
+        snprintf(L->classes_at, sizeof L->classes_at, "%s:%d", L->path, line_of(classes));
     if (rc == 0)
         rc = load_list(L, root, "details", NULL);
     if (rc == 0)
@@ -1016,7 +1020,9 @@ static int finish(struct loader *L, const uint8_t *by_text)
                            : k->desc[0] == NULL     ? "has no en description"
                                                     : NULL;
         if (miss != NULL) {
-            snprintf(L->err, L->errlen, "%s:0: class \"%s\" %s", L->path, class_names[c], miss);
+            if (*L->classes_at == '\0')
+                snprintf(L->classes_at, sizeof L->classes_at, "%s:1", L->path);
+            snprintf(L->err, L->errlen, "%s: class \"%s\" %s", L->classes_at, class_names[c], miss);
             return -1;
         }
         if (L->cset[c].temp_severity || L->cset[c].temp_advice) {

@@ -252,7 +252,8 @@ TEST(validation_errors)
                     "classes = ( { name = \"userunknown\"; severity = \"hard\"; advice = "
                     "\"suppress\"; en = \"x\"; } );\n");
     rs = load1(p, err, sizeof err);
-    CHECK(rs == NULL && strstr(err, "class \"hostunknown\" is not defined") != NULL);
+    CHECK(rs == NULL &&
+          strstr(err, "noclasses.conf:1: class \"hostunknown\" is not defined") != NULL);
     p = write_rules("dupclass.conf", 1, "details = ( { name = \"d\"; }, { name = \"d\"; } );\n");
     rs = load1(p, err, sizeof err);
     CHECK(rs == NULL && strstr(err, "detail \"d\" defined twice") != NULL);
