@@ -647,13 +647,16 @@ static int from_mentions(const bc_formats *f, rx_scratch *s, arena *a, const cha
     return 0;
 }
 
+static int recognise(const bc_formats *f, rx_scratch *s, const tr_input *in, fmt_hit *hit)
+{
+    return formats_recognise(f, s, in->subject, in->from, in->headers, in->hlen, in->text,
+                             in->text ? in->len : 0, hit);
+}
+
 const char *transcript_identify(const bc_formats *f, rx_scratch *s, const tr_input *in)
 {
     fmt_hit hit;
-    if (in == NULL ||
-        !formats_recognise(f, s, in->subject, in->from, in->headers, in->hlen, in->text, in->len,
-                           &hit) ||
-        hit.format->generic)
+    if (in == NULL || !recognise(f, s, in, &hit) || hit.format->generic)
         return NULL;
     return hit.format->id;
 }
@@ -662,9 +665,7 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
                        rpt_report *out)
 {
     fmt_hit hit;
-    if (in == NULL || in->text == NULL ||
-        !formats_recognise(f, s, in->subject, in->from, in->headers, in->hlen, in->text, in->len,
-                           &hit))
+    if (in == NULL || in->text == NULL || !recognise(f, s, in, &hit))
         return 0;
     const bc_format *fm = hit.format;
     span sect = {hit.start, hit.end};
