@@ -118,6 +118,7 @@ e2e_milter_start() {
 }
 
 # Stop the milter: SIGTERM, then libmilter takes up to ~5 s to exit.
+# Fails if it had to be killed after 8 s.
 e2e_milter_stop() {
     [ -n "$E2E_MILTER_PID" ] || return 0
     kill -TERM "$E2E_MILTER_PID" 2>/dev/null
@@ -126,9 +127,11 @@ e2e_milter_stop() {
         sleep 0.1
         _e2e_n=$((_e2e_n + 1))
     done
-    kill -KILL "$E2E_MILTER_PID" 2>/dev/null
+    _e2e_rc=0
+    kill -KILL "$E2E_MILTER_PID" 2>/dev/null && _e2e_rc=1
     wait "$E2E_MILTER_PID" 2>/dev/null
     E2E_MILTER_PID=""
+    return $_e2e_rc
 }
 
 e2e_stop() {

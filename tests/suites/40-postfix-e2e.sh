@@ -324,7 +324,15 @@ if grep -E 'warning: .*[Mm]ilter|451 4\.7\.1' "$E2E/maillog" | grep -v 'lost con
 else
     ok "no milter warnings in the maillog"
 fi
-# A sanitizer build (BUILD=build/asan) reports memory errors in its log.
+# A sanitizer build (BUILD=build/asan) reports memory errors in its log,
+# leaks when it exits: stop it first (SIGTERM, a graceful stop).
+postfix -c "$E2E/etc" stop >/dev/null 2>&1
+E2E_POSTFIX_UP=""
+if e2e_milter_stop; then
+    ok "bounce-milter exits on SIGTERM"
+else
+    notok "bounce-milter still running 8 s after SIGTERM (killed)"
+fi
 if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$E2E_MILTER_LOG"; then
     notok "sanitizer report in the milter's log"
     grep -E -A3 'ERROR: AddressSanitizer|runtime error:' "$E2E_MILTER_LOG" | head -n 8 | sed 's/^/#   /'

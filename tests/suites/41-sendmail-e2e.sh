@@ -153,7 +153,14 @@ if [ -z "$QID" ] && grep -q '^<\*\* *550 5\.7\.1 e2e: bounce refused' "$E2E/swak
 else
     notok "reject action: queue id '$QID', reply $(grep '^<\*\*' "$E2E/swaks.out" | tail -n 1)"
 fi
-# A sanitizer build (BUILD=build/asan) reports memory errors in its log.
+# A sanitizer build (BUILD=build/asan) reports memory errors in its log,
+# leaks when it exits: stop it first (SIGTERM, a graceful stop).
+sm_stop
+if e2e_milter_stop; then
+    ok "bounce-milter exits on SIGTERM"
+else
+    notok "bounce-milter still running 8 s after SIGTERM (killed)"
+fi
 if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$E2E_MILTER_LOG"; then
     notok "sanitizer report in the milter's log"
     grep -E -A3 'ERROR: AddressSanitizer|runtime error:' "$E2E_MILTER_LOG" | head -n 8 | sed 's/^/#   /'
