@@ -5,9 +5,10 @@
  * The automaton is a dense DFA over a compressed alphabet: every byte that
  * occurs in some literal gets a class of its own (ASCII upper case shares
  * the class of its lower case), all other bytes share class 0.  A scan is
- * then one table lookup per byte.  Each state knows the nearest state on its
- * failure chain that ends a literal, so a position without a hit costs one
- * test.
+ * then one table lookup per byte (states numbered breadth first, so the
+ * shallow ones where a scan spends its time share cache lines).  Each state
+ * knows the nearest state on its failure chain that ends a literal, so a
+ * position without a hit costs one test.
  */
 #include "literals.h"
 

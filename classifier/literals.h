@@ -9,8 +9,11 @@
  *     litset_scan(ls, text, len, bits);       (sets bit 17 if "DT:SPM" occurs)
  *
  * Literals are matched ASCII-case-insensitively; other bytes (UTF-8) as is.
+ * Long literals are looked for by a prefix only (so that the automaton stays
+ * small), which can only add hits: a prefilter may say "maybe", never miss.
  * A built set is read-only and may be scanned by any number of threads.
- * lit_derive() finds literals that a regex cannot match without.
+ * lit_derive() finds literals that a regex cannot match without, and
+ * lit_branches() its top-level alternatives.
  */
 #ifndef LITERALS_H
 #define LITERALS_H
