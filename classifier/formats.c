@@ -33,7 +33,18 @@
 #define NOPOS UINT32_MAX
 
 /* Where a literal is looked for and what finding it means. */
-enum role { R_SUBJECT, R_FROM, R_HEADER, R_BODY, R_START, R_ORIGINAL, R_COMMAND, R_HOST };
+enum role {
+    R_SUBJECT,
+    R_FROM,
+    R_HEADER,
+    R_BODY,
+    R_START,
+    R_ORIGINAL,
+    R_COMMAND,
+    R_HOST,
+    R_DELAY_SUBJECT,
+    R_DELAY_BODY,
+};
 enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
 struct literal {
@@ -241,8 +252,8 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
         goto oom;
     for (size_t i = 0; i <= n; i++)
         copy[i] = (char)fold((unsigned char)s[i]);
-    static const unsigned char field_of[] = {F_SUBJECT, F_FROM, F_HEADER,  F_TEXT,
-                                             F_TEXT,    F_TEXT, F_COMMAND, F_HOST};
+    static const unsigned char field_of[] = {F_SUBJECT, F_FROM,    F_HEADER, F_TEXT,    F_TEXT,
+                                             F_TEXT,    F_COMMAND, F_HOST,   F_SUBJECT, F_TEXT};
     f->litstr[f->nlits] = copy;
     f->lits[f->nlits++] =
         (struct literal){fmt, (unsigned char)role, field_of[role], (uint32_t)n, -1};
@@ -522,6 +533,31 @@ static int load_hosts(bc_formats *f, size_t *litcap, const config_setting_t *lis
     return 0;
 }
 
+/* delayed = { subject = [...]; body = [...]; }: wording of delay warnings. */
+static int load_delayed(bc_formats *f, size_t *litcap, const config_setting_t *g, const char *path,
+                        char *err, size_t errlen)
+{
+    static const char *const keys[] = {"subject", "body", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path, "delayed: expected a group { subject = ...; body = ...; }",
+             NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown delayed setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    if (load_literals(f, litcap, -1, R_DELAY_SUBJECT, config_setting_get_member(g, "subject"), path,
+                      err, errlen) < 0 ||
+        load_literals(f, litcap, -1, R_DELAY_BODY, config_setting_get_member(g, "body"), path, err,
+                      errlen) < 0)
+        return -1;
+    return 0;
+}
+
 static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *path, char *err,
                      size_t errlen)
 {
@@ -557,6 +593,9 @@ static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *
     }
     const config_setting_t *cmds = config_lookup(&cfg, "smtp_commands");
     if (cmds != NULL && load_commands(f, litcap, cmds, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *delayed = config_lookup(&cfg, "delayed");
+    if (delayed != NULL && load_delayed(f, litcap, delayed, path, err, errlen) < 0)
         goto out;
     const config_setting_t *hosts = config_lookup(&cfg, "remote_hosts");
     if (hosts != NULL && load_hosts(f, litcap, hosts, path, err, errlen) < 0)
@@ -661,6 +700,10 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
     for (size_t i = 0; i < f->nlits; i++)
         if (f->lits[i].role == R_ORIGINAL && pos[i] != NOPOS && pos[i] < hit->end)
             hit->end = pos[i];
+    for (size_t i = 0; i < f->nlits; i++)
+        if (pos[i] != NOPOS && (f->lits[i].role == R_DELAY_SUBJECT ||
+                                (f->lits[i].role == R_DELAY_BODY && pos[i] < hit->end)))
+            hit->delayed = 1;
 
     for (size_t i = 0; i < f->nfmts; i++) {
         const struct format *fm = &f->fmts[i];

@@ -43,6 +43,7 @@ typedef struct fmt_hit {
     const bc_format *format; /* NULL when no format matched */
     size_t start;            /* offset in the text where the recipients' section starts */
     size_t end;              /* offset where the returned original starts (or the scan limit) */
+    int delayed;             /* the report is a delay warning (the `delayed` wording) */
 } fmt_hit;
 
 /* Load the `formats` lists of the given libconfig files, in order (a user's

@@ -699,7 +699,8 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
         rpt_recipient *r = find_recipient(out, fd[i].addr);
         if (r == NULL) {
             r = &rs[out->nrecipients++];
-            *r = (rpt_recipient){fd[i].addr, "failed", "", "", "", "", "", ""};
+            *r = (rpt_recipient){fd[i].addr, hit.delayed ? "delayed" : "failed", "", "", "", "", "",
+                                 ""};
             added++;
         }
         if (describe(f, s, a, in->text, &fd[i], 1, r) < 0 ||

@@ -540,6 +540,42 @@ TEST(session_transcript_codes_go_to_the_right_recipient)
     formats_free(f);
 }
 
+TEST(delay_warnings_give_delayed_recipients)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *text = "This message was created automatically by mail delivery software.\n"
+                       "A message that you sent has not yet been delivered to one or more of its\n"
+                       "recipients after more than 24 hours on the queue on mail.example.com.\n\n"
+                       "The address to which the message has not yet been delivered is:\n\n"
+                       "  sumi@example.net\n"
+                       "    host mx.example.net [203.0.113.5]\n"
+                       "    Delay reason: SMTP error from remote mail server after RCPT "
+                       "TO:<sumi@example.net>:\n"
+                       "    451 4.7.1 Greylisted, try again later\n\n"
+                       "No action is required on your part. Delivery attempts will continue for\n"
+                       "some time.\n";
+    CHECK(run(f, "From: Mail Delivery System <Mailer-Daemon@mail.example.com>\n",
+              "Warning: message 1abcde-000123-AB delayed 24 hours",
+              "Mail Delivery System <Mailer-Daemon@mail.example.com>", text, strlen(text), &a,
+              &rep) == 1);
+    CHECK_STR(rep.mta, "exim");
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].action, "delayed");
+        CHECK_STR(rep.recipients[0].status, "4.7.1");
+        CHECK_STR(rep.recipients[0].reply_code, "451");
+        CHECK_STR(rep.recipients[0].smtp_command, "RCPT");
+        CHECK_STR(rep.recipients[0].remote_mta, "mx.example.net");
+    }
+    arena_free(a);
+    CHECK(run(f, "From: MAILER-DAEMON\n", "failure notice", "MAILER-DAEMON", qmail_text,
+              strlen(qmail_text), &a, &rep) == 2);
+    CHECK_STR(rep.recipients[0].action, "failed");
+    arena_free(a);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
