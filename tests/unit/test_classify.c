@@ -4,6 +4,7 @@
  * detail and rule, the undefined/onhold fallbacks, report kinds, distinct
  * recipients and the explain trace.  The rules file is written by the test.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,46 @@ TEST(hostile_recipient_text)
     CHECK_STR(res.recipients[0].class_name, "undefined");
     arena_free(a);
     free(big);
+}
+
+/* One rule set, several threads each with its own scratch and arena: the
+ * same decisions as on one thread. */
+static void *classify_many(void *arg)
+{
+    int *ok = arg;
+    rpt_recipient r[3] = {
+        rcpt("a@example.jp", "5.1.1", "550", "550 5.1.1 User Unknown"),
+        rcpt("b@163.com", "5.7.1", "554", "554 DT:SPM 163 mx14"),
+        rcpt("c@example.com", "4.7.1", "451", "451 4.7.1 Greylisting in action"),
+    };
+    rpt_report rep = report(RPT_DSN, "dsn", r, 3);
+    rx_scratch *s = rx_scratch_new();
+    *ok = s != NULL;
+    for (int i = 0; i < 2000 && *ok; i++) {
+        arena *a = arena_new();
+        bc_result res;
+        *ok = a != NULL && classify_report(rs, &rep, s, a, i % 2 ? BC_EXPLAIN : 0, &res) == 0 &&
+              res.nrecipients == 3 && strcmp(res.recipients[0].rule, "status-5.1.1") == 0 &&
+              strcmp(res.recipients[1].rule, "netease-dt-spm") == 0 &&
+              strcmp(res.recipients[2].rule, "greylist") == 0;
+        arena_free(a);
+    }
+    rx_scratch_free(s);
+    return NULL;
+}
+
+TEST(threads_share_one_ruleset)
+{
+    if (rs == NULL)
+        load();
+    pthread_t th[4];
+    int ok[4] = {0, 0, 0, 0}, started = 0;
+    for (int i = 0; i < 4; i++)
+        started += pthread_create(&th[i], NULL, classify_many, &ok[i]) == 0;
+    CHECK(started == 4);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    CHECK(ok[0] && ok[1] && ok[2] && ok[3]);
 }
 
 int main(void)
