@@ -5,8 +5,9 @@
  * Negotiation asks for the actions the current config needs (and takes
  * what the MTA grants: an action it refuses is replaced by "headers" and
  * logged), drops the steps the milter never uses (HELO, DATA, unknown
- * commands) and asks for no replies where it always continues (connect,
- * MAIL, RCPT, each header), which saves a round trip per header.
+ * commands; connect when {daemon_name} can come with MAIL; RCPT when the
+ * config looks at no recipient) and asks for no replies where it always
+ * continues (connect, MAIL, RCPT, each header).
  */
 #include "callbacks.h"
 
@@ -122,11 +123,15 @@ static struct conn *conn_get(SMFICTX *ctx)
     return c;
 }
 
-unsigned long callbacks_steps(unsigned long offered)
+unsigned long callbacks_steps(unsigned long offered, int no_connect, int no_rcpt)
 {
     unsigned long want = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_SKIP |
                          SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
                          SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR;
+    if (no_connect)
+        want |= SMFIP_NOCONNECT;
+    if (no_rcpt)
+        want |= SMFIP_NORCPT;
     return want & offered;
 }
 
@@ -142,6 +147,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
         return SMFIS_ALL_OPTS; /* accept everything libmilter's defaults allow */
     }
     unsigned long need = mconf_required_actions(rt->conf);
+    int no_rcpt = !mconf_needs_recipients(rt->conf);
     runtime_release(rt);
     if ((f0 & need) != need)
         log_msg(LOG_WARNING,
@@ -150,13 +156,15 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
                 f0, need);
     *pf0 = need & f0;
     /* Ask for exactly the macros used, whatever the MTA's defaults say:
-     * {daemon_name} tells Postfix's own bounces apart, {i} names the queue
-     * id in the log. */
-    if ((f0 & SMFIF_SETSYMLIST) &&
-        smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name}") == MI_SUCCESS &&
-        smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS)
+     * {daemon_name} (tells Postfix's own bounces apart) with MAIL, so the
+     * connect step can go, and {i} (the queue id for the log) at the end.
+     * Every step left out is a round of socket traffic saved per message. */
+    int symlist = (f0 & SMFIF_SETSYMLIST) &&
+                  smfi_setsymlist(ctx, SMFIM_ENVFROM, "{daemon_name}") == MI_SUCCESS &&
+                  smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS;
+    if (symlist)
         *pf0 |= SMFIF_SETSYMLIST;
-    *pf1 = callbacks_steps(f1);
+    *pf1 = callbacks_steps(f1, symlist, no_rcpt);
     *pf2 = *pf3 = 0;
     c->steps = *pf1;
     session_set_granted(c->s, *pf0);
@@ -173,7 +181,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
-    struct conn *c = smfi_getpriv(ctx);
+    struct conn *c = conn_get(ctx); /* the first callback when connect is left out */
     if (c == NULL)
         return SMFIS_ACCEPT;
     mops o = ops_for(ctx);

@@ -12,7 +12,8 @@
 struct smfiDesc *callbacks_desc(void);
 
 /* Protocol steps bounce-milter asks the MTA to leave out or not answer,
- * given what the MTA offers (for tests and the man page). */
-unsigned long callbacks_steps(unsigned long offered);
+ * given what the MTA offers; no_connect: the connect step is not needed
+ * ({daemon_name} comes with MAIL), no_rcpt: RCPT is not needed. */
+unsigned long callbacks_steps(unsigned long offered, int no_connect, int no_rcpt);
 
 #endif

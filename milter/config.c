@@ -605,6 +605,16 @@ int mconf_recipient_match(const mconf *c, const char *addr)
     return found;
 }
 
+int mconf_needs_recipients(const mconf *c)
+{
+    if (c->recipients.n > 0 || c->verp.n > 0)
+        return 1;
+    for (size_t i = 0; i < c->nactions; i++)
+        if (c->actions[i].type == MC_ACT_REDIRECT)
+            return 1;
+    return 0;
+}
+
 unsigned long mconf_required_actions(const mconf *c)
 {
     unsigned long f = SMFIF_ADDHDRS;

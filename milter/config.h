@@ -97,6 +97,10 @@ int mc_list_has(const mc_list *l, const char *s);
 /* 1 if addr (no angle brackets) matches one of the recipient patterns. */
 int mconf_recipient_match(const mconf *c, const char *addr);
 
+/* 1 if the config needs the envelope recipients (recipient patterns, VERP,
+ * a redirect action). */
+int mconf_needs_recipients(const mconf *c);
+
 /* libmilter SMFIF_* action flags the config's actions may need. */
 unsigned long mconf_required_actions(const mconf *c);
 

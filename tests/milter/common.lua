@@ -12,15 +12,39 @@ function check(cond, what)
     end
 end
 
--- Connect; macros is an optional list of {name, value} sent with CONNECT.
+-- Macros sent with each MAIL command besides the queue id, as {name, value}
+-- pairs: the milter asks for {daemon_name} there (it negotiates the connect
+-- step away).
+MAIL_MACROS = {}
+
+-- Connect; macros as for MAIL_MACROS.
 function open(macros)
+    MAIL_MACROS = macros or {}
     local conn = mt.connect(SOCK, 40, 0.25)
     check(conn ~= nil, "connect to " .. SOCK)
-    for _, m in ipairs(macros or {}) do
-        check(mt.macro(conn, SMFIC_CONNECT, m[1], m[2]) == nil, "macro " .. m[1])
+    check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
+    if not mt.test_option(conn, SMFIP_NOCONNECT) then
+        check(mt.conninfo(conn, "localhost", "127.0.0.1") == nil, "conninfo")
     end
-    check(mt.conninfo(conn, "localhost", "127.0.0.1") == nil, "conninfo")
     return conn
+end
+
+-- Send RCPT TO, unless the milter negotiated that step away.
+function rcptto(conn, rcpt)
+    if not mt.test_option(conn, SMFIP_NORCPT) then
+        check(mt.rcptto(conn, rcpt) == nil, "rcptto " .. rcpt)
+    end
+end
+
+-- Send MAIL FROM with the queue id and MAIL_MACROS.
+function mailfrom(conn, sender, qid)
+    local args = {"i", qid}
+    for _, m in ipairs(MAIL_MACROS) do
+        table.insert(args, m[1])
+        table.insert(args, m[2])
+    end
+    check(mt.macro(conn, SMFIC_MAIL, (table.unpack or unpack)(args)) == nil, "MAIL macros")
+    check(mt.mailfrom(conn, sender) == nil, "mailfrom")
 end
 
 -- A delivery status notification (RFC 3464) for one failed recipient,
@@ -73,11 +97,9 @@ function send_bounce(conn, rcpt, opts)
     opts = opts or {}
     local status = opts.status or "5.1.1"
     local diag = opts.diag or ("550 5.1.1 <" .. rcpt .. ">: Recipient address rejected: User unknown")
-    check(mt.macro(conn, SMFIC_MAIL, "i", "QID" .. string.upper(string.gsub(rcpt, "%W", ""))) == nil,
-          "macro i")
-    check(mt.mailfrom(conn, opts.from or "<>") == nil, "mailfrom")
+    mailfrom(conn, opts.from or "<>", "QID" .. string.upper(string.gsub(rcpt, "%W", "")))
     for _, r in ipairs(opts.to or {"<sender@sender.test>"}) do
-        check(mt.rcptto(conn, r) == nil, "rcptto " .. r)
+        rcptto(conn, r)
     end
     local hdrs = {
         {"Return-Path", "<>"},
@@ -101,8 +123,8 @@ end
 
 -- A plain message from a normal sender; returns after end of headers.
 function send_plain_headers(conn, extra)
-    check(mt.mailfrom(conn, "<alice@sender.test>") == nil, "mailfrom")
-    check(mt.rcptto(conn, "<bob@example.com>") == nil, "rcptto")
+    mailfrom(conn, "<alice@sender.test>", "QIDPLAIN")
+    rcptto(conn, "<bob@example.com>")
     local hdrs = {
         {"From", "Alice <alice@sender.test>"},
         {"To", "bob@example.com"},

@@ -8,6 +8,11 @@ local conn = open()
 check(mt.test_option(conn, SMFIP_NOHELO), "NOHELO requested")
 check(mt.test_option(conn, SMFIP_NR_HDR), "NR_HDR requested")
 check(mt.test_option(conn, SMFIP_NOUNKNOWN), "NOUNKNOWN requested")
+-- {daemon_name} comes with MAIL (SETSYMLIST), so no connect step
+check(mt.test_option(conn, SMFIP_NOCONNECT), "NOCONNECT requested")
+check(mt.test_action(conn, SMFIF_SETSYMLIST), "SETSYMLIST requested")
+-- this config looks at recipients (patterns, VERP, redirect): RCPT kept
+check(not mt.test_option(conn, SMFIP_NORCPT), "RCPT kept")
 -- actions this config needs
 check(mt.test_action(conn, SMFIF_ADDHDRS), "ADDHDRS requested")
 check(mt.test_action(conn, SMFIF_CHGHDRS), "CHGHDRS requested")

@@ -8,9 +8,12 @@ local function refusing(macros)
     check(conn ~= nil, "connect")
     -- milter protocol 2 offers no CHGHDRS: forged headers cannot be removed
     check(mt.negotiate(conn, 2, SMFIF_ADDHDRS, 0) == nil, "negotiate")
+    -- protocol 2 has no macro lists: {daemon_name} comes with connect,
+    -- as the MTA sends it by default
     for _, m in ipairs(macros or {}) do
         check(mt.macro(conn, SMFIC_CONNECT, m[1], m[2]) == nil, "macro")
     end
+    check(not mt.test_option(conn, SMFIP_NOCONNECT), "connect kept without SETSYMLIST")
     check(mt.conninfo(conn, "localhost", "127.0.0.1") == nil, "conninfo")
     return conn
 end
