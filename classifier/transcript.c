@@ -124,6 +124,10 @@ static char *fold(arena *a, const char *s, size_t b, size_t e, size_t max)
         space = 0;
         out[n++] = (char)c;
     }
+    /* a separator line that ended the block: "------", "=====" */
+    while (n > 0 && (out[n - 1] == '-' || out[n - 1] == '=' || out[n - 1] == '*' ||
+                     out[n - 1] == '>' || out[n - 1] == ' '))
+        n--;
     if (n > max) {
         n = max;
         while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
@@ -142,13 +146,19 @@ static size_t line_end(const char *t, size_t i, size_t e)
     return nl ? (size_t)(nl - t) : e;
 }
 
+/* What a blank line may hold: white space, and the '>' of quoted text. */
+static int blank_char(char c)
+{
+    return c == '>' || is_space((unsigned char)c);
+}
+
 /* Offset of the first blank line at or after i (or e). */
 static size_t para_end(const char *t, size_t i, size_t e)
 {
     while (i < e) {
         size_t le = line_end(t, i, e);
         size_t j = le + 1;
-        while (j < e && t[j] != '\n' && is_space((unsigned char)t[j]))
+        while (j < e && t[j] != '\n' && blank_char(t[j]))
             j++;
         if (le >= e || j >= e || t[j] == '\n')
             return le;
@@ -167,7 +177,7 @@ static size_t para_start(const char *t, size_t i, size_t b)
         const char *pnl = ls - 1 > b ? memrchr(t + b, '\n', ls - 1 - b) : NULL;
         size_t ps = pnl ? (size_t)(pnl - t) + 1 : b;
         size_t k = ps;
-        while (k < ls - 1 && is_space((unsigned char)t[k]))
+        while (k < ls - 1 && blank_char(t[k]))
             k++;
         if (k == ls - 1)
             return ls;
