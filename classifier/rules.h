@@ -111,7 +111,7 @@ const rule_detail *ruleset_detail(const struct ruleset *rs, const char *name);
  * one per message, from ruleset_memo(). */
 typedef struct rule_memo rule_memo;
 
-/* A memo for the messages of arena a; NULL on memory exhaustion. */
+/* A memo for one message, in its arena a; NULL on memory exhaustion. */
 rule_memo *ruleset_memo(const struct ruleset *rs, arena *a);
 
 /* The deciding rule for ev, or NULL when none matches; scratch memory from
