@@ -93,6 +93,22 @@ static const char *clean_address(arena *a, const char *s, size_t n)
     return out;
 }
 
+/* Offset of the first occurrence of addr in t[b..e), case-insensitively,
+ * or e: only the text around each '@' is compared. */
+static size_t find_addr(const char *t, size_t b, size_t e, const char *addr)
+{
+    size_t n = strlen(addr), k = (size_t)(strchr(addr, '@') - addr);
+    for (size_t p = b + k; p + n - k <= e; p++) {
+        const char *at = memchr(t + p, '@', e - p);
+        if (at == NULL)
+            break;
+        p = (size_t)(at - t);
+        if (p + n - k <= e && strncasecmp(t + p - k, addr, n) == 0)
+            return p - k;
+    }
+    return e;
+}
+
 /* s[b..e) with every run of white space and control bytes made one space,
  * trimmed (leading punctuation too), capped at max bytes on a UTF-8
  * character boundary. */
@@ -216,19 +232,21 @@ static const char *find_status(arena *a, const char *s)
 {
     size_t n = strlen(s), best = 0, best_len = 0;
     int best_rank = 0;
-    for (size_t i = 0; i + 5 <= n; i++) {
-        size_t len = status_at(s, i, n);
+    /* an X.Y.Z code has its first dot right after X */
+    for (const char *dot = memchr(s, '.', n); dot != NULL && best_rank < 4;
+         dot = memchr(dot + 1, '.', n - (size_t)(dot + 1 - s))) {
+        size_t i = (size_t)(dot - s);
+        if (i == 0)
+            continue;
+        size_t len = status_at(s, i - 1, n);
         if (len == 0)
             continue;
-        int rank = (s[i] != '2' ? 2 : 0) + !(len == 5 && s[i + 2] == '0' && s[i + 4] == '0');
+        int rank = (s[i - 1] != '2' ? 2 : 0) + !(len == 5 && s[i + 1] == '0' && s[i + 3] == '0');
         if (rank + 1 > best_rank) {
-            best = i;
+            best = i - 1;
             best_len = len;
             best_rank = rank + 1;
         }
-        if (best_rank == 4)
-            break;
-        i += len - 1;
     }
     return best_len ? arena_strndup(a, s + best, best_len) : "";
 }
@@ -368,7 +386,6 @@ static int own_address(const tr_input *in, const char *addr)
 {
     if (in->headers == NULL)
         return 0;
-    size_t n = strlen(addr);
     static const char *const names[] = {
         "from:", "to:", "return-path:", "sender:", "reply-to:", "delivered-to:", NULL};
     const char *h = in->headers, *end = in->headers + in->hlen;
@@ -377,11 +394,9 @@ static int own_address(const tr_input *in, const char *addr)
         const char *le = nl ? nl : end;
         for (int i = 0; names[i]; i++) {
             size_t k = strlen(names[i]);
-            if ((size_t)(le - h) >= k && strncasecmp(h, names[i], k) == 0) {
-                for (const char *p = h + k; p + n <= le; p++)
-                    if (strncasecmp(p, addr, n) == 0)
-                        return 1;
-            }
+            if ((size_t)(le - h) >= k && strncasecmp(h, names[i], k) == 0 &&
+                find_addr(h, k, (size_t)(le - h), addr) < (size_t)(le - h))
+                return 1;
         }
         h = le + 1;
     }
@@ -511,12 +526,9 @@ static int by_header(const bc_format *fm, rx_scratch *s, const tr_input *in, are
             continue;
         /* Its block: the paragraph of the section that names it, else the section. */
         span block = sect;
-        size_t alen = strlen(addr);
-        for (size_t p = sect.b; p + alen <= sect.e; p++)
-            if (strncasecmp(in->text + p, addr, alen) == 0) {
-                block = (span){para_start(in->text, p, sect.b), para_end(in->text, p, sect.e)};
-                break;
-            }
+        size_t p = find_addr(in->text, sect.b, sect.e, addr);
+        if (p < sect.e)
+            block = (span){para_start(in->text, p, sect.b), para_end(in->text, p, sect.e)};
         out[n].addr = addr;
         out[n].block = block;
         out[n].diag = pick_diag(fm, s, in->text, block, sect);
