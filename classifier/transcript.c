@@ -8,15 +8,18 @@
  *     recipient's block runs to the next blank line, the next recipient or
  *     the end of its line (the format's `block`);
  *   - the diagnostic is the regex's diag group, else the format's `diag`
- *     regex applied to the block (or the whole section when the format
- *     states one reason for all), else the block itself;
+ *     regex applied to the block (or to the whole text before the original,
+ *     when the format states one reason for all), else the block itself;
  *   - without a recipient regex, or when it finds nothing, the recipients
  *     come from the format's recipients header (X-Failed-Recipients), else
- *     from every address in the section, each with its paragraph.
+ *     from every address in the section, each with its paragraph (not when
+ *     the text carries pasted delivery-status fields: report.c reads those).
  *
  * Status, reply code, SMTP command and remote MTA are then read from the
- * diagnostic.  Work is bounded: the section is capped by formats.c, at most
- * TR_MAX_RECIPIENTS recipients, diagnostics capped at TR_MAX_DIAG bytes.
+ * diagnostic, the block, the recipient's own line, and other paragraphs
+ * that name the recipient (a session transcript).  Work is bounded: the
+ * section is capped by formats.c, at most TR_MAX_RECIPIENTS recipients,
+ * diagnostics capped at TR_MAX_DIAG bytes.
  */
 #include "transcript.h"
 
@@ -127,11 +130,7 @@ static char *fold(arena *a, const char *s, size_t b, size_t e, size_t max)
     int space = 0;
     for (size_t i = b; i < e; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < ' ' || c == 0x7f) {
-            space = 1;
-            continue;
-        }
-        if (c == ' ') {
+        if (c <= ' ' || c == 0x7f) {
             space = 1;
             continue;
         }
@@ -140,10 +139,18 @@ static char *fold(arena *a, const char *s, size_t b, size_t e, size_t max)
         space = 0;
         out[n++] = (char)c;
     }
-    /* a separator line that ended the block: "------", "=====" */
-    while (n > 0 && (out[n - 1] == '-' || out[n - 1] == '=' || out[n - 1] == '*' ||
-                     out[n - 1] == '>' || out[n - 1] == ' '))
-        n--;
+    /* a separator line ("------", "=====") or quote mark that ended the block */
+    for (;;) {
+        size_t k = n;
+        while (k > 0 && (out[k - 1] == '-' || out[k - 1] == '=' || out[k - 1] == '*'))
+            k--;
+        if (n - k >= 3 || (n > 1 && out[n - 1] == '>' && out[n - 2] == ' '))
+            n = n - k >= 3 ? k : n - 1;
+        else
+            break;
+        while (n > 0 && out[n - 1] == ' ')
+            n--;
+    }
     if (n > max) {
         n = max;
         while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
