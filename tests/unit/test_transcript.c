@@ -578,6 +578,23 @@ TEST(delay_warnings_give_delayed_recipients)
     formats_free(f);
 }
 
+TEST(diagnostic_keeps_brackets_and_drops_separators)
+{
+    bc_formats *f = own(mini);
+    arena *a;
+    rpt_report rep;
+    const char *text = "MiniMTA failure report\nFailed:\n"
+                       "* one@example.com -- 550 unknown user <one@example.com>\n"
+                       "* two@example.com -- 550 no such user ------\n";
+    CHECK(run(f, "", "", "", text, strlen(text), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].diagnostic, "550 unknown user <one@example.com>");
+        CHECK_STR(rep.recipients[1].diagnostic, "550 no such user");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
