@@ -190,7 +190,7 @@ static const struct phrase phrases[] = {
     {"502 5.5.2 Error: command not recognized", "5.5.2", "syntaxerror"},
 };
 
-/* Action, Status and Diagnostic-Code of the one recipient. */
+/* Recipient, Remote-MTA, Status and Diagnostic-Code of the one recipient. */
 #define DSN_FMT                                                                                    \
     "From: MAILER-DAEMON@mx.example.org\r\n"                                                       \
     "To: sender@example.com\r\n"                                                                   \
@@ -208,8 +208,9 @@ static const struct phrase phrases[] = {
     "\r\n"                                                                                         \
     "Reporting-MTA: dns; mx.example.org\r\n"                                                       \
     "\r\n"                                                                                         \
-    "Final-Recipient: rfc822; kijitora@example.jp\r\n"                                             \
+    "Final-Recipient: rfc822; %s\r\n"                                                              \
     "Action: failed\r\n"                                                                           \
+    "Remote-MTA: dns; %s\r\n"                                                                      \
     "Status: %s\r\n"                                                                               \
     "Diagnostic-Code: smtp; %s\r\n"                                                                \
     "\r\n"                                                                                         \
@@ -236,6 +237,31 @@ static const bc_rules *shipped(void)
     return rules;
 }
 
+/* Classify a one-recipient report; the class and the deciding rule (static
+ * buffers, "" when the report gave no single recipient). */
+static const char *classify_one(const bc_rules *rules, const char *rcpt, const char *mta,
+                                const char *status, const char *text, const char **rule)
+{
+    static char got[64], id[128];
+    int n = snprintf(NULL, 0, DSN_FMT, rcpt, mta, status, text);
+    char *msg = malloc((size_t)n + 1);
+    bc_result *res = NULL;
+    got[0] = '\0';
+    id[0] = '\0';
+    *rule = id;
+    if (msg != NULL) {
+        snprintf(msg, (size_t)n + 1, DSN_FMT, rcpt, mta, status, text);
+        res = bc_classify(rules, msg, (size_t)n, 0);
+    }
+    if (res != NULL && res->nrecipients == 1) {
+        snprintf(got, sizeof got, "%s", res->recipients[0].class_name);
+        snprintf(id, sizeof id, "%s", res->recipients[0].rule);
+    }
+    bc_result_free(res);
+    free(msg);
+    return got;
+}
+
 TEST(provider_phrasings)
 {
     const bc_rules *rules = shipped();
@@ -243,20 +269,41 @@ TEST(provider_phrasings)
     for (size_t i = 0; rules != NULL && i < sizeof phrases / sizeof phrases[0]; i++) {
         const struct phrase *p = &phrases[i];
         const char *status = p->status ? p->status : (p->text[0] == '4' ? "4.0.0" : "5.0.0");
-        int n = snprintf(NULL, 0, DSN_FMT, status, p->text);
-        char *msg = malloc((size_t)n + 1);
-        bc_result *res = NULL;
-        if (msg != NULL) {
-            snprintf(msg, (size_t)n + 1, DSN_FMT, status, p->text);
-            res = bc_classify(rules, msg, (size_t)n, 0);
-        }
-        const char *got = res != NULL && res->nrecipients == 1 ? res->recipients[0].class_name : "";
+        const char *rule;
+        const char *got =
+            classify_one(rules, "kijitora@example.jp", "mx.example.jp", status, p->text, &rule);
         tap_check(strcmp(got, p->cls) == 0, p->text, __FILE__, __LINE__);
         if (strcmp(got, p->cls) != 0)
-            printf("#   want %s, got %s (rule %s)\n", p->cls, got,
-                   res != NULL && res->nrecipients == 1 ? res->recipients[0].rule : "-");
-        bc_result_free(res);
-        free(msg);
+            printf("#   want %s, got %s (rule %s)\n", p->cls, got, rule);
+    }
+}
+
+/* Host rules: a code that means something else at one provider. */
+TEST(provider_hosts)
+{
+    static const struct {
+        const char *rcpt, *mta, *status, *text, *cls;
+    } hosts[] = {
+        {"kijitora@example.jp", "example-jp.mail.protection.outlook.com", "5.4.1",
+         "550 5.4.1 Access denied. AS(201806281)", "userunknown"},
+        {"kijitora@example.jp", "mx.example.jp", "5.4.1", "550 5.4.1 Access denied",
+         "networkerror"},
+        {"kijitora@outlook.com", "outlook-com.olc.protection.outlook.com", "5.1.10",
+         "550 5.1.10 Delivery failed", "userunknown"},
+        {"kijitora@example.jp", "mx.example.jp", "5.1.10", "550 5.1.10 Delivery failed",
+         "notaccept"},
+        {"nyaan@googlegroups.com", "aspmx.l.google.com", "5.0.0",
+         "Bonjour, il se peut que le groupe n'existe pas.", "rejected"},
+    };
+    const bc_rules *rules = shipped();
+    CHECK(rules != NULL);
+    for (size_t i = 0; rules != NULL && i < sizeof hosts / sizeof hosts[0]; i++) {
+        const char *rule;
+        const char *got =
+            classify_one(rules, hosts[i].rcpt, hosts[i].mta, hosts[i].status, hosts[i].text, &rule);
+        tap_check(strcmp(got, hosts[i].cls) == 0, hosts[i].mta, __FILE__, __LINE__);
+        if (strcmp(got, hosts[i].cls) != 0)
+            printf("#   want %s, got %s (rule %s)\n", hosts[i].cls, got, rule);
     }
 }
 
