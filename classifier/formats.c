@@ -100,8 +100,8 @@ struct bc_formats {
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
-    struct scanner ac[NFIELDS]; /* per field */
-    unsigned char low[256];     /* ASCII case folding */
+    struct scanner scanners[NFIELDS]; /* per field */
+    unsigned char low[256];           /* ASCII case folding */
 };
 
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
@@ -142,9 +142,9 @@ static unsigned block_hash(const unsigned char *p, size_t b, const unsigned char
 }
 
 /* Build the scanner of one field from the literals looked for there. */
-static void ac_build(bc_formats *f, unsigned field)
+static void scanner_build(bc_formats *f, unsigned field)
 {
-    struct scanner *a = &f->ac[field];
+    struct scanner *a = &f->scanners[field];
     a->m = 0;
     for (size_t i = 0; i < f->nlits; i++)
         if (f->lits[i].field == field && (a->m == 0 || f->lits[i].len < a->m))
@@ -182,9 +182,10 @@ static int same_folded(const unsigned char *p, const char *lit, size_t n, const 
 /* Record the first position of every literal of this field in text[0..n).
  * In the text, stop at the first original-message marker: what follows is
  * the returned message. */
-static void ac_scan(const bc_formats *f, const char *text, size_t n, unsigned field, uint32_t *pos)
+static void scan_literals(const bc_formats *f, const char *text, size_t n, unsigned field,
+                          uint32_t *pos)
 {
-    const struct scanner *a = &f->ac[field];
+    const struct scanner *a = &f->scanners[field];
     const unsigned char *p = (const unsigned char *)text;
     if (a->m < 2 || n < a->m)
         return;
@@ -622,7 +623,7 @@ bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, siz
     for (int c = 0; c < 256; c++)
         f->low[c] = fold((unsigned char)c);
     for (unsigned field = 0; field < NFIELDS; field++)
-        ac_build(f, field);
+        scanner_build(f, field);
     return f;
 }
 
@@ -691,10 +692,10 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
         hlen = 0;
     if (hlen > FMT_SCAN_HEADERS)
         hlen = FMT_SCAN_HEADERS;
-    ac_scan(f, subject, slen, F_SUBJECT, pos);
-    ac_scan(f, from, flen, F_FROM, pos);
-    ac_scan(f, headers, hlen, F_HEADER, pos);
-    ac_scan(f, text, len, F_TEXT, pos);
+    scan_literals(f, subject, slen, F_SUBJECT, pos);
+    scan_literals(f, from, flen, F_FROM, pos);
+    scan_literals(f, headers, hlen, F_HEADER, pos);
+    scan_literals(f, text, len, F_TEXT, pos);
 
     /* The returned original starts at the earliest marker of any format. */
     for (size_t i = 0; i < f->nlits; i++)
@@ -736,7 +737,7 @@ const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char 
     const struct command *first = &f->cmds[0], *last = &f->cmds[f->ncmds - 1];
     for (size_t i = first->lit_lo; i < last->lit_hi; i++)
         pos[i] = NOPOS;
-    ac_scan(f, text, len, F_COMMAND, pos);
+    scan_literals(f, text, len, F_COMMAND, pos);
     for (size_t i = 0; i < f->ncmds; i++) {
         const struct command *c = &f->cmds[i];
         for (size_t l = c->lit_lo; l < c->lit_hi; l++)
@@ -756,7 +757,7 @@ int formats_remote_mta(const bc_formats *f, rx_scratch *s, const char *text, siz
     uint32_t pos[FMT_MAX_LITERALS];
     for (size_t i = f->hosts[0].lit_lo; i < f->hosts[f->nhosts - 1].lit_hi; i++)
         pos[i] = NOPOS;
-    ac_scan(f, text, len, F_HOST, pos);
+    scan_literals(f, text, len, F_HOST, pos);
     for (size_t i = 0; i < f->nhosts; i++) {
         const struct host *h = &f->hosts[i];
         int seen = h->lit_lo == h->lit_hi;
