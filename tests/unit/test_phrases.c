@@ -164,6 +164,14 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* other languages */
+    {"550 Usuário desconhecido", NULL, "userunknown"},
+    {"550 Onbekende gebruiker", NULL, "userunknown"},
+    {"550 Adres nie istnieje", NULL, "userunknown"},
+    {"552 Caixa postal cheia", NULL, "mailboxfull"},
+    {"552 Quota dépassé pour ce destinataire", NULL, "mailboxfull"},
+    {"550 수신 거부된 발신자입니다", NULL, "filtered"},
+    {"554 Your message was rejected by the Sohu anti-spam system", NULL, "spamdetected"},
     /* Chinese (GB mail arrives as UTF-8), Japanese, Korean */
     {"550 收件人拒收此邮件", NULL, "filtered"},
     {"554 您的IP已被列入黑名单", NULL, "blocked"},
