@@ -588,18 +588,9 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
         if (*r->smtp_command == '\0' && !same)
             r->smtp_command = formats_smtp_command(f, s, text, strlen(text));
     }
-    /* the recipient's own line may name the command ("--> RCPT To:<addr>")
-     * or the reply ("550 <addr>... User unknown") */
-    if (own && fd->lead < fd->block.b) {
-        if (empty(r->smtp_command))
-            r->smtp_command = formats_smtp_command(f, s, t + fd->lead, fd->block.b - fd->lead);
-        if (empty(r->reply_code)) {
-            char *line = arena_strndup(a, t + fd->lead, fd->block.b - fd->lead);
-            if (line == NULL)
-                return -1;
-            r->reply_code = find_reply(a, line);
-        }
-    }
+    /* the recipient's own line may name the command ("--> RCPT To:<addr>") */
+    if (own && fd->lead < fd->block.b && empty(r->smtp_command))
+        r->smtp_command = formats_smtp_command(f, s, t + fd->lead, fd->block.b - fd->lead);
     if (empty(r->remote_mta)) {
         const char *h = find_host(f, s, a, diag, strlen(diag));
         if (h == NULL && !same)
@@ -676,6 +667,19 @@ static int from_mentions(const bc_formats *f, rx_scratch *s, arena *a, const cha
     return 0;
 }
 
+/* Last resort for the reply: the recipient's own line, as in Sendmail's
+ * "550 <addr>... User unknown" (a session transcript's reply comes first). */
+static int reply_from_line(arena *a, const char *t, const found *fd, rpt_recipient *r)
+{
+    if (!empty(r->reply_code) || fd->lead >= fd->block.b)
+        return 0;
+    char *line = arena_strndup(a, t + fd->lead, fd->block.b - fd->lead);
+    if (line == NULL)
+        return -1;
+    r->reply_code = find_reply(a, line);
+    return r->reply_code == NULL ? -1 : 0;
+}
+
 static int recognise(const bc_formats *f, rx_scratch *s, const tr_input *in, fmt_hit *hit)
 {
     return formats_recognise(f, s, in->subject, in->from, in->headers, in->hlen, in->text,
@@ -733,7 +737,8 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
             added++;
         }
         if (describe(f, s, a, in->text, &fd[i], 1, r) < 0 ||
-            from_mentions(f, s, a, in->text, sect, fd, n, &fd[i], r) < 0)
+            from_mentions(f, s, a, in->text, sect, fd, n, &fd[i], r) < 0 ||
+            reply_from_line(a, in->text, &fd[i], r) < 0)
             return -1;
     }
     if (added > 0) {
