@@ -119,7 +119,7 @@ static char *fold(arena *a, const char *s, size_t b, size_t e, size_t max)
 {
     if (e > b + TR_MAX_BLOCK)
         e = b + TR_MAX_BLOCK;
-    /* what is left of the recipient's own line: "...>: ", "...>. " */
+    /* what is left of the recipient's own line: ">: ", ". " */
     while (b < e && (s[b] == ':' || s[b] == '.' || s[b] == ',' || s[b] == ';' ||
                      is_space((unsigned char)s[b])))
         b++;
@@ -493,6 +493,11 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         out[n].block = para;
         out[n].diag = para;
         out[n].lead = para.b;
+        /* "<addr>: reason": the reason, without the address */
+        if (b <= para.b + 1 && e < para.e) {
+            out[n].block.b = out[n].diag.b = e + (t[e] == '>');
+            out[n].lead = b;
+        }
         n++;
     }
     return n;

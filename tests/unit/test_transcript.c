@@ -595,6 +595,24 @@ TEST(diagnostic_keeps_brackets_and_drops_separators)
     formats_free(f);
 }
 
+TEST(generic_reason_after_a_leading_address_leaves_the_address_out)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *text = "Your message could not be delivered.\n\n"
+                       "<spam@example.org>: 550 5.1.1 mailbox unavailable\n";
+    CHECK(run(f, "From: postmaster@example.org\n", "Undeliverable: hello", "postmaster@example.org",
+              text, strlen(text), &a, &rep) == 1);
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].address, "spam@example.org");
+        CHECK_STR(rep.recipients[0].diagnostic, "550 5.1.1 mailbox unavailable");
+        CHECK_STR(rep.recipients[0].reply_code, "550");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
