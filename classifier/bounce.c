@@ -62,7 +62,7 @@ const char *bc_rules_default_path(char *buf, size_t buflen)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
-        for (int up = 0; up < 3; up++) {
+        for (int up = 0; up < 4; up++) {
             char *slash = strrchr(exe, '/');
             if (slash == NULL)
                 break;
