@@ -186,11 +186,14 @@ static void scan_literals(const bc_formats *f, const char *text, size_t n, unsig
                           uint32_t *pos)
 {
     const struct scanner *a = &f->scanners[field];
-    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *p = (const unsigned char *)text, *low = f->low;
     if (a->m < 2 || n < a->m)
         return;
     for (size_t i = a->m - a->b; i + a->b <= n;) {
-        unsigned h = block_hash(p + i, a->b, f->low);
+        unsigned h = (unsigned)low[p[i]] * 31 + low[p[i + 1]];
+        if (a->b == 3)
+            h = h * 31 + low[p[i + 2]];
+        h &= WM_HASH - 1;
         if (a->shift[h] != 0) {
             i += a->shift[h];
             continue;
@@ -199,8 +202,8 @@ static void scan_literals(const bc_formats *f, const char *text, size_t n, unsig
         int cut = 0;
         for (int32_t l = a->bucket[h]; l >= 0; l = f->lits[l].next) {
             const struct literal *lit = &f->lits[l];
-            if (pos[l] != NOPOS || w + lit->len > n ||
-                !same_folded(p + w, f->litstr[l], lit->len, f->low))
+            if (low[p[w]] != (unsigned char)f->litstr[l][0] || pos[l] != NOPOS ||
+                w + lit->len > n || !same_folded(p + w, f->litstr[l], lit->len, low))
                 continue;
             pos[l] = (uint32_t)w;
             cut |= lit->role == R_ORIGINAL;
