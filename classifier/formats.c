@@ -701,13 +701,19 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
     scan_literals(f, text, len, F_TEXT, pos);
 
     /* The returned original starts at the earliest marker of any format. */
-    for (size_t i = 0; i < f->nlits; i++)
-        if (f->lits[i].role == R_ORIGINAL && pos[i] != NOPOS && pos[i] < hit->end)
+    size_t delay = NOPOS;
+    for (size_t i = 0; i < f->nlits; i++) {
+        if (pos[i] == NOPOS)
+            continue;
+        if (f->lits[i].role == R_ORIGINAL && pos[i] < hit->end)
             hit->end = pos[i];
-    for (size_t i = 0; i < f->nlits; i++)
-        if (pos[i] != NOPOS && (f->lits[i].role == R_DELAY_SUBJECT ||
-                                (f->lits[i].role == R_DELAY_BODY && pos[i] < hit->end)))
+        else if (f->lits[i].role == R_DELAY_SUBJECT)
             hit->delayed = 1;
+        else if (f->lits[i].role == R_DELAY_BODY && pos[i] < delay)
+            delay = pos[i];
+    }
+    if (delay < hit->end)
+        hit->delayed = 1;
 
     for (size_t i = 0; i < f->nfmts; i++) {
         const struct format *fm = &f->fmts[i];
