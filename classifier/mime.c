@@ -9,6 +9,9 @@
 #include "mime.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static int lc(int c)
 {
@@ -29,37 +32,75 @@ static const unsigned char commonness[256] = {
     ['b'] = 5,   ['.'] = 4,  [','] = 3,  ['v'] = 2,  ['k'] = 1,
 };
 
+/* The rarest byte of needle (lower-case), by commonness; only the first
+ * bytes are looked at, which is enough to pick a good anchor. */
+static size_t rarest(const char *needle, size_t nlen)
+{
+    size_t k = 0, lim = nlen < 16 ? nlen : 16;
+    for (size_t i = 1; i < lim && commonness[(unsigned char)needle[k]] > 0; i++)
+        if (commonness[(unsigned char)needle[i]] < commonness[(unsigned char)needle[k]])
+            k = i;
+    return k;
+}
+
+/* Does h[0..nlen) equal needle, ignoring ASCII case when fold is set? */
+static int same_at(const char *h, const char *needle, size_t nlen, int fold)
+{
+    if (!fold)
+        return memcmp(h, needle, nlen) == 0;
+    size_t i = 0;
+    while (i < nlen && lc((unsigned char)h[i]) == (unsigned char)needle[i])
+        i++;
+    return i == nlen;
+}
+
+/* First needle in h[0..n) (n >= nlen >= 2), anchored on its bytes a and
+ * a + 1: candidates must have those two in place, sixteen candidates tested
+ * per step, so few reach the full comparison.  With fold, a letter is
+ * compared with 0x20 or'ed in, which accepts exactly its two cases; other
+ * bytes are compared as they are. */
+static const char *by_pair(const char *h, size_t n, const char *needle, size_t nlen, size_t a,
+                           int fold)
+{
+    unsigned char c0 = (unsigned char)needle[a], c1 = (unsigned char)needle[a + 1];
+    unsigned char f0 = fold && c0 >= 'a' && c0 <= 'z' ? 0x20 : 0;
+    unsigned char f1 = fold && c1 >= 'a' && c1 <= 'z' ? 0x20 : 0;
+    size_t last = n - nlen, i = 0; /* candidates are h + 0 .. h + last */
+#ifdef __SSE2__
+    __m128i v0 = _mm_set1_epi8((char)c0), v1 = _mm_set1_epi8((char)c1);
+    __m128i m0 = _mm_set1_epi8((char)f0), m1 = _mm_set1_epi8((char)f1);
+    for (; i + 15 <= last; i += 16) {
+        __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(h + i + a));
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(h + i + a + 1));
+        __m128i eq = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x0, m0), v0),
+                                   _mm_cmpeq_epi8(_mm_or_si128(x1, m1), v1));
+        for (unsigned bits = (unsigned)_mm_movemask_epi8(eq); bits != 0; bits &= bits - 1) {
+            const char *cand = h + i + (unsigned)__builtin_ctz(bits);
+            if (same_at(cand, needle, nlen, fold))
+                return cand;
+        }
+    }
+#endif
+    for (; i <= last; i++)
+        if (((unsigned char)h[i + a] | f0) == c0 && ((unsigned char)h[i + a + 1] | f1) == c1 &&
+            same_at(h + i, needle, nlen, fold))
+            return h + i;
+    return NULL;
+}
+
 const char *mime_memcasemem(const char *h, size_t n, const char *needle, size_t nlen)
 {
     if (nlen == 0)
         return h;
     if (n < nlen)
         return NULL;
-    size_t k = 0;
-    for (size_t i = 1; i < nlen && commonness[(unsigned char)needle[k]] > 0; i++)
-        if (commonness[(unsigned char)needle[i]] < commonness[(unsigned char)needle[k]])
-            k = i;
-    /* memchr (vectorised) finds the candidates for either case of the
-     * anchor byte; the two positions are kept so each is searched once */
-    int c0 = (unsigned char)needle[k];
+    size_t k = rarest(needle, nlen);
+    if (nlen >= 2)
+        return by_pair(h, n, needle, nlen, k + 1 < nlen ? k : k - 1, 1);
+    int c0 = (unsigned char)needle[0];
     int u0 = c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0;
-    const char *start = h + k, *end = h + n - nlen + 1 + k;
-    const char *pl = memchr(start, c0, (size_t)(end - start));
-    const char *pu = u0 != c0 ? memchr(start, u0, (size_t)(end - start)) : NULL;
-    while (pl != NULL || pu != NULL) {
-        const char *p = pl == NULL ? pu : pu == NULL ? pl : pl < pu ? pl : pu;
-        const char *cand = p - k;
-        size_t i = 0;
-        while (i < nlen && lc((unsigned char)cand[i]) == (unsigned char)needle[i])
-            i++;
-        if (i == nlen)
-            return cand;
-        if (p == pl)
-            pl = p + 1 < end ? memchr(p + 1, c0, (size_t)(end - p - 1)) : NULL;
-        else
-            pu = p + 1 < end ? memchr(p + 1, u0, (size_t)(end - p - 1)) : NULL;
-    }
-    return NULL;
+    const char *pl = memchr(h, c0, n), *pu = u0 != c0 ? memchr(h, u0, n) : NULL;
+    return pl == NULL ? pu : pu == NULL ? pl : pl < pu ? pl : pu;
 }
 
 const char *mime_lf(const char *buf, size_t len, arena *a, size_t *outlen)
@@ -335,7 +376,9 @@ static const char *find_delim(const char *s, const char *end, const char *delim,
         if (first && (size_t)(end - s) >= dlen - 1 && memcmp(s, delim + 1, dlen - 1) == 0) {
             line = s; /* at the very start: no LF before it */
         } else {
-            const char *hit = memmem(p, (size_t)(end - p), delim, dlen);
+            /* delim starts with LF and '-': a rare pair to anchor on */
+            const char *hit =
+                (size_t)(end - p) >= dlen ? by_pair(p, (size_t)(end - p), delim, dlen, 0, 0) : NULL;
             if (hit == NULL)
                 return NULL;
             line = hit + 1;

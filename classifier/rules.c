@@ -1315,10 +1315,12 @@ static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64
             if (*h == '\0' || strlen(h) > 253 || (k > 0 && strcmp(h, ev->hosts[k - 1]) == 0))
                 continue;
             for (const char *p = h; p != NULL; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL) {
-                size_t n = snprintf(key, sizeof key, "h:%s", p);
-                for (size_t i = 2; i < n; i++)
-                    if (key[i] >= 'A' && key[i] <= 'Z')
-                        key[i] = (char)(key[i] + 32);
+                size_t n = 2; /* "h:" and the suffix lower-cased (h fits key) */
+                for (const char *c = p; *c; c++)
+                    key[n++] = *c >= 'A' && *c <= 'Z' ? (char)(*c + 32) : *c;
+                key[n] = '\0';
+                key[0] = 'h';
+                key[1] = ':';
                 mark_key(rs, key, bits);
             }
         }

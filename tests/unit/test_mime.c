@@ -202,6 +202,45 @@ TEST(memcasemem)
     CHECK(mime_memcasemem(h, 3, "final", 5) == NULL);
 }
 
+/* Leftmost case-insensitive match, one position at a time. */
+static const char *naive_casemem(const char *h, size_t n, const char *nd, size_t nl)
+{
+    for (size_t i = 0; i + nl <= n; i++) {
+        size_t k = 0;
+        while (k < nl && (h[i + k] >= 'A' && h[i + k] <= 'Z' ? h[i + k] + 32 : h[i + k]) == nd[k])
+            k++;
+        if (k == nl)
+            return h + i;
+    }
+    return NULL;
+}
+
+TEST(memcasemem_agrees_with_a_naive_search)
+{
+    /* needles at every offset and every haystack length, so that matches
+     * fall inside, across and after the 16-byte blocks; only letters fold */
+    static const char *const needles[] = {"ab", "b@", "rcpt to", "x`", "user unknown", "\xc3\xa9t"};
+    char h[80];
+    int bad = 0;
+    for (size_t ni = 0; ni < sizeof needles / sizeof needles[0]; ni++) {
+        const char *nd = needles[ni];
+        size_t nl = strlen(nd);
+        for (size_t at = 0; at + nl <= sizeof h; at++) {
+            memset(h, '.', sizeof h);
+            for (size_t k = 0; k < nl; k++) /* upper-case letters, other bytes as is */
+                h[at + k] = nd[k] >= 'a' && nd[k] <= 'z' ? (char)(nd[k] - 32) : nd[k];
+            h[at / 2] = 'A'; /* near misses before the match */
+            h[at / 2 + 1] = '`';
+            for (size_t n = 0; n <= sizeof h; n += 7)
+                bad += mime_memcasemem(h, n, nd, nl) != naive_casemem(h, n, nd, nl);
+            bad += mime_memcasemem(h, sizeof h, nd, nl) != naive_casemem(h, sizeof h, nd, nl);
+        }
+    }
+    CHECK(bad == 0);
+    const char *g = "X`B x@b";
+    CHECK(mime_memcasemem(g, strlen(g), "x@b", 3) == g + 4); /* '`' is not '@' */
+}
+
 int main(void)
 {
     RUN_TESTS();
