@@ -44,6 +44,8 @@ static const struct phrase phrases[] = {
     {"550 宛先のメールアドレスは存在しません", NULL, "userunknown"},
     {"550 用户不存在", NULL, "userunknown"},
     {"550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "5.4.1", "userunknown"},
+    {"The recipient name is not recognized MSEXCH:IMS:EXAMPLE:SITE:SERVER 0 (000C05A6)", NULL,
+     "userunknown"},
     /* hostunknown, notaccept */
     {"Host or domain name not found. Name service error for name=example.invalid type=A: Host not "
      "found",
