@@ -458,6 +458,17 @@ static const struct sample samples[] = {
      "   hMailServer sent: RCPT TO:<aoi@example.org>\n"
      "   Remote server replied: 550 5.7.1 Relaying denied\n",
      "hmailserver", "aoi@example.org", "5.7.1", "550", "RCPT", ""},
+    {"From: Microsoft Outlook <postmaster@corp.example>\nX-MS-Exchange-Message-Is-Ndr:\n",
+     "Undeliverable: Budget", "Microsoft Outlook <postmaster@corp.example>",
+     "Your message to kaze@corp.example couldn't be delivered.\n"
+     "kaze wasn't found at corp.example.\n\n"
+     "More Info for Email Admins\nStatus code: 550 5.1.10\n\n"
+     "Original Message Details\nSender Address:    me@example.com\n"
+     "Recipient Address:    kaze@corp.example\n\n"
+     "Error Details\n"
+     "Reported error:    550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found\n\n"
+     "Message Hops\nHOP 1 me@example.com\n",
+     "office365", "kaze@corp.example", "5.1.10", "550", "", ""},
 };
 
 TEST(formats_in_their_own_words)
