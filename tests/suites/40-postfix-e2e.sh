@@ -56,7 +56,15 @@ if ! e2e_milter_start bm "$BUILD/bounce-milter" -f -c "$E2E/milter.conf" \
     notok "bounce-milter starts"
     exit 1
 fi
-ok "bounce-milter starts as postfix on $E2E/milter/bm.sock"
+ok "bounce-milter starts on $E2E/milter/bm.sock"
+# It drops root before creating the socket: both belong to postfix.
+owner=$(stat -c %U:%G "$E2E/milter/bm.sock")
+uid=$(awk '/^Uid:/ { print $3 }' "/proc/$E2E_MILTER_PID/status")
+if [ "$owner" = postfix:postfix ] && [ "$uid" = "$(id -u postfix)" ]; then
+    ok "socket owned by postfix:postfix, daemon runs as postfix"
+else
+    notok "socket owned by $owner, daemon effective uid $uid (expected postfix)"
+fi
 if ! e2e_start; then
     notok "private Postfix starts"
     exit 1
