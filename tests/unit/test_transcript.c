@@ -624,6 +624,29 @@ TEST(generic_reason_after_a_leading_address_leaves_the_address_out)
     formats_free(f);
 }
 
+TEST(exim_reason_on_the_address_line)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *text =
+        "This message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  hana@example.net: Unrouteable address\n"
+        "  ken@example.net\n"
+        "    retry timeout exceeded\n\n"
+        "------ This is a copy of the message, including all the headers. ------\n";
+    CHECK(run(f, "From: Mailer-Daemon@mx.example.com\n", "Mail delivery failed",
+              "Mailer-Daemon@mx.example.com", text, strlen(text), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].diagnostic, "Unrouteable address");
+        CHECK_STR(rep.recipients[1].diagnostic, "retry timeout exceeded");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
