@@ -169,6 +169,9 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* an Amazon SES notification quoted as the diagnostic */
+    {"{\"notificationType\":\"Complaint\",\"complaint\":{\"complaintFeedbackType\":\"abuse\"}}",
+     NULL, "feedback"},
     /* other languages */
     {"550 Usuário desconhecido", NULL, "userunknown"},
     {"550 Onbekende gebruiker", NULL, "userunknown"},
