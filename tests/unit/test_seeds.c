@@ -560,7 +560,11 @@ static const struct seed seed_replies[] = {
     {"533", NULL, "norelaying", S, "fix-sender", NULL, 907},
     {"535", NULL, "securityerror", S, "fix-sender", NULL, 923},
     {"544", NULL, "norelaying", S, "fix-sender", NULL, 907},
-    {"550", NULL, "userunknown", H, "suppress", NULL, 902},
+    /* RFC 5321 gives 550 to policy refusals as well as to missing mailboxes,
+     * so a bare 550 is no evidence that the address is dead: it stays
+     * undefined (soft, retry).  Seed 002's "550 Requested action not taken:
+     * mailbox unavailable" is userunknown by its text (seed002 above). */
+    {"550", NULL, "undefined", S, "retry", NULL, 900},
     {"551", NULL, "hasmoved", H, "suppress", NULL, 908},
     {"552", NULL, "mailboxfull", S, "retry", NULL, 901},
     {"553", NULL, "rejected", S, "fix-sender", NULL, 919},
