@@ -308,6 +308,10 @@ TEST(provider_hosts)
          "550 5.1.10 Delivery failed", "userunknown"},
         {"kijitora@example.jp", "mx.example.jp", "5.1.10", "550 5.1.10 Delivery failed",
          "notaccept"},
+        {"kijitora@ezweb.ne.jp", "lsean.ezweb.ne.jp", "5.0.0",
+         "Each of the following recipients was rejected by a remote mail server.", "filtered"},
+        {"kijitora@example.jp", "mx.example.jp", "5.0.0",
+         "Each of the following recipients was rejected by a remote mail server.", "undefined"},
         {"nyaan@googlegroups.com", "aspmx.l.google.com", "5.0.0",
          "Bonjour, il se peut que le groupe n'existe pas.", "rejected"},
     };
