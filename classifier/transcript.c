@@ -299,6 +299,13 @@ static const char *find_reply(arena *a, const char *s)
     return best_rank ? arena_strndup(a, s + best, 3) : "";
 }
 
+/* Length of sp, at most what one recipient's block may read. */
+static size_t capped(span sp)
+{
+    size_t n = sp.e > sp.b ? sp.e - sp.b : 0;
+    return n < TR_MAX_BLOCK ? n : TR_MAX_BLOCK;
+}
+
 static const char *find_host(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
                              size_t len)
 {
@@ -596,8 +603,14 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
     /* the recipient's own line may name the command ("--> RCPT To:<addr>") */
     if (own && fd->lead < fd->block.b && empty(r->smtp_command))
         r->smtp_command = formats_smtp_command(f, s, t + fd->lead, fd->block.b - fd->lead);
+    /* hosts: in the text as written (line starts and ends tell), then
+     * folded (a host name wrapped onto the next line) */
     if (empty(r->remote_mta)) {
-        const char *h = find_host(f, s, a, diag, strlen(diag));
+        const char *h = find_host(f, s, a, t + fd->diag.b, capped(fd->diag));
+        if (h == NULL)
+            h = find_host(f, s, a, diag, strlen(diag));
+        if (h == NULL && !same)
+            h = find_host(f, s, a, t + fd->block.b, capped(fd->block));
         if (h == NULL && !same)
             h = find_host(f, s, a, text, strlen(text));
         r->remote_mta = h ? h : "";

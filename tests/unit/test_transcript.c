@@ -469,6 +469,48 @@ static const struct sample samples[] = {
      "Reported error:    550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found\n\n"
      "Message Hops\nHOP 1 me@example.com\n",
      "office365", "kaze@corp.example", "5.1.10", "550", "", ""},
+    {"From: MAILER-DAEMON@mail.example.org (Mail Delivery System)\n",
+     "Undelivered Mail Returned to Sender", "MAILER-DAEMON@mail.example.org (Mail Delivery System)",
+     "This is the mail system at host mail.example.org.\n\n"
+     "I'm sorry to have to inform you that your message could not\n"
+     "be delivered to one or more recipients. It's attached below.\n\n"
+     "                   The mail system\n\n"
+     "<riku@example.net> (expanded from <team@example.org>): host\n"
+     "    mx.example.net[198.51.100.25] said: 452 4.2.2 <riku@example.net>: Mailbox\n"
+     "    full (in reply to RCPT TO command)\n",
+     "postfix", "riku@example.net", "4.2.2", "452", "RCPT", "mx.example.net"},
+    {"From: postmaster@mx.example.org\n", "NOTICE: mail delivery status.",
+     "postmaster@mx.example.org",
+     "This is a delivery status notification from mx.example.org,\n"
+     "running the Courier mail server, version 1.1.\n\n"
+     "Your message to the following recipients cannot be delivered:\n\n"
+     "<yuu@example.net>:\n"
+     "    mail.example.net [203.0.113.40]:\n"
+     ">>> RCPT TO:<yuu@example.net>\n"
+     "<<< 550 5.1.1 <yuu@example.net>: no such user\n",
+     "courier", "yuu@example.net", "5.1.1", "550", "RCPT", "mail.example.net"},
+    {"From: MAILER-DAEMON@yahoo.example\n", "Failure Notice", "MAILER-DAEMON@yahoo.example",
+     "Sorry, we were unable to deliver your message to the following address.\n\n"
+     "<mei@example.net>:\n"
+     "Remote host said: 554 5.7.1 Message rejected as spam [BODY]\n\n"
+     "--- Below this line is a copy of the message.\n\nTo: x@example.net\n",
+     "yahoo", "mei@example.net", "5.7.1", "554", "", ""},
+    {"From: postmaster@notes.example.jp\n", "Undeliverable message", "postmaster@notes.example.jp",
+     "------- Failure Reasons  --------\n\n"
+     "User not listed in public Name & Address Book\n"
+     "shin@notes.example.jp\n\n"
+     "------- Returned Message --------\nTo: shin@notes.example.jp\n",
+     "notes", "shin@notes.example.jp", "", "", "", ""},
+    {"From: PMDF e-Mail Interconnect <MAILER-DAEMON@pmdf.example.com>\n",
+     "Delivery Notification: Delivery has failed",
+     "PMDF e-Mail Interconnect <MAILER-DAEMON@pmdf.example.com>",
+     "This report relates to a message you sent with the following header fields:\n\n"
+     "  Subject: Minutes\n\n"
+     "Your message cannot be delivered to the following recipients:\n\n"
+     "  Recipient address: jun@example.org\n"
+     "  Reason: Remote SMTP server has rejected address\n"
+     "  Diagnostic code: smtp;550 5.1.1 unknown user\n",
+     "messagingserver", "jun@example.org", "5.1.1", "550", "", ""},
 };
 
 TEST(formats_in_their_own_words)
