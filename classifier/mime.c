@@ -43,11 +43,9 @@ static size_t rarest(const char *needle, size_t nlen)
     return k;
 }
 
-/* Does h[0..nlen) equal needle, ignoring ASCII case when fold is set? */
-static int same_at(const char *h, const char *needle, size_t nlen, int fold)
+/* Does h[0..nlen) equal needle ignoring ASCII case? */
+static int same_folded(const char *h, const char *needle, size_t nlen)
 {
-    if (!fold)
-        return memcmp(h, needle, nlen) == 0;
     size_t i = 0;
     while (i < nlen && lc((unsigned char)h[i]) == (unsigned char)needle[i])
         i++;
@@ -56,15 +54,14 @@ static int same_at(const char *h, const char *needle, size_t nlen, int fold)
 
 /* First needle in h[0..n) (n >= nlen >= 2), anchored on its bytes a and
  * a + 1: candidates must have those two in place, sixteen candidates tested
- * per step, so few reach the full comparison.  With fold, a letter is
- * compared with 0x20 or'ed in, which accepts exactly its two cases; other
- * bytes are compared as they are. */
-static const char *by_pair(const char *h, size_t n, const char *needle, size_t nlen, size_t a,
-                           int fold)
+ * per step, so few reach the full comparison.  A letter is compared with
+ * 0x20 or'ed in, which accepts exactly its two cases; other bytes are
+ * compared as they are. */
+static const char *by_pair(const char *h, size_t n, const char *needle, size_t nlen, size_t a)
 {
     unsigned char c0 = (unsigned char)needle[a], c1 = (unsigned char)needle[a + 1];
-    unsigned char f0 = fold && c0 >= 'a' && c0 <= 'z' ? 0x20 : 0;
-    unsigned char f1 = fold && c1 >= 'a' && c1 <= 'z' ? 0x20 : 0;
+    unsigned char f0 = c0 >= 'a' && c0 <= 'z' ? 0x20 : 0;
+    unsigned char f1 = c1 >= 'a' && c1 <= 'z' ? 0x20 : 0;
     size_t last = n - nlen, i = 0; /* candidates are h + 0 .. h + last */
 #ifdef __SSE2__
     __m128i v0 = _mm_set1_epi8((char)c0), v1 = _mm_set1_epi8((char)c1);
@@ -76,14 +73,14 @@ static const char *by_pair(const char *h, size_t n, const char *needle, size_t n
                                    _mm_cmpeq_epi8(_mm_or_si128(x1, m1), v1));
         for (unsigned bits = (unsigned)_mm_movemask_epi8(eq); bits != 0; bits &= bits - 1) {
             const char *cand = h + i + (unsigned)__builtin_ctz(bits);
-            if (same_at(cand, needle, nlen, fold))
+            if (same_folded(cand, needle, nlen))
                 return cand;
         }
     }
 #endif
     for (; i <= last; i++)
         if (((unsigned char)h[i + a] | f0) == c0 && ((unsigned char)h[i + a + 1] | f1) == c1 &&
-            same_at(h + i, needle, nlen, fold))
+            same_folded(h + i, needle, nlen))
             return h + i;
     return NULL;
 }
@@ -96,7 +93,7 @@ const char *mime_memcasemem(const char *h, size_t n, const char *needle, size_t 
         return NULL;
     size_t k = rarest(needle, nlen);
     if (nlen >= 2)
-        return by_pair(h, n, needle, nlen, k + 1 < nlen ? k : k - 1, 1);
+        return by_pair(h, n, needle, nlen, k + 1 < nlen ? k : k - 1);
     int c0 = (unsigned char)needle[0];
     int u0 = c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0;
     const char *pl = memchr(h, c0, n), *pu = u0 != c0 ? memchr(h, u0, n) : NULL;
@@ -376,9 +373,7 @@ static const char *find_delim(const char *s, const char *end, const char *delim,
         if (first && (size_t)(end - s) >= dlen - 1 && memcmp(s, delim + 1, dlen - 1) == 0) {
             line = s; /* at the very start: no LF before it */
         } else {
-            /* delim starts with LF and '-': a rare pair to anchor on */
-            const char *hit =
-                (size_t)(end - p) >= dlen ? by_pair(p, (size_t)(end - p), delim, dlen, 0, 0) : NULL;
+            const char *hit = memmem(p, (size_t)(end - p), delim, dlen);
             if (hit == NULL)
                 return NULL;
             line = hit + 1;
