@@ -511,6 +511,13 @@ static const struct sample samples[] = {
      "  Reason: Remote SMTP server has rejected address\n"
      "  Diagnostic code: smtp;550 5.1.1 unknown user\n",
      "messagingserver", "jun@example.org", "5.1.1", "550", "", ""},
+    {"From: PostMaster@qq.com\n", "退信通知", "PostMaster@qq.com",
+     "很抱歉您发送的邮件被退回，以下是该邮件的相关信息：\n"
+     "主　　题：测试\n"
+     "收　件　人：lin@example.com\n\n"
+     "退信原因\n"
+     "550 Mailbox not found or access denied\n",
+     "qq", "lin@example.com", "", "550", "", ""},
 };
 
 TEST(formats_in_their_own_words)
