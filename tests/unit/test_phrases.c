@@ -169,6 +169,12 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* reference wordings (SendGrid, AT&T, MailMarshal, header limits) */
+    {"550 Bounced Address", NULL, "filtered"},
+    {"550 5.2.1 This recipient has restricted SMS e-mail", "5.2.1", "filtered"},
+    {"550 Rule imposed mailbox access for sender@example.org refused", NULL, "rejected"},
+    {"550 RFC 1035 violation: recursive CNAME records for example.org", NULL, "rejected"},
+    {"552 5.3.4 Header size exceeds maximum permitted", "5.3.4", "contenterror"},
     /* an Amazon SES notification quoted as the diagnostic */
     {"{\"notificationType\":\"Complaint\",\"complaint\":{\"complaintFeedbackType\":\"abuse\"}}",
      NULL, "feedback"},
