@@ -696,6 +696,79 @@ TEST(exim_reason_on_the_address_line)
     formats_free(f);
 }
 
+static unsigned rnd(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 16;
+}
+
+/* Random texts stitched from bounce fragments (deterministic): every result
+ * stays within its bounds; the sanitizer build checks the reads. */
+TEST(stitched_fragments_stay_in_bounds)
+{
+    static const char *const pieces[] = {
+        "<a@b.example>:",
+        "\n",
+        "From: ",
+        "To: x@y.example",
+        "@",
+        "  u@v.example\n",
+        "\n\n",
+        "> ",
+        "X-Failed-Recipients: q@w.example, r@t.example\n",
+        "Hi. This is the qmail-send program",
+        "--- Below this line is a copy of the message.",
+        "550 5.1.1 ",
+        "contact ",
+        "(#5.1.1)",
+        "Final-Recipient: rfc822; z@z.example\n",
+        "Recipient address: k@l.example\n",
+        "This message was created automatically by mail delivery software",
+        "------ This is a copy of the message, including all the headers.",
+        "while talking to x.y.example.:\n",
+        ">>> RCPT To:<a@b.example>\n",
+        "<<< 550 no\n"};
+    const int np = (int)(sizeof pieces / sizeof pieces[0]);
+    bc_formats *f = shipped();
+    rx_scratch *s = rx_scratch_new();
+    unsigned seed = 12345;
+    int ok = 1;
+    size_t total = 0;
+    for (int it = 0; it < 2000; it++) {
+        char t[3000], h[400];
+        size_t tn = 0, hn = 0, tcap = 1 + rnd(&seed) % sizeof t, hcap = 1 + rnd(&seed) % sizeof h;
+        while (tn < tcap) {
+            const char *p = pieces[rnd(&seed) % (unsigned)np];
+            size_t l = strlen(p) < tcap - tn ? strlen(p) : tcap - tn;
+            memcpy(t + tn, p, l);
+            tn += l;
+        }
+        while (hn < hcap) {
+            const char *p = pieces[rnd(&seed) % (unsigned)np];
+            size_t l = strlen(p) < hcap - hn ? strlen(p) : hcap - hn;
+            memcpy(h + hn, p, l);
+            hn += l;
+        }
+        tr_input in = {h, hn, "Undeliverable", "MAILER-DAEMON", t, tn};
+        arena *a = arena_new();
+        rpt_report rep;
+        memset(&rep, 0, sizeof rep);
+        rep.mta = "";
+        transcript_identify(f, s, &in);
+        int n = transcript_extract(f, s, &in, a, &rep);
+        ok &= n >= 0 && n <= 500 && rep.nrecipients == (size_t)n;
+        total += rep.nrecipients;
+        for (size_t i = 0; i < rep.nrecipients; i++)
+            ok &= strchr(rep.recipients[i].address, '@') != NULL &&
+                  strlen(rep.recipients[i].diagnostic) <= 1024;
+        arena_free(a);
+    }
+    CHECK(ok);
+    CHECK(total > 100); /* the fragments do make bounces */
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
