@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <libmilter/mfapi.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -227,6 +228,11 @@ static int run_daemon(int foreground)
         return EX_OSERR;
     }
     log_init("bounce-milter", foreground, c->log_facility);
+    /* Memory stays flat under load: large message buffers always come from
+     * mmap and go back to the system when freed (glibc would otherwise
+     * raise the threshold and keep them in its per-thread arenas). */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_ARENA_MAX, 4);
     if (spath != NULL && geteuid() == 0)
         make_socket_dir(spath, uid, sock_gid != (gid_t)-1 ? sock_gid : gid);
     if (*c->pid_file != '\0' && write_pid_file(c->pid_file) != 0)
