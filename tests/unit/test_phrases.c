@@ -169,6 +169,19 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* Exchange Online limits and address errors */
+    {"550 5.4.310 DNS domain example.jp does not exist [Message=InfoDomainNonexistent]", "5.4.310",
+     "hostunknown"},
+    {"550 5.1.6 Recipient addresses in single label domains not accepted", "5.1.6", "userunknown"},
+    {"550 5.1.2 Invalid X.400 address", "5.1.2", "userunknown"},
+    {"550 5.2.122 The recipient has exceeded their limit for the number of messages they can "
+     "receive per hour",
+     "5.2.122", "speeding"},
+    {"550 5.2.121 Recipient's per hour message receive limit from specific sender exceeded",
+     "5.2.121", "speeding"},
+    {"550 5.1.90 Your message can't be sent because you've reached your daily limit for message "
+     "recipients",
+     "5.1.90", "speeding"},
     /* reference wordings (SendGrid, AT&T, MailMarshal, header limits) */
     {"550 Bounced Address", NULL, "filtered"},
     {"550 5.2.1 This recipient has restricted SMS e-mail", "5.2.1", "filtered"},
