@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Labels that mean another iconv name ("" = treat as UTF-8 or Windows-1252). */
 static const struct {
@@ -273,6 +276,16 @@ static int non_ascii(const char *s, size_t n)
 {
     int esc = 0;
     size_t i = 0;
+#ifdef __SSE2__
+    /* sixteen bytes at a time: the high bits of the bytes, and of the
+     * compare with ESC, say whether the block needs a closer look */
+    const __m128i escs = _mm_set1_epi8(0x1b);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        if (_mm_movemask_epi8(_mm_or_si128(x, _mm_cmpeq_epi8(x, escs))) != 0)
+            break;
+    }
+#endif
     while (i + 8 <= n) { /* skip words with no byte >= 0x80 and no ESC */
         uint64_t w;
         memcpy(&w, s + i, 8);

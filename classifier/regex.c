@@ -101,7 +101,10 @@ int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t s
 {
     if (r == NULL || s == NULL || subj == NULL || start > len)
         return 0;
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
+    /* a JIT-compiled pattern goes straight to the JIT (the same answer,
+     * without pcre2_match's per-call checks) */
+    int rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc)
+                    : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)
