@@ -169,6 +169,10 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* I.UA's numbered causes */
+    {"550 Message rejected. See http://mail.i.ua/err/2/", NULL, "userunknown"},
+    {"550 Message rejected. See http://mail.i.ua/err/4/", NULL, "mailboxfull"},
+    {"550 Message rejected. See http://mail.i.ua/err/10/", NULL, "filtered"},
     /* Exchange Online limits and address errors */
     {"550 5.4.310 DNS domain example.jp does not exist [Message=InfoDomainNonexistent]", "5.4.310",
      "hostunknown"},
