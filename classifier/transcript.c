@@ -386,10 +386,8 @@ static int by_regex(const bc_format *fm, rx_scratch *s, arena *a, const char *t,
         out[k].lead = hits[i].mb;
         while (out[k].lead > sect.b && t[out[k].lead - 1] != '\n')
             out[k].lead--;
-        if (hits[i].db != (size_t)-1 && hits[i].de > hits[i].db)
-            out[k].diag = (span){hits[i].db, hits[i].de};
-        else
-            out[k].diag = pick_diag(fm, s, t, block, sect);
+        out[k].diag =
+            inline_diag ? (span){hits[i].db, hits[i].de} : pick_diag(fm, s, t, block, sect);
         k++;
     }
     return k;
