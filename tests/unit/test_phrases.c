@@ -169,6 +169,14 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* Facebook response codes, Exchange 2003 diagnostic codes */
+    {"550 5.7.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp", "5.7.1",
+     "filtered"},
+    {"550 5.7.1 POL-P5 The message contains a virus", "5.7.1", "virusdetected"},
+    {"451 4.7.1 POL-T2 http://postmaster.facebook.com/response_codes#pol", "4.7.1", "blocked"},
+    {"The message could not be delivered because it exceeded the hop count MSEXCH:IMS:EXAMPLE:SITE:"
+     "SERVER 0 (00120270)",
+     NULL, "networkerror"},
     /* I.UA's numbered causes */
     {"550 Message rejected. See http://mail.i.ua/err/2/", NULL, "userunknown"},
     {"550 Message rejected. See http://mail.i.ua/err/4/", NULL, "mailboxfull"},
