@@ -183,14 +183,20 @@ static char *content_type(const char *v, arena *a)
     return t;
 }
 
-char *mime_param(const char *v, const char *name, int lower, arena *a)
+/* The values of the parameters names[0..n) of a Content-Type-like value in
+ * one walk: out[i] for the first occurrence of names[i] (lower-cased when
+ * lower[i]), NULL when absent (or memory ran out). */
+static void params(const char *v, const char *const *names, const int *lower, char **out, size_t n,
+                   arena *a)
 {
-    size_t nlen = strlen(name);
+    size_t todo = n;
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
     const char *p = strchr(v, ';');
     /* Tolerate a missing ';' after the type (seen in broken mailers). */
     if (p == NULL)
         p = strpbrk(v, " \t");
-    while (p != NULL && *p) {
+    while (p != NULL && *p && todo > 0) {
         while (*p == ';' || is_ws((unsigned char)*p))
             p++;
         const char *k = p;
@@ -222,29 +228,58 @@ char *mime_param(const char *v, const char *name, int lower, arena *a)
                 p++;
             vlen = (size_t)(p - val);
         }
-        if (klen == nlen && strncasecmp(k, name, nlen) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (out[i] != NULL || klen != strlen(names[i]) || strncasecmp(k, names[i], klen) != 0)
+                continue;
             char *r = arena_alloc(a, vlen + 1);
             if (r == NULL)
-                return NULL;
+                return;
             size_t o = 0;
-            for (size_t i = 0; i < vlen; i++) {
-                if (val[i] == '\\' && i + 1 < vlen)
-                    i++;
-                r[o++] = lower ? (char)lc((unsigned char)val[i]) : val[i];
+            for (size_t j = 0; j < vlen; j++) {
+                if (val[j] == '\\' && j + 1 < vlen)
+                    j++;
+                r[o++] = lower[i] ? (char)lc((unsigned char)val[j]) : val[j];
             }
             r[o] = '\0';
-            return r;
+            out[i] = r;
+            todo--;
         }
     }
-    return NULL;
+}
+
+char *mime_param(const char *v, const char *name, int lower, arena *a)
+{
+    char *out;
+    params(v, &name, &lower, &out, 1, a);
+    return out;
+}
+
+/* End of the header name at p: the first ':', control or blank byte, DEL
+ * or non-ASCII byte before e. */
+static const char *name_end(const char *p, const char *e)
+{
+#ifdef __SSE2__
+    /* sixteen bytes at a time while the line is that long (DEL, non-ASCII
+     * and the bytes up to ' ' are those below '!' when read as signed) */
+    const __m128i bang = _mm_set1_epi8('!'), del = _mm_set1_epi8(127), col = _mm_set1_epi8(':');
+    for (; e - p >= 16; p += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i stop = _mm_or_si128(_mm_cmplt_epi8(x, bang),
+                                    _mm_or_si128(_mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(x, col)));
+        unsigned m = (unsigned)_mm_movemask_epi8(stop);
+        if (m != 0)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < e && *p != ':' && (unsigned char)*p > ' ' && (unsigned char)*p < 127)
+        p++;
+    return p;
 }
 
 /* Does line [s, e) start a header ("Name:")? */
 static int header_line(const char *s, const char *e, const char **colon)
 {
-    const char *p = s;
-    while (p < e && *p != ':' && (unsigned char)*p > ' ' && (unsigned char)*p < 127)
-        p++;
+    const char *p = name_end(s, e);
     if (p == s)
         return 0;
     const char *q = p;
@@ -341,14 +376,17 @@ int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
         if (strchr(t, '/') != NULL)
             p->type = t;
         /* only the parameters the type can use */
-        char *v;
-        int multi = strncmp(t, "multipart/", 10) == 0;
-        if (!multi && (v = mime_param(ct, "charset", 1, a)) != NULL)
-            p->charset = v;
-        if (multi && (v = mime_param(ct, "boundary", 0, a)) != NULL)
-            p->boundary = v;
-        if (multi && (v = mime_param(ct, "report-type", 1, a)) != NULL)
-            p->report_type = v;
+        char *v[2];
+        if (strncmp(t, "multipart/", 10) != 0) {
+            if ((v[0] = mime_param(ct, "charset", 1, a)) != NULL)
+                p->charset = v[0];
+        } else {
+            static const char *const names[2] = {"boundary", "report-type"};
+            static const int lower[2] = {0, 1};
+            params(ct, names, lower, v, 2, a);
+            p->boundary = v[0] != NULL ? v[0] : "";
+            p->report_type = v[1] != NULL ? v[1] : "";
+        }
     }
     const mime_header *te = mime_header_find(p, "content-transfer-encoding");
     if (te != NULL) {

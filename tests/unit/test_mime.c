@@ -65,6 +65,34 @@ TEST(content_type_params)
               "delivery-status");
     CHECK_STR(mime_param("multipart/mixed boundary=xyz", "boundary", 0, a), "xyz");
     CHECK(mime_param("text/plain", "charset", 1, a) == NULL);
+    /* a multipart's boundary and report type come from one walk: the first
+     * of each counts, quoting and case as for mime_param */
+    mime_msg m = parse(a, "Content-Type: Multipart/Report; boundary=\"q\\\"b\";\n"
+                          " Report-Type=Delivery-Status; boundary=second;"
+                          " report-type=other\n\nbody\n");
+    CHECK_STR(m.root->type, "multipart/report");
+    CHECK_STR(m.root->boundary, "q\"b");
+    CHECK_STR(m.root->report_type, "delivery-status");
+    CHECK_STR(m.root->charset, "");
+    m = parse(a, "Content-Type: text/plain; boundary=x; charset=\"ISO-8859-1\"\n\nbody\n");
+    CHECK_STR(m.root->charset, "iso-8859-1");
+    CHECK_STR(m.root->boundary, "");
+    arena_free(a);
+}
+
+TEST(long_header_names)
+{
+    /* names longer than sixteen bytes, ending at each kind of byte */
+    arena *a = arena_new();
+    mime_msg m = parse(a, "X-A-Rather-Long-Header-Name-Here: one\n"
+                          "X-Another-Quite-Long-Name-That-Goes-On : two\n"
+                          "X-Sixteen-Bytes-:three\n\nbody\n");
+    CHECK_STR(mime_header_value(m.root, "x-a-rather-long-header-name-here", a), "one");
+    CHECK_STR(mime_header_value(m.root, "x-another-quite-long-name-that-goes-on", a), "two");
+    CHECK_STR(mime_header_value(m.root, "x-sixteen-bytes-", a), "three");
+    m = parse(a, "X-Name-With-A-Byte-\x80-Inside-It: v\nSubject: s\n\nbody\n");
+    CHECK(mime_header_find(m.root, "subject") == NULL); /* not a header: the body starts */
+    CHECK(m.root->blen > 0 && strncmp(m.root->body, "X-Name-With", 11) == 0);
     arena_free(a);
 }
 
