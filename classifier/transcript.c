@@ -523,13 +523,21 @@ static span header_value(const tr_input *in, const char *name)
     return (span){0, 0};
 }
 
+/* Recipients the format's recipients header names beyond the `have` already
+ * in out, when it names more than that (an Exim "pipe to" or "save to" line
+ * names no address). */
 static int by_header(const bc_format *fm, rx_scratch *s, const tr_input *in, arena *a, span sect,
-                     found *out, int max)
+                     found *out, int have, int max)
 {
     if (fm->recipients_header == NULL || in->headers == NULL)
-        return 0;
+        return have;
     span v = header_value(in, fm->recipients_header);
-    int n = 0;
+    int listed = 0;
+    for (size_t i = v.b; i < v.e; i++)
+        listed += in->headers[i] == '@';
+    if (listed <= have)
+        return have;
+    int n = have;
     size_t i = v.b;
     while (n < max && i < v.e) {
         while (i < v.e && (in->headers[i] == ',' || is_space((unsigned char)in->headers[i])))
@@ -539,7 +547,7 @@ static int by_header(const bc_format *fm, rx_scratch *s, const tr_input *in, are
             e++;
         const char *addr = e > i ? clean_address(a, in->headers + i, e - i) : NULL;
         i = e;
-        if (addr == NULL)
+        if (addr == NULL || seen_before(out, n, addr))
             continue;
         /* Its block: the paragraph of the section that names it, else the section. */
         span block = sect;
@@ -729,8 +737,7 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
         n = by_regex(fm, s, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
     if (n < 0)
         return -1;
-    if (n == 0)
-        n = by_header(fm, s, in, a, sect, fd, TR_MAX_RECIPIENTS);
+    n = by_header(fm, s, in, a, sect, fd, n, TR_MAX_RECIPIENTS);
     /* Delivery-status fields pasted into the text name the recipients
      * better than the addresses around them: leave those to the DSN parser. */
     if (n == 0 && !has_dsn_fields(in->text, sect))
