@@ -169,6 +169,10 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* the wording carries the meaning even without the status */
+    {"550 recipient no longer on server: kijitora@example.jp", NULL, "hasmoved"},
+    {"525 Disabled recipient address", NULL, "suspend"},
+    {"Reason: Illegal host/domain name found", NULL, "hostunknown"},
     /* Facebook response codes, Exchange 2003 diagnostic codes */
     {"550 5.7.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp", "5.7.1",
      "filtered"},
