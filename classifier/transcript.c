@@ -10,10 +10,11 @@
  *   - the diagnostic is the regex's diag group, else the format's `diag`
  *     regex applied to the block (or to the whole text before the original,
  *     when the format states one reason for all), else the block itself;
- *   - without a recipient regex, or when it finds nothing, the recipients
- *     come from the format's recipients header (X-Failed-Recipients), else
- *     from every address in the section, each with its paragraph (not when
- *     the text carries pasted delivery-status fields: report.c reads those).
+ *   - the format's recipients header (X-Failed-Recipients) adds those the
+ *     regex missed, when it names more;
+ *   - with still no recipient, every address in the section is one, with
+ *     its paragraph (not when the text carries pasted delivery-status
+ *     fields: report.c reads those).
  *
  * Status, reply code, SMTP command and remote MTA are then read from the
  * diagnostic, the block, the recipient's own line, and other paragraphs
