@@ -169,6 +169,13 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* refusals of the sending host, and spam, in other servers' words */
+    {"550 Access from mail server 192.0.2.1 not allowed", NULL, "blocked"},
+    {"550 Unwanted messages have been sent from the following IP address above", NULL, "blocked"},
+    {"554 Access to submit messages to this e-mail system has been rejected", NULL, "blocked"},
+    {"553 sorry, your IP address is forbidden by our policy", NULL, "blocked"},
+    {"550 Message was rejected for possible spam/virus content", NULL, "spamdetected"},
+    {"554 Message rejected. Please see the FAQs section on spam", NULL, "spamdetected"},
     /* the wording carries the meaning even without the status */
     {"550 recipient no longer on server: kijitora@example.jp", NULL, "hasmoved"},
     {"525 Disabled recipient address", NULL, "suspend"},
