@@ -325,7 +325,7 @@ const char *dsn_command(const char *s, size_t n)
     for (size_t i = 0; i < NPHRASES; i++) {
         const char *ph = command_phrases[i].phrase, *from = NULL;
         size_t k = 0;
-        while (k < nkeys && strncmp(keys[k], ph, KEY) != 0)
+        while (k < nkeys && memcmp(keys[k], ph, KEY) != 0) /* every phrase has KEY bytes */
             k++;
         if (k == nkeys) {
             keys[nkeys] = ph;

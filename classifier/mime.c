@@ -52,6 +52,18 @@ static int same_folded(const char *h, const char *needle, size_t nlen)
     return i == nlen;
 }
 
+#ifdef __SSE2__
+/* Bit i set if p[i] and p[i + 1] are the two anchor bytes (v0, v1), letters
+ * compared with 0x20 or'ed in (m0, m1). */
+static unsigned pair_bits(const char *p, __m128i v0, __m128i v1, __m128i m0, __m128i m1)
+{
+    __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x0, m0), v0),
+                                                     _mm_cmpeq_epi8(_mm_or_si128(x1, m1), v1)));
+}
+#endif
+
 /* First needle in h[0..n) (n >= nlen >= 2), anchored on its bytes a and
  * a + 1: candidates must have those two in place, sixteen candidates tested
  * per step, so few reach the full comparison.  A letter is compared with
@@ -66,16 +78,19 @@ static const char *by_pair(const char *h, size_t n, const char *needle, size_t n
 #ifdef __SSE2__
     __m128i v0 = _mm_set1_epi8((char)c0), v1 = _mm_set1_epi8((char)c1);
     __m128i m0 = _mm_set1_epi8((char)f0), m1 = _mm_set1_epi8((char)f1);
-    for (; i + 15 <= last; i += 16) {
-        __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(h + i + a));
-        __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(h + i + a + 1));
-        __m128i eq = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x0, m0), v0),
-                                   _mm_cmpeq_epi8(_mm_or_si128(x1, m1), v1));
-        for (unsigned bits = (unsigned)_mm_movemask_epi8(eq); bits != 0; bits &= bits - 1) {
-            const char *cand = h + i + (unsigned)__builtin_ctz(bits);
-            if (same_folded(cand, needle, nlen))
-                return cand;
-        }
+    for (; i + 15 <= last; i += 16)
+        for (unsigned bits = pair_bits(h + i + a, v0, v1, m0, m1); bits != 0; bits &= bits - 1)
+            if (same_folded(h + i + __builtin_ctz(bits), needle, nlen))
+                return h + i + __builtin_ctz(bits);
+    if (i <= last && last >= 15) {
+        /* a last block ending at the last candidate, its candidates that
+         * the one before tested masked off */
+        size_t at = last - 15;
+        unsigned bits = pair_bits(h + at + a, v0, v1, m0, m1) & (0xffffu << (i - at));
+        for (; bits != 0; bits &= bits - 1)
+            if (same_folded(h + at + __builtin_ctz(bits), needle, nlen))
+                return h + at + __builtin_ctz(bits);
+        return NULL;
     }
 #endif
     for (; i <= last; i++)
