@@ -46,10 +46,10 @@ typedef struct fmt_hit {
     int delayed;             /* the report is a delay warning (the `delayed` wording) */
 } fmt_hit;
 
-/* Load the `formats` lists of the given libconfig files, in order (a user's
- * local file first, so its formats are tried first).  A file without a
- * `formats` setting contributes nothing.  NULL with "file:line: message" in
- * err on any error. */
+/* Load the `formats` lists (and the `delayed`, `smtp_commands` and
+ * `remote_hosts` tables) of the given libconfig files, in order (a user's
+ * local file first, so its formats are tried first).  A file without them
+ * contributes nothing.  NULL with "file:line: message" in err on any error. */
 bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen);
 
 /* Release loaded formats (NULL is fine). */
