@@ -169,6 +169,9 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    /* IMail */
+    {"User mailbox exceeds allowed size: kijitora@example.jp", NULL, "mailboxfull"},
+    {"Invalid final delivery userid: kijitora@example.jp", NULL, "userunknown"},
     /* refusals of the sending host, and spam, in other servers' words */
     {"550 Access from mail server 192.0.2.1 not allowed", NULL, "blocked"},
     {"550 Unwanted messages have been sent from the following IP address above", NULL, "blocked"},
