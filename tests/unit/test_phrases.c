@@ -353,6 +353,8 @@ TEST(provider_hosts)
          "550 5.1.10 Delivery failed", "userunknown"},
         {"kijitora@example.jp", "mx.example.jp", "5.1.10", "550 5.1.10 Delivery failed",
          "notaccept"},
+        {"kijitora@docomo.ne.jp", "mfsmax.docomo.ne.jp", "5.0.0",
+         "550 Message refused (in reply to end of DATA command)", "rejected"},
         {"kijitora@ezweb.ne.jp", "lsean.ezweb.ne.jp", "5.0.0",
          "Each of the following recipients was rejected by a remote mail server.", "filtered"},
         {"kijitora@example.jp", "mx.example.jp", "5.0.0",
