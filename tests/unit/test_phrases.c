@@ -169,6 +169,7 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
+    {"550 <kijitora@example.jp> not found", NULL, "userunknown"},
     /* IMail */
     {"User mailbox exceeds allowed size: kijitora@example.jp", NULL, "mailboxfull"},
     {"Invalid final delivery userid: kijitora@example.jp", NULL, "userunknown"},
