@@ -3,11 +3,18 @@
  * when the platform allows it (falling back to the interpreter, e.g. under
  * systemd's MemoryDenyWriteExecute), and match under a match limit so that
  * no pattern can take unbounded time on hostile text.
+ *
+ * Patterns are compiled (and so checked) at load, but JIT-compiled only the
+ * first time they are matched: JIT compilation is most of the cost of loading
+ * a thousand patterns, and the literal prefilter means most of them are never
+ * run for a given batch of mail.  A per-pattern lock makes that first
+ * compilation safe when several threads share the rule set.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "regex.h"
 
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,9 +22,12 @@
 #define RX_DEPTH_LIMIT 2000
 #define RX_JIT_STACK_MAX (512 * 1024)
 
+enum { JIT_PENDING, JIT_DONE, JIT_UNAVAILABLE };
+
 struct rx {
     pcre2_code *code;
-    int jit;
+    int jit;              /* JIT_*, read and written atomically */
+    pthread_mutex_t lock; /* held while the JIT compiles this pattern */
 };
 
 struct rx_scratch {
@@ -50,7 +60,8 @@ rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen)
         return NULL;
     }
     r->code = code;
-    r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    r->jit = JIT_PENDING;
+    pthread_mutex_init(&r->lock, NULL);
     return r;
 }
 
@@ -59,7 +70,27 @@ void rx_free(rx *r)
     if (r == NULL)
         return;
     pcre2_code_free(r->code);
+    pthread_mutex_destroy(&r->lock);
     free(r);
+}
+
+/* JIT-compile r on first use; 1 if its JIT code may be used.  The rule set
+ * is logically read-only: this only fills in a cache, once, under the lock,
+ * and no thread matches r before the first compilation has finished. */
+static int rx_jit_ready(const rx *cr)
+{
+    rx *r = (rx *)cr;
+    int st = __atomic_load_n(&r->jit, __ATOMIC_ACQUIRE);
+    if (st == JIT_PENDING) {
+        pthread_mutex_lock(&r->lock);
+        st = r->jit;
+        if (st == JIT_PENDING) {
+            st = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0 ? JIT_DONE : JIT_UNAVAILABLE;
+            __atomic_store_n(&r->jit, st, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&r->lock);
+    }
+    return st == JIT_DONE;
 }
 
 int rx_group(const rx *r, const char *name)
@@ -103,8 +134,9 @@ int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t s
         return 0;
     /* a JIT-compiled pattern goes straight to the JIT (the same answer,
      * without pcre2_match's per-call checks) */
-    int rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc)
-                    : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
+    int rc = rx_jit_ready(r)
+                 ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc)
+                 : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)
