@@ -294,10 +294,16 @@ struct altset {
     char (*s)[LIT_MAXLEN + 1];
 };
 
+#define LIT_MORESETS 8 /* required sets of a sequence kept for lit_derive_more */
+#define LIT_MOREMIN 4  /* their shortest literal: shorter ones are everywhere */
+
 struct walk {
     const char *p;
     int fail;
     int depth;
+    struct altset *more; /* when not NULL: the top-level sequence's required sets */
+    size_t nmore;
+    int branches; /* top-level alternatives walked */
 };
 
 static void altset_free(struct altset *a)
@@ -529,6 +535,33 @@ static size_t take_char(struct walk *w, char ch[4])
 
 static void walk_alt(struct walk *w, struct altset *out, int *ok);
 
+/* Keep a copy of a required set of the top-level sequence (lit_derive_more)
+ * when its literals are long enough to be rare. */
+static void collect(struct walk *w, const struct altset *set)
+{
+    if (w->more == NULL || w->depth != 0 || w->nmore == LIT_MORESETS ||
+        altset_score(set) < LIT_MOREMIN)
+        return;
+    struct altset *c = &w->more[w->nmore];
+    *c = (struct altset){0, 0, NULL};
+    for (size_t i = 0; i < set->n; i++)
+        if (altset_add(c, set->s[i], strlen(set->s[i])) != 0) {
+            altset_free(c);
+            return;
+        }
+    w->nmore++;
+}
+
+static void collect_run(struct walk *w, const char *run, size_t rl)
+{
+    if (w->more == NULL || w->depth != 0 || rl < LIT_MOREMIN)
+        return;
+    struct altset one = {0, 0, NULL};
+    if (altset_add(&one, run, rl) == 0)
+        collect(w, &one);
+    altset_free(&one);
+}
+
 /* A group at w->p ('('): sets *contributes when its text is part of the
  * match (not a lookaround), fills inner and iok with what it requires. */
 static void walk_group(struct walk *w, struct altset *inner, int *iok, int *contributes)
@@ -607,10 +640,13 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
             int iok, contributes;
             walk_group(w, &inner, &iok, &contributes);
             unsigned long min = contributes ? quantifier(w, &rep) : 0;
+            collect_run(w, run, rl);
             consider_run(best, run, rl);
             rl = 0;
-            if (contributes && iok && min >= 1)
+            if (contributes && iok && min >= 1) {
+                collect(w, &inner);
                 consider(best, &inner);
+            }
             altset_free(&inner);
             continue;
         }
@@ -621,6 +657,7 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
                 w->p++;
             if (c == '[' || c == '.')
                 quantifier(w, &rep);
+            collect_run(w, run, rl);
             consider_run(best, run, rl);
             rl = 0;
             continue;
@@ -637,6 +674,7 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
                 w->p += 2;
                 skip_escape_arg(w, e);
                 quantifier(w, &rep);
+                collect_run(w, run, rl);
                 consider_run(best, run, rl);
                 rl = 0;
                 continue;
@@ -646,21 +684,25 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
         chl = take_char(w, ch);
         unsigned long min = quantifier(w, &rep);
         if (chl == 0 || min == 0) {
+            collect_run(w, run, rl);
             consider_run(best, run, rl);
             rl = 0;
             continue;
         }
         if (rl + chl > LIT_MAXLEN) {
+            collect_run(w, run, rl);
             consider_run(best, run, rl);
             rl = 0;
         }
         memcpy(run + rl, ch, chl);
         rl += chl;
         if (rep) {
+            collect_run(w, run, rl);
             consider_run(best, run, rl);
             rl = 0;
         }
     }
+    collect_run(w, run, rl);
     consider_run(best, run, rl);
     *ok = best->n > 0 && altset_score(best) >= LIT_MINLEN;
 }
@@ -672,6 +714,8 @@ static void walk_alt(struct walk *w, struct altset *out, int *ok)
     for (;;) {
         struct altset br;
         int bok;
+        if (w->depth == 0)
+            w->branches++;
         walk_seq(w, &br, &bok);
         if (!bok)
             all = 0;
@@ -688,7 +732,7 @@ static void walk_alt(struct walk *w, struct altset *out, int *ok)
 
 size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1])
 {
-    struct walk w = {pattern, 0, 0};
+    struct walk w = {pattern, 0, 0, NULL, 0, 0};
     struct altset set;
     int ok = 0;
     walk_alt(&w, &set, &ok);
@@ -699,6 +743,56 @@ size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1])
     }
     *out = set.s;
     return set.n;
+}
+
+static int same_set(const struct altset *x, const struct altset *y)
+{
+    if (x->n != y->n)
+        return 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(x->s[i], y->s[i]) != 0)
+            return 0;
+    return 1;
+}
+
+size_t lit_derive_more(const char *pattern, char (**out)[LIT_MAXLEN + 1], size_t *setlen,
+                       size_t max)
+{
+    struct altset more[LIT_MORESETS], set;
+    struct walk w = {pattern, 0, 0, more, 0, 0};
+    int ok = 0;
+    walk_alt(&w, &set, &ok);
+    *out = NULL;
+    size_t nsets = 0, nlits = 0;
+    /* only a pattern that is one sequence needs each of its sets */
+    int usable = ok && *w.p == '\0' && w.branches == 1;
+    int *pick = calloc(LIT_MORESETS, sizeof *pick);
+    /* the best sets first (longest shortest literal), lit_derive's own left out */
+    while (usable && pick != NULL && nsets < max) {
+        size_t best = LIT_MORESETS;
+        for (size_t i = 0; i < w.nmore; i++)
+            if (!pick[i] && !same_set(&more[i], &set) &&
+                (best == LIT_MORESETS || altset_score(&more[i]) > altset_score(&more[best])))
+                best = i;
+        if (best == LIT_MORESETS)
+            break;
+        pick[best] = 1 + (int)nsets;
+        setlen[nsets++] = more[best].n;
+        nlits += more[best].n;
+    }
+    if (nsets > 0 && (*out = malloc(nlits * sizeof **out)) == NULL)
+        nsets = 0;
+    for (size_t k = 0, at = 0; k < nsets; k++)
+        for (size_t i = 0; i < w.nmore; i++)
+            if (pick[i] == 1 + (int)k) {
+                memcpy(*out + at, more[i].s, more[i].n * sizeof **out);
+                at += more[i].n;
+            }
+    for (size_t i = 0; i < w.nmore; i++)
+        altset_free(&more[i]);
+    altset_free(&set);
+    free(pick);
+    return nsets;
 }
 
 /* Unsafe to split: anything whose meaning reaches across alternatives
@@ -725,7 +819,7 @@ size_t lit_branches(const char *pattern, size_t *start, size_t *len, size_t max)
 {
     if (split_unsafe(pattern))
         return 0;
-    struct walk w = {pattern, 0, 0};
+    struct walk w = {pattern, 0, 0, NULL, 0, 0};
     size_t n = 0, b = 0;
     int depth = 0;
     while (*w.p != '\0' && !w.fail) {

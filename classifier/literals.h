@@ -51,6 +51,15 @@ size_t litset_states(const litset *ls);
  * the regex must then always run. */
 size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1]);
 
+/* Further literal sets that pattern (one top-level sequence, no '|')
+ * needs besides the one lit_derive() returns: every match contains a
+ * literal of each set.  Sets whose literals are all 4+ bytes, best first;
+ * returns their number (at most max), sets *out to their literals set
+ * after set (malloc'ed, the caller frees it; NULL when none) and
+ * setlen[i] to the size of set i.  A prefilter can ask for all of them. */
+size_t lit_derive_more(const char *pattern, char (**out)[LIT_MAXLEN + 1], size_t *setlen,
+                       size_t max);
+
 /* The top-level alternatives of pattern: their number (1 when there is no
  * top-level '|'), and the first max of them as offsets and lengths when
  * start/len are not NULL; 0 when the pattern must not be split (back

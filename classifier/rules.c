@@ -71,7 +71,15 @@ struct rule {
 struct unit {
     rx *rx;
     uint32_t rule;
-    int always; /* no literal: run whenever the rule is evaluated */
+    int always;            /* no literal: run whenever the rule is evaluated */
+    uint32_t more0, nmore; /* further literal sets it needs: groups more0.. */
+};
+
+/* A literal of a further set (group) of some unit, added to the prefilter
+ * once the number of units is known (a group reports nunits + group). */
+struct more_lit {
+    const char *lit;
+    uint32_t group;
 };
 
 /* String -> number table, open addressing; keys are owned elsewhere. */
@@ -104,6 +112,9 @@ struct ruleset {
     size_t nrules, cap;
     struct unit *units;
     size_t nunits, unitcap;
+    struct more_lit *more; /* until the prefilter is built */
+    size_t nmore, morecap;
+    uint32_t ngroups;
     /* indexes */
     size_t nwords;  /* 64-bit words in a rule bitmap */
     size_t nuwords; /* the same for a unit bitmap */
@@ -602,7 +613,7 @@ static long add_unit(struct ruleset *rs, uint32_t idx, rx *r, int always)
         rs->units = nu;
         rs->unitcap = cap;
     }
-    rs->units[rs->nunits] = (struct unit){r, idx, always};
+    rs->units[rs->nunits] = (struct unit){r, idx, always, 0, 0};
     struct rule *ru = &rs->rules[idx];
     if (ru->nunit++ == 0)
         ru->unit0 = (uint32_t)rs->nunits;
@@ -614,6 +625,39 @@ static int add_literals(struct ruleset *rs, char (*lits)[LIT_MAXLEN + 1], size_t
     for (size_t i = 0; i < n; i++)
         if (litset_add(rs->lits, lits[i], strlen(lits[i]), unit) != 0)
             return -1;
+    return 0;
+}
+
+/* Give unit u the further literal sets that pattern needs (at most two):
+ * the prefilter then lets the unit through only when each set has a hit
+ * too.  0, or -1 on memory exhaustion. */
+static int add_more(struct ruleset *rs, uint32_t u, const char *pattern)
+{
+    char(*lits)[LIT_MAXLEN + 1];
+    size_t setlen[2];
+    size_t nsets = lit_derive_more(pattern, &lits, setlen, 2);
+    rs->units[u].more0 = rs->ngroups;
+    rs->units[u].nmore = (uint32_t)nsets;
+    for (size_t k = 0, at = 0; k < nsets; k++, rs->ngroups++)
+        for (size_t i = 0; i < setlen[k]; i++, at++) {
+            if (rs->nmore == rs->morecap) {
+                size_t cap = rs->morecap ? 2 * rs->morecap : 64;
+                struct more_lit *nm = realloc(rs->more, cap * sizeof *nm);
+                if (nm == NULL) {
+                    free(lits);
+                    return -1;
+                }
+                rs->more = nm;
+                rs->morecap = cap;
+            }
+            const char *l = keep(rs, lits[at], 0);
+            if (l == NULL) {
+                free(lits);
+                return -1;
+            }
+            rs->more[rs->nmore++] = (struct more_lit){l, rs->ngroups};
+        }
+    free(lits);
     return 0;
 }
 
@@ -647,6 +691,12 @@ static int split_units(struct ruleset *rs, uint32_t idx, const char *text, const
         rxs[b] = NULL;
         if (u < 0 || add_literals(rs, lits[b], nlits[b], (uint32_t)u) != 0)
             rc = -1;
+        if (rc > 0 && nlits[b] > 0) {
+            char *sub = strndup(text + start[b], len[b]);
+            if (sub == NULL || add_more(rs, (uint32_t)u, sub) != 0)
+                rc = -1;
+            free(sub);
+        }
         for (size_t i = 0; rc > 0 && nlits[b] == 0 && i < ngiven; i++)
             if (litset_add(rs->lits, given[i], strlen(given[i]), (uint32_t)u) != 0)
                 rc = -1;
@@ -700,7 +750,8 @@ static int text_units(struct ruleset *rs, uint32_t idx, const char *text,
         ngiven = 0;
     long u = add_unit(rs, idx, r->text, n == 0 && ngiven == 0);
     rs->rules[idx].text = NULL;
-    if (u < 0 || add_literals(rs, derived, n, (uint32_t)u) != 0) {
+    if (u < 0 || add_literals(rs, derived, n, (uint32_t)u) != 0 ||
+        (n > 0 && add_more(rs, (uint32_t)u, text) != 0)) {
         free(derived);
         return -1;
     }
@@ -1034,7 +1085,7 @@ static int finish(struct loader *L, const uint8_t *by_text)
         }
     }
     rs->nwords = (rs->nrules + 63) / 64 + 1;
-    rs->nuwords = (rs->nunits + 63) / 64 + 1;
+    rs->nuwords = (rs->nunits + rs->ngroups + 63) / 64 + 1;
     rs->always = calloc(rs->nwords, sizeof *rs->always);
     if (rs->always == NULL)
         return oom(L);
@@ -1045,6 +1096,13 @@ static int finish(struct loader *L, const uint8_t *by_text)
         if (index_rule(rs, (uint32_t)i, by_text[i]) != 0)
             return oom(L);
     }
+    for (size_t i = 0; i < rs->nmore; i++)
+        if (litset_add(rs->lits, rs->more[i].lit, strlen(rs->more[i].lit),
+                       (uint32_t)rs->nunits + rs->more[i].group) != 0)
+            return oom(L);
+    free(rs->more);
+    rs->more = NULL;
+    rs->nmore = rs->morecap = 0;
     if (litset_build(rs->lits) != 0)
         return oom(L);
     return 0;
@@ -1096,6 +1154,7 @@ void ruleset_free(struct ruleset *rs)
     for (size_t i = 0; i < rs->nunits; i++)
         rx_free(rs->units[i].rx);
     free(rs->units);
+    free(rs->more);
     free(rs->details);
     strtab_free(&rs->detail_tab);
     strtab_free(&rs->keytab);
@@ -1202,6 +1261,17 @@ rule_memo *ruleset_memo(const struct ruleset *rs, arena *a)
     return m->ubits != NULL && m->found != NULL ? m : NULL;
 }
 
+/* Did the prefilter see a literal of each further set of unit un? */
+static int groups_seen(const struct ruleset *rs, const struct unit *un, const uint64_t *ubits)
+{
+    for (uint32_t g = un->more0; g < un->more0 + un->nmore; g++) {
+        size_t v = rs->nunits + g;
+        if (!(ubits[v >> 6] >> (v & 63) & 1))
+            return 0;
+    }
+    return 1;
+}
+
 /* 1 if any text unit of r that the prefilter let through (ubits) matches;
  * found (may be NULL) remembers each unit's answer for this text. */
 static int text_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
@@ -1209,6 +1279,8 @@ static int text_matches(const struct ruleset *rs, const struct rule *r, const ru
 {
     for (uint32_t u = r->unit0; u < r->unit0 + r->nunit; u++) {
         if (!rs->units[u].always && !(ubits[u >> 6] >> (u & 63) & 1))
+            continue;
+        if (!groups_seen(rs, &rs->units[u], ubits))
             continue;
         if (found != NULL && found[u] != 0) {
             if (found[u] == 1)
@@ -1279,11 +1351,15 @@ static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64
 {
     char key[300];
     memcpy(bits, rs->always, rs->nwords * sizeof *bits);
-    for (size_t w = 0; w < rs->nuwords; w++)
-        for (uint64_t b = ubits[w]; b != 0; b &= b - 1) {
+    for (size_t w = 0; w * 64 < rs->nunits; w++) {
+        uint64_t b = ubits[w]; /* the units' bits, not the groups' after them */
+        if (rs->nunits - w * 64 < 64)
+            b &= ((uint64_t)1 << (rs->nunits - w * 64)) - 1;
+        for (; b != 0; b &= b - 1) {
             uint32_t r = rs->units[w * 64 + (size_t)__builtin_ctzll(b)].rule;
             bits[r >> 6] |= (uint64_t)1 << (r & 63);
         }
+    }
     const char *f[3];
     size_t fl[3];
     if (rs->have_status && status_fields(ev->status, f, fl))

@@ -509,6 +509,52 @@ TEST(split_rules_match_like_the_whole)
     ruleset_free(rs);
 }
 
+TEST(units_with_further_literal_sets)
+{
+    /* each alternative needs two literals here: the prefilter asks for both,
+     * and what matches is unchanged, in a split rule and a whole one, with
+     * and without the per-message memo */
+    char err[512];
+    const char *p =
+        write_rules("more.conf", 1,
+                    "rules = (\n"
+                    " { id = \"spam\"; class = \"spamdetected\"; text = \"\\\\bspam\\\\b[^.]{0,30}"
+                    "\\\\b(?:rejected|refused)|content filter (?:said|reports) junk\"; },\n"
+                    " { id = \"ptr\"; class = \"requireptr\"; text = \"reverse "
+                    "dns[^.]{0,40}(?:failed|missing)\"; }\n"
+                    ");\n");
+    struct ruleset *rs = load1(p, err, sizeof err);
+    CHECK(rs != NULL);
+    if (rs == NULL) {
+        printf("#   %s\n", err);
+        return;
+    }
+    static const char *const texts[][2] = {
+        {"550 SPAM message Rejected", "spam"},
+        {"our content filter reports junk", "spam"},
+        {"the spam folder was refused", "spam"},
+        {"spam folder", "none"},
+        {"message rejected", "none"},
+        {"content filter said fine; junk mail", "none"},
+        {"Reverse DNS lookup failed", "ptr"},
+        {"reverse dns is fine. lookup failed", "none"},
+        {"failed: missing", "none"},
+    };
+    rx_scratch *s = rx_scratch_new();
+    arena *a = arena_new();
+    rule_memo *memo = ruleset_memo(rs, a);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        rule_evidence ev = evidence(texts[i][0], "", "");
+        CHECK_STR(match_id(rs, &ev), texts[i][1]);
+        int e;
+        const rule_info *r = ruleset_match(rs, &ev, s, a, memo, NULL, &e);
+        CHECK_STR(r ? r->id : "none", texts[i][1]);
+    }
+    arena_free(a);
+    rx_scratch_free(s);
+    ruleset_free(rs);
+}
+
 static int derives(const char *pattern, const char *want)
 {
     char(*out)[LIT_MAXLEN + 1];
@@ -552,6 +598,42 @@ TEST(literal_derivation)
     CHECK(derives("ꙁꙃ full", " full")); /* Cyrillic Extended-B has case */
 }
 
+/* lit_derive_more's sets as "a|b & c" (sets in order, literals by '|'). */
+static int derives_more(const char *pattern, const char *want)
+{
+    char(*out)[LIT_MAXLEN + 1];
+    size_t setlen[4];
+    size_t n = lit_derive_more(pattern, &out, setlen, 4);
+    char got[512] = "";
+    for (size_t k = 0, at = 0; k < n; k++)
+        for (size_t i = 0; i < setlen[k]; i++, at++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+                     i   ? "|"
+                     : k ? " & "
+                         : "",
+                     out[at]);
+    free(out);
+    if (strcmp(got, want) != 0)
+        printf("#   %s: got \"%s\", want \"%s\"\n", pattern, got, want);
+    return strcmp(got, want) == 0;
+}
+
+TEST(further_literal_sets)
+{
+    /* what lit_derive returns is not repeated; sets of short literals
+     * ("ip") are left out, being everywhere */
+    CHECK(derives_more("user (unknown|not found)", "user "));
+    CHECK(derives_more("\\bspam\\b[^.]{0,30}\\b(?:reject|refus|block)", "spam"));
+    CHECK(derives_more("reverse dns[^.]{0,40}(?:fail|missing) (?:here|there)",
+                       "fail|missing & here|there"));
+    CHECK(derives_more("dynamic (?:ip|address)", ""));
+    CHECK(derives_more("(?:abcd)? efgh", ""));                       /* optional: not required */
+    CHECK(derives_more("quota(?=exceeded)", ""));                    /* lookarounds do not count */
+    CHECK(derives_more("abcd efgh|ijkl mnop", ""));                  /* one alternative suffices */
+    CHECK(derives_more("(?:abcd|efgh) (?:ijkl|mnop)", "ijkl|mnop")); /* lit_derive has the first */
+    CHECK(derives_more(".*", ""));
+}
+
 /* Soundness: whenever a pattern matches a text, one of the literals derived
  * from it (or from its alternative) occurs in the text, case-folded. */
 TEST(derived_literals_are_sound)
@@ -577,6 +659,8 @@ TEST(derived_literals_are_sound)
         "n[o0]t found",
         "host (?:or domain name )?(?:not found|unknown)(?!, try again)",
         "a.c{1,2}de",
+        "\\bspam\\b[^.]{0,30}\\b(?:rejected|refused)",
+        "(?:mailbox|user) (?:is )?(?:full|over quota)",
     };
     static const char *const texts[] = {
         "554 DT:SPM 163",
@@ -599,6 +683,10 @@ TEST(derived_literals_are_sound)
         "n0t found",
         "Host or domain name not found",
         "abccde",
+        "SPAM message Rejected",
+        "spam folder",
+        "User is over QUOTA",
+        "mailbox full",
         "nothing at all",
         "",
     };
@@ -625,6 +713,19 @@ TEST(derived_literals_are_sound)
                 sound = 0;
                 printf("#   %s matches \"%s\" but no literal occurs\n", patterns[i], texts[k]);
             }
+            /* and one of each further set */
+            char(*more)[LIT_MAXLEN + 1];
+            size_t setlen[4];
+            size_t nsets = lit_derive_more(patterns[i], &more, setlen, 4);
+            for (size_t g = 0, at = 0; g < nsets; at += setlen[g], g++) {
+                for (j = 0; j < setlen[g] && strstr(low, more[at + j]) == NULL; j++)
+                    ;
+                if (j == setlen[g]) {
+                    sound = 0;
+                    printf("#   %s matches \"%s\" but not set %zu\n", patterns[i], texts[k], g);
+                }
+            }
+            free(more);
         }
         free(lits);
         rx_free(r);
