@@ -505,7 +505,11 @@ static const struct seed seed002[] = {
      NULL, 913},
     {"451 4.7.0 Other or undefined security status", "4.7.0", "blocked", S, "fix-sender", NULL,
      917},
-    {"550 5.7.1 Delivery not authorized, message refused", "5.7.1", "blocked", S, "fix-sender",
+    /* seed 002: "寄件者無授權傳送信件", the sender is not authorised (a 4.7.1
+     * deferral stays blocked, as the reference has it) */
+    {"550 5.7.1 Delivery not authorized, message refused", "5.7.1", "securityerror", S,
+     "fix-sender", NULL, 923},
+    {"450 4.7.1 Delivery not authorized, message refused", "4.7.1", "blocked", S, "fix-sender",
      NULL, 917},
     {"550 5.7.2 Mailing list expansion prohibited", "5.7.2", "filtered", S, "contact-recipient",
      NULL, 907},
