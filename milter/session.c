@@ -407,7 +407,8 @@ static int add_bounce_headers(session *s, const mops *ops, const bc_result *res,
     hdr_summary sum = {"none", 0, 0, 0, 0, res->kind, res->mta, s->verp[0] ? s->verp : NULL};
     for (size_t i = 0; i < v->n; i++) {
         const bc_recipient *r = &v->rcpts[i];
-        if (strcmp(r->action, "failed") == 0)
+        /* auto-replies and complaints are reported, but nothing failed */
+        if (strcmp(r->action, "failed") == 0 && r->severity != BC_SEV_NONE)
             sum.failed++;
         else if (strcmp(r->action, "delayed") == 0)
             sum.delayed++;

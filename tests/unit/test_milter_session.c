@@ -203,6 +203,28 @@ TEST(bounce_gets_headers)
     session_free(s);
 }
 
+TEST(autoreply_counts_no_failure)
+{
+    CHECK(use_config("") == 0);
+    session *s = session_new();
+    ncalls = 0;
+    calls[0] = '\0';
+    session_envfrom(s, &ops, "<bob@example.com>");
+    session_envrcpt(s, "<alice@sender.test>");
+    session_header(s, "From", "Bob <bob@example.com>");
+    session_header(s, "Subject", "Out of office: hello");
+    session_header(s, "Auto-Submitted", "auto-replied");
+    CHECK(session_eoh(s) == SV_CONTINUE);
+    const char *body = "I am away until Monday.\r\n";
+    if (session_body(s, body, strlen(body)) == SV_CONTINUE)
+        session_body(s, "", 0);
+    CHECK(session_eom(s, &ops) == SV_ACCEPT);
+    CHECK(strstr(calls, "add X-Bounce-Class: vacation; severity=none;") != NULL);
+    /* an auto-reply is reported, but it is no failed delivery */
+    CHECK(strstr(calls, "add X-Bounce-Summary: worst=none; failed=0; delayed=0;") != NULL);
+    session_free(s);
+}
+
 TEST(class_header_cap_and_prefix)
 {
     CHECK(use_config("max_class_headers = 2;\nheader_prefix = \"X-BM-\";\n") == 0);
