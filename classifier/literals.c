@@ -295,7 +295,7 @@ struct altset {
 };
 
 #define LIT_MORESETS 8 /* required sets of a sequence kept for lit_derive_more */
-#define LIT_MOREMIN 4  /* their shortest literal: shorter ones are everywhere */
+#define LIT_MOREMIN 3  /* their shortest literal: shorter ones are everywhere */
 
 struct walk {
     const char *p;

@@ -53,7 +53,7 @@ size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1]);
 
 /* Further literal sets that pattern (one top-level sequence, no '|')
  * needs besides the one lit_derive() returns: every match contains a
- * literal of each set.  Sets whose literals are all 4+ bytes, best first;
+ * literal of each set.  Sets whose literals are all 3+ bytes, best first;
  * returns their number (at most max), sets *out to their literals set
  * after set (malloc'ed, the caller frees it; NULL when none) and
  * setlen[i] to the size of set i.  A prefilter can ask for all of them. */
