@@ -501,8 +501,8 @@ static const struct seed seed002[] = {
     {"451 4.6.0 Other or undefined media error", "4.6.0", "contenterror", S, "fix-content", NULL,
      922},
 
-    {"554 5.7.0 Other or undefined security status", "5.7.0", "policyviolation", S, "fix-content",
-     NULL, 913},
+    {"554 5.7.0 Other or undefined security status", "5.7.0", "securityerror", S, "fix-sender",
+     NULL, 923},
     {"451 4.7.0 Other or undefined security status", "4.7.0", "blocked", S, "fix-sender", NULL,
      917},
     /* seed 002: "寄件者無授權傳送信件", the sender is not authorised (a 4.7.1
