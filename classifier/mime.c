@@ -106,9 +106,12 @@ const char *mime_memcasemem(const char *h, size_t n, const char *needle, size_t 
         return h;
     if (n < nlen)
         return NULL;
-    size_t k = rarest(needle, nlen);
-    if (nlen >= 2)
+    if (nlen >= 2 && n - nlen < 15) /* too few candidates for a block: any pair will do */
+        return by_pair(h, n, needle, nlen, 0);
+    if (nlen >= 2) {
+        size_t k = rarest(needle, nlen);
         return by_pair(h, n, needle, nlen, k + 1 < nlen ? k : k - 1);
+    }
     int c0 = (unsigned char)needle[0];
     int u0 = c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0;
     const char *pl = memchr(h, c0, n), *pu = u0 != c0 ? memchr(h, u0, n) : NULL;
