@@ -802,6 +802,271 @@ TEST(recipients_header_adds_what_the_text_names_no_address_for)
     formats_free(f);
 }
 
+/* Layouts and wordings of the formats that the dev corpus does not show
+ * (other versions, languages, renamed programs): recognised by the right
+ * format, one recipient each. */
+struct variant {
+    const char *headers, *subject, *from, *text;
+    const char *mta, *addr, *status, *reply, *command, *action;
+};
+
+static const struct variant variants[] = {
+    /* x6 rejected */
+    {"From: MAILER-DAEMON@mail.example.jp\n"
+     "To: me@example.com\n"
+     "Subject: There was an error sending your mail\n",
+     "There was an error sending your mail", "MAILER-DAEMON@mail.example.jp",
+     "We had trouble delivering your message. Full details follow:\n"
+     "\n"
+     "1 error(s):\n"
+     "\n"
+     "SMTP Server <mx9.example.net> rejected recipient <tomo@example.net>\n"
+     "  (Error following RCPT command). It responded as follows: [550 5.1.1 No such mailbox]\n"
+     "\n"
+     "The attachment contains the original mail headers.\n",
+     "x6", "tomo@example.net", "5.1.1", "550", "RCPT", "failed"},
+    /* vtext */
+    {"From: post_master@vtext.com\n"
+     "To: me@example.com\n"
+     "Subject: Undeliverable Message\n",
+     "Undeliverable Message", "post_master@vtext.com",
+     "Error: Message could not be delivered\n"
+     "\n"
+     "Message details:\n"
+     "  Subject: Pickup time\n"
+     "  Sent date: Mon Mar 02 09:00:00 GMT 2026\n"
+     "  MAIL FROM: me@example.com\n"
+     "  RCPT TO: 5550001111@vtext.com\n"
+     "550 - Requested action not taken: no such user here\n",
+     "verizon", "5550001111@vtext.com", "", "550", "", "failed"},
+    /* courier delay */
+    {"From: Courier mail server at mx.example.org <@>\n"
+     "To: me@example.com\n"
+     "Subject: WARNING: delayed mail.\n",
+     "WARNING: delayed mail.", "Courier mail server at mx.example.org <@>",
+     "This is a delivery status notification from mx.example.org,\n"
+     "running the Courier mail server, version 1.1.\n"
+     "\n"
+     "DELAYS IN DELIVERING YOUR MESSAGE\n"
+     "\n"
+     "This is an automatically-generated message.  There's a delay in\n"
+     "delivering your message to the following recipients:\n"
+     "\n"
+     "<saki@example.net>:\n"
+     "    mx.example.net [198.51.100.50]:\n"
+     ">>> RCPT TO:<saki@example.net>\n"
+     "<<< 451 4.3.0 Temporary lookup failure\n"
+     "\n",
+     "courier", "saki@example.net", "4.3.0", "451", "RCPT", "delayed"},
+    /* postfix custom */
+    {"From: MAILER-DAEMON@mail.example.org (Mail Delivery System)\n"
+     "To: me@example.com\n"
+     "Subject: Nachricht unzustellbar\n",
+     "Nachricht unzustellbar", "MAILER-DAEMON@mail.example.org (Mail Delivery System)",
+     "This is the ACME Postfix program at host mail.example.org.\n"
+     "\n"
+     "I'm sorry to have to inform you that your message could not\n"
+     "be delivered to one or more recipients.\n"
+     "\n"
+     "                   The ACME Postfix program\n"
+     "\n"
+     "<kenta@example.net>: host mx.example.net[203.0.113.8] said: 550 5.1.1\n"
+     "    <kenta@example.net>: Recipient address rejected: User unknown (in reply to\n"
+     "    RCPT TO command)\n",
+     "postfix", "kenta@example.net", "5.1.1", "550", "RCPT", "failed"},
+    /* ses following */
+    {"From: MAILER-DAEMON@email-bounces.amazonses.com\n"
+     "To: me@example.com\n"
+     "Subject: Delivery Status Notification (Failure)\n"
+     "X-SES-Outgoing: 2026.03.02-54.240.0.1\n",
+     "Delivery Status Notification (Failure)", "MAILER-DAEMON@email-bounces.amazonses.com",
+     "The following message to <mami@example.net> was undeliverable.\n"
+     "The reason for the problem:\n"
+     "5.1.0 - Unknown address error 550-'5.1.1 <mami@example.net>: Recipient address rejected: "
+     "User unknown'\n",
+     "amazonses", "mami@example.net", "5.1.0", "550", "", "failed"},
+    /* gsuite blocked */
+    {"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+     "To: me@example.com\n"
+     "Subject: Delivery Status Notification (Failure)\n",
+     "Delivery Status Notification (Failure)",
+     "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+     "** Message blocked **\n"
+     "\n"
+     "Your message to rina@example.org has been blocked. See technical details below for more "
+     "information.\n"
+     "\n"
+     "The response from the remote server was:\n"
+     "552 5.7.0 This message was blocked because its content presents a potential security "
+     "issue.\n",
+     "gsuite", "rina@example.org", "5.7.0", "552", "", "failed"},
+    /* gsuite delay */
+    {"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+     "To: me@example.com\n"
+     "Subject: Delivery Status Notification (Delay)\n",
+     "Delivery Status Notification (Delay)",
+     "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+     "** Delivery incomplete **\n"
+     "\n"
+     "There was a temporary problem delivering your message to nao@example.org. Gmail will retry "
+     "for 45 more hours. You'll be notified if the delivery fails permanently.\n"
+     "\n"
+     "The response from the remote server was:\n"
+     "451 4.4.2 Timeout - closing connection\n",
+     "gsuite", "nao@example.org", "4.4.2", "451", "", "delayed"},
+    /* exchange2003 smtp */
+    {"From: System Administrator <postmaster@corp.example>\n"
+     "To: me@example.com\n"
+     "Subject: Undeliverable: Plans\n"
+     "X-MS-Embedded-Report:\n",
+     "Undeliverable: Plans", "System Administrator <postmaster@corp.example>",
+     "Your message\n"
+     "\n"
+     "  To:      Sato Ken\n"
+     "  Subject: Plans\n"
+     "  Sent:    Mon, 2 Mar 2026 10:00:00 +0100\n"
+     "\n"
+     "did not reach the following recipient(s):\n"
+     "\n"
+     "Sato Ken (SMTP=ken@corp.example) on Mon, 2 Mar 2026 10:00:05 +0100\n"
+     "    The e-mail account does not exist at the organization this message was sent to.\n"
+     "    <mail.corp.example #5.1.1>\n",
+     "exchange2003", "ken@corp.example", "5.1.1", "", "", "failed"},
+    /* qmail custom */
+    {"From: MAILER-DAEMON@mail.example.net\n"
+     "To: me@example.com\n"
+     "Subject: failure notice\n"
+     "Received: (qmail 4242 invoked for bounce); 2 Mar 2026 09:00:00 -0000\n",
+     "failure notice", "MAILER-DAEMON@mail.example.net",
+     "Hallo. Dies ist das Zustellprogramm von mail.example.net.\n"
+     "Ihre Nachricht konnte nicht an folgende Adresse zugestellt werden.\n"
+     "\n"
+     "<emi@example.net>:\n"
+     "Sorry, no mailbox here by that name. (#5.1.1)\n"
+     "\n"
+     "--- Below this line is a copy of the message.\n",
+     "qmail", "emi@example.net", "5.1.1", "", "", "failed"},
+    /* kddi attempted */
+    {"From: no-reply@app.auone-net.jp\n"
+     "To: me@example.com\n"
+     "Subject: Mail delivery failed\n",
+     "Mail delivery failed", "no-reply@app.auone-net.jp",
+     "Your mail attempted to be delivered on: Mon, 2 Mar 2026 10:00:00 +0900\n"
+     "    Could not be delivered to: <koji@ezweb.ne.jp>\n"
+     "    As their mailbox is full.\n",
+     "kddi", "koji@ezweb.ne.jp", "", "", "", "failed"},
+    /* imail generic */
+    {"From: IMail Server <postmaster@mail.example.com>\n"
+     "To: me@example.com\n"
+     "Subject: Undeliverable Mail\n",
+     "Undeliverable Mail", "IMail Server <postmaster@mail.example.com>",
+     "Unknown user: taro@example.com\n"
+     "\n"
+     "Original message follows.\n"
+     "\n"
+     "To: taro@example.com\n",
+     "imailserver", "taro@example.com", "", "", "", "failed"},
+    /* amavis from */
+    {"From: \"Content-filter at mx.example.org\" <postmaster@mx.example.org>\n"
+     "To: me@example.com\n"
+     "Subject: BANNED contents from you (.exe)\n",
+     "BANNED contents from you (.exe)",
+     "\"Content-filter at mx.example.org\" <postmaster@mx.example.org>",
+     "BANNED CONTENTS ALERT\n"
+     "\n"
+     "Our content checker found\n"
+     "    banned name: .exe\n"
+     "\n"
+     "in email presumably from you <me@example.com>\n"
+     "to the following recipient:\n"
+     "-> hiro@example.org\n"
+     "\n"
+     "Our internal reference code for your message is 12345-07/AbCdEf\n"
+     "\n"
+     "The message WAS NOT relayed to:\n"
+     "<hiro@example.org>:\n"
+     "   554 5.7.0 Reject, id=12345-07 - BANNED: invoice.exe\n",
+     "amavis", "hiro@example.org", "5.7.0", "554", "", "failed"},
+    /* surfcontrol */
+    {"From: postmaster@gw.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Delivery failure\n",
+     "Delivery failure", "postmaster@gw.example.com",
+     "Your message could not be sent.\n"
+     "A transcript of the attempts to send the message follows.\n"
+     "The number of attempts made: 1\n"
+     "Addressed To: mio@example.com\n"
+     "\n"
+     "Mon, 2 Mar 2026 10:00:00 +0100\n"
+     "Failed to send to identified host,\n"
+     "mio@example.com: [192.0.2.5], 550 5.1.1 User unknown\n"
+     "--- Message non-deliverable.\n",
+     "surfcontrol", "mio@example.com", "5.1.1", "550", "", "failed"},
+    /* exchange ru */
+    {"From: postmaster@corp.example.ru\n"
+     "To: me@example.com\n"
+     "Subject: Недоставленное сообщение: Отчет\n"
+     "Content-Language: ru-RU\n",
+     "Недоставленное сообщение: Отчет", "postmaster@corp.example.ru",
+     "Доставка не выполнена для следующих получателей или групп:\n"
+     "\n"
+     "ivan@corp.example.ru\n"
+     "Адрес электронной почты не найден.\n"
+     "\n"
+     "Диагностические сведения для администраторов:\n"
+     "\n"
+     "Создающий сервер: EX01.corp.example.ru\n"
+     "\n"
+     "ivan@corp.example.ru\n"
+     "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n"
+     "\n"
+     "Исходные заголовки сообщения:\n"
+     "\n"
+     "To: other@corp.example.ru\n",
+     "exchange2007", "ivan@corp.example.ru", "5.1.1", "550", "", "failed"},
+    /* mfilter info */
+    {"From: MAILER-DAEMON@mf.example.jp\n"
+     "To: me@example.com\n"
+     "Subject: failure notice\n",
+     "failure notice", "MAILER-DAEMON@mf.example.jp",
+     "この電子メールは「m-FILTER」から自動送信されています。\n"
+     "以下のメールアドレスへの送信に失敗しました。\n"
+     "ken@example.jp\n"
+     "\n"
+     "-------server message\n"
+     "550 5.1.1 <ken@example.jp>: user unknown\n"
+     "\n"
+     "-------original mail info\n"
+     "From: me@example.com\n"
+     "To: ken@example.jp\n",
+     "mfilter", "ken@example.jp", "5.1.1", "550", "", "failed"},
+};
+
+TEST(format_variants_beyond_the_dev_samples)
+{
+    bc_formats *f = shipped();
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+        const struct variant *x = &variants[i];
+        arena *a;
+        rpt_report rep;
+        int n = run(f, x->headers, x->subject, x->from, x->text, strlen(x->text), &a, &rep);
+        printf("# variant %zu (%s)\n", i, x->mta);
+        CHECK(n == 1);
+        CHECK_STR(rep.mta, x->mta);
+        if (rep.nrecipients == 1) {
+            rpt_recipient *r = &rep.recipients[0];
+            CHECK_STR(r->address, x->addr);
+            CHECK_STR(r->status, x->status);
+            CHECK_STR(r->reply_code, x->reply);
+            CHECK_STR(r->smtp_command, x->command);
+            CHECK_STR(r->action, x->action);
+            CHECK(*r->diagnostic != '\0');
+        }
+        arena_free(a);
+    }
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
