@@ -1040,6 +1040,221 @@ static const struct variant variants[] = {
      "From: me@example.com\n"
      "To: ken@example.jp\n",
      "mfilter", "ken@example.jp", "5.1.1", "550", "", "failed"},
+    /* barracuda */
+    {"From: mailer-daemon@spam.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Message you sent blocked by our bulk email filter\n",
+     "Message you sent blocked by our bulk email filter", "mailer-daemon@spam.example.com",
+     "Your message to: hayato@example.com\n"
+     "was blocked by our Spam Firewall. The email you sent with the following subject has NOT BEEN "
+     "DELIVERED:\n"
+     "\n"
+     "Subject: Offer\n"
+     "\n"
+     "Reason: Message content rejected\n",
+     "barracuda", "hayato@example.com", "", "", "", "failed"},
+    /* biglobe full */
+    {"From: postmaster@biglobe.ne.jp\n"
+     "To: me@example.com\n"
+     "Subject: Returned mail: Delivery failure\n",
+     "Returned mail: Delivery failure", "postmaster@biglobe.ne.jp",
+     "   ----- The following addresses had delivery problems -----\n"
+     "hikari@biglobe.ne.jp\n"
+     "\n"
+     "   ----- Non-delivered information -----\n"
+     "The number of messages in recipient's mailbox exceeded the local limit.\n",
+     "biglobe", "hikari@biglobe.ne.jp", "", "", "", "failed"},
+    /* einsundeins */
+    {"From: \"Mail Delivery System\" <mailer-daemon@kundenserver.de>\n"
+     "To: me@example.com\n"
+     "Subject: Mail delivery failed: returning message to sender\n",
+     "Mail delivery failed: returning message to sender",
+     "\"Mail Delivery System\" <mailer-daemon@kundenserver.de>",
+     "This message was created automatically by mail delivery software.\n"
+     "\n"
+     "A message that you sent could not be delivered to one or more of\n"
+     "its recipients. This is a permanent error. The following address\n"
+     "failed:\n"
+     "\n"
+     "\"ulrich@example.de\":\n"
+     "\n"
+     "SMTP error from remote server for RCPT TO command, host: mx.example.de (192.0.2.31) reason: "
+     "550 5.1.1 Unknown user\n"
+     "\n"
+     "--- The header of the original message is following. ---\n",
+     "einsundeins", "ulrich@example.de", "5.1.1", "550", "RCPT", "failed"},
+    /* exim sentby */
+    {"From: Mail Delivery System <Mailer-Daemon@lists.example.org>\n"
+     "To: owner-team@lists.example.org\n"
+     "Subject: Mail delivery failed\n",
+     "Mail delivery failed", "Mail Delivery System <Mailer-Daemon@lists.example.org>",
+     "This message was created automatically by mail delivery software.\n"
+     "\n"
+     "A message sent by\n"
+     "\n"
+     "  <me@example.com>\n"
+     "\n"
+     "could not be delivered to one or more of its recipients. The following\n"
+     "address(es) failed:\n"
+     "\n"
+     "  yoko@example.net\n"
+     "    SMTP error from remote mail server after MAIL FROM:<me@example.com> SIZE=2048:\n"
+     "    host mx.example.net [198.51.100.77]: 553 5.7.1 Sender address rejected\n"
+     "\n"
+     "------ This is a copy of the message's headers. ------\n",
+     "exim", "yoko@example.net", "5.7.1", "553", "MAIL", "failed"},
+    /* interscan jp */
+    {"From: \"InterScan MSS\" <postmaster@gw.example.jp>\n"
+     "To: me@example.com\n"
+     "Subject: メール配信に失敗しました\n",
+     "メール配信に失敗しました", "\"InterScan MSS\" <postmaster@gw.example.jp>",
+     "送信したメールは配信できませんでした。\n"
+     "\n"
+     "Sent <<< RCPT TO:<daichi@example.jp>\n"
+     "Received >>> 550 5.1.1 <daichi@example.jp>... User unknown\n"
+     "\n"
+     "Unable to deliver message to <daichi@example.jp> (and other recipients in the same "
+     "domain).\n",
+     "interscanmss", "daichi@example.jp", "5.1.1", "550", "RCPT", "failed"},
+    /* mailmarshal */
+    {"From: postmaster@mm.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Undeliverable Mail: \"Order 42\"\n",
+     "Undeliverable Mail: \"Order 42\"", "postmaster@mm.example.com",
+     "Your message:\n"
+     "   From:    me@example.com\n"
+     "   Subject: Order 42\n"
+     "\n"
+     "Could not be delivered because of\n"
+     "\n"
+     "552 5.2.2 Mailbox over quota\n"
+     "\n"
+     "The following recipients were affected:\n"
+     "    goro@mm.example.com\n"
+     "\n"
+     "Additional Information\n"
+     "======================\n"
+     "Original Sender:    <me@example.com>\n",
+     "mailmarshalsmtp", "goro@mm.example.com", "5.2.2", "552", "", "failed"},
+    /* mcafee paren */
+    {"From: postmaster@gw.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Delivery Status\n"
+     "X-NAI-Header: Modified by McAfee Email Gateway\n",
+     "Delivery Status", "postmaster@gw.example.com",
+     "   --- The following addresses had delivery problems ---\n"
+     "\n"
+     "<tetsu@example.com>   (User unknown tetsu@example.com)\n",
+     "mcafee", "tetsu@example.com", "", "", "", "failed"},
+    /* notes ja */
+    {"From: postmaster@notes.example.jp\n"
+     "To: me@example.com\n"
+     "Subject: Undeliverable message\n",
+     "Undeliverable message", "postmaster@notes.example.jp",
+     "------- Failure Reasons  --------\n"
+     "\n"
+     "ディレクトリのリストにありません\n"
+     "satomi@notes.example.jp\n"
+     "\n"
+     "------- Returned Message --------\n",
+     "notes", "satomi@notes.example.jp", "", "", "", "failed"},
+    /* powermta */
+    {"From: postmaster@mta.example.org\n"
+     "To: me@example.com\n"
+     "Subject: Delivery report\n",
+     "Delivery report", "postmaster@mta.example.org",
+     "Hello, this is the mail server on mta.example.org.\n"
+     "\n"
+     "I am sending you this message to inform you on the delivery status of a\n"
+     "message you previously sent.  Immediately below you will find a list of\n"
+     "the affected recipients;  also attached is a Delivery Status Notification\n"
+     "(DSN) report in standard format, as well as the headers of the original\n"
+     "message.\n"
+     "\n"
+     "  <jiro@example.jp>  delivery failed; will not continue trying\n",
+     "powermta", "jiro@example.jp", "", "", "", "failed"},
+    /* qmail data */
+    {"From: MAILER-DAEMON@mail.example.net\n"
+     "To: me@example.com\n"
+     "Subject: failure notice\n",
+     "failure notice", "MAILER-DAEMON@mail.example.net",
+     "Hi. This is the qmail-send program at mail.example.net.\n"
+     "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+     "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+     "\n"
+     "<rin@example.org>:\n"
+     "Connected to 198.51.100.9 but sender was rejected.\n"
+     "Remote host said: 553 5.7.1 Sender domain has no MX\n"
+     "\n"
+     "--- Below this line is a copy of the message.\n",
+     "qmail", "rin@example.org", "5.7.1", "553", "MAIL", "failed"},
+    /* v5sendmail */
+    {"From: Mail Delivery Subsystem <MAILER-DAEMON@old.example.edu>\n"
+     "To: me@example.com\n"
+     "Subject: Returned mail: Host unknown\n",
+     "Returned mail: Host unknown", "Mail Delivery Subsystem <MAILER-DAEMON@old.example.edu>",
+     "   ----- Transcript of session follows -----\n"
+     "550 <shun@nowhere.example>... Host unknown (Name server: nowhere.example: host not found)\n"
+     "\n"
+     "   ----- Unsent message follows -----\n"
+     "To: shun@nowhere.example\n",
+     "sendmail", "shun@nowhere.example", "", "550", "", "failed"},
+    /* x2 failed */
+    {"From: MAILER-DAEMON@mail.example.com\n"
+     "To: me@example.com\n"
+     "Subject: failed delivery\n",
+     "failed delivery", "MAILER-DAEMON@mail.example.com",
+     "Message from example.com.\n"
+     "Unable to deliver message to the following address(es).\n"
+     "\n"
+     "<kumi@example.com>:\n"
+     "This user doesn't have a example.com account (kumi@example.com) [0]\n"
+     "\n"
+     "--- Original message follows.\n",
+     "x2", "kumi@example.com", "", "", "", "failed"},
+    /* x3 star */
+    {"From: Mail Delivery System <postmaster@gw.example.jp>\n"
+     "To: me@example.com\n"
+     "Subject: Delivery status notification\n",
+     "Delivery status notification", "Mail Delivery System <postmaster@gw.example.jp>",
+     "============================================================================\n"
+     "      This is an automatically generated Delivery Status Notification.\n"
+     "\n"
+     "Delivery to the following recipients failed permanently:\n"
+     "\n"
+     "  * ayu@example.jp\n"
+     "\n"
+     "============================================================================\n"
+     "                            Technical details:\n"
+     "\n"
+     "SMTP:RCPT host 192.0.2.8: 553 5.3.0 <ayu@example.jp>... No such user here\n"
+     "\n"
+     "============================================================================\n",
+     "x3", "ayu@example.jp", "5.3.0", "553", "RCPT", "failed"},
+    /* x4 es */
+    {"From: MAILER-DAEMON@correo.example.es\n"
+     "To: me@example.com\n"
+     "Subject: failure notice\n",
+     "failure notice", "MAILER-DAEMON@correo.example.es",
+     "Hola. Este es el programa qmail-send en correo.example.es.\n"
+     "Su mensaje no pudo ser entregado a las siguientes direcciones.\n"
+     "\n"
+     "<pablo@example.es>:\n"
+     "192.0.2.44 does not like recipient.\n"
+     "Remote host said: 550 5.1.1 <pablo@example.es>: Recipient address rejected\n"
+     "Giving up on 192.0.2.44.\n",
+     "x4", "pablo@example.es", "5.1.1", "550", "RCPT", "failed"},
+    /* zoho status */
+    {"From: mailer-daemon@zoho.com\n"
+     "To: me@example.com\n"
+     "Subject: Undelivered Mail Returned to Sender\n",
+     "Undelivered Mail Returned to Sender", "mailer-daemon@zoho.com",
+     "This message was created automatically by mail delivery software.\n"
+     "A message that you sent could not be delivered to one or more of its recipients. This is a "
+     "temporary error.\n"
+     "\n"
+     "[Status: Error, Address: <sachi@example.co.jp>, ResponseCode 421, , Host not reachable.]\n",
+     "zoho", "sachi@example.co.jp", "", "421", "", "failed"},
 };
 
 TEST(format_variants_beyond_the_dev_samples)
