@@ -124,6 +124,10 @@ struct ruleset {
     struct postings *posts;
     size_t nposts;
     int have_host, have_status, have_reply;
+    /* status and reply keys by which fields are wildcards (bit m: the
+     * fields of mask m, as candidates() spells them): the others are never
+     * looked up */
+    uint8_t status_shapes, reply_shapes;
 };
 
 struct loader {
@@ -956,6 +960,31 @@ static int index_key(struct ruleset *rs, const char *key, uint32_t rule)
     return 0;
 }
 
+/* The mask (as candidates() spells it: bit i for a wildcard field i) of a
+ * normalised status ("5.1.*"), as a set bit. */
+static uint8_t status_shape(const char *st)
+{
+    unsigned mask = 0;
+    for (int i = 0; i < 3; i++) {
+        if (st[0] == '*' && (st[1] == '.' || st[1] == '\0'))
+            mask |= 1u << i;
+        st += strcspn(st, ".");
+        if (*st == '.')
+            st++;
+    }
+    return (uint8_t)(1u << mask);
+}
+
+/* The same for a normalised reply ("55?"). */
+static uint8_t reply_shape(const char *reply)
+{
+    unsigned mask = 0;
+    for (int i = 0; i < 3; i++)
+        if (reply[i] == '?')
+            mask |= 1u << i;
+    return (uint8_t)(1u << mask);
+}
+
 /* Index rule i by one matcher it cannot match without (by_text: its
  * literals are already in the automaton). */
 static int index_rule(struct ruleset *rs, uint32_t i, int by_text)
@@ -967,11 +996,13 @@ static int index_rule(struct ruleset *rs, uint32_t i, int by_text)
     if (r->status != NULL) {
         snprintf(key, sizeof key, "s:%s", r->status);
         rs->have_status = 1;
+        rs->status_shapes |= status_shape(r->status);
         return index_key(rs, key, i);
     }
     if (r->reply[0] != '\0') {
         snprintf(key, sizeof key, "r:%s", r->reply);
         rs->have_reply = 1;
+        rs->reply_shapes |= reply_shape(r->reply);
         return index_key(rs, key, i);
     }
     if (r->nhosts > 0) {
@@ -1364,6 +1395,8 @@ static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64
     size_t fl[3];
     if (rs->have_status && status_fields(ev->status, f, fl))
         for (int mask = 0; mask < 8; mask++) {
+            if (!(rs->status_shapes >> mask & 1))
+                continue;
             char *p = key;
             *p++ = 's';
             *p++ = ':';
@@ -1378,6 +1411,8 @@ static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64
         }
     if (rs->have_reply && strlen(ev->reply) == 3 && strspn(ev->reply, "0123456789") == 3)
         for (int mask = 0; mask < 8; mask++) {
+            if (!(rs->reply_shapes >> mask & 1))
+                continue;
             key[0] = 'r';
             key[1] = ':';
             for (int i = 0; i < 3; i++)

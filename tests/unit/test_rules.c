@@ -509,6 +509,40 @@ TEST(split_rules_match_like_the_whole)
     ruleset_free(rs);
 }
 
+TEST(status_and_reply_wildcards)
+{
+    /* the index is looked up only for the wildcard shapes rules use: each
+     * shape here must still find its rule */
+    char err[512];
+    const char *p = write_rules(
+        "shapes.conf", 1,
+        "rules = (\n"
+        " { id = \"s-exact\"; tier = \"status\"; class = \"userunknown\"; status = \"5.1.1\"; },\n"
+        " { id = \"s-last\"; tier = \"status\"; class = \"mailboxfull\"; status = \"4.2.*\"; },\n"
+        " { id = \"s-first\"; tier = \"status\"; class = \"securityerror\"; status = \"*.7.9\"; "
+        "},\n"
+        " { id = \"s-two\"; tier = \"status\"; class = \"systemerror\"; status = \"2.*.*\"; },\n"
+        " { id = \"r-last\"; tier = \"reply\"; class = \"blocked\"; reply = \"57*\"; },\n"
+        " { id = \"r-two\"; tier = \"reply\"; class = \"expired\"; reply = \"4*\"; }\n"
+        ");\n");
+    struct ruleset *rs = load1(p, err, sizeof err);
+    CHECK(rs != NULL);
+    if (rs == NULL) {
+        printf("#   %s\n", err);
+        return;
+    }
+    static const char *const cases[][3] = {
+        {"5.1.1", "", "s-exact"}, {"4.2.2", "", "s-last"}, {"5.7.9", "", "s-first"},
+        {"4.7.9", "", "s-first"}, {"2.0.0", "", "s-two"},  {"5.1.2", "", "none"},
+        {"", "571", "r-last"},    {"", "450", "r-two"},    {"", "550", "none"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rule_evidence ev = evidence("", cases[i][0], cases[i][1]);
+        CHECK_STR(match_id(rs, &ev), cases[i][2]);
+    }
+    ruleset_free(rs);
+}
+
 TEST(units_with_further_literal_sets)
 {
     /* each alternative needs two literals here: the prefilter asks for both,
