@@ -171,9 +171,12 @@ char *mime_unfold(const char *v, size_t vlen, arena *a)
 const mime_header *mime_header_find(const mime_part *p, const char *name)
 {
     size_t n = strlen(name);
+    int c0 = lc((unsigned char)name[0]);
     for (size_t i = 0; i < p->nheaders; i++) {
         const mime_header *h = &p->headers[i];
-        if (h->nlen == n && strncasecmp(h->name, name, n) == 0)
+        /* length and first letter first: most headers differ there */
+        if (h->nlen == n && lc((unsigned char)h->name[0]) == c0 &&
+            strncasecmp(h->name, name, n) == 0)
             return h;
     }
     return NULL;

@@ -710,7 +710,13 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
     const char *hb = header_block(root, a, &hlen);
     if (hb == NULL)
         return -1;
-    tr_input in = {hb, hlen, out->subject, out->from, text, tlen};
+    /* designated: transcript.h may add fields (they start zeroed) */
+    tr_input in = {.headers = hb,
+                   .hlen = hlen,
+                   .subject = out->subject,
+                   .from = out->from,
+                   .text = text,
+                   .len = tlen};
 
     /* RFC 3464 */
     if (ps.dsn == NULL)
