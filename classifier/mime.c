@@ -153,6 +153,29 @@ char *mime_unfold(const char *v, size_t vlen, arena *a)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < vlen; i++) {
+#ifdef __SSE2__
+        /* sixteen bytes with no line break, tab or double space (and not a
+         * space that would follow one) are copied as they are */
+        while (i + 17 <= vlen && (v[i] != ' ' || (o > 0 && out[o - 1] != ' '))) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(v + i + 1));
+            __m128i sp = _mm_set1_epi8(' ');
+            __m128i bad = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')),
+                             _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))),
+                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
+                             _mm_and_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(y, sp))));
+            unsigned m = (unsigned)_mm_movemask_epi8(bad);
+            size_t run = m != 0 ? (size_t)__builtin_ctz(m) : 16; /* plain up to there */
+            memcpy(out + o, v + i, run);
+            o += run;
+            i += run;
+            if (m != 0)
+                break;
+        }
+        if (i >= vlen)
+            break;
+#endif
         char c = v[i];
         if (c == '\n' || c == '\r')
             continue;

@@ -243,6 +243,49 @@ static const char *naive_casemem(const char *h, size_t n, const char *nd, size_t
     return NULL;
 }
 
+/* mime_unfold one byte at a time. */
+static void naive_unfold(const char *v, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i] == '\t' ? ' ' : v[i];
+        if (c == '\n' || c == '\r' || (c == ' ' && (o == 0 || out[o - 1] == ' ')))
+            continue;
+        out[o++] = c;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+}
+
+TEST(unfold_agrees_with_a_naive_one)
+{
+    /* values of every length up to 100 over blanks, line breaks and
+     * letters, so that runs start, end and break at every offset */
+    static const char alphabet[] = "ab  \t\r\nxyz";
+    arena *a = arena_new();
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int round = 0; round < 400; round++) {
+        char v[101], want[101];
+        size_t n = (size_t)round % 101;
+        int dense = round % 3 == 0; /* mostly letters, or mostly blanks */
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            v[i] = dense ? (r % 8 ? 'q' : alphabet[r % (sizeof alphabet - 1)])
+                         : alphabet[r % (sizeof alphabet - 1)];
+        }
+        naive_unfold(v, n, want);
+        const char *got = mime_unfold(v, n, a);
+        bad += got == NULL || strcmp(got, want) != 0;
+    }
+    CHECK(bad == 0);
+    const char *ct = " multipart/mixed;\r\n\tboundary=\"0123456789abcdef0123\"  ";
+    CHECK_STR(mime_unfold(ct, strlen(ct), a), "multipart/mixed; boundary=\"0123456789abcdef0123\"");
+    arena_free(a);
+}
+
 TEST(memcasemem_agrees_with_a_naive_search)
 {
     /* needles at every offset and every haystack length, so that matches
