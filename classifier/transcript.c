@@ -579,6 +579,26 @@ static int empty(const char *s)
     return s == NULL || *s == '\0';
 }
 
+/* In a session transcript the failing command is the one sent just before
+ * the reply picked as diagnostic ("--> DATA" then "<-- 552 ..."), not the
+ * first command the block names: the line before the diagnostic's, when the
+ * diagnostic lies inside the block.  "" if that line names none. */
+static const char *command_before(const bc_formats *f, rx_scratch *s, const char *t,
+                                  const found *fd)
+{
+    if (fd->diag.b <= fd->block.b || fd->diag.b > fd->block.e)
+        return "";
+    size_t line = fd->diag.b;
+    while (line > fd->block.b && t[line - 1] != '\n')
+        line--;
+    if (line == fd->block.b)
+        return "";
+    size_t prev = line - 1;
+    while (prev > fd->block.b && t[prev - 1] != '\n')
+        prev--;
+    return formats_smtp_command(f, s, t + prev, fd->diag.b - prev);
+}
+
 /* Fill the empty fields of r from what the text says about it: all of them
  * from the recipient's own block (own), only the codes, command and remote
  * MTA from another paragraph that names it. */
@@ -604,6 +624,8 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
         r->reply_code = find_reply(a, text);
     if (empty(r->smtp_command)) {
         r->smtp_command = formats_smtp_command(f, s, diag, strlen(diag));
+        if (*r->smtp_command == '\0' && !same)
+            r->smtp_command = command_before(f, s, t, fd);
         if (*r->smtp_command == '\0' && !same)
             r->smtp_command = formats_smtp_command(f, s, text, strlen(text));
     }

@@ -1255,6 +1255,324 @@ static const struct variant variants[] = {
      "\n"
      "[Status: Error, Address: <sachi@example.co.jp>, ResponseCode 421, , Host not reachable.]\n",
      "zoho", "sachi@example.co.jp", "", "421", "", "failed"},
+    /* activehunter */
+    {"From: \"MAILER-DAEMON\" <postmaster@ah.example.jp>\n"
+     "To: me@example.com\n"
+     "Subject: FAILURE NOTICE :\n"
+     "X-AHMAILID: 20260302100000-0001\n",
+     "FAILURE NOTICE :", "\"MAILER-DAEMON\" <postmaster@ah.example.jp>",
+     "  ----- The following addresses had permanent fatal errors -----\n"
+     "\n"
+     ">>> koh@example.jp <koh@example.jp>\n"
+     "\n"
+     "  ----- Transcript of session follows -----\n"
+     "550 5.1.1 <koh@example.jp>... User unknown\n",
+     "activehunter", "koh@example.jp", "5.1.1", "550", "", "failed"},
+    /* apachejames */
+    {"From: postmaster@james.example.org\n"
+     "To: me@example.com\n"
+     "Subject: [BOUNCE]\n",
+     "[BOUNCE]", "postmaster@james.example.org",
+     "Hi. This is the James mail server at james.example.org.\n"
+     "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+     "This is a permanent error; I've given up. Sorry it didn't work out.  Below\n"
+     "I include the list of recipients and the reason why I was unable to deliver\n"
+     "your message.\n"
+     "\n"
+     "Original email subject: Plans\n"
+     "\n"
+     "Message details:\n"
+     "  Subject: Plans\n"
+     "  Sent date: Mon Mar 02 10:00:00 CET 2026\n"
+     "  MAIL FROM: me@example.com\n"
+     "  RCPT TO: tsubasa@example.org\n"
+     "  Size (in bytes): 1024\n"
+     "  Number of lines: 12\n"
+     "\n"
+     "Error message below:\n"
+     "550 5.1.1 Requested action not taken: mailbox unavailable\n",
+     "apachejames", "tsubasa@example.org", "5.1.1", "550", "", "failed"},
+    /* domino fr */
+    {"From: Postmaster@domino.example.fr\n"
+     "To: me@example.com\n"
+     "Subject: DELIVERY FAILURE: Utilisateur pierre non répertorié\n",
+     "DELIVERY FAILURE: Utilisateur pierre non répertorié", "Postmaster@domino.example.fr",
+     "Votre message\n"
+     "\n"
+     "  Objet : Réunion\n"
+     "\n"
+     "n'a pas été remis à :\n"
+     "\n"
+     "  pierre@domino.example.fr\n"
+     "\n"
+     "parce que :\n"
+     "\n"
+     "  Utilisateur pierre (pierre@domino.example.fr) non répertorié dans l'annuaire Domino\n",
+     "domino", "pierre@domino.example.fr", "", "", "", "failed"},
+    /* dragonfly */
+    {"From: MAILER-DAEMON@box.example.org\n"
+     "To: me@example.com\n"
+     "Subject: Mail delivery failed\n",
+     "Mail delivery failed", "MAILER-DAEMON@box.example.org",
+     "This is the DragonFly Mail Agent v0.11 at box.example.org.\n"
+     "\n"
+     "There was an error delivering your mail to <mika@example.net>.\n"
+     "\n"
+     "mx.example.net [192.0.2.61] did not like our RCPT TO:\n"
+     "550 5.1.1 <mika@example.net>: Recipient address rejected\n"
+     "\n"
+     "Message headers follow.\n",
+     "dragonfly", "mika@example.net", "5.1.1", "550", "RCPT", "failed"},
+    /* ezweb disabled */
+    {"From: Postmaster@ezweb.ne.jp\n"
+     "To: me@example.com\n"
+     "Subject: Mail System Error - Returned Mail\n",
+     "Mail System Error - Returned Mail", "Postmaster@ezweb.ne.jp",
+     "The user(s) account is disabled.\n"
+     "\n"
+     "<yui@ezweb.ne.jp>: 550 #5.1.1 User unknown\n",
+     "ezweb", "yui@ezweb.ne.jp", "5.1.1", "550", "", "failed"},
+    /* gmail delay old */
+    {"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+     "To: me@example.com\n"
+     "Subject: Delivery Status Notification (Delay)\n",
+     "Delivery Status Notification (Delay)",
+     "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+     "This is an automatically generated Delivery Status Notification\n"
+     "\n"
+     "THIS IS A WARNING MESSAGE ONLY.\n"
+     "\n"
+     "YOU DO NOT NEED TO RESEND YOUR MESSAGE.\n"
+     "\n"
+     "Delivery to the following recipient has been delayed:\n"
+     "\n"
+     "     kiyo@example.org\n"
+     "\n"
+     "Message will be retried for 2 more day(s)\n"
+     "\n"
+     "Technical details of temporary failure:\n"
+     "The recipient server did not accept our requests to connect. [mx.example.org. (10): "
+     "Connection timed out]\n"
+     "\n"
+     "----- Original message -----\n",
+     "gmail", "kiyo@example.org", "", "", "CONN", "delayed"},
+    /* gmx host */
+    {"From: \"Mail Delivery System\" <mailer-daemon@gmx.net>\n"
+     "To: me@example.com\n"
+     "Subject: Mail delivery failed: returning message to sender\n"
+     "X-GMX-Antispam: 0\n",
+     "Mail delivery failed: returning message to sender",
+     "\"Mail Delivery System\" <mailer-daemon@gmx.net>",
+     "This message was created automatically by mail delivery software.\n"
+     "\n"
+     "A message that you sent could not be delivered to one or more of\n"
+     "its recipients. This is a permanent error. The following address\n"
+     "failed:\n"
+     "\n"
+     "\"lena@example.de\":\n"
+     "\n"
+     "SMTP error from remote server after RCPT command:\n"
+     "host: mx.example.de\n"
+     "5.1.1 <lena@example.de>... User unknown\n"
+     "\n"
+     "--- The header of the original message is following. ---\n",
+     "gmx", "lena@example.de", "5.1.1", "", "RCPT", "failed"},
+    /* googlegroups */
+    {"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+     "To: me@example.com\n"
+     "Subject: Delivery Status Notification (Failure)\n"
+     "X-Failed-Recipients: staff@groups.example.com\n",
+     "Delivery Status Notification (Failure)",
+     "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+     "Hello me@example.com,\n"
+     "\n"
+     "We're writing to let you know that the group you tried to contact (staff) may not exist, or "
+     "you may not have permission to post messages to the group. A few more details on why you "
+     "weren't able to post:\n"
+     "\n"
+     " * You might have spelled or formatted the group name incorrectly.\n"
+     " * The owner of the group may have removed this group.\n"
+     "\n"
+     "If you have questions related to this or any other Google Group, visit the Help Center at "
+     "https://groups.google.com/support/.\n"
+     "\n"
+     "Thanks,\n"
+     "\n"
+     "Google Groups\n",
+     "googlegroups", "staff@groups.example.com", "", "", "", "failed"},
+    /* groupwise */
+    {"From: postmaster@gw.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Message status - undeliverable\n",
+     "Message status - undeliverable", "postmaster@gw.example.com",
+     "The message that you sent was undeliverable to the following:\n"
+     "	hana@gw.example.com (user not found)\n"
+     "\n"
+     "Possibly truncated original message follows:\n",
+     "groupwise", "hana@gw.example.com", "", "", "", "failed"},
+    /* mailfoundry */
+    {"From: MAILER-DAEMON@mf.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Message delivery has failed\n",
+     "Message delivery has failed", "MAILER-DAEMON@mf.example.com",
+     "Unable to deliver message to: <toru@example.com>\n"
+     "Delivery failed for the following reason:\n"
+     "Server mx.example.com[192.0.2.14] failed with: 550 5.1.1 <toru@example.com>: No such user\n",
+     "mailfoundry", "toru@example.com", "5.1.1", "550", "", "failed"},
+    /* mailru ru */
+    {"From: Mail Delivery System <mailer-daemon@corp.mail.ru>\n"
+     "To: me@example.com\n"
+     "Subject: Mail delivery failed: returning message to sender\n",
+     "Mail delivery failed: returning message to sender",
+     "Mail Delivery System <mailer-daemon@corp.mail.ru>",
+     "Это письмо создано автоматически\n"
+     "сервером Mail.Ru, отвечать на него не\n"
+     "нужно.\n"
+     "\n"
+     "К сожалению, Ваше письмо не может\n"
+     "быть доставлено одному или нескольким\n"
+     "получателям:\n"
+     "\n"
+     "  sasha@example.ru\n"
+     "    SMTP error from remote mail server after RCPT TO:<sasha@example.ru>:\n"
+     "    host mx.example.ru [192.0.2.70]: 550 5.1.1 Mailbox not found\n",
+     "mailru", "sasha@example.ru", "5.1.1", "550", "RCPT", "failed"},
+    /* mdaemon data */
+    {"From: MDaemon@mail.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Permanent Delivery Failure\n",
+     "Permanent Delivery Failure", "MDaemon@mail.example.com",
+     "The attached message had PERMANENT fatal delivery errors!\n"
+     "\n"
+     "After one or more unsuccessful delivery attempts the attached message has\n"
+     "been removed from the mail queue on this server.\n"
+     "\n"
+     "YOUR MESSAGE WAS NOT DELIVERED TO ONE OR MORE RECIPIENTS!\n"
+     "\n"
+     "--- Session Transcript ---\n"
+     " Mon 2026-03-02 10:00:01.100: --> MAIL From:<me@example.com>\n"
+     " Mon 2026-03-02 10:00:01.200: <-- 250 2.1.0 Ok\n"
+     " Mon 2026-03-02 10:00:01.300: --> RCPT To:<tae@example.org>\n"
+     " Mon 2026-03-02 10:00:01.400: <-- 250 2.1.5 Ok\n"
+     " Mon 2026-03-02 10:00:01.500: --> DATA\n"
+     " Mon 2026-03-02 10:00:01.600: <-- 552 5.3.4 Message size exceeds fixed limit\n"
+     "--- End Transcript ---\n",
+     "mdaemon", "tae@example.org", "5.3.4", "552", "DATA", "failed"},
+    /* messagingserver delay */
+    {"From: Internet Mail Delivery <postmaster@ms.example.com>\n"
+     "To: me@example.com\n"
+     "Subject: Delivery Notification: Delivery has been delayed\n",
+     "Delivery Notification: Delivery has been delayed",
+     "Internet Mail Delivery <postmaster@ms.example.com>",
+     "This report relates to a message you sent with the following header fields:\n"
+     "\n"
+     "  Subject: Minutes\n"
+     "\n"
+     "Your message has been delayed and is still awaiting delivery\n"
+     "to the following recipient(s):\n"
+     "\n"
+     "  Recipient address: nori@example.org\n"
+     "  Delivery last attempted: Mon, 2 Mar 2026 11:00:00 +0100\n"
+     "  Reason: Host mx.example.org not responding\n",
+     "messagingserver", "nori@example.org", "", "", "", "delayed"},
+    /* mxlogic */
+    {"From: Mail Delivery System <MAILER-DAEMON@mxl.example.net>\n"
+     "To: me@example.com\n"
+     "Subject: Mail delivery failed: returning message to sender\n"
+     "X-MXL-Hash: 0123456789abcdef\n",
+     "Mail delivery failed: returning message to sender",
+     "Mail Delivery System <MAILER-DAEMON@mxl.example.net>",
+     "This message was created automatically by mail delivery software.\n"
+     "\n"
+     "A message that you sent could not be delivered to one or more of its\n"
+     "recipients. This is a permanent error. The following address(es) failed:\n"
+     "\n"
+     "  <akira@example.com>: 550 5.1.1 <akira@example.com>... User unknown\n"
+     "\n"
+     "Included is a copy of the message header:\n",
+     "mxlogic", "akira@example.com", "5.1.1", "550", "", "failed"},
+    /* qq en */
+    {"From: PostMaster@exmail.qq.com\n"
+     "To: me@example.com\n"
+     "Subject: Undelivered Mail Returned to Sender\n",
+     "Undelivered Mail Returned to Sender", "PostMaster@exmail.qq.com",
+     "Sorry, your message could not be delivered.\n"
+     "\n"
+     "Recipient: mark@example.com\n"
+     "Reason: 550 5.7.1 Mail content denied\n",
+     "qq", "mark@example.com", "5.7.1", "550", "", "failed"},
+    /* sendmail delay */
+    {"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>\n"
+     "To: me@example.com\n"
+     "Subject: Warning: could not send message for past 4 hours\n",
+     "Warning: could not send message for past 4 hours",
+     "Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>",
+     "    **********************************************\n"
+     "    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+     "    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n"
+     "    **********************************************\n"
+     "\n"
+     "The original message was received at Mon, 2 Mar 2026 06:00:00 +0100\n"
+     "from client.example.org [192.0.2.9]\n"
+     "\n"
+     "   ----- The following addresses had transient non-fatal errors -----\n"
+     "<nana@example.net>\n"
+     "\n"
+     "   ----- Transcript of session follows -----\n"
+     "<nana@example.net>... Deferred: Connection timed out with mx.example.net.\n"
+     "Warning: message still undelivered after 4 hours\n"
+     "Will keep trying until message is 5 days old\n"
+     "\n"
+     "   ----- Original message headers follow -----\n",
+     "sendmail", "nana@example.net", "", "", "CONN", "delayed"},
+    /* sina zh */
+    {"From: MAILER-DAEMON@sina.com\n"
+     "To: me@example.com\n"
+     "Subject: 系统退信\n",
+     "系统退信", "MAILER-DAEMON@sina.com",
+     "您好，这是系统自动发送的退信通知。\n"
+     "\n"
+     "收件人地址：wei@example.cn\n"
+     "退信原因：550 5.1.1 收件人邮箱不存在 (mailbox not found)\n",
+     "sina", "wei@example.cn", "5.1.1", "550", "", "failed"},
+    /* x1 errors */
+    {"From: MAILER-DAEMON@mail.example.com\n"
+     "To: me@example.com\n"
+     "Subject: Returned Mail: Error During Delivery\n",
+     "Returned Mail: Error During Delivery", "MAILER-DAEMON@mail.example.com",
+     "The original message was received at Mon, 2 Mar 2026 10:00:00 +0100\n"
+     "from [192.0.2.5]\n"
+     "\n"
+     "---The following addresses had delivery errors---\n"
+     "\n"
+     "kaoru@example.com [550 5.1.1 User unknown]\n",
+     "x1", "kaoru@example.com", "5.1.1", "550", "", "failed"},
+    /* yahoo rcpt */
+    {"From: MAILER-DAEMON@yahoo.com\n"
+     "To: me@example.com\n"
+     "Subject: Failure Notice\n",
+     "Failure Notice", "MAILER-DAEMON@yahoo.com",
+     "Sorry, we were unable to deliver your message to the following address.\n"
+     "\n"
+     "<kei@example.org>:\n"
+     "Remote host said: 550 5.1.1 <kei@example.org>: Recipient address rejected: User unknown in "
+     "virtual alias table [RCPT_TO]\n"
+     "\n"
+     "--- Below this line is a copy of the message.\n",
+     "yahoo", "kei@example.org", "5.1.1", "550", "RCPT", "failed"},
+    /* yandex data */
+    {"From: mailer-daemon@yandex.ru\n"
+     "To: me@example.com\n"
+     "Subject: Недоставленное сообщение\n",
+     "Недоставленное сообщение", "mailer-daemon@yandex.ru",
+     "This is the mail system at host forward2.mail.yandex.net.\n"
+     "\n"
+     "I'm sorry to have to inform you that your message could not\n"
+     "be delivered to one or more recipients. It's attached below.\n"
+     "\n"
+     "<olga@example.ru>: host mx.example.ru[192.0.2.91] said: 552 5.2.2 Mailbox\n"
+     "    size limit exceeded (in reply to end of DATA command)\n",
+     "yandex", "olga@example.ru", "5.2.2", "552", "DATA", "failed"},
 };
 
 TEST(format_variants_beyond_the_dev_samples)
@@ -1279,6 +1597,28 @@ TEST(format_variants_beyond_the_dev_samples)
         }
         arena_free(a);
     }
+    formats_free(f);
+}
+
+/* Hotmail's delay notice says nothing but the address: still a delayed
+ * recipient of the outlook format. */
+TEST(outlook_delay_without_reason)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *text = "This is an automatically generated Delivery Status Notification.\n\n"
+                       "Delivery to the following recipients has been delayed.\n\n"
+                       "       fumi@example.net\n";
+    CHECK(run(f, "From: postmaster@hotmail.com\nTo: me@example.com\n",
+              "Delivery Status Notification (Delay)", "postmaster@hotmail.com", text, strlen(text),
+              &a, &rep) == 1);
+    CHECK_STR(rep.mta, "outlook");
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].address, "fumi@example.net");
+        CHECK_STR(rep.recipients[0].action, "delayed");
+    }
+    arena_free(a);
     formats_free(f);
 }
 
