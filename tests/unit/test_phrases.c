@@ -170,6 +170,10 @@ static const struct phrase phrases[] = {
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
     {"550 <kijitora@example.jp> not found", NULL, "userunknown"},
+    {"550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender and "
+     "Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or "
+     "DKIM.",
+     "5.7.26", "authfailure"},
     /* IMail */
     {"User mailbox exceeds allowed size: kijitora@example.jp", NULL, "mailboxfull"},
     {"Invalid final delivery userid: kijitora@example.jp", NULL, "userunknown"},
