@@ -173,7 +173,7 @@ static const struct phrase phrases[] = {
     {"550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender and "
      "Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or "
      "DKIM.",
-     "5.7.26", "authfailure"},
+     NULL, "authfailure"},
     /* IMail */
     {"User mailbox exceeds allowed size: kijitora@example.jp", NULL, "mailboxfull"},
     {"Invalid final delivery userid: kijitora@example.jp", NULL, "userunknown"},
