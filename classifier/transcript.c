@@ -776,7 +776,8 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
     int added = 0;
     for (int i = 0; i < n; i++) {
         rpt_recipient *r = find_recipient(out, fd[i].addr);
-        if (r == NULL) {
+        int fresh = r == NULL;
+        if (fresh) {
             r = &rs[out->nrecipients++];
             *r = (rpt_recipient){fd[i].addr, hit.delayed ? "delayed" : "failed", "", "", "", "", "",
                                  ""};
@@ -786,6 +787,9 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
             from_mentions(f, s, a, in->text, sect, fd, n, &fd[i], r) < 0 ||
             reply_from_line(a, in->text, &fd[i], r) < 0)
             return -1;
+        /* a success status: a delivery notification (Amazon SES "Delivery") */
+        if (fresh && r->status != NULL && r->status[0] == '2')
+            r->action = "delivered";
     }
     if (added > 0) {
         if (out->kind == RPT_NONE) {

@@ -1573,6 +1573,53 @@ static const struct variant variants[] = {
      "<olga@example.ru>: host mx.example.ru[192.0.2.91] said: 552 5.2.2 Mailbox\n"
      "    size limit exceeded (in reply to end of DATA command)\n",
      "yandex", "olga@example.ru", "5.2.2", "552", "DATA", "failed"},
+    /* ses delivery */
+    {"From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
+     "To: me@example.com\n"
+     "Subject: AWS Notification Message\n"
+     "x-amz-sns-message-id: 11111111-2222-3333-4444-555555555555\n",
+     "AWS Notification Message", "AWS Notifications <no-reply@sns.amazonaws.com>",
+     "{\"notificationType\":\"Delivery\",\"mail\":{\"timestamp\":\"2026-03-02T09:00:00.000Z\","
+     "\"source\":\"me@example.com\",\"messageId\":\"0100017abc\",\"destination\":[\"akane@example."
+     "net\"]},\"delivery\":{\"timestamp\":\"2026-03-02T09:00:01.000Z\",\"processingTimeMillis\":"
+     "900,\"recipients\":[\"akane@example.net\"],\"smtpResponse\":\"250 2.6.0 Message "
+     "received\",\"reportingMTA\":\"a8-1.smtp-out.amazonses.com\"}}\n"
+     "\n"
+     "--\n"
+     "If you wish to stop receiving notifications from this topic, please click or visit the link "
+     "below to unsubscribe:\n",
+     "amazonses", "akane@example.net", "2.6.0", "250", "", "delivered"},
+    /* ses transient */
+    {"From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
+     "To: me@example.com\n"
+     "Subject: AWS Notification Message\n"
+     "x-amz-sns-message-id: 11111111-2222-3333-4444-555555555556\n",
+     "AWS Notification Message", "AWS Notifications <no-reply@sns.amazonaws.com>",
+     "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\",\"bounceSubType\":"
+     "\"MailboxFull\",\"bouncedRecipients\":[{\"emailAddress\":\"sora@example.org\",\"action\":"
+     "\"failed\",\"status\":\"5.2.2\",\"diagnosticCode\":\"smtp; 552 5.2.2 Mailbox "
+     "full\"}],\"timestamp\":\"2026-03-02T09:00:01.000Z\",\"feedbackId\":\"0100017abd\","
+     "\"reportingMTA\":\"dsn; "
+     "a8-2.smtp-out.amazonses.com\"},\"mail\":{\"timestamp\":\"2026-03-02T09:00:00.000Z\","
+     "\"source\":\"me@example.com\",\"messageId\":\"0100017abc\",\"destination\":[\"sora@example."
+     "org\"]}}\n",
+     "amazonses", "sora@example.org", "5.2.2", "552", "", "failed"},
+    /* ses sqs escaped */
+    {"From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
+     "To: me@example.com\n"
+     "Subject: AWS Notification Message\n",
+     "AWS Notification Message", "AWS Notifications <no-reply@sns.amazonaws.com>",
+     "{\n"
+     "  \"Type\" : \"Notification\",\n"
+     "  \"MessageId\" : \"aaaa\",\n"
+     "  \"TopicArn\" : \"arn:aws:sns:us-east-1:123456789012:ses-bounces\",\n"
+     "  \"Message\" : "
+     "\"{\\\"notificationType\\\":\\\"Bounce\\\",\\\"bounce\\\":{\\\"bounceType\\\":"
+     "\\\"Permanent\\\",\\\"bounceSubType\\\":\\\"General\\\",\\\"bouncedRecipients\\\":[{"
+     "\\\"emailAddress\\\":\\\"kohei@example.com\\\",\\\"action\\\":\\\"failed\\\",\\\"status\\\":"
+     "\\\"5.1.1\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 user unknown\\\"}]}}\"\n"
+     "}\n",
+     "amazonses", "kohei@example.com", "5.1.1", "550", "", "failed"},
 };
 
 TEST(format_variants_beyond_the_dev_samples)
