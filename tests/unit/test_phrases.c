@@ -174,6 +174,13 @@ static const struct phrase phrases[] = {
      "Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or "
      "DKIM.",
      NULL, "authfailure"},
+    {"554 5.7.1 ECBL The IP 192.0.2.1 is listed on the Enterprise Collaborative Block List",
+     "5.7.1", "blocked"},
+    {"550 5.7.1 Delivery not authorized, message refused. The recipient only accepts mail from "
+     "specific senders",
+     "5.7.1", "filtered"},
+    {"554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException", "5.2.0",
+     "speeding"},
     /* IMail */
     {"User mailbox exceeds allowed size: kijitora@example.jp", NULL, "mailboxfull"},
     {"Invalid final delivery userid: kijitora@example.jp", NULL, "userunknown"},
