@@ -29,8 +29,10 @@ char *html_text(const char *s, size_t n, arena *a, size_t *outlen)
             size_t tl = gt ? (size_t)(gt - (s + i)) + 1 : n - i;
             const char *tag = s + i + 1;
             size_t left = tl > 1 ? tl - 1 : 0;
-            if (left >= 5 && (strncasecmp(tag, "style", 5) == 0 ||
-                              strncasecmp(tag, "script", 6 < left ? 6 : left) == 0)) {
+            int t0 = left > 0 ? tag[0] | 0x20 : 0; /* most tags are ruled out by it */
+            if (left >= 5 && t0 == 's' &&
+                (strncasecmp(tag, "style", 5) == 0 ||
+                 strncasecmp(tag, "script", 6 < left ? 6 : left) == 0)) {
                 const char *close = mime_memcasemem(s + i + tl, n - i - tl, "</", 2);
                 while (close != NULL && !(strncasecmp(close + 2, "style", 5) == 0 ||
                                           strncasecmp(close + 2, "script", 6) == 0))
@@ -38,12 +40,12 @@ char *html_text(const char *s, size_t n, arena *a, size_t *outlen)
                 i = close ? (size_t)(close - s) : n;
                 continue;
             }
-            int block =
-                left >= 2 && (strncasecmp(tag, "br", 2) == 0 || strncasecmp(tag, "/p", 2) == 0 ||
-                              strncasecmp(tag, "/div", 4 < left ? 4 : left) == 0 ||
-                              strncasecmp(tag, "/tr", 3 < left ? 3 : left) == 0 ||
-                              strncasecmp(tag, "/li", 3 < left ? 3 : left) == 0 ||
-                              strncasecmp(tag, "p>", 2) == 0 || strncasecmp(tag, "p ", 2) == 0);
+            int block = left >= 2 && (t0 == 'b' || t0 == '/' || t0 == 'p') &&
+                        (strncasecmp(tag, "br", 2) == 0 || strncasecmp(tag, "/p", 2) == 0 ||
+                         strncasecmp(tag, "/div", 4 < left ? 4 : left) == 0 ||
+                         strncasecmp(tag, "/tr", 3 < left ? 3 : left) == 0 ||
+                         strncasecmp(tag, "/li", 3 < left ? 3 : left) == 0 ||
+                         strncasecmp(tag, "p>", 2) == 0 || strncasecmp(tag, "p ", 2) == 0);
             if (block && o > 0 && out[o - 1] != '\n')
                 out[o++] = '\n';
             i += tl;
