@@ -181,6 +181,9 @@ static const struct phrase phrases[] = {
      "5.7.1", "filtered"},
     {"554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException", "5.2.0",
      "speeding"},
+    {"cannot update mailbox /var/mail/kijitora for user kijitora. error writing message: File too "
+     "large",
+     NULL, "mailboxfull"},
     /* IMail */
     {"User mailbox exceeds allowed size: kijitora@example.jp", NULL, "mailboxfull"},
     {"Invalid final delivery userid: kijitora@example.jp", NULL, "userunknown"},
