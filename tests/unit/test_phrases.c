@@ -185,7 +185,8 @@ static const struct phrase phrases[] = {
      "large",
      NULL, "mailboxfull"},
     /* a refusal answering MAIL FROM refuses the sender, whatever its generic status */
-    {"550 5.7.1 Access denied (in reply to MAIL FROM command)", "5.7.1", "rejected"},
+    {"SMTP error from remote mail server after MAIL FROM:<s@example.org>: 550 5.7.1 Access denied",
+     "5.7.1", "rejected"},
     /* IMail */
     {"User mailbox exceeds allowed size: kijitora@example.jp", NULL, "mailboxfull"},
     {"Invalid final delivery userid: kijitora@example.jp", NULL, "userunknown"},
