@@ -1620,6 +1620,142 @@ static const struct variant variants[] = {
      "\\\"5.1.1\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 user unknown\\\"}]}}\"\n"
      "}\n",
      "amazonses", "kohei@example.com", "5.1.1", "550", "", "failed"},
+    /* bigfoot */
+    {"From: MAILER-DAEMON@mx.bigfoot.com\n"
+     "To: me@example.com\n"
+     "Subject: Returned mail: User unknown\n"
+     "Received: from mx.bigfoot.com (mx.bigfoot.com [192.0.2.10]) by mail.example.com\n",
+     "Returned mail: User unknown", "MAILER-DAEMON@mx.bigfoot.com",
+     "   ----- Transcript of session follows -----\n"
+     "<haruka@bigfoot.com>\n"
+     "550 5.1.1 <haruka@bigfoot.com>... User unknown\n",
+     "bigfoot", "haruka@bigfoot.com", "5.1.1", "550", "", "failed"},
+    /* coremail en */
+    {"From: postmaster@126.com\n"
+     "To: me@example.com\n"
+     "Subject: Undelivered Mail Returned to Sender\n",
+     "Undelivered Mail Returned to Sender", "postmaster@126.com",
+     "Sorry, your message could not be delivered.\n"
+     "\n"
+     "Recipient: lei@example.cn\n"
+     "Reason: 550 5.1.1 Mailbox not found\n"
+     "\n"
+     "----- Original message -----\n",
+     "coremail", "lei@example.cn", "5.1.1", "550", "", "failed"},
+    /* exim3 */
+    {"From: Mail Delivery System <MAILER-DAEMON@old.example.org>\n"
+     "To: me@example.com\n"
+     "Subject: Mail delivery failed: returning message to sender\n",
+     "Mail delivery failed: returning message to sender",
+     "Mail Delivery System <MAILER-DAEMON@old.example.org>",
+     "This message was created automatically by mail delivery software.\n"
+     "\n"
+     "A message that you sent could not be delivered to all of its recipients. The\n"
+     "following address(es) failed:\n"
+     "\n"
+     "Failed addresses follow:\n"
+     "---------------------------------------------------------------------\n"
+     " tomoko@example.net ... unknown user\n"
+     "---------------------------------------------------------------------\n"
+     "Message text follows:\n",
+     "exim", "tomoko@example.net", "", "", "", "failed"},
+    /* fml */
+    {"From: sales-admin@ml.example.jp\n"
+     "To: me@example.com\n"
+     "Subject: Re: FML: unknown users\n"
+     "X-MLServer: fml [fml 8.0]\n",
+     "Re: FML: unknown users", "sales-admin@ml.example.jp",
+     "The following addresses are not members of this mailing list:\n"
+     "\n"
+     "	unknown member <nobu@example.jp>.\n"
+     "\n"
+     "Original mail as follows:\n",
+     "fml", "nobu@example.jp", "", "", "", "failed"},
+    /* hmailserver kerio */
+    {"From: postmaster@mail.example.net\n"
+     "To: me@example.com\n"
+     "Subject: Undeliverable: Quote\n",
+     "Undeliverable: Quote", "postmaster@mail.example.net",
+     "Your message did not reach some or all of the intended recipients.\n"
+     "\n"
+     "   Sent: Mon, 2 Mar 2026 10:00:00 +0100\n"
+     "   Subject: Quote\n"
+     "\n"
+     "The following recipients could not be reached:\n"
+     "\n"
+     "masa@example.org\n"
+     "   Error Type: SMTP\n"
+     "   Remote server (198.51.100.4) issued an error.\n"
+     "   hMailServer sent: DATA\n"
+     "   Remote server replied: 554 5.7.1 Message rejected as spam\n",
+     "hmailserver", "masa@example.org", "5.7.1", "554", "DATA", "failed"},
+    /* office365 2013 */
+    {"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example>\n"
+     "To: me@example.com\n"
+     "Subject: Undeliverable: Budget\n"
+     "X-MS-Exchange-CrossTenant-Id: 00000000-0000-0000-0000-000000000000\n",
+     "Undeliverable: Budget",
+     "Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example>",
+     "Delivery has failed to these recipients or groups:\n"
+     "\n"
+     "hiroshi@partner.example\n"
+     "The email address you entered couldn't be found. Please check the recipient's email address "
+     "and try to resend the message.\n"
+     "\n"
+     "Diagnostic information for administrators:\n"
+     "\n"
+     "Generating server: AM5PR0101MB0001.eurprd01.prod.outlook.com\n"
+     "\n"
+     "hiroshi@partner.example\n"
+     "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by "
+     "SMTP address lookup'\n"
+     "\n"
+     "Original message headers:\n"
+     "\n"
+     "To: hiroshi@partner.example\n",
+     "office365", "hiroshi@partner.example", "5.1.10", "550", "", "failed"},
+    /* opensmtpd multi */
+    {"From: Mailer Daemon <MAILER-DAEMON@smtpd.example.org>\n"
+     "To: me@example.com\n"
+     "Subject: Delivery status notification: error\n",
+     "Delivery status notification: error", "Mailer Daemon <MAILER-DAEMON@smtpd.example.org>",
+     "Hi!\n"
+     "\n"
+     "This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n"
+     "\n"
+     "An error has occurred while attempting to deliver a message for\n"
+     "the following list of recipients:\n"
+     "\n"
+     "aki@example.net: 550 5.1.1 <aki@example.net>: Recipient address rejected\n"
+     "\n"
+     "Below is a copy of the original message:\n",
+     "opensmtpd", "aki@example.net", "5.1.1", "550", "", "failed"},
+    /* sendgrid */
+    {"From: MAILER-DAEMON@sendgrid.net\n"
+     "To: me@example.com\n"
+     "Subject: Undelivered Mail Returned to Sender\n",
+     "Undelivered Mail Returned to Sender", "MAILER-DAEMON@sendgrid.net",
+     "This is an automatically generated message from SendGrid.\n"
+     "\n"
+     "I'm sorry to have to tell you that your message was not able to be\n"
+     "delivered to one of its intended recipients.\n"
+     "\n"
+     "If you require assistance with this, please contact SendGrid support.\n"
+     "\n"
+     "tatsuya@example.com:<tatsuya@example.com> : 550 5.1.1 The email account that you tried to "
+     "reach does not exist\n",
+     "sendgrid", "tatsuya@example.com", "5.1.1", "550", "", "failed"},
+    /* verizon vzwpix */
+    {"From: sysadmin@vzwpix.com\n"
+     "To: me@example.com\n"
+     "Subject: Returned mail: see transcript for details\n",
+     "Returned mail: see transcript for details", "sysadmin@vzwpix.com",
+     "Message could not be delivered to mobile.\n"
+     "Addressed To: 5550002222@vzwpix.com\n"
+     "Error Code: No valid recipients for this MM\n"
+     "\n"
+     "Original Message:\n",
+     "verizon", "5550002222@vzwpix.com", "", "", "", "failed"},
 };
 
 TEST(format_variants_beyond_the_dev_samples)
