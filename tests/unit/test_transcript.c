@@ -1805,6 +1805,59 @@ TEST(outlook_delay_without_reason)
     formats_free(f);
 }
 
+/* Formats known by their sender or headers (their details come as a DSN):
+ * the regional domains and header stamps the providers use. */
+TEST(identify_by_provider_domains_and_stamps)
+{
+    static const struct {
+        const char *headers, *subject, *from, *text, *id;
+    } cases[] = {
+        {"", "Mail delivery failed: returning message to sender",
+         "Mail Delivery System <mailer-daemon@corp.mail.ru>",
+         "This message was created automatically by mail delivery software.\n\n"
+         "A message that you sent could not be delivered to one or more of its\n"
+         "recipients. This is a permanent error. The following address(es) failed:\n\n"
+         "  ivan@example.ru\n    retry timeout exceeded\n",
+         "mailru"},
+        {"", "Undelivered Mail Returned to Sender",
+         "MAILER-DAEMON@relay9.mail.ru (Mail Delivery System)",
+         "This is the mail system at host relay9.mail.ru.\n\n"
+         "<dima@example.org>: host mx.example.org[192.0.2.8] said: 452 4.2.2 Mailbox full\n",
+         "postfix"},
+        {"", "Failed delivery", "mailer-daemon@yandex.ua",
+         "This is the mail system at host mx.yandex.ua.\n\n"
+         "<oksana@example.ua>: host mx.example.ua[192.0.2.3] said: 550 5.1.1 no such user\n",
+         "yandex"},
+        {"X-Mailer: Amazon WorkMail\n", "Delivery Status Notification (Failure)",
+         "MAILER-DAEMON@us-west-2.amazonses.com",
+         "An error occurred while trying to deliver the mail to the following recipients:\n"
+         "kana@example.org\n",
+         "amazonworkmail"},
+        {"X-SES-Outgoing: 2026.03.02-54.240.8.1\n", "Delivery Status Notification (Failure)",
+         "MAILER-DAEMON@example.org", "This message could not be delivered.\n", "receivingses"},
+        {"", "Sorry, your message could not be delivered",
+         "Facebook <mailer-daemon@mx.facebook.com>",
+         "This message was created automatically by Facebook.\n\n"
+         "Your message could not be delivered.\n",
+         "facebook"},
+        {"", "Mail delivery failed: returning message to sender", "mailer-daemon@gmx.at",
+         "This message was created automatically by mail delivery software.\n", "gmx"},
+        {"", "Undelivered Mail Returned to Sender", "mailer-daemon@mail.zoho.eu",
+         "This message was created automatically by mail delivery software.\n", "zoho"},
+    };
+    bc_formats *f = shipped();
+    rx_scratch *s = rx_scratch_new();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tr_input in = {cases[i].headers, strlen(cases[i].headers), cases[i].subject, cases[i].from,
+                       cases[i].text,    strlen(cases[i].text)};
+        const char *id = transcript_identify(f, s, &in);
+        printf("# identify %s\n", cases[i].id);
+        CHECK_STR(id ? id : "(none)", cases[i].id);
+    }
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
