@@ -389,10 +389,6 @@ static unsigned long flags_for(enum mc_action_type t)
 static int add_header(session *s, const mops *ops, const char *suffix, const char *value)
 {
     char name[80];
-    /* An MTA that did not grant ADDHDRS would take the change as a protocol
-     * error; the milter cannot do its job: that is a failure. */
-    if (!(s->granted & SMFIF_ADDHDRS))
-        return -1;
     snprintf(name, sizeof name, "%s%s", s->rt->conf->header_prefix, suffix);
     return ops->addheader(ops->arg, name, value);
 }
@@ -440,9 +436,21 @@ static int add_bounce_headers(session *s, const mops *ops, const bc_result *res,
     return 0;
 }
 
-/* What the action needs beyond the headers; -1 on an MTA failure. */
+/* The body of the strip action, made before the message is touched:
+ * 1 and a malloc'ed *out, 0 when there is nothing to strip, -1 on error. */
+static int strip_body(session *s, char **out, size_t *outlen)
+{
+    char boundary[128];
+    if ((ctype_is(s->ctype, "multipart/report") || ctype_is(s->ctype, "multipart/mixed")) &&
+        ctype_param(s->ctype, "boundary", boundary, sizeof boundary))
+        return actions_strip(s->body, s->body_len, s->body_truncated, boundary, out, outlen);
+    return 0;
+}
+
+/* What the action needs beyond the headers; -1 on an MTA failure.
+ * newbody: the strip action's body (NULL: nothing to strip). */
 static int carry_out(session *s, const mops *ops, const mc_action *a, enum mc_action_type t,
-                     const char *qid)
+                     const char *qid, const char *newbody, size_t newlen)
 {
     const mconf *c = s->rt->conf;
     char val[HDR_VALUE_MAX + 1];
@@ -472,24 +480,12 @@ static int carry_out(session *s, const mops *ops, const mc_action *a, enum mc_ac
         snprintf(to, sizeof to, "<%s>", a->arg);
         return ops->addrcpt(ops->arg, to);
     }
-    case MC_ACT_STRIP: {
-        char boundary[128];
-        char *nb = NULL;
-        size_t nlen = 0;
-        int rc = 0;
-        if (ctype_is(s->ctype, "multipart/report") || ctype_is(s->ctype, "multipart/mixed"))
-            if (ctype_param(s->ctype, "boundary", boundary, sizeof boundary))
-                rc = actions_strip(s->body, s->body_len, s->body_truncated, boundary, &nb, &nlen);
-        if (rc < 0)
-            return -1;
-        if (rc == 0) {
+    case MC_ACT_STRIP:
+        if (newbody == NULL) {
             log_msg(LOG_INFO, "%s: strip: no returned original message found", qid);
             return 0;
         }
-        rc = ops->replacebody(ops->arg, nb, nlen);
-        free(nb);
-        return rc;
-    }
+        return ops->replacebody(ops->arg, newbody, newlen);
     default:
         return 0;
     }
@@ -605,6 +601,27 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
     snprintf(action, sizeof action, "%s%s%s%s%s", mconf_action_name(t), *what ? " \"" : "", what,
              *what ? "\"" : "", note);
 
+    /* Everything that can fail is settled before the first change: a
+     * failure must leave the message as it came, never half modified.
+     * (Past this point only the MTA can refuse a change, which means the
+     * connection is broken and the MTA's own failure policy applies.) */
+    char *newbody = NULL;
+    size_t newlen = 0;
+    const char *cannot = NULL;
+    if (t != MC_ACT_REJECT && t != MC_ACT_DISCARD) {
+        if (!(s->granted & SMFIF_ADDHDRS))
+            cannot = "the MTA does not allow adding headers";
+        else if (s->nforged > 0 && !(s->granted & SMFIF_CHGHDRS))
+            cannot = "the MTA does not allow removing forged headers";
+        else if (t == MC_ACT_STRIP && strip_body(s, &newbody, &newlen) < 0)
+            cannot = "out of memory stripping the returned message";
+    }
+    if (cannot != NULL) {
+        log_bounce(s, qid, res, &v, "none (error)");
+        bc_result_free(res);
+        return fail(s, qid, cannot);
+    }
+
     enum sverdict verdict = SV_ACCEPT;
     if (t == MC_ACT_REJECT) {
         if (ops->setreply(ops->arg, a->reply_code, a->reply_status[0] ? a->reply_status : NULL,
@@ -613,11 +630,15 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         verdict = SV_REJECT;
     } else if (t == MC_ACT_DISCARD) {
         verdict = SV_DISCARD;
-    } else if (remove_forged(s, ops, qid) != 0 || add_bounce_headers(s, ops, res, &v) != 0 ||
-               carry_out(s, ops, a, t, qid) != 0) {
-        log_bounce(s, qid, res, &v, "none (error)");
-        bc_result_free(res);
-        return fail(s, qid, "the MTA refused a change to the message");
+    } else {
+        int rc = remove_forged(s, ops, qid) != 0 || add_bounce_headers(s, ops, res, &v) != 0 ||
+                 carry_out(s, ops, a, t, qid, newbody, newlen) != 0;
+        free(newbody);
+        if (rc) {
+            log_bounce(s, qid, res, &v, "none (error)");
+            bc_result_free(res);
+            return fail(s, qid, "the MTA refused a change to the message");
+        }
     }
     stats_action(t);
     log_bounce(s, qid, res, &v, action);

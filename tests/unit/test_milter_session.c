@@ -346,6 +346,24 @@ TEST(on_error_policy)
     session_free(s);
 }
 
+TEST(error_leaves_message_unmodified)
+{
+    CHECK(use_config("on_error = \"tempfail\";\n") == 0);
+    session *s = session_new();
+    /* forged headers could go, but ours cannot be added: nothing may change,
+     * not even the removal of the forged ones */
+    session_set_granted(s, SMFIF_CHGHDRS);
+    CHECK(run(s, "<>", "<a@sender.test>", "X-Bounce-Class", "forged", dsn_body(1, "p.test")) ==
+          SV_TEMPFAIL);
+    CHECK_STR(calls, "");
+    /* the other way round: headers could be added, forged ones not removed */
+    session_set_granted(s, SMFIF_ADDHDRS);
+    CHECK(run(s, "<>", "<a@sender.test>", "X-Bounce-Class", "forged", dsn_body(1, "p.test")) ==
+          SV_TEMPFAIL);
+    CHECK_STR(calls, "");
+    session_free(s);
+}
+
 TEST(body_cap_and_reuse)
 {
     CHECK(use_config("max_body = 1024;\nactions = ( { action = \"strip\"; } );\n") == 0);
