@@ -593,6 +593,13 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         snprintf(note, sizeof note, " (redirect: more than %d recipients)", MAX_RCPTS);
         t = MC_ACT_HEADERS;
     }
+    /* No recipients seen (the connection negotiated RCPT away before a
+     * reload added the redirect): adding the address without removing the
+     * others would make a copy, not a redirect. */
+    if (t == MC_ACT_REDIRECT && s->nrcpts == 0) {
+        snprintf(note, sizeof note, " (redirect: envelope recipients not known)");
+        t = MC_ACT_HEADERS;
+    }
     /* The log names what was done and to what: Postfix's hold queue keeps
      * no quarantine reason, so the log has to. */
     char action[512], what[300] = "";

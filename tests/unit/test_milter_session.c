@@ -364,6 +364,26 @@ TEST(error_leaves_message_unmodified)
     session_free(s);
 }
 
+TEST(redirect_needs_the_recipients)
+{
+    CHECK(use_config("actions = ( { action = \"redirect\"; address = \"pm@x.test\"; } );\n") == 0);
+    session *s = session_new();
+    ncalls = 0;
+    calls[0] = '\0';
+    /* no RCPT step (negotiated away on this connection) */
+    session_envfrom(s, &ops, "<>");
+    for (size_t i = 0; i < sizeof dsn_headers / sizeof *dsn_headers; i++)
+        session_header(s, dsn_headers[i][0], dsn_headers[i][1]);
+    CHECK(session_eoh(s) == SV_CONTINUE);
+    const char *b = dsn_body(1, "p.test");
+    session_body(s, b, strlen(b));
+    CHECK(session_eom(s, &ops) == SV_ACCEPT);
+    CHECK(strstr(calls, "add X-Bounce-Class") != NULL);
+    CHECK(strstr(calls, "addrcpt") == NULL); /* a copy would go out, not a redirect */
+    CHECK_STR(session_last_action(s), "headers");
+    session_free(s);
+}
+
 TEST(body_cap_and_reuse)
 {
     CHECK(use_config("max_body = 1024;\nactions = ( { action = \"strip\"; } );\n") == 0);
