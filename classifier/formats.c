@@ -179,11 +179,12 @@ static int same_folded(const unsigned char *p, const char *lit, size_t n, const 
     return 1;
 }
 
-/* Record the first position of every literal of this field in text[0..n).
- * In the text, stop at the first original-message marker: what follows is
- * the returned message. */
+/* Record the first position of every literal of this field in text[0..n),
+ * and (when hit is not NULL) append the index of each literal found to
+ * hit[*nhit...].  In the text, stop at the first original-message marker:
+ * what follows is the returned message. */
 static void scan_literals(const bc_formats *f, const char *text, size_t n, unsigned field,
-                          uint32_t *pos)
+                          uint32_t *pos, uint16_t *hit, size_t *nhit)
 {
     const struct scanner *a = &f->scanners[field];
     const unsigned char *p = (const unsigned char *)text, *low = f->low;
@@ -206,6 +207,8 @@ static void scan_literals(const bc_formats *f, const char *text, size_t n, unsig
                 w + lit->len > n || !same_folded(p + w, f->litstr[l], lit->len, low))
                 continue;
             pos[l] = (uint32_t)w;
+            if (hit != NULL)
+                hit[(*nhit)++] = (uint16_t)l;
             cut |= lit->role == R_ORIGINAL;
         }
         if (cut)
@@ -688,23 +691,26 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
     hit->end = len;
     if (f == NULL || f->nfmts == 0)
         return 0;
+    /* Each literal is found at most once, so the found list needs no more
+     * room than there are literals; only found literals are looked at. */
     uint32_t pos[FMT_MAX_LITERALS];
+    uint16_t found[FMT_MAX_LITERALS];
+    size_t nfound = 0;
     memset(pos, 0xff, f->nlits * sizeof *pos); /* NOPOS */
     size_t slen = bounded(subject, FMT_SCAN_LINE), flen = bounded(from, FMT_SCAN_LINE);
     if (headers == NULL)
         hlen = 0;
     if (hlen > FMT_SCAN_HEADERS)
         hlen = FMT_SCAN_HEADERS;
-    scan_literals(f, subject, slen, F_SUBJECT, pos);
-    scan_literals(f, from, flen, F_FROM, pos);
-    scan_literals(f, headers, hlen, F_HEADER, pos);
-    scan_literals(f, text, len, F_TEXT, pos);
+    scan_literals(f, subject, slen, F_SUBJECT, pos, found, &nfound);
+    scan_literals(f, from, flen, F_FROM, pos, found, &nfound);
+    scan_literals(f, headers, hlen, F_HEADER, pos, found, &nfound);
+    scan_literals(f, text, len, F_TEXT, pos, found, &nfound);
 
     /* The returned original starts at the earliest marker of any format. */
     size_t delay = NOPOS;
-    for (size_t i = 0; i < f->nlits; i++) {
-        if (pos[i] == NOPOS)
-            continue;
+    for (size_t k = 0; k < nfound; k++) {
+        size_t i = found[k];
         if (f->lits[i].role == R_ORIGINAL && pos[i] < hit->end)
             hit->end = pos[i];
         else if (f->lits[i].role == R_DELAY_SUBJECT)
@@ -715,21 +721,34 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
     if (delay < hit->end)
         hit->delayed = 1;
 
-    for (size_t i = 0; i < f->nfmts; i++) {
-        const struct format *fm = &f->fmts[i];
-        int seen = 0;
+    /* Candidates: formats with a recognition literal found (in the text,
+     * before the original), kept sorted to be tried in load order. */
+    uint16_t cand[FMT_MAX_LITERALS];
+    size_t ncand = 0;
+    for (size_t k = 0; k < nfound; k++) {
+        const struct literal *lit = &f->lits[found[k]];
+        if (lit->role > R_BODY || lit->fmt < 0 ||
+            (lit->field == F_TEXT && pos[found[k]] >= hit->end))
+            continue;
+        uint16_t id = (uint16_t)lit->fmt;
+        size_t j = ncand;
+        while (j > 0 && cand[j - 1] > id)
+            j--;
+        if (j > 0 && cand[j - 1] == id)
+            continue;
+        memmove(cand + j + 1, cand + j, (ncand - j) * sizeof *cand);
+        cand[j] = id;
+        ncand++;
+    }
+    for (size_t c = 0; c < ncand; c++) {
+        const struct format *fm = &f->fmts[cand[c]];
         size_t start = NOPOS;
-        for (size_t l = fm->lit_lo; l < fm->lit_hi; l++) {
-            if (pos[l] == NOPOS || (f->lits[l].field == F_TEXT && pos[l] >= hit->end))
-                continue;
-            if (f->lits[l].role <= R_BODY)
-                seen = 1;
-            else if (f->lits[l].role == R_START && pos[l] + f->lits[l].len < start)
+        for (size_t l = fm->lit_lo; l < fm->lit_hi; l++)
+            if (f->lits[l].role == R_START && pos[l] != NOPOS && pos[l] < hit->end &&
+                pos[l] + f->lits[l].len < start)
                 start = pos[l] + f->lits[l].len;
-        }
-        if (!seen || !confirm(fm->subject_re, s, subject, slen) ||
-            !confirm(fm->from_re, s, from, flen) || !confirm(fm->header_re, s, headers, hlen) ||
-            !confirm(fm->body_re, s, text, hit->end))
+        if (!confirm(fm->subject_re, s, subject, slen) || !confirm(fm->from_re, s, from, flen) ||
+            !confirm(fm->header_re, s, headers, hlen) || !confirm(fm->body_re, s, text, hit->end))
             continue;
         hit->format = &fm->pub;
         hit->start = start == NOPOS ? 0 : start;
@@ -746,7 +765,7 @@ const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char 
     const struct command *first = &f->cmds[0], *last = &f->cmds[f->ncmds - 1];
     for (size_t i = first->lit_lo; i < last->lit_hi; i++)
         pos[i] = NOPOS;
-    scan_literals(f, text, len, F_COMMAND, pos);
+    scan_literals(f, text, len, F_COMMAND, pos, NULL, NULL);
     for (size_t i = 0; i < f->ncmds; i++) {
         const struct command *c = &f->cmds[i];
         for (size_t l = c->lit_lo; l < c->lit_hi; l++)
@@ -766,7 +785,7 @@ int formats_remote_mta(const bc_formats *f, rx_scratch *s, const char *text, siz
     uint32_t pos[FMT_MAX_LITERALS];
     for (size_t i = f->hosts[0].lit_lo; i < f->hosts[f->nhosts - 1].lit_hi; i++)
         pos[i] = NOPOS;
-    scan_literals(f, text, len, F_HOST, pos);
+    scan_literals(f, text, len, F_HOST, pos, NULL, NULL);
     for (size_t i = 0; i < f->nhosts; i++) {
         const struct host *h = &f->hosts[i];
         int seen = h->lit_lo == h->lit_hi;
