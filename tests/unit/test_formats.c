@@ -169,6 +169,23 @@ TEST(first_format_in_order_wins)
     formats_free(f);
 }
 
+/* Candidates are tried in load order whatever the order their literals
+ * were found in; one whose regex fails gives way to the next, and a body
+ * literal inside the returned original makes no candidate. */
+TEST(candidates_in_load_order_and_fall_through)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    CHECK_STR(recognise(f, "beta failure", "", "X-Gamma-Failed: x", "code 550 and more\n", NULL),
+              "gamma");
+    CHECK_STR(recognise(f, "beta failure", "", "X-Gamma-Failed: x", "x\ncode 7\n", NULL), "beta");
+    CHECK_STR(
+        recognise(f, "", "", "X-Gamma-Failed: x", "--- original ---\nalpha mailer here\n", NULL),
+        "gamma");
+    CHECK(recognise(f, "", "", "", "--- original ---\nalpha mailer here\n", NULL) == NULL);
+    formats_free(f);
+}
+
 TEST(start_and_original_markers)
 {
     char err[256] = "";
