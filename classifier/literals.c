@@ -535,6 +535,32 @@ static size_t take_char(struct walk *w, char ch[4])
 
 static void walk_alt(struct walk *w, struct altset *out, int *ok);
 
+#define LIT_CLASSMAX 8 /* members of a character class read as alternatives */
+
+/* A character class at w->p ('[') of a few plain characters ("[動动]"): 1
+ * with its members in out and w->p past it; 0 (w->p unchanged) for any
+ * other class: negated, ranges, escapes, POSIX names, or members that have
+ * case variants the automaton would not fold. */
+static int small_class(struct walk *w, struct altset *out)
+{
+    struct walk t = *w;
+    t.p++;
+    if (*t.p == '^' || *t.p == ']')
+        return 0;
+    *out = (struct altset){0, 0, NULL};
+    while (*t.p != ']') {
+        char ch[4];
+        size_t n;
+        if (*t.p == '\0' || *t.p == '\\' || *t.p == '[' || *t.p == '-' || out->n == LIT_CLASSMAX ||
+            (n = take_char(&t, ch)) == 0 || altset_add(out, ch, n) != 0) {
+            altset_free(out);
+            return 0;
+        }
+    }
+    w->p = t.p + 1;
+    return 1;
+}
+
 /* Keep a copy of a required set of the top-level sequence (lit_derive_more)
  * when its literals are long enough to be rare. */
 static void collect(struct walk *w, const struct altset *set)
@@ -648,6 +674,19 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
                 consider(best, &inner);
             }
             altset_free(&inner);
+            continue;
+        }
+        struct altset cls;
+        if (c == '[' && small_class(w, &cls)) { /* required when it must occur */
+            unsigned long min = quantifier(w, &rep);
+            collect_run(w, run, rl);
+            consider_run(best, run, rl);
+            rl = 0;
+            if (min >= 1) {
+                collect(w, &cls);
+                consider(best, &cls);
+            }
+            altset_free(&cls);
             continue;
         }
         if (c == '[' || c == '.' || c == '^' || c == '$') {

@@ -630,6 +630,13 @@ TEST(literal_derivation)
     CHECK(derives("(?<name>mailbox) full", "mailbox"));
     CHECK(derives("quota{,3}exceeded", "exceeded"));
     CHECK(derives("ꙁꙃ full", " full")); /* Cyrillic Extended-B has case */
+    /* a class of a few plain characters is a set of alternatives */
+    CHECK(derives("[動动][態态] ?IP", "動|动"));
+    CHECK(derives("[xyz]abc", "abc"));
+    CHECK(derives("[a-z]bc", "bc"));       /* ranges are not read */
+    CHECK(derives("[^動动]態態", "態態")); /* nor negated classes */
+    CHECK(derives("[動动]?態態", "態態")); /* nor optional ones */
+    CHECK(derives("[жЖ]ab", "ab"));        /* members with case are not used */
 }
 
 /* lit_derive_more's sets as "a|b & c" (sets in order, literals by '|'). */
@@ -666,6 +673,7 @@ TEST(further_literal_sets)
     CHECK(derives_more("abcd efgh|ijkl mnop", ""));                  /* one alternative suffices */
     CHECK(derives_more("(?:abcd|efgh) (?:ijkl|mnop)", "ijkl|mnop")); /* lit_derive has the first */
     CHECK(derives_more(".*", ""));
+    CHECK(derives_more("[動动][態态] ?IP", "態|态"));
 }
 
 /* Soundness: whenever a pattern matches a text, one of the literals derived
@@ -695,6 +703,7 @@ TEST(derived_literals_are_sound)
         "a.c{1,2}de",
         "\\bspam\\b[^.]{0,30}\\b(?:rejected|refused)",
         "(?:mailbox|user) (?:is )?(?:full|over quota)",
+        "[動动][態态] ?ip",
     };
     static const char *const texts[] = {
         "554 DT:SPM 163",
@@ -721,6 +730,8 @@ TEST(derived_literals_are_sound)
         "spam folder",
         "User is over QUOTA",
         "mailbox full",
+        "动态IP",
+        "動態 ip",
         "nothing at all",
         "",
     };
