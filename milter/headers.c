@@ -10,6 +10,7 @@
 #include "headers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -359,34 +360,43 @@ int hdr_has_prefix(const char *name, const char *prefix)
     return strncasecmp(name, prefix, strlen(prefix)) == 0;
 }
 
-void hdr_prefixed_subject(char *out, size_t outlen, const char *prefix, const char *subject)
+char *hdr_prefixed_subject(const char *prefix, const char *subject)
 {
-    char clean[512];
-    size_t o = 0;
-    if (outlen == 0)
-        return;
+    char clean[512], enc[512];
     hdr_sanitize(clean, sizeof clean, prefix, strlen(prefix), 200);
-    if (!is_ascii(clean)) {
-        char tmp[512];
+    const char *p = clean;
+    int encoded = !is_ascii(clean);
+    if (encoded) {
         struct writer w;
-        snprintf(tmp, sizeof tmp, "%s", clean);
-        w_init(&w, clean, sizeof clean, 7); /* "Subject" */
-        w_encoded(&w, tmp);
+        w_init(&w, enc, sizeof enc, 7); /* "Subject" */
+        w_encoded(&w, clean);
+        p = enc;
     }
-    /* hdr_sanitize trims: keep the configured trailing space. */
+    /* hdr_sanitize trims: keep the configured trailing space.  An encoded
+     * word must stand apart (RFC 2047 section 5): after an encoded prefix,
+     * and before a subject that starts with one, a space is needed. */
     size_t plen = strlen(prefix);
-    int space = plen > 0 && prefix[plen - 1] == ' ';
-    int n = snprintf(out, outlen, "%s%s", clean, space ? " " : "");
-    o = n > 0 && (size_t)n < outlen ? (size_t)n : outlen - 1;
-    /* The subject as the MTA gave it, minus CRs and other stray controls. */
-    for (const char *p = subject; *p != '\0' && o + 1 < outlen; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '\r' || c == '\0' || (c < ' ' && c != '\n' && c != '\t') || c == 0x7f)
+    int space = *p != '\0' && ((plen > 0 && prefix[plen - 1] == ' ') || encoded ||
+                               strncmp(subject, "=?", 2) == 0);
+    size_t n = strlen(p);
+    char *out = malloc(n + 1 + strlen(subject) + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, p, n);
+    size_t o = n;
+    if (space)
+        out[o++] = ' ';
+    /* The whole subject as the MTA gave it (never cut: that would change
+     * it), minus CRs and other stray controls. */
+    for (const char *q = subject; *q != '\0'; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '\r' || (c < ' ' && c != '\n' && c != '\t') || c == 0x7f)
             continue;
         /* a line break must be followed by white space (a fold) */
-        if (c == '\n' && p[1] != ' ' && p[1] != '\t')
+        if (c == '\n' && q[1] != ' ' && q[1] != '\t')
             continue;
         out[o++] = (char)c;
     }
     out[o] = '\0';
+    return out;
 }

@@ -44,8 +44,9 @@ size_t hdr_sanitize(char *out, size_t outlen, const char *in, size_t inlen, size
 /* 1 if name starts with prefix, case-insensitively. */
 int hdr_has_prefix(const char *name, const char *prefix);
 
-/* The subject with prefix put in front, "\r\n" folds made "\n"; for
- * smfi_chgheader. */
-void hdr_prefixed_subject(char *out, size_t outlen, const char *prefix, const char *subject);
+/* The whole subject with prefix put in front (a space before an encoded
+ * word), "\r\n" folds made "\n"; for smfi_chgheader.  Malloc'ed; NULL on
+ * memory exhaustion. */
+char *hdr_prefixed_subject(const char *prefix, const char *subject);
 
 #endif

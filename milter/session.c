@@ -34,7 +34,7 @@
 #define MAX_HEADER_BYTES 262144 /* header block kept for classification */
 #define MAX_FORGED 64           /* distinct forged header names tracked */
 #define MAX_CTYPE 2048          /* top-level Content-Type value kept */
-#define MAX_SUBJECT 2048
+#define MAX_SUBJECT 65536       /* longer: the subject action is not done */
 #define MAX_LOG_RCPTS 10
 
 struct forged {
@@ -61,6 +61,7 @@ struct session {
     int body_truncated;
     char ctype[MAX_CTYPE];
     char *subject;
+    int subject_too_long;
     struct forged forged[MAX_FORGED];
     size_t nforged;
     int forged_overflow;
@@ -93,6 +94,7 @@ static void end_message(session *s)
     s->forged_overflow = 0;
     free(s->subject);
     s->subject = NULL;
+    s->subject_too_long = 0;
     s->hdr_len = s->body_len = 0;
     s->body_truncated = 0;
     s->ctype[0] = '\0';
@@ -292,9 +294,11 @@ enum sverdict session_header(session *s, const char *name, const char *value)
         snprintf(tok, sizeof tok, "%.*s", (int)n, v);
         if (mc_list_has(&c->auto_submitted, tok))
             mark(s, "auto-submitted");
-    } else if (strcasecmp(name, "Subject") == 0 && s->subject == NULL) {
-        s->subject = strndup(value, MAX_SUBJECT);
-        if (s->subject == NULL)
+    } else if (strcasecmp(name, "Subject") == 0 && s->subject == NULL && !s->subject_too_long) {
+        /* kept whole or not at all: a cut subject must never be written back */
+        if (strlen(value) > MAX_SUBJECT)
+            s->subject_too_long = 1;
+        else if ((s->subject = strdup(value)) == NULL)
             s->error = 1;
     }
     if (mc_list_has(&c->auto_reply_headers, name))
@@ -448,18 +452,17 @@ static int strip_body(session *s, char **out, size_t *outlen)
 }
 
 /* What the action needs beyond the headers; -1 on an MTA failure.
- * newbody: the strip action's body (NULL: nothing to strip). */
+ * made: the new subject or the stripped body, prepared beforehand (NULL:
+ * no subject to change, nothing to strip). */
 static int carry_out(session *s, const mops *ops, const mc_action *a, enum mc_action_type t,
-                     const char *qid, const char *newbody, size_t newlen)
+                     const char *qid, const char *made, size_t madelen)
 {
     const mconf *c = s->rt->conf;
     char val[HDR_VALUE_MAX + 1];
     switch (t) {
     case MC_ACT_SUBJECT:
-        if (s->subject != NULL) {
-            hdr_prefixed_subject(val, sizeof val, a->arg, s->subject);
-            return ops->chgheader(ops->arg, "Subject", 1, val);
-        }
+        if (made != NULL)
+            return ops->chgheader(ops->arg, "Subject", 1, made);
         hdr_text_value(val, sizeof val, a->arg, 7);
         return ops->addheader(ops->arg, "Subject", val);
     case MC_ACT_QUARANTINE:
@@ -481,11 +484,11 @@ static int carry_out(session *s, const mops *ops, const mc_action *a, enum mc_ac
         return ops->addrcpt(ops->arg, to);
     }
     case MC_ACT_STRIP:
-        if (newbody == NULL) {
+        if (made == NULL) {
             log_msg(LOG_INFO, "%s: strip: no returned original message found", qid);
             return 0;
         }
-        return ops->replacebody(ops->arg, newbody, newlen);
+        return ops->replacebody(ops->arg, made, madelen);
     default:
         return 0;
     }
@@ -593,6 +596,10 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         snprintf(note, sizeof note, " (redirect: more than %d recipients)", MAX_RCPTS);
         t = MC_ACT_HEADERS;
     }
+    if (t == MC_ACT_SUBJECT && s->subject_too_long) {
+        snprintf(note, sizeof note, " (subject: over %d bytes, left alone)", MAX_SUBJECT);
+        t = MC_ACT_HEADERS;
+    }
     /* No recipients seen (the connection negotiated RCPT away before a
      * reload added the redirect): adding the address without removing the
      * others would make a copy, not a redirect. */
@@ -612,16 +619,19 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
      * failure must leave the message as it came, never half modified.
      * (Past this point only the MTA can refuse a change, which means the
      * connection is broken and the MTA's own failure policy applies.) */
-    char *newbody = NULL;
-    size_t newlen = 0;
+    char *made = NULL;
+    size_t madelen = 0;
     const char *cannot = NULL;
     if (t != MC_ACT_REJECT && t != MC_ACT_DISCARD) {
         if (!(s->granted & SMFIF_ADDHDRS))
             cannot = "the MTA does not allow adding headers";
         else if (s->nforged > 0 && !(s->granted & SMFIF_CHGHDRS))
             cannot = "the MTA does not allow removing forged headers";
-        else if (t == MC_ACT_STRIP && strip_body(s, &newbody, &newlen) < 0)
+        else if (t == MC_ACT_STRIP && strip_body(s, &made, &madelen) < 0)
             cannot = "out of memory stripping the returned message";
+        else if (t == MC_ACT_SUBJECT && s->subject != NULL &&
+                 (made = hdr_prefixed_subject(a->arg, s->subject)) == NULL)
+            cannot = "out of memory prefixing the subject";
     }
     if (cannot != NULL) {
         log_bounce(s, qid, res, &v, "none (error)");
@@ -639,8 +649,8 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         verdict = SV_DISCARD;
     } else {
         int rc = remove_forged(s, ops, qid) != 0 || add_bounce_headers(s, ops, res, &v) != 0 ||
-                 carry_out(s, ops, a, t, qid, newbody, newlen) != 0;
-        free(newbody);
+                 carry_out(s, ops, a, t, qid, made, madelen) != 0;
+        free(made);
         if (rc) {
             log_bounce(s, qid, res, &v, "none (error)");
             bc_result_free(res);

@@ -2,6 +2,8 @@
  * test_milter_headers.c - X-Bounce-* value building: exact formats,
  * folding, sanitising hostile text, RFC 2047 encoding, caps.
  */
+#include <stdlib.h>
+
 #include "headers.h"
 #include "tap.h"
 
@@ -253,19 +255,33 @@ TEST(hostile_huge_text_capped)
 
 TEST(prefix_and_subject)
 {
-    char v[1024];
     CHECK(hdr_has_prefix("x-bounce-class", "X-Bounce-"));
     CHECK(hdr_has_prefix("X-BOUNCE-Anything", "X-Bounce-"));
     CHECK(!hdr_has_prefix("X-Bounced", "X-Bounce-"));
-    hdr_prefixed_subject(v, sizeof v, "[Bounce] ", "Undelivered Mail Returned to Sender");
+    char *v;
+    v = hdr_prefixed_subject("[Bounce] ", "Undelivered Mail Returned to Sender");
     CHECK_STR(v, "[Bounce] Undelivered Mail Returned to Sender");
-    hdr_prefixed_subject(v, sizeof v, "[B]", "a\r\n\tb\nc\x01");
+    free(v);
+    v = hdr_prefixed_subject("[B]", "a\r\n\tb\nc\x01");
     CHECK_STR(v, "[B]a\n\tbc");
-    hdr_prefixed_subject(v, sizeof v, "\xe9\x80\x80\xe4\xbf\xa1 ", "x");
+    free(v);
+    v = hdr_prefixed_subject("\xe9\x80\x80\xe4\xbf\xa1 ", "x");
     CHECK(strncmp(v, "=?UTF-8?B?", 10) == 0);
     CHECK(well_formed(v, 998));
-    hdr_prefixed_subject(v, 8, "[Bounce] ", "long subject");
-    CHECK(strlen(v) == 7);
+    free(v);
+    /* an encoded word must stand apart from the prefix (RFC 2047 5.) */
+    v = hdr_prefixed_subject("[B]", "=?UTF-8?B?w6k=?=");
+    CHECK_STR(v, "[B] =?UTF-8?B?w6k=?=");
+    free(v);
+    v = hdr_prefixed_subject("\xe9\x80\x80", "Undelivered");
+    CHECK(strstr(v, "?= Undelivered") != NULL);
+    free(v);
+    /* never cut, however long */
+    static char big[5000];
+    memset(big, 'z', sizeof big - 1);
+    v = hdr_prefixed_subject("[B] ", big);
+    CHECK(strlen(v) == 4 + sizeof big - 1);
+    free(v);
 }
 
 int main(void)

@@ -384,6 +384,44 @@ TEST(redirect_needs_the_recipients)
     session_free(s);
 }
 
+/* One bounce with the given Subject value under the subject action. */
+static void run_subject(session *s, const char *subject)
+{
+    ncalls = 0;
+    calls[0] = '\0';
+    session_envfrom(s, &ops, "<>");
+    session_envrcpt(s, "<a@sender.test>");
+    for (size_t i = 0; i < sizeof dsn_headers / sizeof *dsn_headers; i++)
+        if (strcmp(dsn_headers[i][0], "Subject") != 0)
+            session_header(s, dsn_headers[i][0], dsn_headers[i][1]);
+    session_header(s, "Subject", subject);
+    session_eoh(s);
+    const char *b = dsn_body(1, "p.test");
+    session_body(s, b, strlen(b));
+    session_eom(s, &ops);
+}
+
+TEST(subject_never_cut)
+{
+    CHECK(use_config("actions = ( { action = \"subject\"; } );\n") == 0);
+    session *s = session_new();
+    static char subj[70000], want[70100];
+    /* a long subject keeps every byte behind the prefix */
+    memset(subj, 'w', 3000);
+    strcpy(subj + 3000, " end");
+    run_subject(s, subj);
+    snprintf(want, sizeof want, "chg Subject: [Bounce] %s [1]\n", subj);
+    CHECK(strstr(calls, want) != NULL);
+    /* over the cap: left alone, and no second Subject either */
+    memset(subj, 'w', sizeof subj - 1);
+    subj[sizeof subj - 1] = '\0';
+    run_subject(s, subj);
+    CHECK(strstr(calls, "Subject") == NULL);
+    CHECK(strstr(calls, "add X-Bounce-Class") != NULL);
+    CHECK_STR(session_last_action(s), "headers");
+    session_free(s);
+}
+
 TEST(body_cap_and_reuse)
 {
     CHECK(use_config("max_body = 1024;\nactions = ( { action = \"strip\"; } );\n") == 0);
