@@ -1858,6 +1858,57 @@ TEST(identify_by_provider_domains_and_stamps)
     formats_free(f);
 }
 
+/* Bounces of unknown origin in other languages, with no status code to
+ * lean on: the generic reader knows their wording. */
+TEST(generic_reader_other_languages)
+{
+    static const struct {
+        const char *subject, *text, *addr;
+    } cases[] = {
+        {"Unzustellbar: Angebot",
+         "Ihre Nachricht konnte nicht an folgende Empfänger zugestellt werden:\n\n  "
+         "jonas@example.de\n  Benutzer unbekannt\n",
+         "jonas@example.de"},
+        {"Olevererbart: Offert",
+         "Ditt meddelande kunde inte levereras till följande mottagare:\n\n  erik@example.se\n  "
+         "Okänd användare\n",
+         "erik@example.se"},
+        {"Ikke leveret: Tilbud",
+         "Din meddelelse kunne ikke leveres til følgende modtagere:\n\n  mads@example.dk\n  Ukendt "
+         "bruger\n",
+         "mads@example.dk"},
+        {"Kan ikke leveres: Tilbud",
+         "Meldingen din kunne ikke leveres til følgende mottakere:\n\n  ola@example.no\n  Ukjent "
+         "bruker\n",
+         "ola@example.no"},
+        {"Ei voitu toimittaa: Tarjous",
+         "Viestiäsi ei voitu toimittaa seuraaville vastaanottajille:\n\n  aino@example.fi\n  "
+         "Tuntematon käyttäjä\n",
+         "aino@example.fi"},
+        {"Kézbesíthetetlen: Ajánlat",
+         "Az üzenetet nem sikerült kézbesíteni a következő címzetteknek:\n\n  anna@example.hu\n  "
+         "Ismeretlen felhasználó\n",
+         "anna@example.hu"},
+        {"Nedoručitelná zpráva: Nabídka",
+         "Vaši zprávu nebylo možné doručit následujícím příjemcům:\n\n  petr@example.cz\n  Neznámý "
+         "uživatel\n",
+         "petr@example.cz"},
+    };
+    bc_formats *f = shipped();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        arena *a;
+        rpt_report rep;
+        int n = run(f, "From: MAILER-DAEMON@mx.example.org\nTo: me@example.com\n", cases[i].subject,
+                    "MAILER-DAEMON@mx.example.org", cases[i].text, strlen(cases[i].text), &a, &rep);
+        printf("# %s\n", cases[i].subject);
+        CHECK(n == 1);
+        if (rep.nrecipients == 1)
+            CHECK_STR(rep.recipients[0].address, cases[i].addr);
+        arena_free(a);
+    }
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
