@@ -206,7 +206,7 @@ static int find_reply_from(const char *s, size_t n, const char *classes, char ou
         at = i;
     } else {
         for (size_t k = 0; k + 3 <= n; k++) {
-            if (!reply_at(s, n, k, classes))
+            if (s[k] < '2' || s[k] > '5' || !reply_at(s, n, k, classes)) /* digits first */
                 continue;
             size_t b = k;
             while (b > 0 && is_space((unsigned char)s[b - 1]))
