@@ -503,10 +503,12 @@ static int not_a_report(const mime_part *root, const struct parts *ps, const cha
  * status) or no letters at all. */
 static int weak_diagnostic(const char *d)
 {
-    int letters = 0;
-    for (const char *p = d; *p; p++)
+    int letters = 0, space = 0;
+    for (const char *p = d; *p && !(letters && space); p++) {
         letters |= ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (unsigned char)*p >= 0x80;
-    return strchr(d, ' ') == NULL || !letters;
+        space |= *p == ' ';
+    }
+    return !space || !letters;
 }
 
 /* Did the DSN action say the message got through? */
