@@ -10,6 +10,9 @@
 
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mime.h"
 
@@ -69,6 +72,27 @@ char *dsn_fold(const char *s, size_t n, size_t cap, arena *a)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n && o < room; i++) {
+#ifdef __SSE2__
+        /* sixteen bytes with no control character or double space (and not
+         * a space that would follow one) are copied as they are */
+        while (i + 17 <= n && o + 16 <= room && (s[i] != ' ' || (o > 0 && out[o - 1] != ' '))) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+            __m128i ctl = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(' ');
+            __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl),
+                                                    _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+                                       _mm_and_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(y, sp)));
+            unsigned m = (unsigned)_mm_movemask_epi8(bad);
+            size_t run = m != 0 ? (size_t)__builtin_ctz(m) : 16; /* plain up to there */
+            memcpy(out + o, s + i, run);
+            o += run;
+            i += run;
+            if (m != 0)
+                break;
+        }
+        if (i >= n || o >= room)
+            break;
+#endif
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7f) {
             if (!is_space(c))

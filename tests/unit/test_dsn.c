@@ -206,6 +206,56 @@ TEST(address_and_fold)
     arena_free(a);
 }
 
+/* dsn_fold one byte at a time. */
+static void naive_fold(const char *s, size_t n, size_t cap, char *out)
+{
+    size_t room = n < cap ? n : cap, o = 0;
+    for (size_t i = 0; i < n && o < room; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            if (c != '\t' && c != '\n' && c != '\r')
+                continue;
+            c = ' ';
+        }
+        if (c == ' ' && (o == 0 || out[o - 1] == ' '))
+            continue;
+        out[o++] = (char)c;
+    }
+    if (o == room && room < n)
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+            o--;
+    if (o > 0 && (unsigned char)out[o - 1] >= 0xc0)
+        o--;
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+}
+
+TEST(fold_agrees_with_a_naive_one)
+{
+    /* texts of every length up to 120, over blanks, controls, UTF-8 and
+     * letters, folded under caps that cut them anywhere */
+    static const char alphabet[] = "ab  \t\n\x01\x7f\xc3\xa9xyz.";
+    arena *a = arena_new();
+    unsigned seed = 777;
+    int bad = 0;
+    for (int round = 0; round < 600; round++) {
+        char v[121], want[121];
+        size_t n = (size_t)round % 121, cap = round % 4 == 0 ? (size_t)round % 37 : 1000;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            v[i] = round % 3 == 0 ? (r % 9 ? 'q' : alphabet[r % (sizeof alphabet - 1)])
+                                  : alphabet[r % (sizeof alphabet - 1)];
+        }
+        naive_fold(v, n, cap, want);
+        const char *got = dsn_fold(v, n, cap, a);
+        bad += got == NULL || strcmp(got, want) != 0;
+    }
+    CHECK(bad == 0);
+    arena_free(a);
+}
+
 int main(void)
 {
     RUN_TESTS();
