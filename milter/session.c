@@ -33,6 +33,7 @@
 #define MAX_RCPTS 1000          /* envelope recipients remembered (redirect) */
 #define MAX_HEADER_BYTES 262144 /* header block kept for classification */
 #define MAX_FORGED 64           /* distinct forged header names tracked */
+#define N_OWN 4                 /* names the milter writes: always tracked */
 #define MAX_CTYPE 2048          /* top-level Content-Type value kept */
 #define MAX_SUBJECT 65536       /* longer: the subject action is not done */
 #define MAX_LOG_RCPTS 10
@@ -62,7 +63,7 @@ struct session {
     char ctype[MAX_CTYPE];
     char *subject;
     int subject_too_long;
-    struct forged forged[MAX_FORGED];
+    struct forged forged[MAX_FORGED + N_OWN];
     size_t nforged;
     int forged_overflow;
 
@@ -229,6 +230,16 @@ enum sverdict session_envrcpt(session *s, const char *rcpt)
     return SV_CONTINUE;
 }
 
+/* 1 if name (which starts with the prefix) is one the milter writes. */
+static int own_name(const char *name, const char *prefix)
+{
+    static const char *const own[N_OWN] = {"Class", "Summary", "Description", "Quarantine"};
+    for (size_t i = 0; i < N_OWN; i++)
+        if (strcasecmp(name + strlen(prefix), own[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static void note_forged(session *s, const char *name)
 {
     for (size_t i = 0; i < s->nforged; i++)
@@ -236,7 +247,9 @@ static void note_forged(session *s, const char *name)
             s->forged[i].count++;
             return;
         }
-    if (s->nforged == MAX_FORGED) {
+    /* Past the cap only the names the milter writes are still tracked:
+     * junk X-Bounce-* names first must not let a forged class through. */
+    if (s->nforged >= MAX_FORGED && !own_name(name, s->rt->conf->header_prefix)) {
         s->forged_overflow = 1;
         return;
     }

@@ -479,6 +479,10 @@ TEST(hostile_input)
     memset(big, 'A', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     session_header(s, "X-Big", big);
+    /* forged classifications after the junk names: still removed */
+    session_header(s, "x-bounce-class", "forged");
+    session_header(s, "X-Bounce-Summary", "worst=none");
+    session_header(s, "X-Bounce-Class", "forged too");
     for (size_t i = 0; i < sizeof dsn_headers / sizeof *dsn_headers; i++)
         session_header(s, dsn_headers[i][0], dsn_headers[i][1]);
     CHECK(session_eoh(s) == SV_CONTINUE);
@@ -498,6 +502,8 @@ TEST(hostile_input)
     for (const char *p = calls; (p = strstr(p, "del X-Bounce-F")) != NULL; p++)
         dels++;
     CHECK(dels == 64);
+    CHECK(strstr(calls, "del x-bounce-class 2\ndel x-bounce-class 1\n") != NULL);
+    CHECK(strstr(calls, "del X-Bounce-Summary 1\n") != NULL);
     session_free(s);
 }
 
