@@ -497,8 +497,11 @@ char *charset_decode_header(const char *in, size_t len, size_t cap, arena *a)
         }
         /* a run of plain text up to the next possible encoded word */
         const char *q = s + 1;
-        while (q < e && !(*q == '=' && q + 1 < e && q[1] == '?'))
+        while (q < e && (q = memchr(q, '=', (size_t)(e - q))) != NULL &&
+               !(q + 1 < e && q[1] == '?'))
             q++;
+        if (q == NULL)
+            q = e;
         size_t n;
         char *u = charset_to_utf8(NULL, s, (size_t)(q - s), room - o, a, &n);
         if (u == NULL)
