@@ -1978,6 +1978,34 @@ TEST(generic_reader_other_languages)
     formats_free(f);
 }
 
+/* A bounce subject alone does not make a shop's notice a bounce: the sender
+ * must look like a mail system or the headers must show automatic mail. */
+TEST(generic_subject_needs_a_system_sender_or_automatic_headers)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *text = "Hello,\n\nYour package could not be delivered today. We will try again "
+                       "tomorrow.\n\nQuestions? Write to help@shop.example.com.\n";
+    CHECK(run(f, "From: Shop <info@shop.example.com>\nTo: me@example.com\n",
+              "Your package was not delivered", "Shop <info@shop.example.com>", text, strlen(text),
+              &a, &rep) == 0);
+    arena_free(a);
+    const char *bounce = "Your message could not be delivered to the following address:\n\n"
+                         "  rui@example.net\n  Mailbox unavailable\n";
+    CHECK(run(f, "From: Support <support@isp.example>\nAuto-Submitted: auto-replied\n",
+              "Message not delivered", "Support <support@isp.example>", bounce, strlen(bounce), &a,
+              &rep) == 1);
+    arena_free(a);
+    CHECK(run(f, "From: ISP <no-reply@isp.example>\n", "Message not delivered",
+              "ISP <no-reply@isp.example>", bounce, strlen(bounce), &a, &rep) == 1);
+    arena_free(a);
+    CHECK(run(f, "From: Support <support@isp.example>\n", "Message not delivered",
+              "Support <support@isp.example>", bounce, strlen(bounce), &a, &rep) == 0);
+    arena_free(a);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
