@@ -278,7 +278,8 @@ TEST(inspection_markers)
     session_header(s, "Content-Type",
                    "multipart/report; report-type=disposition-notification; boundary=x");
     session_eoh(s);
-    session_body(s, "--x\r\n\r\nread\r\n--x--\r\n", 24);
+    const char *rr = "--x\r\n\r\nread\r\n--x--\r\n";
+    session_body(s, rr, strlen(rr));
     CHECK(session_eom(s, &ops) == SV_ACCEPT);
     CHECK(ncalls == 0);
     session_free(s);
