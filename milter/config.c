@@ -537,14 +537,9 @@ static int line_of(config_t *cf, const char *name)
 static void check_values(mconf *c, config_t *cf, struct errs *e)
 {
 #define LINE(name) line_of(cf, name)
-    if (strncmp(c->socket, "unix:", 5) != 0 && strncmp(c->socket, "local:", 6) != 0 &&
-        strncmp(c->socket, "inet:", 5) != 0 && strncmp(c->socket, "inet6:", 6) != 0)
-        err_at(e, LINE("socket"),
-               "socket: \"%s\" is not unix:/path, local:/path, inet:port@host or inet6:port@host",
-               c->socket);
-    else if ((strncmp(c->socket, "unix:", 5) == 0 || strncmp(c->socket, "local:", 6) == 0) &&
-             strchr(c->socket, '/') == NULL)
-        err_at(e, LINE("socket"), "socket: \"%s\" needs an absolute path", c->socket);
+    const char *why = mconf_socket_problem(c->socket);
+    if (why != NULL)
+        err_at(e, LINE("socket"), "socket: \"%s\" %s", c->socket, why);
     if (strcmp(c->language, "en") != 0 && strcmp(c->language, "zh-TW") != 0 &&
         strcmp(c->language, "zh-CN") != 0)
         err_at(e, LINE("language"), "language: \"%s\" is not en, zh-TW or zh-CN", c->language);
@@ -603,6 +598,16 @@ int mconf_recipient_match(const mconf *c, const char *addr)
         pcre2_match_data_free(md);
     }
     return found;
+}
+
+const char *mconf_socket_problem(const char *spec)
+{
+    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
+        /* the daemon changes directory: a relative path would move */
+        return strchr(spec, ':')[1] == '/' ? NULL : "needs an absolute path";
+    if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0)
+        return NULL;
+    return "is not unix:/path, local:/path, inet:port@host or inet6:port@host";
 }
 
 int mconf_needs_recipients(const mconf *c)

@@ -97,6 +97,10 @@ int mc_list_has(const mc_list *l, const char *s);
 /* 1 if addr (no angle brackets) matches one of the recipient patterns. */
 int mconf_recipient_match(const mconf *c, const char *addr);
 
+/* What is wrong with a socket spec ("needs an absolute path", ...), or
+ * NULL when it is usable. */
+const char *mconf_socket_problem(const char *spec);
+
 /* 1 if the config needs the envelope recipients (recipient patterns, VERP,
  * a redirect action). */
 int mconf_needs_recipients(const mconf *c);

@@ -45,6 +45,12 @@ mruntime *runtime_load(const char *path, char *err, size_t errlen)
         mconf_free(c);
         return NULL;
     }
+    const char *why = override_socket ? mconf_socket_problem(override_socket) : NULL;
+    if (why != NULL) {
+        snprintf(err, errlen, "-p %s: %s\n", override_socket, why);
+        mconf_free(c);
+        return NULL;
+    }
     char rerr[1024];
     bc_rules *rules = bc_rules_load(*c->rules ? c->rules : NULL,
                                     *c->local_rules ? c->local_rules : NULL, rerr, sizeof rerr);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "runtime.h"
 #include "tap.h"
 #include "verp.h"
 
@@ -212,6 +213,8 @@ TEST(errors_with_file_and_line)
     CHECK(fails_at("socket = 5;\n", 1, "expected a string"));
     CHECK(fails_at("socket = \"tcp:25\";\n", 1, "socket"));
     CHECK(fails_at("socket = \"unix:sock\";\n", 1, "absolute path"));
+    CHECK(fails_at("socket = \"unix:run/sock\";\n", 1, "absolute path"));
+    CHECK(fails_at("socket = \"local:./sock\";\n", 1, "absolute path"));
     CHECK(fails_at("socket_mode = \"0999\";\n", 1, "octal"));
     CHECK(fails_at("socket_mode = \"\";\n", 1, "octal"));
     CHECK(fails_at("on_error = \"reject\";\n", 1, "on_error"));
@@ -316,6 +319,28 @@ TEST(verp_decode)
     CHECK(verp_check("%l@%d", err, sizeof err) == 0);
     CHECK(verp_check("%l%l=%d@x", err, sizeof err) != 0);
     CHECK(verp_check("%l=%d", err, sizeof err) != 0);
+}
+
+TEST(command_line_socket_checked)
+{
+    char err[4096];
+    snprintf(tmpfile_path, sizeof tmpfile_path, "/tmp/test_milter_config.XXXXXX");
+    int fd = mkstemp(tmpfile_path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("rules = \"conf/rules.conf\";\n", f);
+    fclose(f);
+    /* -p is held to the same rules as the file's socket */
+    runtime_set_overrides("unix:run/sock", NULL);
+    mruntime *rt = runtime_load(tmpfile_path, err, sizeof err);
+    CHECK(rt == NULL && strstr(err, "-p unix:run/sock: needs an absolute path") != NULL);
+    runtime_release(rt);
+    runtime_set_overrides("inet:8891@127.0.0.1", NULL);
+    rt = runtime_load(tmpfile_path, err, sizeof err);
+    CHECK(rt != NULL && strcmp(rt->conf->socket, "inet:8891@127.0.0.1") == 0);
+    runtime_release(rt);
+    runtime_set_overrides(NULL, NULL);
+    unlink(tmpfile_path);
 }
 
 int main(void)
