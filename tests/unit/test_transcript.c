@@ -1979,8 +1979,8 @@ TEST(generic_reader_other_languages)
 }
 
 /* A bounce subject alone does not make a shop's notice a bounce: the sender
- * must look like a mail system or the headers must show automatic mail. */
-TEST(generic_subject_needs_a_system_sender_or_automatic_headers)
+ * must look like a mail system. */
+TEST(generic_subject_needs_a_system_sender)
 {
     bc_formats *f = shipped();
     arena *a;
@@ -1993,10 +1993,6 @@ TEST(generic_subject_needs_a_system_sender_or_automatic_headers)
     arena_free(a);
     const char *bounce = "Your message could not be delivered to the following address:\n\n"
                          "  rui@example.net\n  Mailbox unavailable\n";
-    CHECK(run(f, "From: Support <support@isp.example>\nAuto-Submitted: auto-replied\n",
-              "Message not delivered", "Support <support@isp.example>", bounce, strlen(bounce), &a,
-              &rep) == 1);
-    arena_free(a);
     CHECK(run(f, "From: ISP <no-reply@isp.example>\n", "Message not delivered",
               "ISP <no-reply@isp.example>", bounce, strlen(bounce), &a, &rep) == 1);
     arena_free(a);
