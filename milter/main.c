@@ -340,6 +340,8 @@ int main(int argc, char **argv)
 
     log_init("bounce-milter", 1, NULL);
     runtime_set_overrides(sock, user);
+    char cwd[PATH_MAX];
+    runtime_set_basedir(getcwd(cwd, sizeof cwd));
     char err[8192];
     mruntime *rt = runtime_load(config_path, err, sizeof err);
     if (rt == NULL) {

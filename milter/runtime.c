@@ -15,6 +15,7 @@
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static mruntime *current;
 static char *override_socket, *override_user;
+static char *base_dir;
 
 void runtime_set_overrides(const char *socket, const char *user)
 {
@@ -34,13 +35,36 @@ static int replace(char **dst, const char *v)
     return 0;
 }
 
+void runtime_set_basedir(const char *dir)
+{
+    free(base_dir);
+    base_dir = dir ? strdup(dir) : NULL;
+}
+
+/* A relative file name made absolute under base_dir, so that it names
+ * the same file at a reload as at start (the daemon changes to "/"). */
+static int anchor(char **path)
+{
+    if (base_dir == NULL || **path == '\0' || **path == '/')
+        return 0;
+    size_t n = strlen(base_dir) + 1 + strlen(*path) + 1;
+    char *p = malloc(n);
+    if (p == NULL)
+        return -1;
+    snprintf(p, n, "%s/%s", base_dir, *path);
+    free(*path);
+    *path = p;
+    return 0;
+}
+
 mruntime *runtime_load(const char *path, char *err, size_t errlen)
 {
     mconf *c = mconf_load(path, err, errlen);
     if (c == NULL)
         return NULL;
     if ((override_socket && replace(&c->socket, override_socket)) ||
-        (override_user && replace(&c->user, override_user))) {
+        (override_user && replace(&c->user, override_user)) || anchor(&c->rules) ||
+        anchor(&c->local_rules) || anchor(&c->stats_file) || anchor(&c->pid_file)) {
         snprintf(err, errlen, "out of memory\n");
         mconf_free(c);
         return NULL;

@@ -25,6 +25,10 @@ typedef struct mruntime {
 /* Command-line values that override the file's, on every (re)load. */
 void runtime_set_overrides(const char *socket, const char *user);
 
+/* Directory that relative file names in the config are taken from (the
+ * start directory), on every (re)load; NULL: as they are. */
+void runtime_set_basedir(const char *dir);
+
 /* Load config file path and its rules; NULL with error lines in err. */
 mruntime *runtime_load(const char *path, char *err, size_t errlen);
 

@@ -343,6 +343,33 @@ TEST(command_line_socket_checked)
     unlink(tmpfile_path);
 }
 
+TEST(relative_paths_kept_after_chdir)
+{
+    char err[4096], cwd[4096];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(tmpfile_path, sizeof tmpfile_path, "/tmp/test_milter_config.XXXXXX");
+    int fd = mkstemp(tmpfile_path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("rules = \"conf/rules.conf\";\nstats_file = \"s.prom\";\n", f);
+    fclose(f);
+    /* the daemon starts here and then changes to "/": a reload must still
+     * find the same files */
+    runtime_set_basedir(cwd);
+    CHECK(chdir("/") == 0);
+    mruntime *rt = runtime_load(tmpfile_path, err, sizeof err);
+    CHECK(chdir(cwd) == 0);
+    CHECK(rt != NULL);
+    if (rt != NULL) {
+        char want[4200];
+        snprintf(want, sizeof want, "%s/s.prom", cwd);
+        CHECK_STR(rt->conf->stats_file, want);
+    }
+    runtime_release(rt);
+    runtime_set_basedir(NULL);
+    unlink(tmpfile_path);
+}
+
 int main(void)
 {
     RUN_TESTS();
