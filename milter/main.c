@@ -1,10 +1,11 @@
 /*
  * main.c - bounce-milter: options, daemon start-up, privileges, signals.
  *
- * Start-up order matters (see milter-facts.md): load and check the config
- * as root, become a daemon, write the pid file, block the signals we take
- * before any thread exists, drop privileges, and only then create the
- * socket, so that it belongs to the unprivileged user.  One thread takes
+ * Start-up order matters: block the signals we take before anything else
+ * (libmilter blocks its own only in the thread that calls smfi_main), load
+ * and check the config as root, become a daemon, write the pid file, drop
+ * privileges, and only then create the socket, so that it belongs to the
+ * unprivileged user.  One thread takes
  * SIGUSR1 (reload) and SIGUSR2 (counters to the log) with sigtimedwait and
  * writes the Prometheus file between signals; SIGTERM, SIGHUP and SIGINT
  * are libmilter's own (stop, stop, abort).
@@ -238,16 +239,6 @@ static int run_daemon(int foreground)
     if (*c->pid_file != '\0' && write_pid_file(c->pid_file) != 0)
         return EX_OSERR;
 
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     if (drop_privileges(c, uid, gid, sock_gid) != 0)
         return EX_OSERR;
     umask(0077);
@@ -335,6 +326,20 @@ int main(int argc, char **argv)
     }
     if (optind != argc)
         usage();
+    if (!check_only && test_file == NULL) {
+        /* The daemon blocks the signals it takes before anything else: a
+         * reload (SIGUSR1) sent while the rules compile at start-up would
+         * otherwise kill it, and every thread inherits this mask. */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        sigaddset(&set, SIGUSR2);
+        sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+    }
     if (realpath(conf, config_path) == NULL)
         snprintf(config_path, sizeof config_path, "%s", conf);
 
