@@ -567,8 +567,11 @@ static void check_values(mconf *c, config_t *cf, struct errs *e)
     }
     if (c->recipients.n > 0) {
         c->recipient_rx = calloc(c->recipients.n, sizeof *c->recipient_rx);
-        if (c->recipient_rx == NULL)
+        if (c->recipient_rx == NULL) {
+            /* refused, not loaded without its patterns (matching would crash) */
+            err_at(e, LINE("inspect.recipients"), "inspect.recipients: out of memory");
             return;
+        }
         for (size_t i = 0; i < c->recipients.n; i++) {
             int rc;
             PCRE2_SIZE off;
