@@ -15,6 +15,7 @@
 #endif
 
 #include "mime.h"
+#include "smtpreply.h"
 
 /* SMTP command named by a diagnostic's phrasing, most specific first.
  * Patterns are lower-case and matched case-insensitively. */
@@ -205,7 +206,7 @@ int dsn_find_status(const char *s, size_t n, char out[16])
     return 0;
 }
 
-/* A three-digit reply at s[i]: [245]NN standing alone. */
+/* A three-digit reply at s[i]: a registered [245]NN code standing alone. */
 static int reply_at(const char *s, size_t n, size_t i, const char *classes)
 {
     if (i + 3 > n || strchr(classes, s[i]) == NULL || s[i] == '\0' || s[i + 1] < '0' ||
@@ -214,8 +215,10 @@ static int reply_at(const char *s, size_t n, size_t i, const char *classes)
     if (i > 0 && !is_space((unsigned char)s[i - 1]) && s[i - 1] != ':' && s[i - 1] != '<' &&
         s[i - 1] != '(' && s[i - 1] != '"' && s[i - 1] != '\'' && s[i - 1] != '>')
         return 0;
-    return i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' ||
-           s[i + 3] == ')' || s[i + 3] == '"';
+    if (!(i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' ||
+          s[i + 3] == ')' || s[i + 3] == '"'))
+        return 0;
+    return smtp_reply_registered(s + i);
 }
 
 /* The SMTP reply code of a diagnostic: its first token, the token after a

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "regex.h"
+#include "smtpreply.h"
 
 #define TR_MAX_RECIPIENTS 500
 #define TR_MAX_DIAG 1024  /* folded diagnostic */
@@ -259,11 +260,10 @@ static const char *find_status(arena *a, const char *s)
     return best_len ? arena_strndup(a, s + best, best_len) : "";
 }
 
-/* Is s[i..i+3) a three-digit reply code standing on its own? */
+/* Is s[i..i+3) a registered SMTP reply code standing on its own? */
 static int code_at(const char *s, size_t i, size_t n)
 {
-    return i + 3 <= n && s[i] >= '2' && s[i] <= '5' && is_digit((unsigned char)s[i + 1]) &&
-           is_digit((unsigned char)s[i + 2]) &&
+    return i + 3 <= n && smtp_reply_registered(s + i) &&
            (i == 0 || !(is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.')) &&
            (i + 3 == n || !(is_alnum((unsigned char)s[i + 3]) || s[i + 3] == '.'));
 }

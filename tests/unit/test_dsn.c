@@ -14,6 +14,23 @@ static dsn_report parse(arena *a, const char *s)
     return d;
 }
 
+TEST(only_registered_reply_codes)
+{
+    arena *a = arena_new();
+    /* a vendor's own three-digit code is not an SMTP reply */
+    dsn_report d = parse(a, "Final-Recipient: rfc822; a@example.jp\n"
+                            "Action: failed\nStatus: 5.7.1\n"
+                            "Diagnostic-Code: smtp; 571 Delivery not authorized\n"
+                            "\n"
+                            "Final-Recipient: rfc822; b@example.jp\n"
+                            "Action: failed\nStatus: 5.1.1\n"
+                            "Diagnostic-Code: smtp; 525 5.7.13 User account disabled\n");
+    CHECK(d.nrecipients == 2);
+    CHECK_STR(d.recipients[0].reply_code, "");
+    CHECK_STR(d.recipients[1].reply_code, "525");
+    arena_free(a);
+}
+
 TEST(postfix_style)
 {
     arena *a = arena_new();
