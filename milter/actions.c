@@ -140,8 +140,11 @@ int ctype_param(const char *value, const char *name, char *out, size_t outlen)
 static size_t find_delim(const char *b, size_t len, size_t pos, const char *delim, size_t dl)
 {
     while (pos < len) {
+        /* RFC 2046: "--" boundary, then "--" (the close) or white space
+         * to the line end; "--B-inner" is a nested part's, not ours */
         if (len - pos >= dl && memcmp(b + pos, delim, dl) == 0 &&
-            (len - pos == dl || strchr("- \t\r\n", b[pos + dl]) != NULL))
+            (len - pos == dl || strchr(" \t\r\n", b[pos + dl]) != NULL ||
+             (len - pos > dl + 1 && b[pos + dl] == '-' && b[pos + dl + 1] == '-')))
             return pos;
         const char *nl = memchr(b + pos, '\n', len - pos);
         if (nl == NULL)

@@ -242,6 +242,25 @@ TEST(strip_nothing_to_do)
     CHECK(actions_strip("", 0, 0, "B", &out, &n) == 0);
 }
 
+TEST(strip_nested_boundary_with_our_prefix)
+{
+    char *out = NULL;
+    size_t n = 0;
+    /* a nested multipart whose boundary starts with ours: its forwarded
+     * message is not the returned original and stays */
+    const char *b = "--B\r\nContent-Type: multipart/mixed; boundary=\"B-in\"\r\n\r\n"
+                    "--B-in\r\nContent-Type: message/rfc822\r\n\r\nSubject: fwd\r\n\r\nf\r\n"
+                    "--B-in--\r\n"
+                    "--B\r\nContent-Type: message/rfc822\r\n\r\nSubject: orig\r\n\r\no\r\n"
+                    "--B--\r\n";
+    CHECK(actions_strip(b, strlen(b), 0, "B", &out, &n) == 1);
+    char *s = strndup(out, n);
+    CHECK(s != NULL && strstr(s, "Subject: fwd") != NULL && strstr(s, "--B-in--") != NULL);
+    CHECK(s != NULL && strstr(s, "Subject: orig") == NULL);
+    free(s);
+    free(out);
+}
+
 int main(void)
 {
     RUN_TESTS();
