@@ -169,10 +169,20 @@ static int part_is_original(const char *b, size_t start, size_t end)
             n--;
         if (n == 0)
             break; /* end of the part's headers */
-        if (n > 13 && strncasecmp(b + pos, "content-type:", 13) == 0) {
+        if (n >= 13 && strncasecmp(b + pos, "content-type:", 13) == 0) {
+            /* the value, with its folded continuation lines */
             char v[128];
-            size_t vn = n - 13 < sizeof v - 1 ? n - 13 : sizeof v - 1;
-            memcpy(v, b + pos + 13, vn);
+            size_t vn = 0, p = pos + 13, lend = pos + n;
+            for (;;) {
+                for (; p < lend && vn < sizeof v - 1; p++)
+                    v[vn++] = b[p];
+                if (le + 1 >= end || (b[le + 1] != ' ' && b[le + 1] != '\t'))
+                    break;
+                p = le + 1;
+                e = memchr(b + p, '\n', end - p);
+                le = e ? (size_t)(e - b) : end;
+                lend = le > p && b[le - 1] == '\r' ? le - 1 : le;
+            }
             v[vn] = '\0';
             return ctype_is(v, "message/rfc822") || ctype_is(v, "message/global") ||
                    ctype_is(v, "text/rfc822-headers") || ctype_is(v, "message/global-headers");

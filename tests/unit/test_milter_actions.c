@@ -242,6 +242,20 @@ TEST(strip_nothing_to_do)
     CHECK(actions_strip("", 0, 0, "B", &out, &n) == 0);
 }
 
+TEST(strip_folded_content_type)
+{
+    char *out = NULL;
+    size_t n = 0;
+    const char *b = "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+                    "--B\r\nContent-Type:\r\n\tmessage/rfc822\r\n\r\nSubject: orig\r\n\r\no\r\n"
+                    "--B--\r\n";
+    CHECK(actions_strip(b, strlen(b), 0, "B", &out, &n) == 1);
+    char *s = strndup(out, n);
+    CHECK_STR(s, "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--\r\n");
+    free(s);
+    free(out);
+}
+
 TEST(strip_nested_boundary_with_our_prefix)
 {
     char *out = NULL;
