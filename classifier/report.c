@@ -20,6 +20,7 @@
 #include "htmltext.h"
 #include "mime.h"
 #include "rfcdate.h"
+#include "smtpreply.h"
 #include "transcript.h"
 
 #define TEXT_CAP (128u * 1024)     /* human-readable text handed on */
@@ -28,6 +29,7 @@
 #define HEADERS_CAP (64u * 1024)   /* the unfolded header block for transcripts */
 #define DSN_CAP (1024u * 1024)     /* a delivery-status part */
 #define ORIG_CAP (64u * 1024)      /* the returned original, for its headers */
+#define ORIG_MAX_RECIPIENTS 16     /* addresses taken from the original's To: */
 
 /* Subject phrases of auto-replies and out-of-office notices, matched at the
  * start of the decoded Subject: ASCII letters lower-case (case is ignored
@@ -597,6 +599,86 @@ static const char *last_reply_line(const char *t, size_t len, size_t *n)
     return found;
 }
 
+/* A bounce that names no failed recipient of its own (Postfix's "Delivery
+ * report unavailable", an "Unsent message follows" with no address): the
+ * returned original's To: names whom it was for.  Only those headers are
+ * read, never the original's body.  oh may be an empty part. */
+static int original_recipients(const mime_part *oh, arena *a, rpt_report *out)
+{
+    const mime_header *to = mime_header_find(oh, "to");
+    if (to == NULL)
+        return 0;
+    char *v = mime_unfold(to->value, to->vlen, a);
+    if (v == NULL || grow_recipients(out, ORIG_MAX_RECIPIENTS, a) != 0)
+        return -1;
+    return add_address_list(out, v, strlen(v), out->nrecipients + ORIG_MAX_RECIPIENTS, a);
+}
+
+/* The last line of t that opens with a 4xx/5xx server reply ("421 host...
+ * Deferred", "<<< 550 ..."), or NULL. */
+static const char *last_failure_line(const char *t, size_t len, size_t *n)
+{
+    const char *found = NULL;
+    for (const char *p = t, *end = t + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end, *q = p;
+        while (q < e && (*q == ' ' || *q == '\t' || *q == '<'))
+            q++;
+        if (e - q >= 5 && (q[0] == '4' || q[0] == '5') && (q[3] == ' ' || q[3] == '-') &&
+            smtp_reply_registered(q)) {
+            found = q;
+            *n = (size_t)(e - q);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return found;
+}
+
+/* A bounce in a known (not generic) layout whose text named no recipient:
+ * the returned original's headers (the MIME part oh, or the header block
+ * after the layout's original-message marker) give them, and the last
+ * server reply in the bounce's own text is their diagnostic. */
+static int unnamed_recipients(const bc_formats *formats, struct rx_scratch *scratch,
+                              const tr_input *in, const mime_part *oh, arena *a, rpt_report *out)
+{
+    fmt_hit hit;
+    if (!formats_recognise(formats, scratch, in->subject, in->from, in->headers, in->hlen, in->text,
+                           in->len, &hit) ||
+        hit.format->generic)
+        return 0;
+    mime_part inline_oh = {0};
+    if (oh == NULL && hit.end < in->len) {
+        const char *p = in->text + hit.end, *e = in->text + in->len;
+        while (p < e && *p == '\n')
+            p++;
+        /* the marker's own line, unless the marker is a header line */
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        const char *colon = memchr(p, ':', nl ? (size_t)(nl - p) : (size_t)(e - p));
+        if (nl != NULL && (colon == NULL || memchr(p, ' ', (size_t)(colon - p)) != NULL))
+            p = nl + 1;
+        while (p < e && (*p == '\n' || *p == ' ' || *p == '\t'))
+            p++;
+        if (mime_parse_headers(p, (size_t)(e - p), a, &inline_oh) != 0)
+            return -1;
+        oh = &inline_oh;
+    }
+    if (oh == NULL || original_recipients(oh, a, out) != 0)
+        return oh == NULL ? 0 : -1;
+    if (out->nrecipients == 0)
+        return 0;
+    set_kind(out, RPT_TRANSCRIPT);
+    out->mta = hit.format->id;
+    size_t b = hit.start < hit.end ? hit.start : 0, n;
+    const char *line = last_failure_line(in->text + b, hit.end - b, &n);
+    for (size_t i = 0; line != NULL && i < out->nrecipients; i++) {
+        rpt_recipient *r = &out->recipients[i];
+        if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL ||
+            dsn_refine(r, a) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Let the transcript parser fill what the DSN fields left out, from the
  * human-readable part; the DSN's list of recipients stays as it is. */
 static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, const tr_input *in,
@@ -675,9 +757,9 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
     if ((v = mime_header_value(root, "date", a)) != NULL && (out->date = rfcdate_iso(v, a)) == NULL)
         return -1;
 
-    /* The returned original: only its Message-ID is read. */
+    /* The returned original: only its headers are read. */
+    mime_part oh = {0};
     if (ps.original != NULL) {
-        mime_part oh;
         if (original_headers(ps.original, a, &oh) != 0)
             return -1;
         const mime_header *h = mime_header_find(&oh, "message-id");
@@ -729,6 +811,13 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
         dsn_report dr;
         if (d == NULL || dsn_parse(d, dl, a, &dr) != 0)
             return -1;
+        /* a report that names no recipient: the original's To: does */
+        if (dr.nrecipients == 0 && original_recipients(&oh, a, out) != 0)
+            return -1;
+        if (dr.nrecipients == 0 && out->nrecipients > 0) {
+            dr.recipients = out->recipients;
+            dr.nrecipients = out->nrecipients;
+        }
         if (dr.nrecipients > 0) {
             set_kind(out, RPT_DSN);
             out->reporting_mta = dr.reporting_mta;
@@ -795,6 +884,13 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
             out->mta = dr.mta;
             return find_inline_message_id(text, tlen, a, out);
         }
+    }
+    if (formats != NULL && tlen > 0) {
+        if (unnamed_recipients(formats, scratch, &in, ps.original != NULL ? &oh : NULL, a, out) !=
+            0)
+            return -1;
+        if (out->nrecipients > 0)
+            return find_inline_message_id(text, tlen, a, out);
     }
     out->nrecipients = 0; /* nothing found: no half-filled report either */
     out->mta = "";

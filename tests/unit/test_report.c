@@ -1,12 +1,16 @@
 /*
  * test_report.c - report_extract() on small hand-written messages: RFC 3464
  * DSNs, ARF, auto-replies, the kinds of mail that are not reports, dates,
- * Message-IDs and hostile structure.  No formats are loaded here, so only
- * the built-in structure is exercised (transcripts have their own tests).
+ * Message-IDs and hostile structure.  Formats are loaded (the shipped
+ * conf/formats.conf) only where report.c's own fallbacks depend on a
+ * recognised layout; transcripts have their own tests.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats.h"
+#include "regex.h"
 #include "report.h"
 #include "tap.h"
 
@@ -354,6 +358,80 @@ TEST(html_only_bounce_text)
     CHECK(strstr(r.body_text, "Delivery failed\nto <a@b>!") != NULL);
     CHECK(strstr(r.body_text, "x:1") == NULL);
     arena_free(a);
+}
+
+TEST(dsn_without_recipients_takes_the_originals_to)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "Content-Type: multipart/report; report-type=delivery-status; "
+                              "boundary=u\n\n--u\n\n--- Delivery report unavailable ---\n"
+                              "--u\nContent-Type: message/delivery-status\n\n"
+                              "Reporting-MTA: dns; mx.example.org\nX-Postfix-Queue-ID: 1A\n\n"
+                              "--u\nContent-Type: message/rfc822\n\n"
+                              "From: s@example.org\nTo: Neko <Neko@Example.NET>, b@example.com\n"
+                              "Subject: hi\n\nTo: body-only@example.com\n--u--\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 2);
+    if (r.nrecipients == 2) {
+        CHECK_STR(r.recipients[0].address, "Neko@example.net");
+        CHECK_STR(r.recipients[1].address, "b@example.com");
+    }
+    CHECK_STR(r.mta, "postfix");
+    /* no delivery-status part: an attached message alone is no bounce */
+    arena_reset(a);
+    r = extract(a, "Content-Type: multipart/mixed; boundary=v\n\n--v\n\nSee attached.\n"
+                   "--v\nContent-Type: message/rfc822\n\nFrom: s@example.org\n"
+                   "To: friend@example.net\nSubject: fwd\n\nhello\n--v--\n");
+    CHECK(r.kind == RPT_NONE && r.nrecipients == 0);
+    arena_free(a);
+}
+
+static bc_formats *shipped_formats(void)
+{
+    char err[256];
+    const char *paths[] = {"conf/formats.conf"};
+    bc_formats *f = formats_load(paths, 1, err, sizeof err);
+    if (f == NULL)
+        printf("# %s\n", err);
+    return f;
+}
+
+TEST(transcript_without_recipients_takes_the_inline_originals_to)
+{
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    arena *a = arena_new();
+    CHECK(f != NULL && s != NULL);
+    static const char sendmail[] = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>\n"
+                                   "Subject: Returned mail: Cannot send message for 4 days\n"
+                                   "To: sender@example.org\n\n"
+                                   "   ----- Transcript of session follows -----\n"
+                                   "421 example.com (smtp)... Deferred: Connection timed out\n\n"
+                                   "   ----- Unsent message follows -----\n"
+                                   "Received: by mx9.example.org; Thu, 29 Apr 1995 23:34:45 +0900\n"
+                                   "From: sender@example.org\n"
+                                   "To: kijitora@Example.com\n"
+                                   "Subject: hello\n\n"
+                                   "To: body-only@example.net\n";
+    rpt_report r;
+    CHECK(report_extract(sendmail, strlen(sendmail), f, s, a, &r) == 0);
+    CHECK(r.kind == RPT_TRANSCRIPT && r.nrecipients == 1);
+    CHECK_STR(r.mta, "sendmail");
+    if (r.nrecipients == 1) {
+        CHECK_STR(r.recipients[0].address, "kijitora@example.com");
+        CHECK_STR(r.recipients[0].reply_code, "421");
+        CHECK(strstr(r.recipients[0].diagnostic, "Connection timed out") != NULL);
+    }
+    /* the same words from a person, quoting a message: not a bounce */
+    static const char person[] = "From: Tora <tora@example.org>\nSubject: about your mail\n\n"
+                                 "It never arrived, see below.\n\n"
+                                 "-----Original Message-----\nFrom: a@example.org\n"
+                                 "To: b@example.net\nSubject: hello\n\nhi\n";
+    arena_reset(a);
+    CHECK(report_extract(person, strlen(person), f, s, a, &r) == 0);
+    CHECK(r.kind == RPT_NONE && r.nrecipients == 0);
+    arena_free(a);
+    rx_scratch_free(s);
+    formats_free(f);
 }
 
 TEST(hostile_sizes)
