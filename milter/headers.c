@@ -379,11 +379,15 @@ char *hdr_prefixed_subject(const char *prefix, const char *subject)
     int space = *p != '\0' && ((plen > 0 && prefix[plen - 1] == ' ') || encoded ||
                                strncmp(subject, "=?", 2) == 0);
     size_t n = strlen(p);
-    char *out = malloc(n + 1 + strlen(subject) + 1);
+    char *out = malloc(n + 2 + strlen(subject) + 1);
     if (out == NULL)
         return NULL;
     memcpy(out, p, n);
     size_t o = n;
+    /* A first line that the prefix would push over 998 octets is folded
+     * right after the prefix ("Subject: " counts too). */
+    if (n > 0 && 9 + n + 1 + strcspn(subject, "\r\n") > 998)
+        out[o++] = '\n', space = 1;
     if (space)
         out[o++] = ' ';
     /* The whole subject as the MTA gave it (never cut: that would change

@@ -276,11 +276,17 @@ TEST(prefix_and_subject)
     v = hdr_prefixed_subject("\xe9\x80\x80", "Undelivered");
     CHECK(strstr(v, "?= Undelivered") != NULL);
     free(v);
+    /* a first line the prefix would push over 998 octets: folded after it */
+    static char line[990];
+    memset(line, 'y', sizeof line - 1);
+    v = hdr_prefixed_subject("[Bounce]", line);
+    CHECK(strncmp(v, "[Bounce]\n y", 11) == 0 && strlen(v) == 8 + 2 + sizeof line - 1);
+    free(v);
     /* never cut, however long */
     static char big[5000];
     memset(big, 'z', sizeof big - 1);
     v = hdr_prefixed_subject("[B] ", big);
-    CHECK(strlen(v) == 4 + sizeof big - 1);
+    CHECK(strncmp(v, "[B]\n z", 6) == 0 && strlen(v) == 5 + sizeof big - 1);
     free(v);
 }
 

@@ -407,11 +407,11 @@ TEST(subject_never_cut)
     CHECK(use_config("actions = ( { action = \"subject\"; } );\n") == 0);
     session *s = session_new();
     static char subj[70000], want[70100];
-    /* a long subject keeps every byte behind the prefix */
+    /* a long subject keeps every byte behind the prefix (folded after it) */
     memset(subj, 'w', 3000);
     strcpy(subj + 3000, " end");
     run_subject(s, subj);
-    snprintf(want, sizeof want, "chg Subject: [Bounce] %s [1]\n", subj);
+    snprintf(want, sizeof want, "chg Subject: [Bounce]\n %s [1]\n", subj);
     CHECK(strstr(calls, want) != NULL);
     /* over the cap: left alone, and no second Subject either */
     memset(subj, 'w', sizeof subj - 1);
