@@ -17,6 +17,8 @@
 #include "mime.h"
 #include "smtpreply.h"
 
+#define COMMAND_UNWRAP 4096 /* bytes of wrapped text joined to find a phrase */
+
 /* SMTP command named by a diagnostic's phrasing, most specific first.
  * Patterns are lower-case and matched case-insensitively. */
 static const struct {
@@ -215,8 +217,8 @@ static int reply_at(const char *s, size_t n, size_t i, const char *classes)
     if (i > 0 && !is_space((unsigned char)s[i - 1]) && s[i - 1] != ':' && s[i - 1] != '<' &&
         s[i - 1] != '(' && s[i - 1] != '"' && s[i - 1] != '\'' && s[i - 1] != '>')
         return 0;
-    if (!(i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' ||
-          s[i + 3] == ')' || s[i + 3] == '"'))
+    if (!(i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' || s[i + 3] == ')' ||
+          s[i + 3] == '"'))
         return 0;
     return smtp_reply_registered(s + i);
 }
@@ -338,11 +340,10 @@ static const char *transcript_command(const char *s, size_t n)
     return "";
 }
 
-const char *dsn_command(const char *s, size_t n)
+/* The SMTP command a phrase of s[0..n) names ("in reply to RCPT TO
+ * command"), or "". */
+static const char *phrase_command(const char *s, size_t n)
 {
-    const char *c = transcript_command(s, n);
-    if (*c)
-        return c;
     /* Most phrases share a few openings ("in reply to", "after", "while"):
      * each opening is searched once, and a phrase only from where its
      * opening first occurs, so text without them costs a few scans. */
@@ -363,6 +364,25 @@ const char *dsn_command(const char *s, size_t n)
             return command_phrases[i].command;
     }
     return "";
+}
+
+const char *dsn_command(const char *s, size_t n)
+{
+    const char *c = transcript_command(s, n);
+    if (*c == '\0')
+        c = phrase_command(s, n);
+    if (*c || memchr(s, '\n', n) == NULL)
+        return c;
+    /* A wrapped line may split the phrase ("(in reply to RCPT\n    TO
+     * command)"): the start of the text once more with lines joined. */
+    char buf[COMMAND_UNWRAP];
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < sizeof buf; i++) {
+        char ch = is_space((unsigned char)s[i]) ? ' ' : s[i];
+        if (ch != ' ' || (o > 0 && buf[o - 1] != ' '))
+            buf[o++] = ch;
+    }
+    return phrase_command(buf, o);
 }
 
 /* Refine r from its diagnostic; the reply code only when the diagnostic

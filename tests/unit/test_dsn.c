@@ -204,6 +204,12 @@ TEST(command_from_session_transcript)
     const char *said = "host mx[192.0.2.1] said: 550 no (in reply to end of DATA command)";
     CHECK_STR(dsn_command(said, strlen(said)), "DATA");
     CHECK_STR(dsn_command(">>> DATA\n", 9), "");
+    /* Postfix wraps its text: the phrase may break across lines */
+    const char *wrapped = "host mx[192.0.2.1] said: 550\n    <c@d>: Recipient address rejected. "
+                          "(in reply to RCPT\n    TO command)\n";
+    CHECK_STR(dsn_command(wrapped, strlen(wrapped)), "RCPT");
+    const char *wrapped_data = "said: 554 rejected (in reply\n\tto end of DATA command)";
+    CHECK_STR(dsn_command(wrapped_data, strlen(wrapped_data)), "DATA");
 }
 
 TEST(address_and_fold)
