@@ -385,6 +385,28 @@ const char *dsn_command(const char *s, size_t n)
     return phrase_command(buf, o);
 }
 
+/* The status of the last reply a diagnostic quotes after its own ("554
+ * 4.4.7 expired <421 4.4.2 Connection timed out>"): the remote server's
+ * words, which carry the more specific status.  0 if there is none. */
+static int quoted_status(const char *d, size_t n, char out[16])
+{
+    int found = 0, seen = 0;
+    for (size_t i = 0; i + 9 <= n; i++) {
+        if ((d[i] != '4' && d[i] != '5') || (d[i + 3] != ' ' && d[i + 3] != '-') ||
+            (d[i + 4] != '4' && d[i + 4] != '5') || d[i + 5] != '.' || !reply_at(d, n, i, "45"))
+            continue;
+        char st[16];
+        if (!dsn_find_status(d + i + 4, n - i - 4, st) || strncmp(st, d + i + 4, strlen(st)) != 0)
+            continue;
+        if (seen++ > 0) {
+            memcpy(out, st, sizeof st);
+            found = 1;
+        }
+        i += 4 + strlen(st) - 1;
+    }
+    return found;
+}
+
 /* Refine r from its diagnostic; the reply code only when the diagnostic
  * is an SMTP one (an X-Unix diagnostic holds an exit status). */
 static int refine(rpt_recipient *r, int smtp, arena *a)
@@ -396,8 +418,8 @@ static int refine(rpt_recipient *r, int smtp, arena *a)
     char st[16], rc[4];
     /* the diagnostic quotes the remote server: its code wins unless the
      * field is more specific */
-    if (dsn_find_status(d, n, st) && specificity(st) >= specificity(r->status) &&
-        strcmp(st, r->status) != 0) {
+    if ((quoted_status(d, n, st) || dsn_find_status(d, n, st)) &&
+        specificity(st) >= specificity(r->status) && strcmp(st, r->status) != 0) {
         if ((r->status = arena_strdup(a, st)) == NULL)
             return -1;
     }

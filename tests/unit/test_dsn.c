@@ -191,6 +191,24 @@ TEST(refine_from_diagnostic)
     arena_free(a);
 }
 
+TEST(quoted_remote_reply_status)
+{
+    arena *a = arena_new();
+    /* the reporter's generic expiry quotes the remote server's reply */
+    rpt_recipient r = refined(a, "4.4.7",
+                              "554 4.4.7 Message expired: unable to deliver in 840 minutes."
+                              "<421 4.4.2 Connection timed out>");
+    CHECK_STR(r.status, "4.4.2");
+    CHECK_STR(r.reply_code, "554");
+    /* a multi-line reply repeats its own status: nothing quoted */
+    r = refined(a, "5.0.0", "550-5.1.1 The email account does not exist. 550 5.1.1 Try again");
+    CHECK_STR(r.status, "5.1.1");
+    /* a quoted reply that is less specific does not win */
+    r = refined(a, "5.1.1", "550 5.1.1 unknown user (remote said: 550 5.0.0 rejected)");
+    CHECK_STR(r.status, "5.1.1");
+    arena_free(a);
+}
+
 TEST(command_from_session_transcript)
 {
     const char *rcpt = "... while talking to mx.example:\n>>> MAIL From:<a@b>\n"
