@@ -634,6 +634,27 @@ static const char *last_failure_line(const char *t, size_t len, size_t *n)
     return found;
 }
 
+/* Pasted delivery-status fields for one recipient with no diagnostic: the
+ * session transcript above them ("554 \"|procmail ...\"... Service
+ * unavailable") has the server's last reply, which is about it. */
+static int session_reply(rpt_report *out, const char *text, size_t tlen, arena *a)
+{
+    rpt_recipient *r = &out->recipients[0];
+    if (out->nrecipients != 1 || !weak_diagnostic(r->diagnostic))
+        return 0;
+    const char *f = mime_memcasemem(text, tlen, "final-recipient:", 16);
+    const char *rm = mime_memcasemem(text, tlen, "reporting-mta:", 14);
+    size_t before = f ? (size_t)(f - text) : tlen, n;
+    if (rm != NULL && (size_t)(rm - text) < before)
+        before = (size_t)(rm - text);
+    const char *line = last_failure_line(text, before, &n);
+    if (line == NULL)
+        return 0;
+    if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL)
+        return -1;
+    return dsn_refine(r, a);
+}
+
 /* A bounce in a known (not generic) layout whose text named no recipient:
  * the returned original's headers (the MIME part oh, or the header block
  * after the layout's original-message marker) give them, and the last
@@ -882,6 +903,8 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
             out->recipients = dr.recipients;
             out->nrecipients = dr.nrecipients;
             out->mta = dr.mta;
+            if (session_reply(out, text, tlen, a) != 0)
+                return -1;
             return find_inline_message_id(text, tlen, a, out);
         }
     }

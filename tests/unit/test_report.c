@@ -332,6 +332,19 @@ TEST(dsn_fields_in_plain_text)
     CHECK(r.kind == RPT_DSN && r.nrecipients == 1);
     CHECK_STR(r.recipients[0].address, "gone@example.net");
     CHECK_STR(r.message_id, "<inline@example.org>");
+    CHECK_STR(r.recipients[0].diagnostic, "");
+    /* a session transcript above the fields: its last reply is the detail */
+    arena_reset(a);
+    r = extract(a, "From: MAILER-DAEMON\nSubject: Returned mail\n\n"
+                   "   ----- Transcript of session follows -----\n"
+                   "554 \"|exec /usr/bin/procmail\"... Service unavailable\n\n"
+                   "Reporting-MTA: dns; mx.example.net\n\n"
+                   "Final-Recipient: RFC822; u@example.net\nAction: failed\nStatus: 5.5.0\n\n"
+                   "From: s@example.org\nSubject: 550 5.1.1 in the original\n");
+    CHECK(r.kind == RPT_DSN && r.nrecipients == 1);
+    CHECK_STR(r.recipients[0].reply_code, "554");
+    CHECK_STR(r.recipients[0].status, "5.5.0");
+    CHECK(strstr(r.recipients[0].diagnostic, "Service unavailable") != NULL);
     arena_free(a);
 }
 
