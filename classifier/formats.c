@@ -51,6 +51,7 @@ struct literal {
     int fmt; /* owning format */
     unsigned char role;
     unsigned char field;
+    unsigned char first; /* its first byte, folded */
     uint32_t len;
     int32_t next; /* next literal in the same scanner bucket */
 };
@@ -102,6 +103,7 @@ struct bc_formats {
     size_t nhosts;
     struct scanner scanners[NFIELDS]; /* per field */
     unsigned char low[256];           /* ASCII case folding */
+    uint32_t hmul[3][256];            /* folded byte times 1, 31, 961: block hashes */
 };
 
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
@@ -182,29 +184,33 @@ static int same_folded(const unsigned char *p, const char *lit, size_t n, const 
 /* Record the first position of every literal of this field in text[0..n),
  * and (when hit is not NULL) append the index of each literal found to
  * hit[*nhit...].  In the text, stop at the first original-message marker:
- * what follows is the returned message. */
+ * what follows is the returned message.  The block hash is the sum of three
+ * table lookups (folding included), the same value block_hash() gives. */
 static void scan_literals(const bc_formats *f, const char *text, size_t n, unsigned field,
                           uint32_t *pos, uint16_t *hit, size_t *nhit)
 {
     const struct scanner *a = &f->scanners[field];
     const unsigned char *p = (const unsigned char *)text, *low = f->low;
-    if (a->m < 2 || n < a->m)
+    const unsigned char *shift = a->shift;
+    const size_t m = a->m;
+    const int b3 = a->b == 3;
+    const uint32_t *h2 = f->hmul[2], *h1 = f->hmul[1], *h0 = f->hmul[0];
+    if (m < 2 || n < m)
         return;
-    for (size_t i = a->m - a->b; i + a->b <= n;) {
-        unsigned h = (unsigned)low[p[i]] * 31 + low[p[i + 1]];
-        if (a->b == 3)
-            h = h * 31 + low[p[i + 2]];
+    /* e: the last byte of the window text[e + 1 - m .. e] */
+    for (size_t e = m - 1; e < n;) {
+        unsigned h = (b3 ? h2[p[e - 2]] + h1[p[e - 1]] : h1[p[e - 1]]) + h0[p[e]];
         h &= WM_HASH - 1;
-        if (a->shift[h] != 0) {
-            i += a->shift[h];
+        if (shift[h] != 0) {
+            e += shift[h];
             continue;
         }
-        size_t w = i + a->b - a->m; /* the window's start */
+        size_t w = e + 1 - m; /* the window's start */
         int cut = 0;
         for (int32_t l = a->bucket[h]; l >= 0; l = f->lits[l].next) {
             const struct literal *lit = &f->lits[l];
-            if (low[p[w]] != (unsigned char)f->litstr[l][0] || pos[l] != NOPOS ||
-                w + lit->len > n || !same_folded(p + w, f->litstr[l], lit->len, low))
+            if (low[p[w]] != lit->first || pos[l] != NOPOS || w + lit->len > n ||
+                !same_folded(p + w, f->litstr[l], lit->len, low))
                 continue;
             pos[l] = (uint32_t)w;
             if (hit != NULL)
@@ -213,7 +219,7 @@ static void scan_literals(const bc_formats *f, const char *text, size_t n, unsig
         }
         if (cut)
             return;
-        i++;
+        e++;
     }
 }
 
@@ -262,8 +268,8 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
     static const unsigned char field_of[] = {F_SUBJECT, F_FROM,    F_HEADER, F_TEXT,    F_TEXT,
                                              F_TEXT,    F_COMMAND, F_HOST,   F_SUBJECT, F_TEXT};
     f->litstr[f->nlits] = copy;
-    f->lits[f->nlits++] =
-        (struct literal){fmt, (unsigned char)role, field_of[role], (uint32_t)n, -1};
+    f->lits[f->nlits++] = (struct literal){
+        fmt, (unsigned char)role, field_of[role], (unsigned char)copy[0], (uint32_t)n, -1};
     return 0;
 oom:
     setf(err, errlen, where, path, "out of memory", NULL);
@@ -626,8 +632,12 @@ bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, siz
             formats_free(f);
             return NULL;
         }
-    for (int c = 0; c < 256; c++)
+    for (int c = 0; c < 256; c++) {
         f->low[c] = fold((unsigned char)c);
+        f->hmul[0][c] = f->low[c];
+        f->hmul[1][c] = f->low[c] * 31u;
+        f->hmul[2][c] = f->low[c] * 961u;
+    }
     for (unsigned field = 0; field < NFIELDS; field++)
         scanner_build(f, field);
     return f;
