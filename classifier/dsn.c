@@ -454,8 +454,8 @@ int dsn_refine(rpt_recipient *r, arena *a)
 struct group {
     const char *original, *final;
     size_t olen, flen;
-    const char *action, *status, *diag, *remote;
-    size_t alen, slen, dlen, rlen;
+    const char *action, *status, *diag, *remote, *category;
+    size_t alen, slen, dlen, rlen, clen;
     int nfields;
 };
 
@@ -534,6 +534,12 @@ static int add_group(const struct group *g, arena *a, dsn_report *out, size_t ca
         smtp = !(n >= 6 && strncasecmp(v, "x-unix", 6) == 0);
         strip_type(&v, &n);
         if ((r->diagnostic = dsn_fold(v, n, DSN_MAX_DIAGNOSTIC, a)) == NULL)
+            return -1;
+    }
+    if (g->category != NULL && *r->text == '\0') {
+        /* the sender's own verdict, kept as text a rule can name */
+        char *c = dsn_fold(g->category, g->clen, 64, a);
+        if (c == NULL || (r->text = arena_printf(a, "X-PowerMTA-BounceCategory: %s", c)) == NULL)
             return -1;
     }
     if (g->remote != NULL && *r->remote_mta == '\0') {
@@ -653,6 +659,8 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
             TAKE(diag, dlen);
         else if (field_is(name, nlen, "remote-mta"))
             TAKE(remote, rlen);
+        else if (field_is(name, nlen, "x-powermta-bouncecategory"))
+            TAKE(category, clen);
         else if (g.diag == NULL && nlen > 10 &&
                  strncasecmp(name + nlen - 10, "diagnostic", 10) == 0)
             TAKE(diag, dlen); /* X-Exim-Diagnostic and the like, if nothing better */

@@ -191,6 +191,24 @@ TEST(refine_from_diagnostic)
     arena_free(a);
 }
 
+TEST(powermta_bounce_category)
+{
+    arena *a = arena_new();
+    dsn_report d =
+        parse(a, "Reporting-MTA: dns;mta.example.net\nX-PowerMTA-VirtualMTA: v1\n\n"
+                 "Final-Recipient: rfc822;a@example.jp\nAction: failed\n"
+                 "Status: 5.0.0\nDiagnostic-Code: smtp;550 rejected\n"
+                 "X-PowerMTA-BounceCategory:  bad-mailbox\n\n"
+                 "Final-Recipient: rfc822;b@example.jp\nAction: failed\nStatus: 5.0.0\n");
+    CHECK(d.nrecipients == 2);
+    if (d.nrecipients == 2) {
+        CHECK_STR(d.recipients[0].text, "X-PowerMTA-BounceCategory: bad-mailbox");
+        CHECK_STR(d.recipients[0].diagnostic, "550 rejected");
+        CHECK_STR(d.recipients[1].text, "");
+    }
+    arena_free(a);
+}
+
 TEST(quoted_remote_reply_status)
 {
     arena *a = arena_new();
