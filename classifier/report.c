@@ -758,7 +758,7 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
     return 0;
 }
 
-int report_extract(const char *msg, size_t len, const struct bc_formats *formats,
+static int extract(const char *msg, size_t len, const struct bc_formats *formats,
                    struct rx_scratch *scratch, arena *a, rpt_report *out)
 {
     *out = (rpt_report){RPT_NONE, "", "", "", "", "", "", "", "", "", 0, NULL};
@@ -918,5 +918,21 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
     out->nrecipients = 0; /* nothing found: no half-filled report either */
     out->mta = "";
     set_kind(out, RPT_NONE);
+    return 0;
+}
+
+int report_extract(const char *msg, size_t len, const struct bc_formats *formats,
+                   struct rx_scratch *scratch, arena *a, rpt_report *out)
+{
+    if (extract(msg, len, formats, scratch, a, out) != 0)
+        return -1;
+    /* A reply of another class than the status (a 554 greeting refused on
+     * one host of a message the report says was deferred, 4.4.7) is about
+     * something else than the outcome: the status is the report's verdict. */
+    for (size_t i = 0; i < out->nrecipients; i++) {
+        rpt_recipient *r = &out->recipients[i];
+        if (*r->status && *r->reply_code && r->status[0] != r->reply_code[0])
+            r->reply_code = "";
+    }
     return 0;
 }

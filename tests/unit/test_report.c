@@ -373,6 +373,25 @@ TEST(html_only_bounce_text)
     arena_free(a);
 }
 
+TEST(reply_of_another_class_than_the_status_is_dropped)
+{
+    arena *a = arena_new();
+    rpt_report r = extract(a, "Content-Type: multipart/report; report-type=delivery-status; "
+                              "boundary=w\n\n--w\n\nDelayed.\n"
+                              "--w\nContent-Type: message/delivery-status\n\n"
+                              "Final-Recipient: rfc822; a@example.net\nAction: failed\n"
+                              "Status: 4.4.7\nDiagnostic-Code: smtp;550 4.4.7 QUEUE.Expired\n\n"
+                              "Final-Recipient: rfc822; b@example.net\nAction: failed\n"
+                              "Status: 5.1.1\nDiagnostic-Code: smtp;550 5.1.1 unknown\n--w--\n");
+    CHECK(r.nrecipients == 2);
+    if (r.nrecipients == 2) {
+        CHECK_STR(r.recipients[0].status, "4.4.7");
+        CHECK_STR(r.recipients[0].reply_code, "");
+        CHECK_STR(r.recipients[1].reply_code, "550");
+    }
+    arena_free(a);
+}
+
 TEST(dsn_without_recipients_takes_the_originals_to)
 {
     arena *a = arena_new();
