@@ -690,28 +690,17 @@ static int confirm(const rx *re, rx_scratch *s, const char *text, size_t len)
     return re == NULL || (text != NULL && rx_search(re, s, text, len, 0, NULL) == 1);
 }
 
-int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, const char *from,
-                      const char *headers, size_t hlen, const char *text, size_t len, fmt_hit *hit)
+/* formats_recognise() on the bounded input. */
+static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, size_t slen,
+                     const char *from, size_t flen, const char *headers, size_t hlen,
+                     const char *text, size_t len, fmt_hit *hit)
 {
-    memset(hit, 0, sizeof *hit);
-    if (text == NULL)
-        len = 0;
-    if (len > FMT_SCAN_TEXT)
-        len = FMT_SCAN_TEXT;
-    hit->end = len;
-    if (f == NULL || f->nfmts == 0)
-        return 0;
     /* Each literal is found at most once, so the found list needs no more
      * room than there are literals; only found literals are looked at. */
     uint32_t pos[FMT_MAX_LITERALS];
     uint16_t found[FMT_MAX_LITERALS];
     size_t nfound = 0;
     memset(pos, 0xff, f->nlits * sizeof *pos); /* NOPOS */
-    size_t slen = bounded(subject, FMT_SCAN_LINE), flen = bounded(from, FMT_SCAN_LINE);
-    if (headers == NULL)
-        hlen = 0;
-    if (hlen > FMT_SCAN_HEADERS)
-        hlen = FMT_SCAN_HEADERS;
     scan_literals(f, subject, slen, F_SUBJECT, pos, found, &nfound);
     scan_literals(f, from, flen, F_FROM, pos, found, &nfound);
     scan_literals(f, headers, hlen, F_HEADER, pos, found, &nfound);
@@ -765,6 +754,71 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
         return 1;
     }
     return 0;
+}
+
+/* The last recognition of a thread, with a copy of the bounded input it
+ * was made on: a message is recognised once even when several stages ask
+ * (its mta for a DSN, then its recipients).  The copy, not the pointers,
+ * is the key: a next message may sit at the same addresses. */
+struct memo {
+    const bc_formats *f;
+    size_t slen, flen, hlen, len;
+    fmt_hit hit;
+    int rc;
+    char bytes[]; /* subject, From, headers, text */
+};
+
+static int same_input(const struct memo *m, const bc_formats *f, const char *const *part,
+                      const size_t *plen)
+{
+    if (m->f != f || m->slen != plen[0] || m->flen != plen[1] || m->hlen != plen[2] ||
+        m->len != plen[3])
+        return 0;
+    const char *b = m->bytes;
+    for (int i = 0; i < 4; b += plen[i], i++)
+        if (plen[i] > 0 && memcmp(b, part[i], plen[i]) != 0)
+            return 0;
+    return 1;
+}
+
+int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, const char *from,
+                      const char *headers, size_t hlen, const char *text, size_t len, fmt_hit *hit)
+{
+    memset(hit, 0, sizeof *hit);
+    if (text == NULL)
+        len = 0;
+    if (len > FMT_SCAN_TEXT)
+        len = FMT_SCAN_TEXT;
+    hit->end = len;
+    if (f == NULL || f->nfmts == 0)
+        return 0;
+    size_t slen = bounded(subject, FMT_SCAN_LINE), flen = bounded(from, FMT_SCAN_LINE);
+    if (headers == NULL)
+        hlen = 0;
+    if (hlen > FMT_SCAN_HEADERS)
+        hlen = FMT_SCAN_HEADERS;
+    const char *part[4] = {subject, from, headers, text};
+    size_t plen[4] = {slen, flen, hlen, len};
+    struct memo *m = rx_scratch_memo(s, sizeof *m + slen + flen + hlen + len);
+    if (m != NULL && same_input(m, f, part, plen)) {
+        *hit = m->hit;
+        return m->rc;
+    }
+    int rc = recognise(f, s, subject, slen, from, flen, headers, hlen, text, len, hit);
+    if (m != NULL) {
+        m->f = f;
+        m->slen = slen;
+        m->flen = flen;
+        m->hlen = hlen;
+        m->len = len;
+        m->hit = *hit;
+        m->rc = rc;
+        char *b = m->bytes;
+        for (int i = 0; i < 4; b += plen[i], i++)
+            if (plen[i] > 0)
+                memcpy(b, part[i], plen[i]);
+    }
+    return rc;
 }
 
 const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char *text, size_t len)

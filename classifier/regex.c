@@ -34,6 +34,8 @@ struct rx_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mc;
     pcre2_jit_stack *stack;
+    void *memo; /* the caller's memo (rx_scratch_memo) */
+    size_t memolen;
 };
 
 rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen)
@@ -125,7 +127,22 @@ void rx_scratch_free(rx_scratch *s)
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mc);
     pcre2_jit_stack_free(s->stack);
+    free(s->memo);
     free(s);
+}
+
+void *rx_scratch_memo(rx_scratch *s, size_t size)
+{
+    if (s == NULL)
+        return NULL;
+    if (size > s->memolen) {
+        free(s->memo);
+        s->memolen = 0;
+        if ((s->memo = calloc(1, size)) == NULL)
+            return NULL;
+        s->memolen = size;
+    }
+    return s->memo;
 }
 
 int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start, rx_match *m)

@@ -42,6 +42,12 @@ rx_scratch *rx_scratch_new(void);
 /* Release match state (NULL is fine). */
 void rx_scratch_free(rx_scratch *s);
 
+/* A block of at least size bytes kept by s for its caller (one memo per
+ * thread, e.g. the last answer of an expensive search): it starts zeroed,
+ * keeps its bytes between calls and is zeroed again when a larger size is
+ * asked for.  Freed with s; NULL if s is NULL or memory is out. */
+void *rx_scratch_memo(rx_scratch *s, size_t size);
+
 /* Search subj[start..len) for r; 1 if found (m filled when not NULL), 0 if
  * not, -1 on a match error such as the match limit. */
 int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t start, rx_match *m);
