@@ -331,6 +331,44 @@ TEST(command_literals_and_host_prefilters)
     CHECK(strstr(err, "txt") != NULL);
 }
 
+/* One scratch for several messages: the remembered recognition is only
+ * reused for the same input, even when a new message sits in the same
+ * buffer; a message recognised twice gets the same answer. */
+TEST(one_scratch_many_messages)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    rx_scratch *s = rx_scratch_new();
+    char text[64];
+    fmt_hit hit;
+    CHECK(f != NULL && s != NULL);
+    snprintf(text, sizeof text, "AlphaMTA report\nfailed:\n<a@b.c>\n");
+    CHECK(formats_recognise(f, s, "", "", "", 0, text, strlen(text), &hit) == 1);
+    CHECK_STR(hit.format->id, "alpha");
+    CHECK(hit.start == (size_t)(strstr(text, "failed:") - text) + 7);
+    CHECK(formats_recognise(f, s, "", "", "", 0, text, strlen(text), &hit) == 1);
+    CHECK_STR(hit.format->id, "alpha");
+    CHECK(hit.start == (size_t)(strstr(text, "failed:") - text) + 7);
+    snprintf(text, sizeof text, "AlphaMTB report\nfailed:\n<a@b.c>\n");
+    CHECK(formats_recognise(f, s, "", "", "", 0, text, strlen(text), &hit) == 0);
+    CHECK(formats_recognise(f, s, "beta failure", "", "", 0, text, strlen(text), &hit) == 0);
+    snprintf(text, sizeof text, "code 42\n");
+    CHECK(formats_recognise(f, s, "beta failure", "", "", 0, text, strlen(text), &hit) == 1);
+    CHECK_STR(hit.format->id, "beta");
+    CHECK(formats_recognise(f, s, "beta failure", "", "X-Gamma-Failed: 1", 17, text, 2, &hit) == 1);
+    CHECK_STR(hit.format->id, "gamma");
+    /* a larger input than any before: the memo grows */
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    memcpy(big + 4000, "AlphaMTA", 8);
+    CHECK(formats_recognise(f, s, "", "", "", 0, big, strlen(big), &hit) == 1);
+    CHECK_STR(hit.format->id, "alpha");
+    CHECK(formats_recognise(f, s, "", "", "", 0, text, strlen(text), &hit) == 0);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
