@@ -407,6 +407,16 @@ static int quoted_status(const char *d, size_t n, char out[16])
     return found;
 }
 
+int dsn_quoted_status(rpt_recipient *r, arena *a)
+{
+    char st[16];
+    const char *d = r->diagnostic;
+    if (!quoted_status(d, strlen(d), st) || specificity(st) < specificity(r->status) ||
+        strcmp(st, r->status) == 0)
+        return 0;
+    return (r->status = arena_strdup(a, st)) == NULL ? -1 : 0;
+}
+
 /* Refine r from its diagnostic; the reply code only when the diagnostic
  * is an SMTP one (an X-Unix diagnostic holds an exit status). */
 static int refine(rpt_recipient *r, int smtp, arena *a)

@@ -44,6 +44,11 @@ char *dsn_fold(const char *s, size_t n, size_t cap, arena *a);
  * reply code, the SMTP command, the remote MTA.  -1 on memory exhaustion. */
 int dsn_refine(rpt_recipient *r, arena *a);
 
+/* Take the status of a remote server's reply that r->diagnostic quotes
+ * after its own ("554 4.4.7 expired <421 4.4.2 timed out>") when it is at
+ * least as specific as r->status.  -1 on memory exhaustion. */
+int dsn_quoted_status(rpt_recipient *r, arena *a);
+
 /* SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text s[0..n) says
  * failed: a session transcript's last ">>>" command before the failure, or
  * phrasing such as "in reply to end of DATA command"; "" if none. */

@@ -931,6 +931,8 @@ int report_extract(const char *msg, size_t len, const struct bc_formats *formats
      * something else than the outcome: the status is the report's verdict. */
     for (size_t i = 0; i < out->nrecipients; i++) {
         rpt_recipient *r = &out->recipients[i];
+        if (dsn_quoted_status(r, a) != 0)
+            return -1;
         if (*r->status && *r->reply_code && r->status[0] != r->reply_code[0])
             r->reply_code = "";
     }

@@ -224,6 +224,14 @@ TEST(quoted_remote_reply_status)
     /* a quoted reply that is less specific does not win */
     r = refined(a, "5.1.1", "550 5.1.1 unknown user (remote said: 550 5.0.0 rejected)");
     CHECK_STR(r.status, "5.1.1");
+    /* the same for a recipient another extractor filled */
+    r = (rpt_recipient){"x@y", "failed", "4.4.7", "", "", "550 4.4.7 expired (421 4.4.2 timeout)",
+                        "",    ""};
+    CHECK(dsn_quoted_status(&r, a) == 0);
+    CHECK_STR(r.status, "4.4.2");
+    r.diagnostic = "550 5.1.1 unknown";
+    CHECK(dsn_quoted_status(&r, a) == 0);
+    CHECK_STR(r.status, "4.4.2");
     arena_free(a);
 }
 

@@ -453,6 +453,17 @@ TEST(transcript_without_recipients_takes_the_inline_originals_to)
         CHECK_STR(r.recipients[0].reply_code, "421");
         CHECK(strstr(r.recipients[0].diagnostic, "Connection timed out") != NULL);
     }
+    /* a transcript's diagnostic quoting the remote reply: its status */
+    static const char quoted[] =
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>\n"
+        "Subject: Returned mail: see transcript for details\n\n"
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        "<neko@example.net>... 554 4.4.7 Message expired <421 4.4.2 Connection timed out>\n\n"
+        "   ----- Original message follows -----\nTo: neko@example.net\n";
+    arena_reset(a);
+    CHECK(report_extract(quoted, strlen(quoted), f, s, a, &r) == 0 && r.nrecipients == 1);
+    if (r.nrecipients == 1)
+        CHECK_STR(r.recipients[0].status, "4.4.2");
     /* the same words from a person, quoting a message: not a bounce */
     static const char person[] = "From: Tora <tora@example.org>\nSubject: about your mail\n\n"
                                  "It never arrived, see below.\n\n"
