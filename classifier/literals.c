@@ -135,110 +135,100 @@ int litset_build(litset *ls)
     for (size_t i = 0; i < ls->nlits; i++)
         if (ls->lits[i].len > keep)
             ls->lits[i].len = keep;
-    ls->delta = calloc(maxstates * n, sizeof *ls->delta);
-    uint32_t *pairs = malloc((ls->nlits + 1) * 2 * sizeof *pairs);
-    uint32_t *fail = calloc(maxstates, sizeof *fail);
+    /* The trie, with sparse children (sorted by class), then its states in
+     * breadth-first order: a state's failure target is shallower, so its
+     * dense row is complete when the state's own row is made from it.  The
+     * one dense table is written once, row after row. */
+    struct node {
+        uint32_t child, sibling; /* first child; next child of the parent (0: none) */
+        uint32_t fail, id;       /* failure target; breadth-first number */
+        uint32_t dict;           /* nearest state with outputs on the failure chain */
+        uint32_t nout;           /* literals ending here */
+        unsigned char c;         /* class on the edge from the parent */
+    };
+    struct node *t = calloc(maxstates, sizeof *t);
     uint32_t *queue = malloc(maxstates * sizeof *queue);
-    if (ls->delta == NULL || pairs == NULL || fail == NULL || queue == NULL)
+    uint32_t *pairs = malloc((ls->nlits + 1) * 2 * sizeof *pairs);
+    if (t == NULL || queue == NULL || pairs == NULL)
         goto oom;
-
-    /* the trie */
-    ls->nstates = 1;
+    size_t nst = 1;
     for (size_t i = 0; i < ls->nlits; i++) {
-        uint32_t s = 0;
+        uint32_t u = 0;
         for (size_t k = 0; k < ls->lits[i].len; k++) {
-            uint32_t *t = &ls->delta[(size_t)s * n + ls->cls[ls->bytes[ls->lits[i].off + k]]];
-            if (*t == 0)
-                *t = (uint32_t)ls->nstates++;
-            s = *t;
+            unsigned char c = ls->cls[ls->bytes[ls->lits[i].off + k]];
+            uint32_t *link = &t[u].child;
+            while (*link != 0 && t[*link].c < c)
+                link = &t[*link].sibling;
+            if (*link == 0 || t[*link].c != c) {
+                uint32_t v = (uint32_t)nst++;
+                t[v].c = c;
+                t[v].sibling = *link;
+                *link = v;
+            }
+            u = *link;
         }
-        pairs[2 * i] = s;
+        t[u].nout++;
+        pairs[2 * i] = u;
         pairs[2 * i + 1] = ls->lits[i].value;
     }
-
-    ls->report = calloc(ls->nstates, sizeof *ls->report);
-    ls->dict = calloc(ls->nstates, sizeof *ls->dict);
-    ls->out_first = calloc(ls->nstates, sizeof *ls->out_first);
-    ls->out_n = calloc(ls->nstates, sizeof *ls->out_n);
+    ls->nstates = nst;
+    if (nst * n >= (size_t)1 << 31)
+        goto oom;
+    ls->delta = malloc(nst * n * sizeof *ls->delta);
+    ls->report = calloc(nst, sizeof *ls->report);
+    ls->dict = calloc(nst, sizeof *ls->dict);
+    ls->out_first = calloc(nst, sizeof *ls->out_first);
+    ls->out_n = calloc(nst, sizeof *ls->out_n);
     ls->outs = malloc((ls->nlits + 1) * sizeof *ls->outs);
-    if (ls->report == NULL || ls->dict == NULL || ls->out_first == NULL || ls->out_n == NULL ||
-        ls->outs == NULL)
+    if (ls->delta == NULL || ls->report == NULL || ls->dict == NULL || ls->out_first == NULL ||
+        ls->out_n == NULL || ls->outs == NULL)
         goto oom;
 
-    qsort(pairs, ls->nlits, 2 * sizeof *pairs, cmp_pair);
-    for (size_t i = 0; i < ls->nlits; i++) {
-        uint32_t s = pairs[2 * i];
-        if (ls->out_n[s] == 0)
-            ls->out_first[s] = (uint32_t)i;
-        ls->outs[i] = pairs[2 * i + 1];
-        ls->out_n[s]++;
-    }
-
-    /* failure links, breadth first; missing edges become DFA transitions */
-    size_t qh = 0, qt = 0;
-    for (size_t c = 0; c < n; c++) {
-        uint32_t v = ls->delta[c];
-        if (v != 0) {
-            fail[v] = 0;
-            queue[qt++] = v;
-        }
-    }
+    /* Breadth first: the row of u is its failure target's row with u's own
+     * edges put over it.  An entry is the target's row offset, shifted, with
+     * the low bit telling whether literals end there or on its failure
+     * chain: the scan then needs no multiply. */
+    size_t qh = 0, qt = 1;
+    queue[0] = 0;
+    t[0].id = 0;
     while (qh < qt) {
         uint32_t u = queue[qh++];
-        uint32_t f = fail[u];
-        ls->dict[u] = ls->out_n[f] ? f : ls->dict[f];
-        ls->report[u] = ls->out_n[u] ? u : ls->dict[u];
-        for (size_t c = 0; c < n; c++) {
-            uint32_t *t = &ls->delta[(size_t)u * n + c];
-            if (*t != 0) {
-                fail[*t] = ls->delta[(size_t)f * n + c];
-                queue[qt++] = *t;
-            } else {
-                *t = ls->delta[(size_t)f * n + c];
+        uint32_t *row = ls->delta + (size_t)t[u].id * n;
+        if (u == 0)
+            memset(row, 0, n * sizeof *row);
+        else
+            memcpy(row, ls->delta + (size_t)t[t[u].fail].id * n, n * sizeof *row);
+        for (uint32_t v = t[u].child; v != 0; v = t[v].sibling) {
+            uint32_t f = 0;
+            if (u != 0) {
+                uint32_t e = ls->delta[(size_t)t[t[u].fail].id * n + t[v].c] >> 1;
+                f = queue[e / n]; /* row offsets are id * n; ids are queue positions */
             }
+            t[v].fail = f;
+            t[v].dict = t[f].nout ? f : t[f].dict;
+            t[v].id = (uint32_t)qt;
+            queue[qt++] = v;
+            row[t[v].c] = (uint32_t)(t[v].id * n) << 1 | (t[v].nout || t[v].dict);
         }
     }
-    /* Renumber the states breadth first, so that the shallow ones, where a
-     * scan spends nearly all its time, share a few cache lines; entries
-     * become the target's row offset, shifted, with the low bit telling
-     * whether literals end there: the scan then needs no multiply. */
-    if (ls->nstates * n >= (size_t)1 << 31)
-        goto oom;
-    uint32_t *newid = fail; /* no longer needed */
-    newid[0] = 0;
-    for (size_t k = 0; k < qt; k++)
-        newid[queue[k]] = (uint32_t)(k + 1);
-    uint32_t *nd = malloc(ls->nstates * n * sizeof *nd);
-    uint32_t *perm[4] = {ls->report, ls->dict, ls->out_first, ls->out_n};
-    uint32_t *np[4];
-    for (int a = 0; a < 4; a++)
-        np[a] = malloc(ls->nstates * sizeof *np[a]);
-    if (nd == NULL || !np[0] || !np[1] || !np[2] || !np[3]) {
-        free(nd);
-        for (int a = 0; a < 4; a++)
-            free(np[a]);
-        goto oom;
+    for (size_t k = 0; k < nst; k++) {
+        uint32_t u = queue[k];
+        ls->dict[k] = t[t[u].dict].id;
+        ls->report[k] = t[u].nout ? (uint32_t)k : ls->dict[k];
     }
-    for (size_t st = 0; st < ls->nstates; st++) {
-        uint32_t to = newid[st];
-        for (size_t c = 0; c < n; c++) {
-            uint32_t t = ls->delta[st * n + c];
-            nd[(size_t)to * n + c] = (uint32_t)(newid[t] * n) << 1 | (ls->report[t] != 0);
-        }
-        for (int a = 0; a < 4; a++)
-            np[a][to] = a < 2 ? newid[perm[a][st]] : perm[a][st];
+    for (size_t i = 0; i < ls->nlits; i++)
+        pairs[2 * i] = t[pairs[2 * i]].id;
+    qsort(pairs, ls->nlits, 2 * sizeof *pairs, cmp_pair);
+    for (size_t i = 0; i < ls->nlits; i++) {
+        uint32_t st = pairs[2 * i];
+        if (ls->out_n[st] == 0)
+            ls->out_first[st] = (uint32_t)i;
+        ls->outs[i] = pairs[2 * i + 1];
+        ls->out_n[st]++;
     }
-    free(ls->delta);
-    ls->delta = nd;
-    for (int a = 0; a < 4; a++)
-        free(perm[a]);
-    ls->report = np[0];
-    ls->dict = np[1];
-    ls->out_first = np[2];
-    ls->out_n = np[3];
-    free(pairs);
-    free(fail);
+    free(t);
     free(queue);
+    free(pairs);
     free(ls->lits);
     free(ls->bytes);
     ls->lits = NULL;
@@ -246,9 +236,9 @@ int litset_build(litset *ls)
     ls->nlits = ls->litcap = ls->nbytes = ls->bytecap = 0;
     return 0;
 oom:
-    free(pairs);
-    free(fail);
+    free(t);
     free(queue);
+    free(pairs);
     return -1;
 }
 
