@@ -60,19 +60,19 @@ struct format {
     bc_format pub;
     char *id;
     char *recipients_header;
-    rx *subject_re, *from_re, *header_re, *body_re;
-    rx *recipient, *diag;
+    const rx *subject_re, *from_re, *header_re, *body_re; /* in the pool */
+    const rx *recipient, *diag;
     size_t lit_lo, lit_hi; /* its literals: lits[lit_lo..lit_hi) */
 };
 
 struct command {
     char name[8];
-    rx *re;                /* or NULL */
+    const rx *re;          /* or NULL (in the pool) */
     size_t lit_lo, lit_hi; /* its literals: lits[lit_lo..lit_hi) */
 };
 
 struct host {
-    rx *re;
+    const rx *re; /* in the pool */
     int group;
     size_t lit_lo, lit_hi; /* literals one of which the text needs, if any */
 };
@@ -91,6 +91,11 @@ struct scanner {
     int16_t bucket[WM_HASH];      /* first literal whose prefix ends there, or -1 */
 };
 
+struct compiled {
+    char *pattern;
+    rx *re;
+};
+
 struct bc_formats {
     struct format *fmts;
     size_t nfmts;
@@ -101,6 +106,8 @@ struct bc_formats {
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
+    struct compiled *pool;            /* every distinct regex, compiled once: */
+    size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
     unsigned char low[256];           /* ASCII case folding */
     uint32_t hmul[3][256];            /* folded byte times 1, 31, 961: block hashes */
@@ -316,8 +323,33 @@ static int get_string(const config_setting_t *g, const char *key, const char **o
     return 0;
 }
 
-static int load_regex(const config_setting_t *g, const char *key, rx **out, const char *path,
-                      char *err, size_t errlen)
+/* The compiled pattern (caseless, multi-line), shared with every other
+ * setting that has the same one; NULL with a message in err on error. */
+static rx *compile(bc_formats *f, const char *pattern, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < f->npool; i++)
+        if (strcmp(f->pool[i].pattern, pattern) == 0)
+            return f->pool[i].re;
+    struct compiled *pool = grow(f->pool, &f->poolcap, f->npool + 1, sizeof *pool);
+    if (pool == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    f->pool = pool;
+    char *copy = strdup(pattern);
+    rx *re = copy ? rx_compile(pattern, RX_CASELESS | RX_MULTILINE, err, errlen) : NULL;
+    if (re == NULL) {
+        if (copy == NULL)
+            snprintf(err, errlen, "out of memory");
+        free(copy);
+        return NULL;
+    }
+    pool[f->npool++] = (struct compiled){copy, re};
+    return re;
+}
+
+static int load_regex(bc_formats *f, const config_setting_t *g, const char *key, const rx **out,
+                      const char *path, char *err, size_t errlen)
 {
     const char *pat;
     if (get_string(g, key, &pat, path, err, errlen) < 0)
@@ -325,7 +357,7 @@ static int load_regex(const config_setting_t *g, const char *key, rx **out, cons
     if (pat == NULL)
         return 0;
     char rerr[256];
-    *out = rx_compile(pat, RX_CASELESS | RX_MULTILINE, rerr, sizeof rerr);
+    *out = compile(f, pat, rerr, sizeof rerr);
     if (*out == NULL) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s: %s", key, rerr);
@@ -413,12 +445,12 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
         return -1;
     }
 
-    if (load_regex(g, "subject_re", &fm->subject_re, path, err, errlen) < 0 ||
-        load_regex(g, "from_re", &fm->from_re, path, err, errlen) < 0 ||
-        load_regex(g, "header_re", &fm->header_re, path, err, errlen) < 0 ||
-        load_regex(g, "body_re", &fm->body_re, path, err, errlen) < 0 ||
-        load_regex(g, "recipient", &fm->recipient, path, err, errlen) < 0 ||
-        load_regex(g, "diag", &fm->diag, path, err, errlen) < 0)
+    if (load_regex(f, g, "subject_re", &fm->subject_re, path, err, errlen) < 0 ||
+        load_regex(f, g, "from_re", &fm->from_re, path, err, errlen) < 0 ||
+        load_regex(f, g, "header_re", &fm->header_re, path, err, errlen) < 0 ||
+        load_regex(f, g, "body_re", &fm->body_re, path, err, errlen) < 0 ||
+        load_regex(f, g, "recipient", &fm->recipient, path, err, errlen) < 0 ||
+        load_regex(f, g, "diag", &fm->diag, path, err, errlen) < 0)
         return -1;
     fm->pub.recipient = fm->recipient;
     fm->pub.diag = fm->diag;
@@ -479,7 +511,7 @@ static int load_commands(bc_formats *f, size_t *litcap, const config_setting_t *
                           config_setting_get_member(g, "text"), path, err, errlen) < 0)
             return -1;
         cmd->lit_hi = f->nlits;
-        if (load_regex(g, "match", &cmd->re, path, err, errlen) < 0)
+        if (load_regex(f, g, "match", &cmd->re, path, err, errlen) < 0)
             return -1;
         if (cmd->re == NULL && cmd->lit_hi == cmd->lit_lo) {
             setf(err, errlen, g, path, "smtp_commands entry without text or match", NULL);
@@ -530,8 +562,7 @@ static int load_hosts(bc_formats *f, size_t *litcap, const config_setting_t *lis
             return -1;
         }
         char rerr[256];
-        hp->re =
-            rx_compile(config_setting_get_string(m), RX_CASELESS | RX_MULTILINE, rerr, sizeof rerr);
+        hp->re = compile(f, config_setting_get_string(m), rerr, sizeof rerr);
         if (hp->re == NULL) {
             setf(err, errlen, m, path, "remote_hosts: ", rerr);
             return -1;
@@ -651,12 +682,6 @@ void formats_free(bc_formats *f)
         struct format *fm = &f->fmts[i];
         free(fm->id);
         free(fm->recipients_header);
-        rx_free(fm->subject_re);
-        rx_free(fm->from_re);
-        rx_free(fm->header_re);
-        rx_free(fm->body_re);
-        rx_free(fm->recipient);
-        rx_free(fm->diag);
     }
     free(f->fmts);
     if (f->litstr != NULL)
@@ -664,12 +689,13 @@ void formats_free(bc_formats *f)
             free(f->litstr[i]);
     free(f->litstr);
     free(f->lits);
-    for (size_t i = 0; i < f->ncmds; i++)
-        rx_free(f->cmds[i].re);
     free(f->cmds);
-    for (size_t i = 0; i < f->nhosts; i++)
-        rx_free(f->hosts[i].re);
     free(f->hosts);
+    for (size_t i = 0; i < f->npool; i++) {
+        free(f->pool[i].pattern);
+        rx_free(f->pool[i].re);
+    }
+    free(f->pool);
     free(f);
 }
 
