@@ -87,7 +87,8 @@ struct host {
 struct scanner {
     size_t m;                     /* window: the shortest literal's length (0: none) */
     size_t b;                     /* block length: 3, or 2 for two-byte literals */
-    unsigned char shift[WM_HASH]; /* per hashed block */
+    unsigned mask;                /* hash table size - 1: only what the literals need, */
+    unsigned char shift[WM_HASH]; /* so that the part in use stays in cache */
     int16_t bucket[WM_HASH];      /* first literal whose prefix ends there, or -1 */
 };
 
@@ -147,7 +148,7 @@ static unsigned block_hash(const unsigned char *p, size_t b, const unsigned char
     unsigned h = (unsigned)low[p[0]] * 31 + low[p[1]];
     if (b == 3)
         h = h * 31 + low[p[2]];
-    return h & (WM_HASH - 1);
+    return h;
 }
 
 /* Build the scanner of one field from the literals looked for there. */
@@ -161,6 +162,13 @@ static void scanner_build(bc_formats *f, unsigned field)
     if (a->m > 32)
         a->m = 32;
     a->b = a->m >= 3 ? 3 : 2;
+    /* about eight slots per block of the literals (few collisions) */
+    size_t nblocks = 0, size = 256;
+    for (size_t i = 0; i < f->nlits && a->m >= a->b; i++)
+        nblocks += f->lits[i].field == field ? a->m - a->b + 1 : 0;
+    while (size < 8 * nblocks && size < WM_HASH)
+        size *= 2;
+    a->mask = (unsigned)size - 1;
     memset(a->shift, a->m >= a->b ? (int)(a->m - a->b + 1) : 0, sizeof a->shift);
     for (size_t h = 0; h < WM_HASH; h++)
         a->bucket[h] = -1;
@@ -169,11 +177,11 @@ static void scanner_build(bc_formats *f, unsigned field)
             continue;
         const unsigned char *l = (const unsigned char *)f->litstr[i];
         for (size_t j = 0; j + a->b <= a->m; j++) {
-            unsigned h = block_hash(l + j, a->b, f->low);
+            unsigned h = block_hash(l + j, a->b, f->low) & a->mask;
             if (a->shift[h] > a->m - a->b - j)
                 a->shift[h] = (unsigned char)(a->m - a->b - j);
         }
-        unsigned h = block_hash(l + a->m - a->b, a->b, f->low);
+        unsigned h = block_hash(l + a->m - a->b, a->b, f->low) & a->mask;
         f->lits[i].next = a->bucket[h];
         a->bucket[h] = (int16_t)i;
     }
@@ -201,13 +209,14 @@ static void scan_literals(const bc_formats *f, const char *text, size_t n, unsig
     const unsigned char *shift = a->shift;
     const size_t m = a->m;
     const int b3 = a->b == 3;
+    const unsigned mask = a->mask;
     const uint32_t *h2 = f->hmul[2], *h1 = f->hmul[1], *h0 = f->hmul[0];
     if (m < 2 || n < m)
         return;
     /* e: the last byte of the window text[e + 1 - m .. e] */
     for (size_t e = m - 1; e < n;) {
         unsigned h = (b3 ? h2[p[e - 2]] + h1[p[e - 1]] : h1[p[e - 1]]) + h0[p[e]];
-        h &= WM_HASH - 1;
+        h &= mask;
         if (shift[h] != 0) {
             e += shift[h];
             continue;
