@@ -263,7 +263,8 @@ static const char *find_status(arena *a, const char *s)
 /* Is s[i..i+3) a registered SMTP reply code standing on its own? */
 static int code_at(const char *s, size_t i, size_t n)
 {
-    return i + 3 <= n && smtp_reply_registered(s + i) &&
+    /* the first digit is tested here: most bytes are not one */
+    return i + 3 <= n && (unsigned char)(s[i] - '2') <= 3 && smtp_reply_registered(s + i) &&
            (i == 0 || !(is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.')) &&
            (i + 3 == n || !(is_alnum((unsigned char)s[i + 3]) || s[i + 3] == '.'));
 }
