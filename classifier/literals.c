@@ -33,6 +33,8 @@ struct litset {
     unsigned char cls[256];
     size_t ncls;
     size_t nstates;
+    size_t depth;        /* the longest literal the automaton looks for */
+    uint64_t recip;      /* ceil(2^32 / ncls): a row offset to its state without a divide */
     uint32_t *delta;     /* nstates x ncls: next state's row offset << 1 | has output */
     uint32_t *report;    /* first state with outputs on s's suffix chain, 0 if none */
     uint32_t *dict;      /* next state with outputs on the failure chain, 0 if none */
@@ -124,6 +126,8 @@ int litset_build(litset *ls)
     /* Shorten the literals until the dense table stays within bounds (a huge
      * local rules file): a prefix of a required literal is required too. */
     size_t n = ls->ncls, keep = LIT_KEEP, maxstates;
+    /* exact for the row offsets of the first 2^24 states */
+    ls->recip = (((uint64_t)1 << 32) + n - 1) / n;
     for (;;) {
         maxstates = 1;
         for (size_t i = 0; i < ls->nlits; i++)
@@ -132,9 +136,13 @@ int litset_build(litset *ls)
             break;
         keep = keep * 3 / 4;
     }
-    for (size_t i = 0; i < ls->nlits; i++)
+    ls->depth = 0;
+    for (size_t i = 0; i < ls->nlits; i++) {
         if (ls->lits[i].len > keep)
             ls->lits[i].len = keep;
+        if (ls->lits[i].len > ls->depth)
+            ls->depth = ls->lits[i].len;
+    }
     /* The trie, with sparse children (sorted by class), then its states in
      * breadth-first order: a state's failure target is shallower, so its
      * dense row is complete when the state's own row is made from it.  The
@@ -172,7 +180,7 @@ int litset_build(litset *ls)
         pairs[2 * i + 1] = ls->lits[i].value;
     }
     ls->nstates = nst;
-    if (nst * n >= (size_t)1 << 31)
+    if (nst * n >= (size_t)1 << 31 || nst >= (size_t)1 << 24) /* offsets and recip's bound */
         goto oom;
     ls->delta = malloc(nst * n * sizeof *ls->delta);
     ls->report = calloc(nst, sizeof *ls->report);
@@ -242,22 +250,55 @@ oom:
     return -1;
 }
 
+/* Set the bits of the literals that end in state row offset off and on
+ * its failure chain. */
+static void report(const litset *ls, uint64_t off, uint64_t *bits)
+{
+    for (uint32_t t = ls->report[(uint32_t)((off * ls->recip) >> 32)]; t != 0; t = ls->dict[t]) {
+        const uint32_t *o = ls->outs + ls->out_first[t];
+        for (uint32_t k = 0; k < ls->out_n[t]; k++)
+            bits[o[k] >> 6] |= (uint64_t)1 << (o[k] & 63);
+    }
+}
+
 void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits)
 {
     if (ls == NULL || ls->report == NULL)
         return;
     const uint32_t *delta = ls->delta;
-    uint32_t off = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint32_t v = delta[off + ls->cls[(unsigned char)text[i]]];
-        off = v >> 1;
-        if ((v & 1) == 0)
-            continue;
-        for (uint32_t t = ls->report[off / ls->ncls]; t != 0; t = ls->dict[t]) {
-            const uint32_t *o = ls->outs + ls->out_first[t];
-            for (uint32_t k = 0; k < ls->out_n[t]; k++)
-                bits[o[k] >> 6] |= (uint64_t)1 << (o[k] & 63);
+    const unsigned char *p = (const unsigned char *)text, *cls = ls->cls;
+    /* Each step waits for the one before, so the two halves of a long text
+     * are walked together, independently: the second half's walk starts
+     * depth - 1 bytes early to see every literal that ends in it (one that
+     * ends earlier is found twice, which sets its bit twice). */
+    size_t i = 0, iend = len, j = len, jend = len;
+    if (len >= 4 * ls->depth && ls->depth > 0) {
+        iend = len / 2;
+        j = iend - (ls->depth - 1);
+    }
+    uint32_t a = 0, b = 0;
+    while (i < iend && j < jend) {
+        uint32_t va = delta[a + cls[p[i++]]], vb = delta[b + cls[p[j++]]];
+        a = va >> 1;
+        b = vb >> 1;
+        if ((va | vb) & 1) {
+            if (va & 1)
+                report(ls, a, bits);
+            if (vb & 1)
+                report(ls, b, bits);
         }
+    }
+    for (; i < iend; i++) {
+        uint32_t v = delta[a + cls[p[i]]];
+        a = v >> 1;
+        if (v & 1)
+            report(ls, a, bits);
+    }
+    for (; j < jend; j++) {
+        uint32_t v = delta[b + cls[p[j]]];
+        b = v >> 1;
+        if (v & 1)
+            report(ls, b, bits);
     }
 }
 

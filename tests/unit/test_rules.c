@@ -832,6 +832,54 @@ TEST(prefilter_automaton)
     CHECK(ruleset_count(NULL) == 0);
 }
 
+/* Does lit[0..n) occur in text[0..len), ASCII case ignored? */
+static int occurs(const char *text, size_t len, const char *lit, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++) {
+        size_t k = 0;
+        while (k < n && (text[i + k] | 0x20) == (lit[k] | 0x20))
+            k++;
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+TEST(prefilter_long_texts_against_a_naive_search)
+{
+    /* long texts are walked in two halves at once: every literal, wherever
+     * it lies (across the middle too), is found, and none that is absent */
+    enum { NLIT = 40 };
+    char lits[NLIT][8], text[301];
+    unsigned seed = 777;
+    litset *ls = litset_new();
+    int added = ls != NULL;
+    for (int i = 0; i < NLIT && added; i++) {
+        size_t n = 2 + (size_t)i % 6;
+        for (size_t k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            lits[i][k] = (char)('a' + (seed >> 16) % 4);
+        }
+        lits[i][n] = '\0';
+        added = litset_add(ls, lits[i], n, (uint32_t)i) == 0;
+    }
+    CHECK(added);
+    CHECK(litset_build(ls) == 0);
+    int agree = 1;
+    for (size_t len = 0; len < sizeof text; len += 7) {
+        for (size_t k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            text[k] = (char)("abcdABCD"[(seed >> 16) % 8]);
+        }
+        uint64_t bits[1] = {0};
+        litset_scan(ls, text, len, bits);
+        for (int i = 0; i < NLIT; i++)
+            agree &= (int)(bits[0] >> i & 1) == occurs(text, len, lits[i], strlen(lits[i]));
+    }
+    CHECK(agree);
+    litset_free(ls);
+}
+
 int main(void)
 {
     RUN_TESTS();
