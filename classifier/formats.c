@@ -196,47 +196,87 @@ static int same_folded(const unsigned char *p, const char *lit, size_t n, const 
     return 1;
 }
 
-/* Record the first position of every literal of this field in text[0..n),
- * and (when hit is not NULL) append the index of each literal found to
- * hit[*nhit...].  In the text, stop at the first original-message marker:
- * what follows is the returned message.  The block hash is the sum of three
- * table lookups (folding included), the same value block_hash() gives. */
-static void scan_literals(const bc_formats *f, const char *text, size_t n, unsigned field,
-                          uint32_t *pos, uint16_t *hit, size_t *nhit)
+/* One walk of a field's scanner over text[0..n), through the windows that
+ * start in a given range.  A step waits on the one before (the next window
+ * depends on the shift just read), so two independent walks are stepped
+ * together where the semantics allow. */
+struct walk {
+    const struct scanner *a;
+    const unsigned char *p;
+    size_t n;      /* the text's length: literals are verified up to it */
+    size_t e, end; /* the window's last byte; the walk is over at end */
+    int cut;       /* an original-message marker was found */
+};
+
+static struct walk walk_new(const bc_formats *f, unsigned field, const char *text, size_t n,
+                            size_t from, size_t to)
 {
     const struct scanner *a = &f->scanners[field];
-    const unsigned char *p = (const unsigned char *)text, *low = f->low;
-    const unsigned char *shift = a->shift;
-    const size_t m = a->m;
-    const int b3 = a->b == 3;
-    const unsigned mask = a->mask;
-    const uint32_t *h2 = f->hmul[2], *h1 = f->hmul[1], *h0 = f->hmul[0];
-    if (m < 2 || n < m)
-        return;
-    /* e: the last byte of the window text[e + 1 - m .. e] */
-    for (size_t e = m - 1; e < n;) {
-        unsigned h = (b3 ? h2[p[e - 2]] + h1[p[e - 1]] : h1[p[e - 1]]) + h0[p[e]];
-        h &= mask;
-        if (shift[h] != 0) {
-            e += shift[h];
-            continue;
-        }
-        size_t w = e + 1 - m; /* the window's start */
-        int cut = 0;
-        for (int32_t l = a->bucket[h]; l >= 0; l = f->lits[l].next) {
-            const struct literal *lit = &f->lits[l];
-            if (low[p[w]] != lit->first || pos[l] != NOPOS || w + lit->len > n ||
-                !same_folded(p + w, f->litstr[l], lit->len, low))
-                continue;
-            pos[l] = (uint32_t)w;
-            if (hit != NULL)
-                hit[(*nhit)++] = (uint16_t)l;
-            cut |= lit->role == R_ORIGINAL;
-        }
-        if (cut)
-            return;
-        e++;
+    struct walk w = {a, (const unsigned char *)text, n, 0, 0, 0};
+    if (a->m >= 2 && n >= a->m) {
+        w.e = from + a->m - 1;
+        w.end = to + a->m - 1 < n ? to + a->m - 1 : n;
     }
+    return w;
+}
+
+/* Advance w by one window or one shift, recording the first position of
+ * every literal found (and appending its index to hit[*nhit...] when hit
+ * is not NULL); an original-message marker ends the walk, as what follows
+ * it is the returned message. */
+static inline __attribute__((always_inline)) void
+walk_step(const bc_formats *f, struct walk *w, uint32_t *pos, uint16_t *hit, size_t *nhit)
+{
+    const struct scanner *a = w->a;
+    const unsigned char *p = w->p, *low = f->low;
+    const uint32_t(*hm)[256] = f->hmul;
+    size_t e = w->e;
+    unsigned h = (a->b == 3 ? hm[2][p[e - 2]] + hm[1][p[e - 1]] : hm[1][p[e - 1]]) + hm[0][p[e]];
+    h &= a->mask;
+    if (a->shift[h] != 0) {
+        w->e = e + a->shift[h];
+        return;
+    }
+    size_t ws = e + 1 - a->m; /* the window's start */
+    for (int32_t l = a->bucket[h]; l >= 0; l = f->lits[l].next) {
+        const struct literal *lit = &f->lits[l];
+        if (low[p[ws]] != lit->first || pos[l] != NOPOS || ws + lit->len > w->n ||
+            !same_folded(p + ws, f->litstr[l], lit->len, low))
+            continue;
+        pos[l] = (uint32_t)ws;
+        if (hit != NULL)
+            hit[(*nhit)++] = (uint16_t)l;
+        w->cut |= lit->role == R_ORIGINAL;
+    }
+    w->e = w->cut ? w->end : e + 1;
+}
+
+/* Run a walk to its end. */
+static void walk_run(const bc_formats *f, struct walk a, uint32_t *pos, uint16_t *hit, size_t *nhit)
+{
+    while (a.e < a.end)
+        walk_step(f, &a, pos, hit, nhit);
+}
+
+/* Run two walks to their ends, side by side while both last. */
+static void walk_pair(const bc_formats *f, struct walk a, struct walk b, uint32_t *pos,
+                      uint16_t *hit, size_t *nhit)
+{
+    while (a.e < a.end && b.e < b.end) {
+        walk_step(f, &a, pos, hit, nhit);
+        walk_step(f, &b, pos, hit, nhit);
+    }
+    walk_run(f, a, pos, hit, nhit);
+    walk_run(f, b, pos, hit, nhit);
+}
+
+/* Note every literal of a field whose position does not matter, only
+ * whether it occurs (all but the text's): text[0..n) in two halves. */
+static void scan_presence(const bc_formats *f, unsigned field, const char *text, size_t n,
+                          uint32_t *pos, uint16_t *hit, size_t *nhit)
+{
+    walk_pair(f, walk_new(f, field, text, n, 0, n / 2), walk_new(f, field, text, n, n / 2, n), pos,
+              hit, nhit);
 }
 
 /* ---- loading ---- */
@@ -736,10 +776,14 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
     uint16_t found[FMT_MAX_LITERALS];
     size_t nfound = 0;
     memset(pos, 0xff, f->nlits * sizeof *pos); /* NOPOS */
-    scan_literals(f, subject, slen, F_SUBJECT, pos, found, &nfound);
-    scan_literals(f, from, flen, F_FROM, pos, found, &nfound);
-    scan_literals(f, headers, hlen, F_HEADER, pos, found, &nfound);
-    scan_literals(f, text, len, F_TEXT, pos, found, &nfound);
+    /* Walked side by side: the text (whose literals need their first
+     * positions, up to the original) with the first half of the header
+     * block, its second half with the From; then the subject. */
+    walk_pair(f, walk_new(f, F_TEXT, text, len, 0, len),
+              walk_new(f, F_HEADER, headers, hlen, 0, hlen / 2), pos, found, &nfound);
+    walk_pair(f, walk_new(f, F_HEADER, headers, hlen, hlen / 2, hlen),
+              walk_new(f, F_FROM, from, flen, 0, flen), pos, found, &nfound);
+    walk_run(f, walk_new(f, F_SUBJECT, subject, slen, 0, slen), pos, found, &nfound);
 
     /* The returned original starts at the earliest marker of any format. */
     size_t delay = NOPOS;
@@ -864,7 +908,7 @@ const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char 
     const struct command *first = &f->cmds[0], *last = &f->cmds[f->ncmds - 1];
     for (size_t i = first->lit_lo; i < last->lit_hi; i++)
         pos[i] = NOPOS;
-    scan_literals(f, text, len, F_COMMAND, pos, NULL, NULL);
+    scan_presence(f, F_COMMAND, text, len, pos, NULL, NULL);
     for (size_t i = 0; i < f->ncmds; i++) {
         const struct command *c = &f->cmds[i];
         for (size_t l = c->lit_lo; l < c->lit_hi; l++)
@@ -884,7 +928,7 @@ int formats_remote_mta(const bc_formats *f, rx_scratch *s, const char *text, siz
     uint32_t pos[FMT_MAX_LITERALS];
     for (size_t i = f->hosts[0].lit_lo; i < f->hosts[f->nhosts - 1].lit_hi; i++)
         pos[i] = NOPOS;
-    scan_literals(f, text, len, F_HOST, pos, NULL, NULL);
+    scan_presence(f, F_HOST, text, len, pos, NULL, NULL);
     for (size_t i = 0; i < f->nhosts; i++) {
         const struct host *h = &f->hosts[i];
         int seen = h->lit_lo == h->lit_hi;

@@ -369,6 +369,32 @@ TEST(one_scratch_many_messages)
     formats_free(f);
 }
 
+/* The header block is scanned in two halves side by side: a header
+ * literal is found wherever it lies, across the middle too. */
+TEST(header_literal_anywhere)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(two_formats, err, sizeof err);
+    rx_scratch *s = rx_scratch_new();
+    char h[80];
+    const char *lit = "x-gamma-failed:";
+    size_t n = strlen(lit);
+    int all = f != NULL && s != NULL;
+    for (size_t len = n; len < sizeof h && all; len++)
+        for (size_t at = 0; at + n <= len && all; at++) {
+            memset(h, 'y', len);
+            memcpy(h + at, lit, n);
+            fmt_hit hit;
+            all = formats_recognise(f, s, "", "", h, len, "", 0, &hit) == 1 &&
+                  strcmp(hit.format->id, "gamma") == 0;
+            /* one byte less of the literal: not found */
+            all &= formats_recognise(f, s, "", "", h, at + n - 1, "", 0, &hit) == 0;
+        }
+    CHECK(all);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
