@@ -777,13 +777,16 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
     size_t nfound = 0;
     memset(pos, 0xff, f->nlits * sizeof *pos); /* NOPOS */
     /* Walked side by side: the text (whose literals need their first
-     * positions, up to the original) with the first half of the header
-     * block, its second half with the From; then the subject. */
+     * positions, up to the original) with the first third of the header
+     * block, its other two thirds together, then the From with the
+     * subject. */
+    size_t h1 = hlen / 3, h2 = hlen - hlen / 3;
     walk_pair(f, walk_new(f, F_TEXT, text, len, 0, len),
-              walk_new(f, F_HEADER, headers, hlen, 0, hlen / 2), pos, found, &nfound);
-    walk_pair(f, walk_new(f, F_HEADER, headers, hlen, hlen / 2, hlen),
-              walk_new(f, F_FROM, from, flen, 0, flen), pos, found, &nfound);
-    walk_run(f, walk_new(f, F_SUBJECT, subject, slen, 0, slen), pos, found, &nfound);
+              walk_new(f, F_HEADER, headers, hlen, 0, h1), pos, found, &nfound);
+    walk_pair(f, walk_new(f, F_HEADER, headers, hlen, h1, h2),
+              walk_new(f, F_HEADER, headers, hlen, h2, hlen), pos, found, &nfound);
+    walk_pair(f, walk_new(f, F_FROM, from, flen, 0, flen),
+              walk_new(f, F_SUBJECT, subject, slen, 0, slen), pos, found, &nfound);
 
     /* The returned original starts at the earliest marker of any format. */
     size_t delay = NOPOS;
