@@ -3,7 +3,7 @@
  *
  * The parser works on LF-only text (mime_lf() makes it so), walks each
  * header block once, and splits a multipart body by searching for its
- * delimiter with memmem(), so a part is scanned once per nesting level and
+ * delimiter (find_exact), so a part is scanned once per nesting level and
  * nesting is capped.  Nothing here interprets what the parts mean.
  */
 #include "mime.h"
@@ -442,6 +442,36 @@ int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
     return 0;
 }
 
+/* First needle (nlen >= 2 bytes) in h[0..n), exactly: a candidate needs
+ * the needle's first and last bytes in place, sixteen candidates tested per
+ * step, so that few reach the comparison (a delimiter starts with a LF and
+ * ends with the boundary's last character). */
+static const char *find_exact(const char *h, size_t n, const char *needle, size_t nlen)
+{
+    if (n < nlen)
+        return NULL;
+    size_t last = n - nlen, i = 0; /* candidates are h + 0 .. h + last */
+#ifdef __SSE2__
+    __m128i f = _mm_set1_epi8(needle[0]), l = _mm_set1_epi8(needle[nlen - 1]);
+    for (; i + 15 <= last; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(h + i + nlen - 1));
+        unsigned bits =
+            (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(x, f), _mm_cmpeq_epi8(y, l)));
+        for (; bits != 0; bits &= bits - 1) {
+            size_t k = i + (size_t)__builtin_ctz(bits);
+            if (memcmp(h + k + 1, needle + 1, nlen - 2) == 0)
+                return h + k;
+        }
+    }
+#endif
+    for (; i <= last; i++)
+        if (h[i] == needle[0] && h[i + nlen - 1] == needle[nlen - 1] &&
+            memcmp(h + i + 1, needle + 1, nlen - 2) == 0)
+            return h + i;
+    return NULL;
+}
+
 /* Delimiter line "--boundary" at a line start in [s, end): its start, or
  * NULL.  delim is "\n--boundary" (dlen bytes); *after is set past the
  * line, *close if it is the closing one. */
@@ -455,7 +485,7 @@ static const char *find_delim(const char *s, const char *end, const char *delim,
         if (first && (size_t)(end - s) >= dlen - 1 && memcmp(s, delim + 1, dlen - 1) == 0) {
             line = s; /* at the very start: no LF before it */
         } else {
-            const char *hit = memmem(p, (size_t)(end - p), delim, dlen);
+            const char *hit = find_exact(p, (size_t)(end - p), delim, dlen);
             if (hit == NULL)
                 return NULL;
             line = hit + 1;

@@ -312,6 +312,35 @@ TEST(memcasemem_agrees_with_a_naive_search)
     CHECK(mime_memcasemem(g, strlen(g), "x@b", 3) == g + 4); /* '`' is not '@' */
 }
 
+/* Delimiters at every alignment, after text that nearly matches them (the
+ * boundary's first and last characters, a longer boundary, "--" lines):
+ * each part is cut exactly where its delimiter is. */
+TEST(delimiters_at_every_offset)
+{
+    int all = 1;
+    for (size_t pad = 0; pad < 40 && all; pad++) {
+        arena *a = arena_new();
+        char msg[512], fill[64];
+        memset(fill, 'q', pad);
+        fill[pad] = '\0';
+        snprintf(msg, sizeof msg,
+                 "Content-Type: multipart/mixed; boundary=\"b7\"\n\n"
+                 "pre%s\n--b8\n--bx7\n--b7x\n"
+                 "--b7\n\n%sone\n--b77\n--b7\n\ntwo%s\n--b7--\n",
+                 fill, fill, fill);
+        size_t n;
+        const char *b = mime_lf(msg, strlen(msg), a, &n);
+        mime_msg m = {0};
+        all = b != NULL && mime_parse(b, n, a, &m) == 0 && m.nparts == 3;
+        mime_part *one = all ? m.root->child : NULL, *two = one ? one->next : NULL;
+        all = all && two != NULL && one->blen == pad + 9 &&
+              memcmp(one->body + pad, "one\n--b77", 9) == 0 && two->blen == pad + 3 &&
+              memcmp(two->body, "two", 3) == 0;
+        arena_free(a);
+    }
+    CHECK(all);
+}
+
 int main(void)
 {
     RUN_TESTS();
