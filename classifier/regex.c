@@ -4,11 +4,14 @@
  * systemd's MemoryDenyWriteExecute), and match under a match limit so that
  * no pattern can take unbounded time on hostile text.
  *
- * Patterns are compiled (and so checked) at load, but JIT-compiled only the
- * first time they are matched: JIT compilation is most of the cost of loading
- * a thousand patterns, and the literal prefilter means most of them are never
- * run for a given batch of mail.  A per-pattern lock makes that first
- * compilation safe when several threads share the rule set.
+ * Patterns are compiled (and so checked) at load, but JIT-compiled only
+ * once they have been matched RX_JIT_AFTER times: JIT compilation costs as
+ * much as a hundred interpreted matches, the literal prefilter means most
+ * patterns are never run for a given batch of mail, and a short run (the
+ * CLI on a few files) matches most of the rest only a few times.  A
+ * per-pattern lock makes that compilation safe when several threads share
+ * the rule set; the JIT compiles a copy of the pattern, so that threads
+ * still interpreting the original never see it change.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "regex.h"
@@ -21,12 +24,15 @@
 #define RX_MATCH_LIMIT 200000
 #define RX_DEPTH_LIMIT 2000
 #define RX_JIT_STACK_MAX (512 * 1024)
+#define RX_JIT_AFTER 16 /* interpreted matches before the JIT compiles a pattern */
 
 enum { JIT_PENDING, JIT_DONE, JIT_UNAVAILABLE };
 
 struct rx {
-    pcre2_code *code;
+    pcre2_code *code;     /* never changed after rx_compile: interpreted */
+    pcre2_code *jitcode;  /* its JIT-compiled copy, set before jit becomes JIT_DONE */
     int jit;              /* JIT_*, read and written atomically */
+    unsigned uses;        /* matches while JIT_PENDING, counted atomically */
     pthread_mutex_t lock; /* held while the JIT compiles this pattern */
 };
 
@@ -62,7 +68,9 @@ rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen)
         return NULL;
     }
     r->code = code;
+    r->jitcode = NULL;
     r->jit = JIT_PENDING;
+    r->uses = 0;
     pthread_mutex_init(&r->lock, NULL);
     return r;
 }
@@ -72,27 +80,36 @@ void rx_free(rx *r)
     if (r == NULL)
         return;
     pcre2_code_free(r->code);
+    pcre2_code_free(r->jitcode);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
 
-/* JIT-compile r on first use; 1 if its JIT code may be used.  The rule set
- * is logically read-only: this only fills in a cache, once, under the lock,
- * and no thread matches r before the first compilation has finished. */
-static int rx_jit_ready(const rx *cr)
+/* The JIT-compiled copy of r, made once r has been matched RX_JIT_AFTER
+ * times, or NULL (not yet, or no JIT here).  The rule set is logically
+ * read-only: this only fills in a cache, once, under the lock. */
+static const pcre2_code *rx_jit_code(const rx *cr)
 {
     rx *r = (rx *)cr;
     int st = __atomic_load_n(&r->jit, __ATOMIC_ACQUIRE);
     if (st == JIT_PENDING) {
+        if (__atomic_add_fetch(&r->uses, 1, __ATOMIC_RELAXED) <= RX_JIT_AFTER)
+            return NULL; /* the interpreter, for now */
         pthread_mutex_lock(&r->lock);
         st = r->jit;
         if (st == JIT_PENDING) {
-            st = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0 ? JIT_DONE : JIT_UNAVAILABLE;
+            pcre2_code *c = pcre2_code_copy(r->code);
+            st = c != NULL && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0 ? JIT_DONE
+                                                                            : JIT_UNAVAILABLE;
+            if (st == JIT_DONE)
+                r->jitcode = c;
+            else
+                pcre2_code_free(c);
             __atomic_store_n(&r->jit, st, __ATOMIC_RELEASE);
         }
         pthread_mutex_unlock(&r->lock);
     }
-    return st == JIT_DONE;
+    return st == JIT_DONE ? r->jitcode : NULL;
 }
 
 int rx_group(const rx *r, const char *name)
@@ -151,9 +168,9 @@ int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t s
         return 0;
     /* a JIT-compiled pattern goes straight to the JIT (the same answer,
      * without pcre2_match's per-call checks) */
-    int rc = rx_jit_ready(r)
-                 ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc)
-                 : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
+    const pcre2_code *jc = rx_jit_code(r);
+    int rc = jc != NULL ? pcre2_jit_match(jc, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc)
+                        : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)

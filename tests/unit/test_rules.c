@@ -880,6 +880,29 @@ TEST(prefilter_long_texts_against_a_naive_search)
     litset_free(ls);
 }
 
+/* A pattern is interpreted for its first matches and JIT-compiled after:
+ * the answers (groups, offsets, misses) are the same before and after. */
+TEST(regex_same_answers_before_and_after_the_jit)
+{
+    char err[256];
+    rx *r = rx_compile("(?<code>[45]\\d\\d)[ -](?<st>[45]\\.\\d+\\.\\d+)", RX_CASELESS, err,
+                       sizeof err);
+    rx_scratch *s = rx_scratch_new();
+    const char *t = "host said: 550 5.1.1 unknown user";
+    int same = r != NULL && s != NULL;
+    for (int i = 0; i < 64 && same; i++) {
+        rx_match m;
+        int g = rx_group(r, "st");
+        same = rx_search(r, s, t, strlen(t), 0, &m) == 1 && m.start[0] == 11 && m.end[0] == 20 &&
+               g > 0 && m.start[g] == 15 && m.end[g] == 20 &&
+               rx_search(r, s, t, strlen(t), 12, NULL) == 0 &&
+               rx_search(r, s, "no code", 7, 0, NULL) == 0;
+    }
+    CHECK(same);
+    rx_scratch_free(s);
+    rx_free(r);
+}
+
 int main(void)
 {
     RUN_TESTS();
