@@ -8,7 +8,9 @@
  * once they have been matched RX_JIT_AFTER times: JIT compilation costs as
  * much as a hundred interpreted matches, the literal prefilter means most
  * patterns are never run for a given batch of mail, and a short run (the
- * CLI on a few files) matches most of the rest only a few times.  A
+ * CLI on a few files) matches many of the rest once or twice.  More
+ * interpreted matches would save more compilations there, but a pattern
+ * matched once per message would run interpreted for that many messages.  A
  * per-pattern lock makes that compilation safe when several threads share
  * the rule set; the JIT compiles a copy of the pattern, so that threads
  * still interpreting the original never see it change.
@@ -24,7 +26,7 @@
 #define RX_MATCH_LIMIT 200000
 #define RX_DEPTH_LIMIT 2000
 #define RX_JIT_STACK_MAX (512 * 1024)
-#define RX_JIT_AFTER 16 /* interpreted matches before the JIT compiles a pattern */
+#define RX_JIT_AFTER 2 /* interpreted matches before the JIT compiles a pattern */
 
 enum { JIT_PENDING, JIT_DONE, JIT_UNAVAILABLE };
 
