@@ -6,6 +6,7 @@
  */
 #include "bounce.h"
 
+#include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +122,21 @@ bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *er
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    r->rs = ruleset_load(rpaths, nr, err, errlen);
+    /* Each file is parsed once: the rules files may hold formats too. */
+    config_t cfg[2];
+    const config_t *cfgs[3] = {NULL, NULL, NULL};
+    size_t nparsed = 0;
+    int rc = 0;
+    for (; nparsed < nr && rc == 0; nparsed++) {
+        rc = ruleset_parse(&cfg[nparsed], rpaths[nparsed], err, errlen);
+        cfgs[nparsed] = &cfg[nparsed];
+    }
+    if (rc == 0)
+        r->rs = ruleset_load_parsed(cfgs, rpaths, nr, err, errlen);
     if (r->rs != NULL)
-        r->formats = formats_load(fpaths, nf, err, errlen);
+        r->formats = formats_load_parsed(cfgs, fpaths, nf, err, errlen);
+    for (size_t i = 0; i < nparsed; i++)
+        config_destroy(&cfg[i]);
     if (r->rs == NULL || r->formats == NULL) {
         bc_rules_free(r);
         return NULL;

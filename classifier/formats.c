@@ -651,22 +651,11 @@ static int load_delayed(bc_formats *f, size_t *litcap, const config_setting_t *g
     return 0;
 }
 
-static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *path, char *err,
-                     size_t errlen)
+static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const config_t *cfg,
+                       const char *path, char *err, size_t errlen)
 {
-    config_t cfg;
-    config_init(&cfg);
     int rc = -1;
-    if (!config_read_file(&cfg, path)) {
-        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-            snprintf(err, errlen, "%s: cannot read file", path);
-        else
-            snprintf(err, errlen, "%s:%d: %s",
-                     config_error_file(&cfg) ? config_error_file(&cfg) : path,
-                     config_error_line(&cfg), config_error_text(&cfg));
-        goto out;
-    }
-    const config_setting_t *list = config_lookup(&cfg, "formats");
+    const config_setting_t *list = config_lookup(cfg, "formats");
     if (list != NULL) {
         if (!config_setting_is_list(list)) {
             setf(err, errlen, list, path, "formats: expected a list ( {...}, ... )", NULL);
@@ -684,22 +673,47 @@ static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *
                             errlen) < 0)
                 goto out;
     }
-    const config_setting_t *cmds = config_lookup(&cfg, "smtp_commands");
+    const config_setting_t *cmds = config_lookup(cfg, "smtp_commands");
     if (cmds != NULL && load_commands(f, litcap, cmds, path, err, errlen) < 0)
         goto out;
-    const config_setting_t *delayed = config_lookup(&cfg, "delayed");
+    const config_setting_t *delayed = config_lookup(cfg, "delayed");
     if (delayed != NULL && load_delayed(f, litcap, delayed, path, err, errlen) < 0)
         goto out;
-    const config_setting_t *hosts = config_lookup(&cfg, "remote_hosts");
+    const config_setting_t *hosts = config_lookup(cfg, "remote_hosts");
     if (hosts != NULL && load_hosts(f, litcap, hosts, path, err, errlen) < 0)
         goto out;
     rc = 0;
 out:
+    return rc;
+}
+
+static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *path, char *err,
+                     size_t errlen)
+{
+    config_t cfg;
+    config_init(&cfg);
+    int rc = -1;
+    if (!config_read_file(&cfg, path)) {
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+            snprintf(err, errlen, "%s: cannot read file", path);
+        else
+            snprintf(err, errlen, "%s:%d: %s",
+                     config_error_file(&cfg) ? config_error_file(&cfg) : path,
+                     config_error_line(&cfg), config_error_text(&cfg));
+    } else {
+        rc = load_config(f, fmtcap, litcap, &cfg, path, err, errlen);
+    }
     config_destroy(&cfg);
     return rc;
 }
 
 bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
+{
+    return formats_load_parsed(NULL, paths, npaths, err, errlen);
+}
+
+bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *const *paths,
+                                size_t npaths, char *err, size_t errlen)
 {
     bc_formats *f = calloc(1, sizeof *f);
     if (f == NULL) {
@@ -708,7 +722,9 @@ bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, siz
     }
     size_t fmtcap = 0, litcap = 0;
     for (size_t i = 0; i < npaths; i++)
-        if (load_file(f, &fmtcap, &litcap, paths[i], err, errlen) < 0) {
+        if ((cfgs != NULL && cfgs[i] != NULL
+                 ? load_config(f, &fmtcap, &litcap, cfgs[i], paths[i], err, errlen)
+                 : load_file(f, &fmtcap, &litcap, paths[i], err, errlen)) < 0) {
             formats_free(f);
             return NULL;
         }

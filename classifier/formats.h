@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+struct config_t;
 struct rx;
 struct rx_scratch;
 
@@ -51,6 +52,11 @@ typedef struct fmt_hit {
  * local file first, so its formats are tried first).  A file without them
  * contributes nothing.  NULL with "file:line: message" in err on any error. */
 bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen);
+
+/* formats_load() with some files already parsed: cfgs[i] is paths[i], or
+ * NULL to read that file here. */
+bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *const *paths,
+                                size_t npaths, char *err, size_t errlen);
 
 /* Release loaded formats (NULL is fine). */
 void formats_free(bc_formats *f);

@@ -1054,21 +1054,22 @@ static int load_list(struct loader *L, const config_setting_t *root, const char 
     return rc;
 }
 
-static int load_file(struct loader *L, uint8_t **by_text)
+int ruleset_parse(config_t *cfg, const char *path, char *err, size_t errlen)
 {
-    config_t cfg;
-    config_init(&cfg);
-    if (!config_read_file(&cfg, L->path)) {
-        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-            snprintf(L->err, L->errlen, "%s: cannot read file", L->path);
-        else
-            snprintf(L->err, L->errlen, "%s:%d: %s",
-                     config_error_file(&cfg) ? config_error_file(&cfg) : L->path,
-                     config_error_line(&cfg), config_error_text(&cfg));
-        config_destroy(&cfg);
-        return -1;
-    }
-    const config_setting_t *root = config_root_setting(&cfg);
+    config_init(cfg);
+    if (config_read_file(cfg, path))
+        return 0;
+    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+        snprintf(err, errlen, "%s: cannot read file", path);
+    else
+        snprintf(err, errlen, "%s:%d: %s", config_error_file(cfg) ? config_error_file(cfg) : path,
+                 config_error_line(cfg), config_error_text(cfg));
+    return -1;
+}
+
+static int load_config(struct loader *L, const config_t *cfg, uint8_t **by_text)
+{
+    const config_setting_t *root = config_root_setting(cfg);
     static const char *const top[] = {"classes", "details", "rules", "formats"};
     int rc = 0;
     for (int i = 0; rc == 0 && i < config_setting_length(root); i++) {
@@ -1086,6 +1087,15 @@ static int load_file(struct loader *L, uint8_t **by_text)
         rc = load_list(L, root, "details", NULL);
     if (rc == 0)
         rc = load_list(L, root, "rules", by_text);
+    return rc;
+}
+
+static int load_file(struct loader *L, uint8_t **by_text)
+{
+    config_t cfg;
+    int rc = ruleset_parse(&cfg, L->path, L->err, L->errlen);
+    if (rc == 0)
+        rc = load_config(L, &cfg, by_text);
     config_destroy(&cfg);
     return rc;
 }
@@ -1141,6 +1151,12 @@ static int finish(struct loader *L, const uint8_t *by_text)
 
 struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
 {
+    return ruleset_load_parsed(NULL, paths, npaths, err, errlen);
+}
+
+struct ruleset *ruleset_load_parsed(const config_t *const *cfgs, const char *const *paths,
+                                    size_t npaths, char *err, size_t errlen)
+{
     struct ruleset *rs = calloc(1, sizeof *rs);
     struct loader L;
     memset(&L, 0, sizeof L);
@@ -1160,7 +1176,7 @@ struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err,
     for (size_t i = 0; rc == 0 && i < npaths; i++) {
         L.path = paths[i];
         L.file = i;
-        rc = load_file(&L, &by_text);
+        rc = cfgs != NULL ? load_config(&L, cfgs[i], &by_text) : load_file(&L, &by_text);
     }
     if (rc == 0)
         rc = finish(&L, by_text);

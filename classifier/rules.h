@@ -22,6 +22,7 @@
 #include "arena.h"
 #include "bounce.h"
 
+struct config_t;
 struct ruleset;
 struct rx_scratch;
 
@@ -89,6 +90,15 @@ typedef struct rule_trace {
  * rules come before the shipped ones in each tier, and a rule with the same
  * id replaces the shipped one).  NULL with "file:line: message" in err. */
 struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err, size_t errlen);
+
+/* Parse one libconfig file into *cfg (config_destroy it either way): 0, or
+ * -1 with "file: cannot read file" or "file:line: message" in err. */
+int ruleset_parse(struct config_t *cfg, const char *path, char *err, size_t errlen);
+
+/* ruleset_load() on files already parsed (cfgs[i] is paths[i]), so that
+ * they need not be read again for their formats. */
+struct ruleset *ruleset_load_parsed(const struct config_t *const *cfgs, const char *const *paths,
+                                    size_t npaths, char *err, size_t errlen);
 
 /* Release a rule set (NULL is fine). */
 void ruleset_free(struct ruleset *rs);

@@ -2,6 +2,7 @@
  * test_formats.c - loading formats files (errors with file:line, local files
  * first) and recognising formats by their literals and regexes.
  */
+#include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "formats.h"
 #include "regex.h"
+#include "rules.h"
 #include "tap.h"
 
 static char tmp_path[64];
@@ -393,6 +395,41 @@ TEST(header_literal_anywhere)
     CHECK(all);
     rx_scratch_free(s);
     formats_free(f);
+}
+
+/* Files already parsed (the rules files, which may hold formats) are not
+ * read again: a parsed file and a file read here load as both read here. */
+TEST(parsed_and_unparsed_files)
+{
+    char err[256] = "", p1[64], p2[64];
+    const char *w = write_conf("formats = ( { id = \"first\"; body = \"first mailer\"; } );\n");
+    CHECK(w != NULL);
+    snprintf(p1, sizeof p1, "%s", w ? w : "");
+    w = write_conf(two_formats);
+    CHECK(w != NULL);
+    snprintf(p2, sizeof p2, "%s", w ? w : "");
+    config_t cfg;
+    CHECK(ruleset_parse(&cfg, p1, err, sizeof err) == 0);
+    const config_t *cfgs[2] = {&cfg, NULL};
+    const char *paths[2] = {p1, p2};
+    bc_formats *f = formats_load_parsed(cfgs, paths, 2, err, sizeof err);
+    config_destroy(&cfg);
+    CHECK(f != NULL && formats_count(f) == 4);
+    CHECK_STR(recognise(f, "", "", "", "the first mailer, AlphaMTA", NULL), "first");
+    CHECK_STR(recognise(f, "", "", "X-Gamma-Failed: 1", "", NULL), "gamma");
+    formats_free(f);
+    unlink(p1);
+    unlink(p2);
+    /* the parse errors name the file (and line) as formats_load's do */
+    CHECK(ruleset_parse(&cfg, "/nonexistent/rules.conf", err, sizeof err) == -1);
+    config_destroy(&cfg);
+    CHECK_STR(err, "/nonexistent/rules.conf: cannot read file");
+    w = write_conf("formats = (\n{ id = ; }\n);\n");
+    CHECK(w != NULL && ruleset_parse(&cfg, w, err, sizeof err) == -1);
+    config_destroy(&cfg);
+    CHECK(strstr(err, ":2: ") != NULL);
+    if (w != NULL)
+        unlink(w);
 }
 
 int main(void)
