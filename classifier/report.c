@@ -576,29 +576,6 @@ static int context_from_text(rpt_report *out, const char *text, size_t tlen, are
     return 0;
 }
 
-/* The last line of text that is a server reply with an enhanced status
- * ("554 5.3.0 ...", "<<< 550-5.1.1 ..."), or NULL. */
-static const char *last_reply_line(const char *t, size_t len, size_t *n)
-{
-    const char *found = NULL;
-    for (const char *p = t, *end = t + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end, *q = p;
-        while (q < e && (*q == ' ' || *q == '\t' || *q == '<'))
-            q++;
-        char st[16];
-        if (e - q >= 9 && (q[0] == '4' || q[0] == '5') && q[1] >= '0' && q[1] <= '9' &&
-            q[2] >= '0' && q[2] <= '9' && (q[3] == ' ' || q[3] == '-') && q[4] == q[0] &&
-            dsn_find_status(q + 4, (size_t)(e - q - 4), st) &&
-            strncmp(st, q + 4, strlen(st)) == 0) {
-            found = q;
-            *n = (size_t)(e - q);
-        }
-        p = nl ? nl + 1 : end;
-    }
-    return found;
-}
-
 /* A bounce that names no failed recipient of its own (Postfix's "Delivery
  * report unavailable", an "Unsent message follows" with no address): the
  * returned original's To: names whom it was for.  Only those headers are
@@ -615,8 +592,10 @@ static int original_recipients(const mime_part *oh, arena *a, rpt_report *out)
 }
 
 /* The last line of t that opens with a 4xx/5xx server reply ("421 host...
- * Deferred", "<<< 550 ..."), or NULL. */
-static const char *last_failure_line(const char *t, size_t len, size_t *n)
+ * Deferred", "<<< 550 ..."), or NULL.  With_status, only a reply whose text
+ * opens with an enhanced status of the same class ("554 5.3.0 ...",
+ * "<<< 550-5.1.1 ..."). */
+static const char *last_failure_line(const char *t, size_t len, int with_status, size_t *n)
 {
     const char *found = NULL;
     for (const char *p = t, *end = t + len; p < end;) {
@@ -624,8 +603,12 @@ static const char *last_failure_line(const char *t, size_t len, size_t *n)
         const char *e = nl ? nl : end, *q = p;
         while (q < e && (*q == ' ' || *q == '\t' || *q == '<'))
             q++;
+        char st[16];
         if (e - q >= 5 && (q[0] == '4' || q[0] == '5') && (q[3] == ' ' || q[3] == '-') &&
-            smtp_reply_registered(q)) {
+            smtp_reply_registered(q) &&
+            (!with_status ||
+             (e - q >= 9 && q[4] == q[0] && dsn_find_status(q + 4, (size_t)(e - q - 4), st) &&
+              strncmp(st, q + 4, strlen(st)) == 0))) {
             found = q;
             *n = (size_t)(e - q);
         }
@@ -647,7 +630,7 @@ static int session_reply(rpt_report *out, const char *text, size_t tlen, arena *
     size_t before = f ? (size_t)(f - text) : tlen, n;
     if (rm != NULL && (size_t)(rm - text) < before)
         before = (size_t)(rm - text);
-    const char *line = last_failure_line(text, before, &n);
+    const char *line = last_failure_line(text, before, 0, &n);
     if (line == NULL)
         return 0;
     if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL)
@@ -690,7 +673,7 @@ static int unnamed_recipients(const bc_formats *formats, struct rx_scratch *scra
     set_kind(out, RPT_TRANSCRIPT);
     out->mta = hit.format->id;
     size_t b = hit.start < hit.end ? hit.start : 0, n;
-    const char *line = last_failure_line(in->text + b, hit.end - b, &n);
+    const char *line = last_failure_line(in->text + b, hit.end - b, 0, &n);
     for (size_t i = 0; line != NULL && i < out->nrecipients; i++) {
         rpt_recipient *r = &out->recipients[i];
         if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL ||
@@ -745,7 +728,7 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
     if (keep == 1 && (weak_diagnostic(r->diagnostic) ||
                       (*r->reply_code == '\0' && strstr(r->status, ".0.0") != NULL))) {
         size_t n;
-        const char *line = last_reply_line(in->text, in->len, &n);
+        const char *line = last_failure_line(in->text, in->len, 1, &n);
         if (line != NULL) {
             const char *d = r->diagnostic;
             if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL ||
