@@ -17,8 +17,6 @@
 #include "mime.h"
 #include "smtpreply.h"
 
-#define COMMAND_UNWRAP 4096 /* bytes of wrapped text joined to find a phrase */
-
 /* SMTP command named by a diagnostic's phrasing, most specific first.
  * Patterns are lower-case and matched case-insensitively. */
 static const struct {
@@ -340,49 +338,122 @@ static const char *transcript_command(const char *s, size_t n)
     return "";
 }
 
+/* How phrase ph (lower case, single spaces) matches at p (< e): 2 as it
+ * is, 1 only with whitespace runs read as one space (a wrapped line), 0
+ * not at all. */
+static int phrase_at(const char *p, const char *e, const char *ph)
+{
+    int exact = 2;
+    for (; *ph; ph++) {
+        if (p == e)
+            return 0;
+        if (*ph != ' ') {
+            if (lc((unsigned char)*p++) != *ph)
+                return 0;
+            continue;
+        }
+        if (!is_space((unsigned char)*p))
+            return 0;
+        if (*p++ != ' ' || (p < e && is_space((unsigned char)*p)))
+            exact = 1;
+        while (p < e && is_space((unsigned char)*p))
+            p++;
+    }
+    return exact;
+}
+
+/* The phrases' distinct two-letter openings, each with its phrases. */
+enum { NPHRASES = sizeof command_phrases / sizeof command_phrases[0] };
+struct openings {
+    size_t n;
+    unsigned char c0[NPHRASES], c1[NPHRASES];
+    size_t nmember[NPHRASES];
+    unsigned char member[NPHRASES][NPHRASES];
+#ifdef __SSE2__
+    __m128i v0[NPHRASES], v1[NPHRASES]; /* c0 and c1 in every byte */
+#endif
+};
+
+static void openings_init(struct openings *o)
+{
+    o->n = 0;
+    for (size_t i = 0; i < NPHRASES; i++) {
+        const char *ph = command_phrases[i].phrase; /* every phrase opens with two letters */
+        size_t k = 0;
+        while (k < o->n && (o->c0[k] != (unsigned char)ph[0] || o->c1[k] != (unsigned char)ph[1]))
+            k++;
+        if (k == o->n) {
+            o->c0[k] = (unsigned char)ph[0];
+            o->c1[k] = (unsigned char)ph[1];
+#ifdef __SSE2__
+            o->v0[k] = _mm_set1_epi8(ph[0]);
+            o->v1[k] = _mm_set1_epi8(ph[1]);
+#endif
+            o->nmember[o->n++] = 0;
+        }
+        o->member[k][o->nmember[k]++] = (unsigned char)i;
+    }
+}
+
+/* The phrases of opening k at p: lowers *exact / *joined to the first
+ * phrase (in table order) matching there as it is / only joined. */
+static void phrases_at(const struct openings *o, size_t k, const char *p, const char *e,
+                       size_t *exact, size_t *joined)
+{
+    for (size_t j = 0; j < o->nmember[k] && o->member[k][j] < *exact; j++) {
+        size_t i = o->member[k][j];
+        int m = phrase_at(p, e, command_phrases[i].phrase);
+        if (m == 2)
+            *exact = i;
+        else if (m == 1 && i < *joined)
+            *joined = i;
+    }
+}
+
 /* The SMTP command a phrase of s[0..n) names ("in reply to RCPT TO
- * command"), or "". */
+ * command"), or "".  A phrase found as it is wins; else, when s has lines,
+ * one broken across them ("(in reply to RCPT\n    TO command)").  One pass:
+ * sixteen positions at a time are tested for the phrases' openings, and
+ * only there are phrases compared. */
 static const char *phrase_command(const char *s, size_t n)
 {
-    /* Most phrases share a few openings ("in reply to", "after", "while"):
-     * each opening is searched once, and a phrase only from where its
-     * opening first occurs, so text without them costs a few scans. */
-    enum { KEY = 6, NPHRASES = sizeof command_phrases / sizeof command_phrases[0] };
-    const char *keys[NPHRASES], *found[NPHRASES];
-    size_t nkeys = 0;
-    for (size_t i = 0; i < NPHRASES; i++) {
-        const char *ph = command_phrases[i].phrase, *from = NULL;
-        size_t k = 0;
-        while (k < nkeys && memcmp(keys[k], ph, KEY) != 0) /* every phrase has KEY bytes */
-            k++;
-        if (k == nkeys) {
-            keys[nkeys] = ph;
-            found[nkeys++] = mime_memcasemem(s, n, ph, KEY);
+    struct openings o;
+    openings_init(&o);
+    size_t exact = NPHRASES, joined = NPHRASES, i = 0;
+    const char *e = s + n;
+#ifdef __SSE2__
+    __m128i lower = _mm_set1_epi8(0x20); /* a letter or'ed with it matches only its two cases */
+    for (; i + 17 <= n && exact > 0; i += 16) {
+        __m128i x0 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), lower);
+        __m128i x1 =
+            _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i + 1)), lower);
+        __m128i hit[NPHRASES], any = _mm_setzero_si128();
+        for (size_t k = 0; k < o.n; k++) {
+            hit[k] = _mm_and_si128(_mm_cmpeq_epi8(x0, o.v0[k]), _mm_cmpeq_epi8(x1, o.v1[k]));
+            any = _mm_or_si128(any, hit[k]);
         }
-        from = found[k];
-        if (from != NULL && mime_memcasemem(from, (size_t)(s + n - from), ph, strlen(ph)) != NULL)
-            return command_phrases[i].command;
+        if (_mm_movemask_epi8(any) == 0)
+            continue;
+        for (size_t k = 0; k < o.n; k++)
+            for (unsigned m = (unsigned)_mm_movemask_epi8(hit[k]); m != 0; m &= m - 1)
+                phrases_at(&o, k, s + i + __builtin_ctz(m), e, &exact, &joined);
     }
+#endif
+    for (; i + 1 < n && exact > 0; i++)
+        for (size_t k = 0; k < o.n; k++)
+            if (lc((unsigned char)s[i]) == o.c0[k] && lc((unsigned char)s[i + 1]) == o.c1[k])
+                phrases_at(&o, k, s + i, e, &exact, &joined);
+    if (exact < NPHRASES)
+        return command_phrases[exact].command;
+    if (joined < NPHRASES && memchr(s, '\n', n) != NULL)
+        return command_phrases[joined].command;
     return "";
 }
 
 const char *dsn_command(const char *s, size_t n)
 {
     const char *c = transcript_command(s, n);
-    if (*c == '\0')
-        c = phrase_command(s, n);
-    if (*c || memchr(s, '\n', n) == NULL)
-        return c;
-    /* A wrapped line may split the phrase ("(in reply to RCPT\n    TO
-     * command)"): the start of the text once more with lines joined. */
-    char buf[COMMAND_UNWRAP];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o < sizeof buf; i++) {
-        char ch = is_space((unsigned char)s[i]) ? ' ' : s[i];
-        if (ch != ' ' || (o > 0 && buf[o - 1] != ' '))
-            buf[o++] = ch;
-    }
-    return phrase_command(buf, o);
+    return *c ? c : phrase_command(s, n);
 }
 
 /* The status of the last reply a diagnostic quotes after its own ("554

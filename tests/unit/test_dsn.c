@@ -254,6 +254,21 @@ TEST(command_from_session_transcript)
     CHECK_STR(dsn_command(wrapped, strlen(wrapped)), "RCPT");
     const char *wrapped_data = "said: 554 rejected (in reply\n\tto end of DATA command)";
     CHECK_STR(dsn_command(wrapped_data, strlen(wrapped_data)), "DATA");
+    /* a phrase as it is wins over a more specific one only found joined */
+    const char *both = "550 (in reply to RCPT\n TO command) ... in reply to DATA command";
+    CHECK_STR(dsn_command(both, strlen(both)), "DATA");
+    /* without lines, spaces are not joined: "rcpt  to" is no phrase */
+    CHECK_STR(dsn_command("in reply to RCPT  TO", 20), "");
+    const char *runs = "in reply to RCPT \r\n\t TO";
+    CHECK_STR(dsn_command(runs, strlen(runs)), "RCPT");
+    /* phrases at every offset of a block, cut at every length */
+    char buf[64];
+    for (size_t off = 0; off < 40; off++) {
+        memset(buf, 'x', sizeof buf);
+        memcpy(buf + off, "After Data", 10);
+        CHECK_STR(dsn_command(buf, off + 10), "DATA");
+        CHECK_STR(dsn_command(buf, off + 9), "");
+    }
 }
 
 TEST(address_and_fold)
