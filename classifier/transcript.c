@@ -25,6 +25,9 @@
 #include "transcript.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "regex.h"
 #include "smtpreply.h"
@@ -131,6 +134,29 @@ static char *fold(arena *a, const char *s, size_t b, size_t e, size_t max)
     size_t n = 0;
     int space = 0;
     for (size_t i = b; i < e; i++) {
+#ifdef __SSE2__
+        /* sixteen bytes with no control byte, and no space that another
+         * space or control byte follows, are copied as they are */
+        while (!space && i + 17 <= e && (n > 0 || s[i] != ' ')) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+            __m128i ctl = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7f);
+            __m128i xctl =
+                _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl), _mm_cmpeq_epi8(x, del));
+            __m128i ysep =
+                _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(y, sp), sp), _mm_cmpeq_epi8(y, del));
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(xctl, _mm_and_si128(_mm_cmpeq_epi8(x, sp), ysep)));
+            size_t run = m != 0 ? (size_t)__builtin_ctz(m) : 16; /* plain up to there */
+            memcpy(out + n, s + i, run);
+            n += run;
+            i += run;
+            if (m != 0)
+                break;
+        }
+        if (i >= e)
+            break;
+#endif
         unsigned char c = (unsigned char)s[i];
         if (c <= ' ' || c == 0x7f) {
             space = 1;

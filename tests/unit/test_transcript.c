@@ -655,6 +655,24 @@ TEST(diagnostic_keeps_brackets_and_drops_separators)
     formats_free(f);
 }
 
+TEST(diagnostic_white_space_and_control_runs_become_one_space)
+{
+    bc_formats *f = own(mini);
+    arena *a;
+    rpt_report rep;
+    /* long enough for whole blocks of sixteen, with runs of every kind at
+     * many offsets, one that starts where a plain run ends */
+    const char *text = "MiniMTA failure report\nFailed:\n"
+                       "* one@example.com -- 550 5.2.2  mailbox\tof the\x01user is  \x7f full, "
+                       "try again later  please;\x0b the quota was exceeded a b  c   d\t \te \n";
+    CHECK(run(f, "", "", "", text, strlen(text), &a, &rep) == 1);
+    if (rep.nrecipients == 1)
+        CHECK_STR(rep.recipients[0].diagnostic, "550 5.2.2 mailbox of the user is full, try again "
+                                                "later please; the quota was exceeded a b c d e");
+    arena_free(a);
+    formats_free(f);
+}
+
 TEST(generic_reason_after_a_leading_address_leaves_the_address_out)
 {
     bc_formats *f = shipped();
