@@ -463,6 +463,22 @@ static int quoted_status(const char *d, size_t n, char out[16])
 {
     int found = 0, seen = 0;
     for (size_t i = 0; i + 9 <= n; i++) {
+#ifdef __SSE2__
+        /* skip sixteen positions at a time that cannot start "4xx 4." */
+        if (i + 24 <= n) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+            __m128i dot = _mm_loadu_si128((const __m128i *)(const void *)(d + i + 5));
+            __m128i lead = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('4')),
+                                        _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_and_si128(lead, _mm_cmpeq_epi8(dot, _mm_set1_epi8('.'))));
+            if (m == 0) {
+                i += 15;
+                continue;
+            }
+            i += (size_t)__builtin_ctz(m);
+        }
+#endif
         if ((d[i] != '4' && d[i] != '5') || (d[i + 3] != ' ' && d[i + 3] != '-') ||
             (d[i + 4] != '4' && d[i + 4] != '5') || d[i + 5] != '.' || !reply_at(d, n, i, "45"))
             continue;

@@ -232,6 +232,20 @@ TEST(quoted_remote_reply_status)
     r.diagnostic = "550 5.1.1 unknown";
     CHECK(dsn_quoted_status(&r, a) == 0);
     CHECK_STR(r.status, "4.4.2");
+    /* the quoted reply at every offset of a long diagnostic, after
+     * near-misses ("4.5", "550 x.") that must not stop the search */
+    char d[160];
+    for (size_t off = 0; off < 48; off++) {
+        memset(d, ' ', sizeof d);
+        memcpy(d, "554 4.4.7 expired", 17);
+        memcpy(d + 20 + off, "4.5 550 x. 5", 12);
+        memcpy(d + 40 + off, "421 4.4.2 timed out", 19);
+        d[40 + off + 19] = '\0';
+        r.status = "4.4.7";
+        r.diagnostic = d;
+        CHECK(dsn_quoted_status(&r, a) == 0);
+        CHECK_STR(r.status, "4.4.2");
+    }
     arena_free(a);
 }
 
