@@ -11,10 +11,7 @@
 BUILD=${BUILD:-build}
 BIN=$BUILD/bounce-milter
 LIB=tests/milter
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+. tests/tap.sh
 
 command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed"
 [ -x "$BIN" ] || skip_all "$BIN not built"

@@ -17,22 +17,10 @@ BUILD=${BUILD:-build}
 CORPUS=tests/corpus/sisimai
 . tests/e2e/lib.sh
 
-n=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $*"
-}
-notok() {
-    n=$((n + 1))
-    echo "not ok $n - $*"
-}
+. tests/tap.sh
 # check COND-EXIT-STATUS DESCRIPTION
 check() {
     if [ "$1" -eq 0 ]; then ok "$2"; else notok "$2"; fi
-}
-skip_all() {
-    echo "ok 1 # SKIP $*"
-    exit 0
 }
 
 why=$(e2e_need) || skip_all "$why"

@@ -16,19 +16,7 @@ CORPUS=tests/corpus/sisimai
 . tests/e2e/lib.sh
 . tests/e2e/sendmail.sh
 
-n=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $*"
-}
-notok() {
-    n=$((n + 1))
-    echo "not ok $n - $*"
-}
-skip_all() {
-    echo "ok 1 # SKIP $*"
-    exit 0
-}
+. tests/tap.sh
 
 [ "$(id -u)" = 0 ] || skip_all "not root"
 for p in swaks smtp-sink setpriv; do

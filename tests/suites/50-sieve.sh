@@ -12,21 +12,10 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 FILTERS=tests/e2e/filters
 CORPUS=tests/corpus/sisimai
-n=0
+. tests/tap.sh
 
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $*"
-}
-notok() {
-    n=$((n + 1))
-    echo "not ok $n - $*"
-}
-
-if ! command -v sieve-test >/dev/null 2>&1; then
-    echo "ok 1 # SKIP sieve-test not installed (Debian package dovecot-sieve)"
-    exit 0
-fi
+command -v sieve-test >/dev/null 2>&1 ||
+    skip_all "sieve-test not installed (Debian package dovecot-sieve)"
 
 T=$(mktemp -d /tmp/bounce-sieve.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
