@@ -404,6 +404,16 @@ static void set_kind(rpt_report *out, rpt_kind k)
     out->kind_name = names[k];
 }
 
+/* The report is an RFC 3464 one: take its recipients and reporting MTA. */
+static void adopt_dsn(rpt_report *out, const dsn_report *dr)
+{
+    set_kind(out, RPT_DSN);
+    out->reporting_mta = dr->reporting_mta;
+    out->recipients = dr->recipients;
+    out->nrecipients = dr->nrecipients;
+    out->mta = dr->mta;
+}
+
 /* Complaints that come without a feedback-report part: the header that
  * marks them, where it is (in the returned original, or at the top), and
  * the Feedback-Type they amount to.  The recipient is the header's value
@@ -823,11 +833,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
             dr.nrecipients = out->nrecipients;
         }
         if (dr.nrecipients > 0) {
-            set_kind(out, RPT_DSN);
-            out->reporting_mta = dr.reporting_mta;
-            out->recipients = dr.recipients;
-            out->nrecipients = dr.nrecipients;
-            out->mta = dr.mta;
+            adopt_dsn(out, &dr);
             if (*out->mta == '\0' && formats != NULL) {
                 const char *id = transcript_identify(formats, scratch, &in);
                 out->mta = id ? id : "";
@@ -881,11 +887,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
         if (dsn_parse(text, tlen, a, &dr) != 0)
             return -1;
         if (dr.nrecipients > 0) {
-            set_kind(out, RPT_DSN);
-            out->reporting_mta = dr.reporting_mta;
-            out->recipients = dr.recipients;
-            out->nrecipients = dr.nrecipients;
-            out->mta = dr.mta;
+            adopt_dsn(out, &dr);
             if (session_reply(out, text, tlen, a) != 0)
                 return -1;
             return find_inline_message_id(text, tlen, a, out);
