@@ -25,6 +25,11 @@ if [ "$(id -u)" = 0 ]; then
     chown nobody "$T/sock"
     USEROPT="-u nobody"
 fi
+# The daemons re-read their rules as nobody on SIGUSR1, and the clone may sit
+# in a directory only root can enter: they get a readable copy.
+mkdir "$T/conf" && cp conf/rules.conf conf/formats.conf "$T/conf/"
+BOUNCE_RULES=$T/conf/rules.conf
+export BOUNCE_RULES
 PIDS=""
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
