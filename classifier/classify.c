@@ -9,9 +9,10 @@
  * temporary variants (severity4xx/advice4xx) when the recipient's status,
  * or without one its reply code, is 4xx, then by the detail's advice (and
  * code), then by what the rule itself says.  Nothing about particular
- * classes is known here except the two fallbacks of the taxonomy:
- * `undefined` when a failure was reported but no rule matched, `onhold`
- * when there was too little to go on.
+ * classes is known here except the two fallbacks of the taxonomy when no
+ * rule matched: `onhold` when the recipient came with a diagnostic that says
+ * too little to decide, `undefined` when it came with none at all (the
+ * reference implementation draws the same line).
  */
 #include "classify.h"
 
@@ -95,7 +96,7 @@ static const char *snippet(arena *a, const char *text, size_t at, size_t len)
 }
 
 static const char *trace_line(arena *a, const bc_recipient *out, const rule_evidence *ev,
-                              const rule_trace *t, const rule_info *win, int little, int with_body)
+                              const rule_trace *t, const rule_info *win, int nodiag, int with_body)
 {
     static const char *const tier_names[TIER_COUNT] = {"text", "host", "status", "reply"};
     const char *what[TIER_COUNT];
@@ -118,7 +119,7 @@ static const char *trace_line(arena *a, const bc_recipient *out, const rule_evid
     }
     const char *why;
     if (win == NULL)
-        why = little ? "no rule matched, too little information" : "no rule matched";
+        why = nodiag ? "no rule matched, no diagnostic" : "no rule matched, diagnostic too vague";
     else if (win->override)
         why = "override rule";
     else
@@ -136,17 +137,17 @@ static const char *trace_line(arena *a, const bc_recipient *out, const rule_evid
 
 /* Class, severity, advice, code and detail of out from the winning rule. */
 static void decide(const struct ruleset *rs, arena *a, const rule_info *win,
-                   const rule_evidence *ev, int little, bc_recipient *out)
+                   const rule_evidence *ev, int nodiag, bc_recipient *out)
 {
     const rule_class *c =
-        win != NULL ? win->cls : ruleset_class(rs, little ? "onhold" : "undefined");
+        win != NULL ? win->cls : ruleset_class(rs, nodiag ? "undefined" : "onhold");
     const char *detail = win != NULL ? rule_detail_for(a, win->detail, ev->feedback) : "";
     const rule_detail *d = win == NULL               ? NULL
                            : win->detail_def != NULL ? win->detail_def
                                                      : ruleset_detail(rs, detail);
     int temp = ev->status[0] == '4' || (ev->status[0] == '\0' && ev->reply[0] == '4');
 
-    out->class_name = c != NULL ? c->name : little ? "onhold" : "undefined";
+    out->class_name = c != NULL ? c->name : nodiag ? "undefined" : "onhold";
     out->severity = c != NULL ? c->severity : BC_SEV_SOFT;
     out->advice = c != NULL ? c->advice : "retry";
     out->code = c != NULL ? c->code : 0;
@@ -231,8 +232,7 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
             if (err != 0)
                 return -1;
         }
-        int little = *ev.status == '\0' && *ev.reply == '\0' && *nz(r->diagnostic) == '\0' &&
-                     *nz(r->text) == '\0';
+        int nodiag = *nz(r->diagnostic) == '\0' && *nz(r->text) == '\0';
 
         bc_recipient *o = &out[res->nrecipients];
         o->address = addr;
@@ -242,9 +242,9 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
         o->smtp_command = nz(r->smtp_command);
         o->diagnostic = nz(r->diagnostic);
         o->remote_mta = ev.hosts[0];
-        decide(rs, a, win, &ev, little, o);
+        decide(rs, a, win, &ev, nodiag, o);
         if (trace != NULL &&
-            (trace[res->ntrace++] = trace_line(a, o, &ev, &t, win, little, with_body)) == NULL)
+            (trace[res->ntrace++] = trace_line(a, o, &ev, &t, win, nodiag, with_body)) == NULL)
             return -1;
         res->nrecipients++;
     }
