@@ -319,11 +319,6 @@ static const char *transcript_command(const char *s, size_t n)
         if (!failed && le - q > 4 && memcmp(q, ">>> ", 4) == 0) {
             sent = q + 4;
         } else if (le - q > 7 && memcmp(q, "<<< ", 4) == 0 && (q[4] == '4' || q[4] == '5')) {
-            /* With PIPELINING the RCPT replies come after ">>> DATA"; a
-             * later "503 ... need RCPT" shows the failure was a RCPT one. */
-            if (failed && memcmp(q + 4, "503", 3) == 0 &&
-                mime_memcasemem(q, (size_t)(le - q), "rcpt", 4) != NULL)
-                return "RCPT";
             failed = failed || sent != NULL;
         }
     }

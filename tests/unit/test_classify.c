@@ -263,7 +263,7 @@ TEST(body_text_when_no_diagnostic)
     CHECK(res.ntrace == 2 && strstr(res.trace[1], "(with the report's text)") != NULL);
     rep.body_text = "Nothing useful";
     CHECK(run(&rep, 0, a, &res) == 0);
-    CHECK_STR(res.recipients[1].class_name, "undefined");
+    CHECK_STR(res.recipients[1].class_name, "onhold");
     arena_free(a);
 }
 
@@ -352,7 +352,7 @@ TEST(no_ruleset)
     bc_result res;
     CHECK(classify_report(NULL, &rep, s, a, BC_EXPLAIN, &res) == 0);
     CHECK(res.nrecipients == 1);
-    CHECK_STR(res.recipients[0].class_name, "undefined");
+    CHECK_STR(res.recipients[0].class_name, "onhold");
     CHECK_STR(res.recipients[0].rule, "none");
     CHECK_STR(res.recipients[0].advice, "retry");
     CHECK(res.ntrace == 1);
@@ -375,7 +375,7 @@ TEST(hostile_recipient_text)
     bc_result res;
     CHECK(run(&rep, BC_EXPLAIN, a, &res) == 0);
     CHECK(res.nrecipients == 1);
-    CHECK_STR(res.recipients[0].class_name, "undefined");
+    CHECK_STR(res.recipients[0].class_name, "onhold");
     arena_free(a);
     free(big);
 }

@@ -376,7 +376,7 @@ TEST(provider_hosts)
         {"kijitora@ezweb.ne.jp", "lsean.ezweb.ne.jp", "5.0.0",
          "Each of the following recipients was rejected by a remote mail server.", "filtered"},
         {"kijitora@example.jp", "mx.example.jp", "5.0.0",
-         "Each of the following recipients was rejected by a remote mail server.", "undefined"},
+         "Each of the following recipients was rejected by a remote mail server.", "onhold"},
         {"nyaan@googlegroups.com", "aspmx.l.google.com", "5.0.0",
          "Bonjour, il se peut que le groupe n'existe pas.", "rejected"},
     };

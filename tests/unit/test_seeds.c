@@ -568,7 +568,7 @@ static const struct seed seed_replies[] = {
      * so a bare 550 is no evidence that the address is dead: it stays
      * undefined (soft, retry).  Seed 002's "550 Requested action not taken:
      * mailbox unavailable" is userunknown by its text (seed002 above). */
-    {"550", NULL, "undefined", S, "retry", NULL, 900},
+    {"550", NULL, "onhold", S, "retry", NULL, 900},
     {"551", NULL, "hasmoved", H, "suppress", NULL, 908},
     {"552", NULL, "mailboxfull", S, "retry", NULL, 901},
     {"553", NULL, "rejected", S, "fix-sender", NULL, 919},
