@@ -587,7 +587,8 @@ static int remember_id(struct loader *L, const char *id, int line)
     return strtab_put(&L->ids, id, (uint32_t)L->nid++);
 }
 
-/* Matcher strings of the rule that must be one of a list. */
+/* A word matcher of the rule: alternatives split by '|', each one of list
+ * (when given) or "-" for "the report gives none". */
 static int check_word(struct loader *L, const config_setting_t *g, const char *key,
                       const char *const *list, size_t n, const char **out)
 {
@@ -595,10 +596,19 @@ static int check_word(struct loader *L, const config_setting_t *g, const char *k
     *out = NULL;
     if (v == NULL)
         return 0;
-    if (list != NULL && find_word(list, n, v) < 0)
-        return fail(L, config_setting_get_member(g, key), "unknown %s \"%s\"", key, v);
-    if (*v == '\0')
-        return fail(L, config_setting_get_member(g, key), "empty %s", key);
+    for (const char *p = v;; p++) {
+        size_t len = strcspn(p, "|");
+        char word[32];
+        if (len == 0 || len >= sizeof word)
+            return fail(L, config_setting_get_member(g, key), "bad %s \"%s\"", key, v);
+        memcpy(word, p, len);
+        word[len] = '\0';
+        if (list != NULL && strcmp(word, "-") != 0 && find_word(list, n, word) < 0)
+            return fail(L, config_setting_get_member(g, key), "unknown %s \"%s\"", key, word);
+        p += len;
+        if (*p == '\0')
+            break;
+    }
     *out = keep(L->rs, v, 1);
     return *out ? 0 : oom(L);
 }
@@ -1286,9 +1296,20 @@ static int host_is(const char *host, const char *suffix)
     return h == s || host[h - s - 1] == '.';
 }
 
+/* Does have ("" when the report gives none) match word matcher want? */
 static int same(const char *want, const char *have)
 {
-    return want == NULL || strcasecmp(want, have) == 0;
+    if (want == NULL)
+        return 1;
+    for (const char *p = want;; p++) {
+        size_t len = strcspn(p, "|");
+        if (len == 1 && *p == '-' ? *have == '\0'
+                                  : strncasecmp(p, have, len) == 0 && have[len] == '\0')
+            return 1;
+        p += len;
+        if (*p == '\0')
+            return 0;
+    }
 }
 
 struct rule_memo {

@@ -218,6 +218,12 @@ TEST(validation_errors)
     CHECK(load_fails("rulez = ();", "unknown setting \"rulez\""));
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; command = \"QUIT\"; } );",
                      "unknown command \"QUIT\""));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; command = \"RCPT|QUIT\"; } );",
+                     "unknown command \"QUIT\""));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; mta = \"x1||x2\"; } );",
+                     "bad mta \"x1||x2\""));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; mta = \"\"; } );",
+                     "bad mta \"\""));
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; host = []; } );",
                      "\"host\" in rules must be a string or a list of strings"));
     CHECK(load_fails(
@@ -329,6 +335,8 @@ TEST(precedence)
         " { id = \"norx\"; class = \"networkerror\"; text = \"^.{0,3}$\"; },\n"
         " { id = \"data-unknown\"; class = \"filtered\"; text = \"unknown user\"; command = "
         "\"DATA\"; },\n"
+        " { id = \"unstaged-unknown\"; class = \"filtered\"; text = \"unknown user\"; command = "
+        "\"-\"; mta = \"x1|-\"; },\n"
         " { id = \"unknown\"; class = \"userunknown\"; text = \"unknown user\"; }\n"
         ");\n");
     struct ruleset *rs = load1(p, err, sizeof err);
@@ -379,7 +387,18 @@ TEST(precedence)
     ev = evidence("nothing known here", "", "");
     CHECK_STR(match_id(rs, &ev), "none");
     ev = evidence("550 Unknown user kijitora", "", "");
+    ev.mta = "postfix";
     CHECK_STR(match_id(rs, &ev), "unknown");
+    /* "x1|-": format x1 or none; command "-": the report names none */
+    ev.mta = "X1";
+    CHECK_STR(match_id(rs, &ev), "unstaged-unknown");
+    ev.mta = "";
+    CHECK_STR(match_id(rs, &ev), "unstaged-unknown");
+    ev.mta = "x12";
+    CHECK_STR(match_id(rs, &ev), "unknown");
+    ev.mta = "x";
+    CHECK_STR(match_id(rs, &ev), "unknown");
+    ev.mta = "";
     ev.command = "data";
     CHECK_STR(match_id(rs, &ev), "data-unknown");
     ev.command = "RCPT";
