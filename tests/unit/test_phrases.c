@@ -26,8 +26,10 @@ static const struct phrase phrases[] = {
     {"550-5.1.1 The email account that you tried to reach does not exist. Please try "
      "double-checking the recipient's email address for typos or unnecessary spaces.",
      "5.1.1", "userunknown"},
-    {"550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302)", "5.5.0",
-     "userunknown"},
+    /* a bare "mailbox unavailable" is trusted as userunknown when it answered RCPT */
+    {"550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302) (in reply to RCPT "
+     "TO command)",
+     "5.5.0", "userunknown"},
     {"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
      "5.1.10", "userunknown"},
     {"550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in virtual mailbox "
@@ -36,7 +38,8 @@ static const struct phrase phrases[] = {
     {"Sorry, no mailbox here by that name. (#5.1.1)", "5.1.1", "userunknown"},
     {"550 User <kijitora@example.jp> unknown", NULL, "userunknown"},
     {"550 5.1.1 <kijitora@example.jp> Not our Customer", "5.1.1", "userunknown"},
-    {"552 1 Requested mail action aborted, mailbox not found", NULL, "userunknown"},
+    /* the same words in a plain report that names no command and no address status */
+    {"552 1 Requested mail action aborted, mailbox not found", NULL, "filtered"},
     {"550 Benutzer unbekannt", NULL, "userunknown"},
     {"550 Utilisateur inconnu", NULL, "userunknown"},
     {"550 Usuario desconocido", NULL, "userunknown"},
