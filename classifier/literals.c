@@ -800,21 +800,6 @@ static void walk_alt(struct walk *w, struct altset *out, int *ok)
     *ok = all && !w->fail && out->n > 0;
 }
 
-size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1])
-{
-    struct walk w = {pattern, 0, 0, NULL, 0, 0};
-    struct altset set;
-    int ok = 0;
-    walk_alt(&w, &set, &ok);
-    *out = NULL;
-    if (!ok || *w.p != '\0') {
-        altset_free(&set);
-        return 0;
-    }
-    *out = set.s;
-    return set.n;
-}
-
 static int same_set(const struct altset *x, const struct altset *y)
 {
     if (x->n != y->n)
@@ -825,43 +810,66 @@ static int same_set(const struct altset *x, const struct altset *y)
     return 1;
 }
 
-size_t lit_derive_more(const char *pattern, char (**out)[LIT_MAXLEN + 1], size_t *setlen,
-                       size_t max)
+size_t lit_derive_all(const char *pattern, char (**out)[LIT_MAXLEN + 1],
+                      char (**more)[LIT_MAXLEN + 1], size_t *setlen, size_t max, size_t *nsets)
 {
-    struct altset more[LIT_MORESETS], set;
-    struct walk w = {pattern, 0, 0, more, 0, 0};
+    struct altset sets[LIT_MORESETS], set;
+    struct walk w = {pattern, 0, 0, max > 0 ? sets : NULL, 0, 0};
     int ok = 0;
     walk_alt(&w, &set, &ok);
     *out = NULL;
-    size_t nsets = 0, nlits = 0;
-    /* only a pattern that is one sequence needs each of its sets */
-    int usable = ok && *w.p == '\0' && w.branches == 1;
-    int *pick = calloc(LIT_MORESETS, sizeof *pick);
-    /* the best sets first (longest shortest literal), lit_derive's own left out */
-    while (usable && pick != NULL && nsets < max) {
+    *more = NULL;
+    *nsets = 0;
+    if (!ok || *w.p != '\0') {
+        for (size_t i = 0; i < w.nmore; i++)
+            altset_free(&sets[i]);
+        altset_free(&set);
+        return 0;
+    }
+    /* only a pattern that is one sequence needs each of its sets; the best
+     * sets first (longest shortest literal), the main set left out */
+    int pick[LIT_MORESETS] = {0};
+    size_t nlits = 0;
+    while (w.branches == 1 && *nsets < max) {
         size_t best = LIT_MORESETS;
         for (size_t i = 0; i < w.nmore; i++)
-            if (!pick[i] && !same_set(&more[i], &set) &&
-                (best == LIT_MORESETS || altset_score(&more[i]) > altset_score(&more[best])))
+            if (!pick[i] && !same_set(&sets[i], &set) &&
+                (best == LIT_MORESETS || altset_score(&sets[i]) > altset_score(&sets[best])))
                 best = i;
         if (best == LIT_MORESETS)
             break;
-        pick[best] = 1 + (int)nsets;
-        setlen[nsets++] = more[best].n;
-        nlits += more[best].n;
+        pick[best] = 1 + (int)*nsets;
+        setlen[(*nsets)++] = sets[best].n;
+        nlits += sets[best].n;
     }
-    if (nsets > 0 && (*out = malloc(nlits * sizeof **out)) == NULL)
-        nsets = 0;
-    for (size_t k = 0, at = 0; k < nsets; k++)
+    if (*nsets > 0 && (*more = malloc(nlits * sizeof **more)) == NULL)
+        *nsets = 0;
+    for (size_t k = 0, at = 0; k < *nsets; k++)
         for (size_t i = 0; i < w.nmore; i++)
             if (pick[i] == 1 + (int)k) {
-                memcpy(*out + at, more[i].s, more[i].n * sizeof **out);
-                at += more[i].n;
+                memcpy(*more + at, sets[i].s, sets[i].n * sizeof **more);
+                at += sets[i].n;
             }
     for (size_t i = 0; i < w.nmore; i++)
-        altset_free(&more[i]);
-    altset_free(&set);
-    free(pick);
+        altset_free(&sets[i]);
+    *out = set.s;
+    return set.n;
+}
+
+size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1])
+{
+    char(*more)[LIT_MAXLEN + 1];
+    size_t nsets;
+    return lit_derive_all(pattern, out, &more, NULL, 0, &nsets);
+}
+
+size_t lit_derive_more(const char *pattern, char (**out)[LIT_MAXLEN + 1], size_t *setlen,
+                       size_t max)
+{
+    char(*set)[LIT_MAXLEN + 1];
+    size_t nsets;
+    lit_derive_all(pattern, &set, out, setlen, max, &nsets);
+    free(set);
     return nsets;
 }
 

@@ -60,6 +60,13 @@ size_t lit_derive(const char *pattern, char (**out)[LIT_MAXLEN + 1]);
 size_t lit_derive_more(const char *pattern, char (**out)[LIT_MAXLEN + 1], size_t *setlen,
                        size_t max);
 
+/* lit_derive() and lit_derive_more() in one walk of pattern: returns what
+ * lit_derive() returns (its literals in *out), and sets *more, setlen and
+ * *nsets as lit_derive_more() does (none when the first are none; setlen
+ * may be NULL when max is 0). */
+size_t lit_derive_all(const char *pattern, char (**out)[LIT_MAXLEN + 1],
+                      char (**more)[LIT_MAXLEN + 1], size_t *setlen, size_t max, size_t *nsets);
+
 /* The top-level alternatives of pattern: their number (1 when there is no
  * top-level '|'), and the first max of them as offsets and lengths when
  * start/len are not NULL; 0 when the pattern must not be split (back

@@ -642,100 +642,109 @@ static int add_literals(struct ruleset *rs, char (*lits)[LIT_MAXLEN + 1], size_t
     return 0;
 }
 
-/* Give unit u the further literal sets that pattern needs (at most two):
- * the prefilter then lets the unit through only when each set has a hit
- * too.  0, or -1 on memory exhaustion. */
-static int add_more(struct ruleset *rs, uint32_t u, const char *pattern)
+/* What a pattern provably needs: any one of lits (none: nothing could be
+ * proven), and one of each further set (at most two; more holds them set
+ * after set, setlen their sizes). */
+struct derived {
+    char (*lits)[LIT_MAXLEN + 1];
+    size_t n;
+    char (*more)[LIT_MAXLEN + 1];
+    size_t setlen[2], nsets;
+};
+
+static void derive(const char *pattern, struct derived *d)
 {
-    char(*lits)[LIT_MAXLEN + 1];
-    size_t setlen[2];
-    size_t nsets = lit_derive_more(pattern, &lits, setlen, 2);
+    d->n = lit_derive_all(pattern, &d->lits, &d->more, d->setlen, 2, &d->nsets);
+}
+
+static void derived_free(struct derived *d)
+{
+    free(d->lits);
+    free(d->more);
+    d->lits = d->more = NULL;
+    d->n = d->nsets = 0;
+}
+
+/* Give unit u the further literal sets of d: the prefilter then lets the
+ * unit through only when each set has a hit too.  0, or -1 on memory
+ * exhaustion. */
+static int add_more(struct ruleset *rs, uint32_t u, const struct derived *d)
+{
     rs->units[u].more0 = rs->ngroups;
-    rs->units[u].nmore = (uint32_t)nsets;
-    for (size_t k = 0, at = 0; k < nsets; k++, rs->ngroups++)
-        for (size_t i = 0; i < setlen[k]; i++, at++) {
+    rs->units[u].nmore = (uint32_t)d->nsets;
+    for (size_t k = 0, at = 0; k < d->nsets; k++, rs->ngroups++)
+        for (size_t i = 0; i < d->setlen[k]; i++, at++) {
             if (rs->nmore == rs->morecap) {
                 size_t cap = rs->morecap ? 2 * rs->morecap : 64;
                 struct more_lit *nm = realloc(rs->more, cap * sizeof *nm);
-                if (nm == NULL) {
-                    free(lits);
+                if (nm == NULL)
                     return -1;
-                }
                 rs->more = nm;
                 rs->morecap = cap;
             }
-            const char *l = keep(rs, lits[at], 0);
-            if (l == NULL) {
-                free(lits);
+            const char *l = keep(rs, d->more[at], 0);
+            if (l == NULL)
                 return -1;
-            }
             rs->more[rs->nmore++] = (struct more_lit){l, rs->ngroups};
         }
-    free(lits);
     return 0;
 }
 
-/* Split text at its top-level '|' into units, each with the literals it
- * provably needs, else the given ones (every match of the whole pattern has
- * one), else none.  1 if split and every unit has literals, 2 if split with
- * units that always run, 0 if the pattern is better kept whole, -1 on
- * memory exhaustion. */
-static int split_units(struct ruleset *rs, uint32_t idx, const char *text, const char **given,
-                       size_t ngiven)
+/* Split text (nb top-level alternatives) at its top-level '|' into units,
+ * each with the literals it provably needs, else the given ones (every
+ * match of the whole pattern has one), else none.  1 if split and every
+ * unit has literals, 2 if split with units that always run, 0 if the
+ * pattern is better kept whole, -1 on memory exhaustion. */
+static int split_units(struct ruleset *rs, uint32_t idx, const char *text, size_t nb,
+                       const char **given, size_t ngiven)
 {
-    size_t nb = lit_branches(text, NULL, NULL, 0);
     if (nb < 2)
         return 0;
     size_t *start = malloc(nb * sizeof *start), *len = malloc(nb * sizeof *len);
-    char(**lits)[LIT_MAXLEN + 1] = calloc(nb, sizeof *lits);
-    size_t *nlits = calloc(nb, sizeof *nlits);
+    struct derived *d = calloc(nb, sizeof *d);
     rx **rxs = calloc(nb, sizeof *rxs);
-    int ok = start && len && lits && nlits && rxs && lit_branches(text, start, len, nb) == nb;
+    int ok = start && len && d && rxs && lit_branches(text, start, len, nb) == nb;
     size_t with = 0;
     for (size_t b = 0; ok && b < nb; b++) {
         char err[256], *sub = strndup(text + start[b], len[b]);
         ok = sub != NULL && (rxs[b] = rx_compile(sub, RX_CASELESS, err, sizeof err)) != NULL;
-        if (ok && (nlits[b] = lit_derive(sub, &lits[b])) > 0)
-            with++;
+        if (ok)
+            derive(sub, &d[b]);
+        with += d[b].n > 0;
         free(sub);
     }
     int rc = !ok || with == 0 ? 0 : with == nb || ngiven > 0 ? 1 : 2;
     for (size_t b = 0; rc > 0 && b < nb; b++) {
-        long u = add_unit(rs, idx, rxs[b], nlits[b] == 0 && ngiven == 0);
+        long u = add_unit(rs, idx, rxs[b], d[b].n == 0 && ngiven == 0);
         rxs[b] = NULL;
-        if (u < 0 || add_literals(rs, lits[b], nlits[b], (uint32_t)u) != 0)
+        if (u < 0 || add_literals(rs, d[b].lits, d[b].n, (uint32_t)u) != 0 ||
+            add_more(rs, (uint32_t)u, &d[b]) != 0)
             rc = -1;
-        if (rc > 0 && nlits[b] > 0) {
-            char *sub = strndup(text + start[b], len[b]);
-            if (sub == NULL || add_more(rs, (uint32_t)u, sub) != 0)
-                rc = -1;
-            free(sub);
-        }
-        for (size_t i = 0; rc > 0 && nlits[b] == 0 && i < ngiven; i++)
+        for (size_t i = 0; rc > 0 && d[b].n == 0 && i < ngiven; i++)
             if (litset_add(rs->lits, given[i], strlen(given[i]), (uint32_t)u) != 0)
                 rc = -1;
     }
-    for (size_t b = 0; lits != NULL && rxs != NULL && b < nb; b++) {
-        free(lits[b]);
+    for (size_t b = 0; d != NULL && rxs != NULL && b < nb; b++) {
+        derived_free(&d[b]);
         rx_free(rxs[b]);
     }
     free(start);
     free(len);
-    free(lits);
-    free(nlits);
+    free(d);
     free(rxs);
     return rc;
 }
 
 /* Give rule idx its text units and their literals: per alternative when
- * the pattern splits, else the literals the whole pattern provably needs,
- * else the given ones (lit), else none (the unit always runs).  1 when the
- * rule is fully indexed by the automaton, 0 when not, 2 for an empty given
- * literal, 3 for an invalid pattern (message in rxerr), -1 on memory
- * exhaustion.  A pattern that splits is only ever compiled per alternative
- * (that they all compile proves the whole valid: nothing that reaches across
- * alternatives is split), which halves the start-up cost of large rules. */
-static int text_units(struct ruleset *rs, uint32_t idx, const char *text,
+ * the pattern (nb top-level alternatives) splits, else the literals the
+ * whole pattern provably needs, else the given ones (lit), else none (the
+ * unit always runs).  1 when the rule is fully indexed by the automaton, 0
+ * when not, 2 for an empty given literal, 3 for an invalid pattern (message
+ * in rxerr), -1 on memory exhaustion.  A pattern that splits is only ever
+ * compiled per alternative (that they all compile proves the whole valid:
+ * nothing that reaches across alternatives is split), which halves the
+ * start-up cost of large rules. */
+static int text_units(struct ruleset *rs, uint32_t idx, const char *text, size_t nb,
                       const config_setting_t *lit, char *rxerr, size_t rxerrlen)
 {
     const char **given = NULL;
@@ -748,7 +757,7 @@ static int text_units(struct ruleset *rs, uint32_t idx, const char *text,
                 return 2;
     }
     struct rule *r = &rs->rules[idx];
-    int split = split_units(rs, idx, text, given, ngiven);
+    int split = split_units(rs, idx, text, nb, given, ngiven);
     if (split < 0)
         return -1;
     if (split) {
@@ -758,22 +767,22 @@ static int text_units(struct ruleset *rs, uint32_t idx, const char *text,
     }
     if (r->text == NULL && (r->text = rx_compile(text, RX_CASELESS, rxerr, rxerrlen)) == NULL)
         return 3;
-    char(*derived)[LIT_MAXLEN + 1] = NULL;
-    size_t n = lit_derive(text, &derived);
+    struct derived d;
+    derive(text, &d);
+    size_t n = d.n;
     if (n > 0)
         ngiven = 0;
     long u = add_unit(rs, idx, r->text, n == 0 && ngiven == 0);
     rs->rules[idx].text = NULL;
-    if (u < 0 || add_literals(rs, derived, n, (uint32_t)u) != 0 ||
-        (n > 0 && add_more(rs, (uint32_t)u, text) != 0)) {
-        free(derived);
-        return -1;
-    }
-    free(derived);
-    for (size_t i = 0; i < ngiven; i++)
+    int rc = u >= 0 && add_literals(rs, d.lits, n, (uint32_t)u) == 0 &&
+                     add_more(rs, (uint32_t)u, &d) == 0
+                 ? 0
+                 : -1;
+    derived_free(&d);
+    for (size_t i = 0; rc == 0 && i < ngiven; i++)
         if (litset_add(rs->lits, given[i], strlen(given[i]), (uint32_t)u) != 0)
-            return -1;
-    return n > 0 || ngiven > 0;
+            rc = -1;
+    return rc < 0 ? -1 : n > 0 || ngiven > 0;
 }
 
 static int load_rule(struct loader *L, const config_setting_t *g)
@@ -839,7 +848,8 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (lit != NULL && text == NULL)
         return fail(L, lit, "rule \"%s\": literal without text", id);
     char rxerr[256];
-    int split = text != NULL && lit_branches(text, NULL, NULL, 0) >= 2;
+    size_t nb = text != NULL ? lit_branches(text, NULL, NULL, 0) : 0;
+    int split = nb >= 2;
     if (text != NULL) {
         if (*text == '\0')
             return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": empty text", id);
@@ -931,7 +941,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     rs->rules[idx] = r;
     if (text == NULL)
         return 0;
-    int rc = text_units(rs, idx, text, lit, rxerr, sizeof rxerr);
+    int rc = text_units(rs, idx, text, nb, lit, rxerr, sizeof rxerr);
     if (rc < 0)
         return oom(L);
     if (rc == 2)

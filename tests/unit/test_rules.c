@@ -695,6 +695,50 @@ TEST(further_literal_sets)
     CHECK(derives_more("[動动][態态] ?IP", "態|态"));
 }
 
+/* lit_derive_all (one walk) says what lit_derive and lit_derive_more say. */
+static int derives_all_alike(const char *pattern)
+{
+    char(*one)[LIT_MAXLEN + 1], (*more)[LIT_MAXLEN + 1], (*all)[LIT_MAXLEN + 1],
+        (*allmore)[LIT_MAXLEN + 1];
+    size_t setlen[4], allsetlen[4], nall;
+    size_t n = lit_derive(pattern, &one);
+    size_t nsets = lit_derive_more(pattern, &more, setlen, 4);
+    size_t na = lit_derive_all(pattern, &all, &allmore, allsetlen, 4, &nall);
+    int same = n == na && nsets == nall;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(one[i], all[i]) == 0;
+    size_t nlits = 0;
+    for (size_t k = 0; same && k < nsets; k++) {
+        same = setlen[k] == allsetlen[k];
+        nlits += setlen[k];
+    }
+    for (size_t i = 0; same && i < nlits; i++)
+        same = strcmp(more[i], allmore[i]) == 0;
+    free(one);
+    free(more);
+    free(all);
+    free(allmore);
+    if (!same)
+        printf("#   %s: lit_derive_all differs\n", pattern);
+    return same;
+}
+
+TEST(derive_all_in_one_walk)
+{
+    CHECK(derives_all_alike("user (unknown|not found)"));
+    CHECK(derives_all_alike("reverse dns[^.]{0,40}(?:fail|missing) (?:here|there)"));
+    CHECK(derives_all_alike("(?:abcd|efgh) (?:ijkl|mnop)"));
+    CHECK(derives_all_alike("abcd efgh|ijkl mnop"));
+    CHECK(derives_all_alike("[動动][態态] ?IP"));
+    CHECK(derives_all_alike(".*"));
+    CHECK(derives_all_alike("a(b"));
+    char(*lits)[LIT_MAXLEN + 1], (*more)[LIT_MAXLEN + 1];
+    size_t nsets = 9;
+    CHECK(lit_derive_all("mailbox (?:is )?full", &lits, &more, NULL, 0, &nsets) == 1);
+    CHECK(nsets == 0 && more == NULL && strcmp(lits[0], "mailbox ") == 0);
+    free(lits);
+}
+
 /* Soundness: whenever a pattern matches a text, one of the literals derived
  * from it (or from its alternative) occurs in the text, case-folded. */
 TEST(derived_literals_are_sound)
