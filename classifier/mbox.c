@@ -8,13 +8,32 @@
 
 #include <string.h>
 
+/* End of the line at p: its LF, CR or CRLF (lone CR ends a line too, as in
+ * old Mac files), or end. */
+static const char *line_end(const char *p, const char *end)
+{
+    while (p < end && *p != '\n' && *p != '\r')
+        p++;
+    return p;
+}
+
+/* Start of the line after p, or end. */
+static const char *next_line(const char *p, const char *end)
+{
+    const char *e = line_end(p, end);
+    if (e == end)
+        return end;
+    return *e == '\r' && e + 1 < end && e[1] == '\n' ? e + 2 : e + 1;
+}
+
 /* Does the line at p look like an mbox separator ("From sender date")? */
 static int is_from_line(const char *p, const char *end)
 {
-    if (end - p < 7 || memcmp(p, "From ", 5) != 0 || p[5] == ' ' || p[5] == '\n')
+    if (end - p < 7 || memcmp(p, "From ", 5) != 0 || p[5] == ' ')
         return 0;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *eol = nl ? nl : end;
+    const char *eol = line_end(p, end);
+    if (eol < p + 6)
+        return 0;
     const char *sp = memchr(p + 5, ' ', (size_t)(eol - p - 5));
     if (sp == NULL)
         return 0;
@@ -26,23 +45,15 @@ static int is_from_line(const char *p, const char *end)
     return digit && colon;
 }
 
-/* Start of the line after p, or end. */
-static const char *next_line(const char *p, const char *end)
-{
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    return nl ? nl + 1 : end;
-}
-
 /* The next separator line at or after p, or end. */
 static const char *next_separator(const char *p, const char *end)
 {
     while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (nl == NULL)
+        const char *e = line_end(p, end);
+        if (e == end)
             return end;
-        const char *line = nl + 1;
-        int blank = nl == p || (nl == p + 1 && *p == '\r');
-        if (blank && is_from_line(line, end))
+        const char *line = next_line(p, end);
+        if (e == p && is_from_line(line, end))
             return line;
         p = line;
     }

@@ -103,6 +103,14 @@ check "mbox sources are path:1..3" sh -c "grep -q '\"$tmp/box:1\", \"bounce\": t
 "$CLI" --json "$tmp/one" >"$tmp/out"
 check "a single message with a From_ line is one object with the plain path" \
     sh -c "grep -c '' '$tmp/out' | grep -qx 1 && grep -q '^{\"source\": \"$tmp/one\", \"bounce\": true' '$tmp/out'"
+# line endings as they really arrive: CRLF and lone CR read like LF
+"$CLI" --json "$msg" | sed "s|$msg|X|" >"$tmp/lf.out"
+sed 's/$/\r/' "$msg" >"$tmp/crlf.eml"
+"$CLI" --json "$tmp/crlf.eml" | sed "s|$tmp/crlf.eml|X|" >"$tmp/crlf.out"
+check "a CRLF message gives the same answer as LF" cmp "$tmp/lf.out" "$tmp/crlf.out"
+tr '\n' '\r' <"$tmp/one" >"$tmp/cr.eml"
+"$CLI" --json "$tmp/cr.eml" | sed "s|$tmp/cr.eml|X|" >"$tmp/cr.out"
+check "a lone-CR file with a From_ line gives the same answer as LF" cmp "$tmp/lf.out" "$tmp/cr.out"
 { echo "From a@example.com Mon Nov 23 10:01:00 2026"; printf 'Subject: x\n\nhi\n\n>From here on\nFrom me to you\n'; } >"$tmp/esc"
 "$CLI" --json "$tmp/esc" >"$tmp/out"
 check "'>From' and a bare 'From ' line in a body do not split a message" lines "$tmp/out" 1

@@ -87,6 +87,24 @@ TEST(crlf_separators)
     CHECK(is(m[1], l[1], "Subject: 2\r\n\r\ntwo\r\n"));
 }
 
+TEST(lone_cr_separators)
+{
+    const char *m[8];
+    size_t l[8];
+    mbox_reader r;
+    const char *data = "From a@b Mon Nov 23 10:00:00 2026\rSubject: 1\r\rone\r\r"
+                       "From c@d Mon Nov 23 10:01:00 2026\rSubject: 2\r\rtwo\r";
+    CHECK(split(data, m, l, &r) == 2);
+    CHECK(r.multi);
+    CHECK(is(m[0], l[0], "Subject: 1\r\rone\r\r"));
+    CHECK(is(m[1], l[1], "Subject: 2\r\rtwo\r"));
+    /* one message: the From_ line ends at its CR, not at the end of the data */
+    const char *one = "From a@b Mon Nov 23 10:00:00 2026\rSubject: 1\r\rone\r";
+    CHECK(split(one, m, l, &r) == 1);
+    CHECK(!r.multi);
+    CHECK(is(m[0], l[0], "Subject: 1\r\rone\r"));
+}
+
 TEST(body_from_lines_do_not_split)
 {
     const char *m[8];
