@@ -18,6 +18,7 @@
 #include "regex.h"
 #include "report.h"
 #include "rules.h"
+#include "rxcache.h"
 
 #ifndef BC_RULESDIR
 #define BC_RULESDIR "/usr/local/share/bounce-milter"
@@ -131,8 +132,13 @@ bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *er
         rc = ruleset_parse(&cfg[nparsed], rpaths[nparsed], err, errlen);
         cfgs[nparsed] = &cfg[nparsed];
     }
-    if (rc == 0)
-        r->rs = ruleset_load_parsed(cfgs, rpaths, nr, err, errlen);
+    if (rc == 0) {
+        /* patterns that compiled in an earlier run are compiled when used */
+        char cache_path[4096];
+        rxcache *cache = rxcache_open(rxcache_default_path(cache_path, sizeof cache_path));
+        r->rs = ruleset_load_parsed(cfgs, rpaths, nr, cache, err, errlen);
+        rxcache_close(cache);
+    }
     if (r->rs != NULL)
         r->formats = formats_load_parsed(cfgs, fpaths, nf, err, errlen);
     for (size_t i = 0; i < nparsed; i++)

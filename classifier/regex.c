@@ -14,6 +14,11 @@
  * per-pattern lock makes that compilation safe when several threads share
  * the rule set; the JIT compiles a copy of the pattern, so that threads
  * still interpreting the original never see it change.
+ *
+ * rx_lazy() goes one step further for patterns already known to compile
+ * (rxcache.h): it keeps the source and compiles it, under the same lock,
+ * when it is first matched, so that a rule set whose prefilter rarely lets
+ * a pattern through never pays for compiling it.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "regex.h"
@@ -22,6 +27,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define RX_MATCH_LIMIT 200000
 #define RX_DEPTH_LIMIT 2000
@@ -31,11 +37,13 @@
 enum { JIT_PENDING, JIT_DONE, JIT_UNAVAILABLE };
 
 struct rx {
-    pcre2_code *code;     /* never changed after rx_compile: interpreted */
+    pcre2_code *code;     /* interpreted; set once (rx_lazy: at first use), read atomically */
+    char *pattern;        /* rx_lazy: the source until it is compiled */
+    uint32_t opts;        /* rx_lazy: its compile options */
     pcre2_code *jitcode;  /* its JIT-compiled copy, set before jit becomes JIT_DONE */
     int jit;              /* JIT_*, read and written atomically */
     unsigned uses;        /* matches while JIT_PENDING, counted atomically */
-    pthread_mutex_t lock; /* held while the JIT compiles this pattern */
+    pthread_mutex_t lock; /* held while this pattern is compiled (rx_lazy) or JIT-compiled */
 };
 
 struct rx_scratch {
@@ -46,34 +54,57 @@ struct rx_scratch {
     size_t memolen;
 };
 
-rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen)
+static uint32_t compile_options(unsigned flags)
 {
     uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_UCP;
     if (flags & RX_CASELESS)
         opts |= PCRE2_CASELESS;
     if (flags & RX_MULTILINE)
         opts |= PCRE2_MULTILINE;
+    return opts;
+}
+
+static rx *rx_new(pcre2_code *code, char *pattern, uint32_t opts)
+{
+    rx *r = malloc(sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->code = code;
+    r->pattern = pattern;
+    r->opts = opts;
+    r->jitcode = NULL;
+    r->jit = JIT_PENDING;
+    r->uses = 0;
+    pthread_mutex_init(&r->lock, NULL);
+    return r;
+}
+
+rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen)
+{
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *code =
-        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &ec, &off, NULL);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                     compile_options(flags), &ec, &off, NULL);
     if (code == NULL) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof msg);
         snprintf(err, errlen, "bad regex at offset %zu: %s", (size_t)off, (char *)msg);
         return NULL;
     }
-    rx *r = malloc(sizeof *r);
+    rx *r = rx_new(code, NULL, 0);
     if (r == NULL) {
         pcre2_code_free(code);
         snprintf(err, errlen, "out of memory");
-        return NULL;
     }
-    r->code = code;
-    r->jitcode = NULL;
-    r->jit = JIT_PENDING;
-    r->uses = 0;
-    pthread_mutex_init(&r->lock, NULL);
+    return r;
+}
+
+rx *rx_lazy(const char *pattern, unsigned flags)
+{
+    char *copy = strdup(pattern);
+    rx *r = copy != NULL ? rx_new(NULL, copy, compile_options(flags)) : NULL;
+    if (r == NULL)
+        free(copy);
     return r;
 }
 
@@ -83,14 +114,45 @@ void rx_free(rx *r)
         return;
     pcre2_code_free(r->code);
     pcre2_code_free(r->jitcode);
+    free(r->pattern);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
 
-/* The JIT-compiled copy of r, made once r has been matched RX_JIT_AFTER
- * times, or NULL (not yet, or no JIT here).  The rule set is logically
- * read-only: this only fills in a cache, once, under the lock. */
-static const pcre2_code *rx_jit_code(const rx *cr)
+size_t rx_version(char *buf, size_t len)
+{
+    int n = pcre2_config(PCRE2_CONFIG_VERSION, len >= 64 ? buf : NULL);
+    return n > 0 && len >= 64 ? (size_t)n - 1 : 0;
+}
+
+/* r's compiled pattern: an rx_lazy pattern is compiled by its first user
+ * (under the lock; the others wait for it).  NULL if it does not compile,
+ * which a pattern rxcache.h vouched for does only when memory is out. */
+static const pcre2_code *rx_code(const rx *cr)
+{
+    rx *r = (rx *)cr;
+    pcre2_code *c = __atomic_load_n(&r->code, __ATOMIC_ACQUIRE);
+    if (c != NULL)
+        return c;
+    pthread_mutex_lock(&r->lock);
+    if (r->code == NULL && r->pattern != NULL) {
+        int ec;
+        PCRE2_SIZE off;
+        c = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, r->opts, &ec, &off, NULL);
+        free(r->pattern);
+        r->pattern = NULL;
+        __atomic_store_n(&r->code, c, __ATOMIC_RELEASE);
+    }
+    c = r->code;
+    pthread_mutex_unlock(&r->lock);
+    return c;
+}
+
+/* The JIT-compiled copy of r (whose code is compiled), made once r has been
+ * matched RX_JIT_AFTER times, or NULL (not yet, or no JIT here).  The rule
+ * set is logically read-only: this only fills in a cache, once, under the
+ * lock. */
+static const pcre2_code *rx_jit_code(const rx *cr, const pcre2_code *code)
 {
     rx *r = (rx *)cr;
     int st = __atomic_load_n(&r->jit, __ATOMIC_ACQUIRE);
@@ -100,7 +162,7 @@ static const pcre2_code *rx_jit_code(const rx *cr)
         pthread_mutex_lock(&r->lock);
         st = r->jit;
         if (st == JIT_PENDING) {
-            pcre2_code *c = pcre2_code_copy(r->code);
+            pcre2_code *c = pcre2_code_copy(code);
             st = c != NULL && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0 ? JIT_DONE
                                                                             : JIT_UNAVAILABLE;
             if (st == JIT_DONE)
@@ -116,7 +178,8 @@ static const pcre2_code *rx_jit_code(const rx *cr)
 
 int rx_group(const rx *r, const char *name)
 {
-    int n = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
+    const pcre2_code *code = rx_code(r);
+    int n = code != NULL ? pcre2_substring_number_from_name(code, (PCRE2_SPTR)name) : -1;
     return n > 0 && n < RX_MAXGROUPS ? n : -1;
 }
 
@@ -170,9 +233,12 @@ int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t s
         return 0;
     /* a JIT-compiled pattern goes straight to the JIT (the same answer,
      * without pcre2_match's per-call checks) */
-    const pcre2_code *jc = rx_jit_code(r);
+    const pcre2_code *code = rx_code(r);
+    if (code == NULL)
+        return -1;
+    const pcre2_code *jc = rx_jit_code(r, code);
     int rc = jc != NULL ? pcre2_jit_match(jc, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc)
-                        : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
+                        : pcre2_match(code, (PCRE2_SPTR)subj, len, start, 0, s->md, s->mc);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)

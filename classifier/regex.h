@@ -30,6 +30,14 @@ typedef struct rx_match {
 /* Compile pattern; NULL with a message (offset included) in err on error. */
 rx *rx_compile(const char *pattern, unsigned flags, char *err, size_t errlen);
 
+/* A pattern known to compile with these flags (rxcache.h), compiled when it
+ * is first matched (or asked for a group); NULL on memory exhaustion.  If
+ * it does not compile after all, every match is an error (-1). */
+rx *rx_lazy(const char *pattern, unsigned flags);
+
+/* PCRE2's version string into buf (64 bytes or more); its length, or 0. */
+size_t rx_version(char *buf, size_t len);
+
 /* Release a compiled pattern (NULL is fine). */
 void rx_free(rx *r);
 

@@ -29,6 +29,7 @@
 
 #include "literals.h"
 #include "regex.h"
+#include "rxcache.h"
 
 /* TAXONOMY.md: the classes every rule set must define. */
 static const char *const class_names[] = {
@@ -103,7 +104,8 @@ struct class_set {
 };
 
 struct ruleset {
-    arena *a; /* every string and small array of the set */
+    arena *a;       /* every string and small array of the set */
+    rxcache *cache; /* while loading: the patterns known to compile (may be NULL) */
     rule_class classes[NCLASSES];
     rule_detail *details;
     size_t ndetails;
@@ -613,6 +615,21 @@ static int check_word(struct loader *L, const config_setting_t *g, const char *k
     return *out ? 0 : oom(L);
 }
 
+/* A rule's text pattern, compiled now unless the cache knows it compiles
+ * (then when first matched); NULL with a message in err if it is invalid. */
+static rx *compile_text(struct ruleset *rs, const char *pattern, char *err, size_t errlen)
+{
+    rx *r;
+    if (rxcache_known(rs->cache, pattern, RX_CASELESS)) {
+        if ((r = rx_lazy(pattern, RX_CASELESS)) == NULL)
+            snprintf(err, errlen, "out of memory");
+        return r;
+    }
+    if ((r = rx_compile(pattern, RX_CASELESS, err, errlen)) != NULL)
+        rxcache_add(rs->cache, pattern, RX_CASELESS);
+    return r;
+}
+
 /* A new unit of rule idx matching with r (owned from now on); its number,
  * or -1 on memory exhaustion (r is then freed). */
 static long add_unit(struct ruleset *rs, uint32_t idx, rx *r, int always)
@@ -707,7 +724,7 @@ static int split_units(struct ruleset *rs, uint32_t idx, const char *text, size_
     size_t with = 0;
     for (size_t b = 0; ok && b < nb; b++) {
         char err[256], *sub = strndup(text + start[b], len[b]);
-        ok = sub != NULL && (rxs[b] = rx_compile(sub, RX_CASELESS, err, sizeof err)) != NULL;
+        ok = sub != NULL && (rxs[b] = compile_text(rs, sub, err, sizeof err)) != NULL;
         if (ok)
             derive(sub, &d[b]);
         with += d[b].n > 0;
@@ -765,7 +782,7 @@ static int text_units(struct ruleset *rs, uint32_t idx, const char *text, size_t
         r->text = NULL;
         return split == 1;
     }
-    if (r->text == NULL && (r->text = rx_compile(text, RX_CASELESS, rxerr, rxerrlen)) == NULL)
+    if (r->text == NULL && (r->text = compile_text(rs, text, rxerr, rxerrlen)) == NULL)
         return 3;
     struct derived d;
     derive(text, &d);
@@ -853,7 +870,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (text != NULL) {
         if (*text == '\0')
             return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": empty text", id);
-        if (!split && (r.text = rx_compile(text, RX_CASELESS, rxerr, sizeof rxerr)) == NULL)
+        if (!split && (r.text = compile_text(rs, text, rxerr, sizeof rxerr)) == NULL)
             return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": text: %s", id,
                         rxerr);
     }
@@ -916,7 +933,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
                     "duplicate rule id \"%s\" (first at line %d)", id, L->id_line[prev]);
     }
     if (prev >= 0) { /* replaced by the user's rule of an earlier file */
-        if (split && (r.text = rx_compile(text, RX_CASELESS, rxerr, sizeof rxerr)) == NULL)
+        if (split && (r.text = compile_text(rs, text, rxerr, sizeof rxerr)) == NULL)
             return fail(L, config_setting_get_member(g, "text"), "rule \"%s\": text: %s", id,
                         rxerr);
         rx_free(r.text);
@@ -1171,11 +1188,11 @@ static int finish(struct loader *L, const uint8_t *by_text)
 
 struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
 {
-    return ruleset_load_parsed(NULL, paths, npaths, err, errlen);
+    return ruleset_load_parsed(NULL, paths, npaths, NULL, err, errlen);
 }
 
 struct ruleset *ruleset_load_parsed(const config_t *const *cfgs, const char *const *paths,
-                                    size_t npaths, char *err, size_t errlen)
+                                    size_t npaths, rxcache *cache, char *err, size_t errlen)
 {
     struct ruleset *rs = calloc(1, sizeof *rs);
     struct loader L;
@@ -1190,6 +1207,7 @@ struct ruleset *ruleset_load_parsed(const config_t *const *cfgs, const char *con
         ruleset_free(rs);
         return NULL;
     }
+    rs->cache = cache;
     for (size_t c = 0; c < NCLASSES; c++)
         rs->classes[c].name = class_names[c];
     int rc = npaths == 0 ? (snprintf(err, errlen, "no rules file"), -1) : 0;
@@ -1200,6 +1218,7 @@ struct ruleset *ruleset_load_parsed(const config_t *const *cfgs, const char *con
     }
     if (rc == 0)
         rc = finish(&L, by_text);
+    rs->cache = NULL;
     free(by_text);
     strtab_free(&L.ids);
     free(L.id_file);

@@ -25,6 +25,7 @@
 struct config_t;
 struct ruleset;
 struct rx_scratch;
+struct rxcache;
 
 enum rule_tier { TIER_TEXT, TIER_HOST, TIER_STATUS, TIER_REPLY, TIER_COUNT };
 
@@ -96,9 +97,10 @@ struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err,
 int ruleset_parse(struct config_t *cfg, const char *path, char *err, size_t errlen);
 
 /* ruleset_load() on files already parsed (cfgs[i] is paths[i]), so that
- * they need not be read again for their formats. */
+ * they need not be read again for their formats; the text patterns that
+ * cache (may be NULL) knows to compile are compiled when first matched. */
 struct ruleset *ruleset_load_parsed(const struct config_t *const *cfgs, const char *const *paths,
-                                    size_t npaths, char *err, size_t errlen);
+                                    size_t npaths, struct rxcache *cache, char *err, size_t errlen);
 
 /* Release a rule set (NULL is fine). */
 void ruleset_free(struct ruleset *rs);
