@@ -114,6 +114,21 @@ struct bc_formats {
     uint32_t hmul[3][256];            /* folded byte times 1, 31, 961: block hashes */
 };
 
+/* Member name of group g, or NULL: config_setting_get_member() without
+ * libconfig's path-aware name comparison (a strchr per character), which
+ * was a tenth of the start-up. */
+static config_setting_t *member(const config_setting_t *g, const char *name)
+{
+    if (g == NULL || !config_setting_is_group(g))
+        return NULL;
+    for (int i = 0, n = config_setting_length(g); i < n; i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        if (strcmp(config_setting_name(m), name) == 0)
+            return m;
+    }
+    return NULL;
+}
+
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
                  const char *msg, const char *arg)
 {
@@ -360,7 +375,7 @@ static int load_literals(bc_formats *f, size_t *cap, int fmt, enum role role,
 static int get_string(const config_setting_t *g, const char *key, const char **out,
                       const char *path, char *err, size_t errlen)
 {
-    const config_setting_t *s = config_setting_get_member(g, key);
+    const config_setting_t *s = member(g, key);
     *out = NULL;
     if (s == NULL)
         return 0;
@@ -410,7 +425,7 @@ static int load_regex(bc_formats *f, const config_setting_t *g, const char *key,
     if (*out == NULL) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s: %s", key, rerr);
-        setf(err, errlen, config_setting_get_member(g, key), path, msg, NULL);
+        setf(err, errlen, member(g, key), path, msg, NULL);
         return -1;
     }
     return 0;
@@ -461,12 +476,12 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
         else if (strcmp(block, "line") == 0)
             fm->pub.block = FMT_BLOCK_LINE;
         else {
-            setf(err, errlen, config_setting_get_member(g, "block"), path,
+            setf(err, errlen, member(g, "block"), path,
                  "block must be \"paragraph\", \"next\" or \"line\"", NULL);
             return -1;
         }
     }
-    const config_setting_t *gen = config_setting_get_member(g, "generic");
+    const config_setting_t *gen = member(g, "generic");
     if (gen != NULL) {
         if (config_setting_type(gen) != CONFIG_TYPE_BOOL) {
             setf(err, errlen, gen, path, "generic: expected true or false", NULL);
@@ -481,8 +496,8 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
     } lits[] = {{"subject", R_SUBJECT}, {"from", R_FROM},   {"header", R_HEADER},
                 {"body", R_BODY},       {"start", R_START}, {"original", R_ORIGINAL}};
     for (size_t i = 0; i < sizeof lits / sizeof lits[0]; i++)
-        if (load_literals(f, litcap, idx, lits[i].role, config_setting_get_member(g, lits[i].key),
-                          path, err, errlen) < 0)
+        if (load_literals(f, litcap, idx, lits[i].role, member(g, lits[i].key), path, err, errlen) <
+            0)
             return -1;
     fm->lit_hi = f->nlits;
     int nsig = 0;
@@ -507,7 +522,7 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
     fm->pub.g_diag = fm->recipient ? rx_group(fm->recipient, "diag") : -1;
     fm->pub.g_diag_diag = fm->diag ? rx_group(fm->diag, "diag") : -1;
     if (fm->recipient != NULL && fm->pub.g_addr < 0) {
-        setf(err, errlen, config_setting_get_member(g, "recipient"), path,
+        setf(err, errlen, member(g, "recipient"), path,
              "recipient: regex needs a named group (?<addr>...)", NULL);
         return -1;
     }
@@ -556,8 +571,8 @@ static int load_commands(bc_formats *f, size_t *litcap, const config_setting_t *
         snprintf(cmd->name, sizeof cmd->name, "%s", name);
         f->ncmds++;
         cmd->lit_lo = f->nlits;
-        if (load_literals(f, litcap, (int)f->ncmds - 1, R_COMMAND,
-                          config_setting_get_member(g, "text"), path, err, errlen) < 0)
+        if (load_literals(f, litcap, (int)f->ncmds - 1, R_COMMAND, member(g, "text"), path, err,
+                          errlen) < 0)
             return -1;
         cmd->lit_hi = f->nlits;
         if (load_regex(f, g, "match", &cmd->re, path, err, errlen) < 0)
@@ -599,11 +614,11 @@ static int load_hosts(bc_formats *f, size_t *litcap, const config_setting_t *lis
                     return -1;
                 }
             }
-            if (load_literals(f, litcap, (int)f->nhosts, R_HOST,
-                              config_setting_get_member(e, "text"), path, err, errlen) < 0)
+            if (load_literals(f, litcap, (int)f->nhosts, R_HOST, member(e, "text"), path, err,
+                              errlen) < 0)
                 return -1;
             hp->lit_hi = f->nlits;
-            m = config_setting_get_member(e, "match");
+            m = member(e, "match");
         }
         if (m == NULL || config_setting_type(m) != CONFIG_TYPE_STRING) {
             setf(err, errlen, m ? m : e, path,
@@ -643,10 +658,9 @@ static int load_delayed(bc_formats *f, size_t *litcap, const config_setting_t *g
             return -1;
         }
     }
-    if (load_literals(f, litcap, -1, R_DELAY_SUBJECT, config_setting_get_member(g, "subject"), path,
-                      err, errlen) < 0 ||
-        load_literals(f, litcap, -1, R_DELAY_BODY, config_setting_get_member(g, "body"), path, err,
-                      errlen) < 0)
+    if (load_literals(f, litcap, -1, R_DELAY_SUBJECT, member(g, "subject"), path, err, errlen) <
+            0 ||
+        load_literals(f, litcap, -1, R_DELAY_BODY, member(g, "body"), path, err, errlen) < 0)
         return -1;
     return 0;
 }
