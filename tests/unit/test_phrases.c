@@ -172,7 +172,7 @@ static const struct phrase phrases[] = {
     {"451 4.3.0 Temporary local problem - please try later", "4.3.0", "systemerror"},
     {"452 4.3.1 Insufficient system storage", "4.3.1", "systemfull"},
     {"Command died with status 1: \"/usr/bin/procmail\"", NULL, "mailererror"},
-    {"550 <kijitora@example.jp> not found", NULL, "userunknown"},
+    {"550 <kijitora@example.jp> not found (in reply to RCPT TO command)", NULL, "userunknown"},
     {"550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender and "
      "Gmail users, and has been blocked. The sender must authenticate with at least one of SPF or "
      "DKIM.",
