@@ -17,6 +17,7 @@
 
 #define LIT_KEEP 16                      /* bytes of a literal the automaton looks for */
 #define LIT_MAXTABLE (32u * 1024 * 1024) /* most bytes of transition table */
+#define LIT_HIGHCLS 8                    /* classes shared by the bytes >= 0x80 */
 
 struct lit {
     size_t off, len;
@@ -101,27 +102,29 @@ int litset_add(litset *ls, const char *lit, size_t len, uint32_t value)
     return 0;
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-    const uint32_t *x = a, *y = b;
-    if (x[0] != y[0])
-        return x[0] < y[0] ? -1 : 1;
-    return x[1] < y[1] ? -1 : x[1] > y[1];
-}
-
 int litset_build(litset *ls)
 {
     memset(ls->cls, 0, sizeof ls->cls);
     ls->ncls = 1;
+    int high = 0;
     for (size_t i = 0; i < ls->nbytes; i++) {
         unsigned char b = ls->bytes[i];
-        if (ls->cls[b] == 0)
+        if (b >= 0x80)
+            high = 1;
+        else if (ls->cls[b] == 0)
             ls->cls[b] = (unsigned char)ls->ncls++;
-        if (ls->ncls > 255)
-            return -1; /* cannot happen: at most 256 - 26 distinct bytes */
     }
     for (int c = 'A'; c <= 'Z'; c++)
         ls->cls[c] = ls->cls[c + 32];
+    /* Bytes of UTF-8 sequences share LIT_HIGHCLS classes: a literal then
+     * also "occurs" where other characters have the same bytes modulo
+     * LIT_HIGHCLS (rare, and only a maybe), and the table has half the
+     * columns it would have with a class per byte. */
+    for (size_t i = 0; high && i < ls->nbytes; i++)
+        if (ls->bytes[i] >= 0x80)
+            ls->cls[ls->bytes[i]] = (unsigned char)(ls->ncls + (ls->bytes[i] & (LIT_HIGHCLS - 1)));
+    if (high)
+        ls->ncls += LIT_HIGHCLS;
 
     /* Shorten the literals until the dense table stays within bounds (a huge
      * local rules file): a prefix of a required literal is required too. */
@@ -224,16 +227,14 @@ int litset_build(litset *ls)
         ls->dict[k] = t[t[u].dict].id;
         ls->report[k] = t[u].nout ? (uint32_t)k : ls->dict[k];
     }
+    /* each state's outputs together (a counting sort: queue, no longer
+     * needed, holds where the next output of each state goes) */
     for (size_t i = 0; i < ls->nlits; i++)
-        pairs[2 * i] = t[pairs[2 * i]].id;
-    qsort(pairs, ls->nlits, 2 * sizeof *pairs, cmp_pair);
-    for (size_t i = 0; i < ls->nlits; i++) {
-        uint32_t st = pairs[2 * i];
-        if (ls->out_n[st] == 0)
-            ls->out_first[st] = (uint32_t)i;
-        ls->outs[i] = pairs[2 * i + 1];
-        ls->out_n[st]++;
-    }
+        ls->out_n[pairs[2 * i] = t[pairs[2 * i]].id]++;
+    for (size_t k = 0, at = 0; k < nst; at += ls->out_n[k++])
+        queue[k] = ls->out_first[k] = (uint32_t)at;
+    for (size_t i = 0; i < ls->nlits; i++)
+        ls->outs[queue[pairs[2 * i]]++] = pairs[2 * i + 1];
     free(t);
     free(queue);
     free(pairs);

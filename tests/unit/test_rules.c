@@ -943,6 +943,55 @@ TEST(prefilter_long_texts_against_a_naive_search)
     litset_free(ls);
 }
 
+TEST(prefilter_utf8_literals_never_missed)
+{
+    /* bytes >= 0x80 share a few classes: a UTF-8 literal may be reported
+     * where another character stands (a maybe), never missed */
+    static const char *const chars[] = {"满", "已", "用", "户", "é", "ж", "a", "b"};
+    enum { NLIT = 48 };
+    char lits[NLIT][32], text[400];
+    size_t litlen[NLIT];
+    unsigned seed = 4242;
+    litset *ls = litset_new();
+    int added = ls != NULL;
+    for (int i = 0; i < NLIT && added; i++) {
+        litlen[i] = 0;
+        for (int k = 0; k < 1 + i % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *c = chars[(seed >> 16) % 8];
+            memcpy(lits[i] + litlen[i], c, strlen(c));
+            litlen[i] += strlen(c);
+        }
+        lits[i][litlen[i]] = '\0';
+        added = litset_add(ls, lits[i], litlen[i], (uint32_t)i) == 0;
+    }
+    CHECK(added);
+    CHECK(litset_build(ls) == 0);
+    int found = 1, ascii_clean = 1;
+    for (int round = 0; round < 60; round++) {
+        size_t len = 0;
+        while (len + 4 < sizeof text && len < (size_t)round * 6) {
+            seed = seed * 1103515245u + 12345u;
+            const char *c = chars[(seed >> 16) % 8];
+            memcpy(text + len, c, strlen(c));
+            len += strlen(c);
+        }
+        uint64_t bits[1] = {0};
+        litset_scan(ls, text, len, bits);
+        for (int i = 0; i < NLIT; i++)
+            if (occurs(text, len, lits[i], litlen[i]) && !(bits[0] >> i & 1))
+                found = 0;
+    }
+    uint64_t bits[1] = {0};
+    litset_scan(ls, "plain ascii text, no such bytes", 31, bits);
+    for (int i = 0; i < NLIT; i++)
+        if ((unsigned char)lits[i][0] >= 0x80 && (bits[0] >> i & 1))
+            ascii_clean = 0;
+    CHECK(found);
+    CHECK(ascii_clean);
+    litset_free(ls);
+}
+
 /* A pattern is interpreted for its first matches and JIT-compiled after:
  * the answers (groups, offsets, misses) are the same before and after. */
 TEST(regex_same_answers_before_and_after_the_jit)
