@@ -721,20 +721,37 @@ static int add_more(struct ruleset *rs, uint32_t u, const struct derived *d)
     return 0;
 }
 
-/* Split text (nb top-level alternatives) at its top-level '|' into units,
- * each with the literals it provably needs, else the given ones (every
- * match of the whole pattern has one), else none.  1 if split and every
- * unit has literals, 2 if split with units that always run, 0 if the
- * pattern is better kept whole, -1 on memory exhaustion. */
-static int split_units(struct ruleset *rs, uint32_t idx, const char *text, size_t nb,
-                       const char **given, size_t ngiven)
+#define BRANCHES_KEPT 128 /* alternatives whose place load_rule keeps */
+
+/* A text's top-level alternatives (lit_branches): their number, and where
+ * the first BRANCHES_KEPT are. */
+struct branches {
+    size_t n;
+    size_t start[BRANCHES_KEPT], len[BRANCHES_KEPT];
+};
+
+/* Split text (alternatives br) at its top-level '|' into units, each with
+ * the literals it provably needs, else the given ones (every match of the
+ * whole pattern has one), else none.  1 if split and every unit has
+ * literals, 2 if split with units that always run, 0 if the pattern is
+ * better kept whole, -1 on memory exhaustion. */
+static int split_units(struct ruleset *rs, uint32_t idx, const char *text,
+                       const struct branches *br, const char **given, size_t ngiven)
 {
+    size_t nb = br->n;
     if (nb < 2)
         return 0;
-    size_t *start = malloc(nb * sizeof *start), *len = malloc(nb * sizeof *len);
+    int kept = nb <= BRANCHES_KEPT;
+    const size_t *start = br->start, *len = br->len;
+    size_t *bstart = kept ? NULL : malloc(nb * sizeof *bstart);
+    size_t *blen = kept ? NULL : malloc(nb * sizeof *blen);
+    if (!kept) {
+        start = bstart;
+        len = blen;
+    }
     struct derived *d = calloc(nb, sizeof *d);
     rx **rxs = calloc(nb, sizeof *rxs);
-    int ok = start && len && d && rxs && lit_branches(text, start, len, nb) == nb;
+    int ok = start && len && d && rxs && (kept || lit_branches(text, bstart, blen, nb) == nb);
     size_t with = 0;
     for (size_t b = 0; ok && b < nb; b++) {
         char err[256], *sub = strndup(text + start[b], len[b]);
@@ -759,15 +776,15 @@ static int split_units(struct ruleset *rs, uint32_t idx, const char *text, size_
         derived_free(&d[b]);
         rx_free(rxs[b]);
     }
-    free(start);
-    free(len);
+    free(bstart);
+    free(blen);
     free(d);
     free(rxs);
     return rc;
 }
 
 /* Give rule idx its text units and their literals: per alternative when
- * the pattern (nb top-level alternatives) splits, else the literals the
+ * the pattern (alternatives br) splits, else the literals the
  * whole pattern provably needs, else the given ones (lit), else none (the
  * unit always runs).  1 when the rule is fully indexed by the automaton, 0
  * when not, 2 for an empty given literal, 3 for an invalid pattern (message
@@ -775,7 +792,7 @@ static int split_units(struct ruleset *rs, uint32_t idx, const char *text, size_
  * compiled per alternative (that they all compile proves the whole valid:
  * nothing that reaches across alternatives is split), which halves the
  * start-up cost of large rules. */
-static int text_units(struct ruleset *rs, uint32_t idx, const char *text, size_t nb,
+static int text_units(struct ruleset *rs, uint32_t idx, const char *text, const struct branches *br,
                       const config_setting_t *lit, char *rxerr, size_t rxerrlen)
 {
     const char **given = NULL;
@@ -788,7 +805,7 @@ static int text_units(struct ruleset *rs, uint32_t idx, const char *text, size_t
                 return 2;
     }
     struct rule *r = &rs->rules[idx];
-    int split = split_units(rs, idx, text, nb, given, ngiven);
+    int split = split_units(rs, idx, text, br, given, ngiven);
     if (split < 0)
         return -1;
     if (split) {
@@ -877,8 +894,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (lit != NULL && text == NULL)
         return fail(L, lit, "rule \"%s\": literal without text", id);
     char rxerr[256];
-    size_t nb = text != NULL ? lit_branches(text, NULL, NULL, 0) : 0;
-    int split = nb >= 2;
+    struct branches br;
+    br.n = text != NULL ? lit_branches(text, br.start, br.len, BRANCHES_KEPT) : 0;
+    int split = br.n >= 2;
     if (text != NULL) {
         if (*text == '\0')
             return fail(L, member(g, "text"), "rule \"%s\": empty text", id);
@@ -968,7 +986,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     rs->rules[idx] = r;
     if (text == NULL)
         return 0;
-    int rc = text_units(rs, idx, text, nb, lit, rxerr, sizeof rxerr);
+    int rc = text_units(rs, idx, text, &br, lit, rxerr, sizeof rxerr);
     if (rc < 0)
         return oom(L);
     if (rc == 2)

@@ -127,7 +127,7 @@ TEST(damaged_cache_knows_nothing)
     }
     FILE *f = fopen(tmp_path("garbage"), "w");
     if (f != NULL) {
-        fputs("BCRXOK1\nnot a cache at all, but long enough to be read", f);
+        fputs("BCRXOK2\nnot a cache at all, but long enough to be read", f);
         fclose(f);
     }
     CHECK(!known(tmp_path("garbage"), "user unknown", RX_CASELESS));
