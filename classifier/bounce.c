@@ -32,6 +32,7 @@
 struct bc_rules {
     struct ruleset *rs;
     bc_formats *formats;
+    size_t *classified; /* messages classified with these rules (regex JIT warm-up) */
 };
 
 struct bc_result_priv {
@@ -119,7 +120,8 @@ bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *er
         fpaths[nf++] = formats_path;
 
     bc_rules *r = calloc(1, sizeof *r);
-    if (r == NULL) {
+    if (r == NULL || (r->classified = calloc(1, sizeof *r->classified)) == NULL) {
+        free(r);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
@@ -156,6 +158,7 @@ void bc_rules_free(bc_rules *r)
         return;
     ruleset_free(r->rs);
     formats_free(r->formats);
+    free(r->classified);
     free(r);
 }
 
@@ -197,6 +200,8 @@ bc_classifier *bc_classifier_new(const bc_rules *rules, size_t max_bytes, unsign
         free(c);
         return NULL;
     }
+    if (rules != NULL)
+        rx_scratch_warmup(c->scratch, rules->classified);
     return c;
 }
 
@@ -244,6 +249,8 @@ static bc_result *classify_buffer(const bc_rules *rules, rx_scratch *scratch, co
     }
     priv->a = a;
     res->priv_ = priv;
+    if (rules != NULL)
+        __atomic_add_fetch(rules->classified, 1, __ATOMIC_RELAXED);
     return res;
 }
 
@@ -274,6 +281,8 @@ bc_result *bc_classify(const bc_rules *rules, const char *msg, size_t len, unsig
     rx_scratch *s = rx_scratch_new();
     if (s == NULL)
         return NULL;
+    if (rules != NULL)
+        rx_scratch_warmup(s, rules->classified);
     bc_result *res = classify_buffer(rules, s, msg, len, flags);
     rx_scratch_free(s);
     return res;

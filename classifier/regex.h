@@ -47,6 +47,13 @@ int rx_group(const rx *r, const char *name);
 /* Per-thread match state; NULL on memory exhaustion. */
 rx_scratch *rx_scratch_new(void);
 
+/* Let s know how much work has been done with the patterns it matches (a
+ * count of messages, shared by all scratches of one rule set, counted
+ * atomically by their owners): until it is large, only often matched
+ * patterns are JIT-compiled, as a short run does not repay compiling them.
+ * count stays valid while s is used; NULL (the default) means no warm-up. */
+void rx_scratch_warmup(rx_scratch *s, const size_t *count);
+
 /* Release match state (NULL is fine). */
 void rx_scratch_free(rx_scratch *s);
 

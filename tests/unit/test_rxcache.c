@@ -1,8 +1,9 @@
 /*
  * test_rxcache.c - the cache of patterns known to compile (rxcache.h), the
- * patterns compiled when first used (regex.h rx_lazy) and a rule set loaded
- * with both: what was learnt is kept, a damaged cache knows nothing, an
- * invalid pattern is still rejected at load with its file and line.
+ * patterns compiled when first used (regex.h rx_lazy), the JIT warm-up
+ * (rx_scratch_warmup) and a rule set loaded with a cache: what was learnt
+ * is kept, a damaged cache knows nothing, an invalid pattern is still
+ * rejected at load with its file and line, answers never change.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,35 @@ TEST(lazy_patterns_match_like_compiled_ones)
     rx_free(rx_lazy("never used", 0));
     rx_free(eager);
     rx_free(lazy);
+    rx_scratch_free(s);
+}
+
+TEST(warm_up_keeps_the_answers)
+{
+    /* interpreted during a warm-up, JIT-compiled once matched often or
+     * once the warm-up count is reached: the same answers throughout */
+    char err[256];
+    const char *text = "host said: 550 5.1.1 <a@b>: user unknown";
+    size_t count = 0;
+    rx_scratch *s = rx_scratch_new();
+    rx *often = rx_compile("5\\.1\\.1", RX_CASELESS, err, sizeof err);
+    rx *later = rx_lazy("user (\\w+)", RX_CASELESS);
+    rx_scratch_warmup(s, &count);
+    int same = s != NULL && often != NULL && later != NULL;
+    for (int i = 0; same && i < 40; i++) {
+        rx_match m;
+        same = rx_search(often, s, text, strlen(text), 0, &m) == 1 && m.start[0] == 15 &&
+               rx_search(later, s, text, strlen(text), 0, &m) == 1 && m.start[1] == 33 &&
+               rx_search(later, s, text, 20, 0, NULL) == 0;
+        if (i == 5)
+            count = 1000000; /* a long run by now */
+    }
+    CHECK(same);
+    rx_scratch_warmup(s, NULL);
+    CHECK(s == NULL || rx_search(often, s, text, strlen(text), 16, NULL) == 0);
+    rx_scratch_warmup(NULL, &count);
+    rx_free(often);
+    rx_free(later);
     rx_scratch_free(s);
 }
 
