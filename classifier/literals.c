@@ -14,9 +14,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define LIT_KEEP 16                      /* bytes of a literal the automaton looks for */
 #define LIT_MAXTABLE (32u * 1024 * 1024) /* most bytes of transition table */
+#define LIT_HUGE (2u * 1024 * 1024)      /* a huge page, for tables that large */
 #define LIT_HIGHCLS 8                    /* classes shared by the bytes >= 0x80 */
 
 struct lit {
@@ -43,6 +45,23 @@ struct litset {
     uint32_t *out_n;
     uint32_t *outs;
 };
+
+/* Room for the dense table: in whole huge pages when it needs one or more
+ * (the kernel then maps each in one fault instead of 512: a third of the
+ * start-up went to faulting the table in), else from malloc.  free()d. */
+static uint32_t *table_alloc(size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (bytes >= LIT_HUGE) {
+        size_t size = (bytes + LIT_HUGE - 1) / LIT_HUGE * LIT_HUGE;
+        uint32_t *t = aligned_alloc(LIT_HUGE, size);
+        if (t != NULL)
+            madvise(t, size, MADV_HUGEPAGE); /* a hint: without it, small pages */
+        return t;
+    }
+#endif
+    return malloc(bytes);
+}
 
 static unsigned char ascii_lower(unsigned char c)
 {
@@ -185,7 +204,7 @@ int litset_build(litset *ls)
     ls->nstates = nst;
     if (nst * n >= (size_t)1 << 31 || nst >= (size_t)1 << 24) /* offsets and recip's bound */
         goto oom;
-    ls->delta = malloc(nst * n * sizeof *ls->delta);
+    ls->delta = table_alloc(nst * n * sizeof *ls->delta);
     ls->report = calloc(nst, sizeof *ls->report);
     ls->dict = calloc(nst, sizeof *ls->dict);
     ls->out_first = calloc(nst, sizeof *ls->out_first);
