@@ -332,6 +332,24 @@ static const struct phrase phrases[] = {
     {"fml-support has detected a loop condition so that input mail has not been posted", NULL,
      "systemerror"},
     {"554 id=12345-03 - unable to relay message back to MTA", NULL, "systemerror"},
+    /* a bare "Policy violation" names no policy: the status decides */
+    {"550 5.7.0 <kijitora@example.jp>: Recipient address rejected: Policy violation", "5.7.0",
+     "securityerror"},
+    {"550 5.7.0 Local Policy Violation", "5.7.0", "policyviolation"},
+    /* Yahoo's complaint deferral: the sender refused when it answers MAIL FROM */
+    {"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or "
+     "user complaints (in reply to MAIL FROM command)",
+     "4.7.0", "rejected"},
+    {"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or "
+     "user complaints",
+     "4.7.0", "badreputation"},
+    /* qmail gives up: the queue time decides unless qmail names the cause */
+    {"Resources temporarily unavailable, try again later. I'm not going to try again; this message "
+     "has been in the queue too long.",
+     "4.0.0", "expired"},
+    {"Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; "
+     "this message has been in the queue too long.",
+     "4.4.1", "networkerror"},
 };
 
 /* Recipient, Remote-MTA, Status and Diagnostic-Code of the one recipient. */
