@@ -477,6 +477,10 @@ TEST(provider_hosts)
         {"kijitora@example.jp", "us-smtp-inbound-1.mimecast.com", "4.0.0",
          "421 Sender address blocked", "blocked"},
         {"kijitora@example.jp", "mx.example.jp", "4.0.0", "421 Sender address blocked", "rejected"},
+        {"kijitora@docomo.ne.jp", "mfsmax.docomo.ne.jp", "5.0.0", "552 Too many recipients",
+         "toomanyconn"},
+        {"kijitora@example.jp", "mx.example.jp", "5.0.0", "552 Too many recipients",
+         "policyviolation"},
     };
     const bc_rules *rules = shipped();
     CHECK(rules != NULL);
