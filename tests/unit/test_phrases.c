@@ -323,6 +323,8 @@ static const struct phrase phrases[] = {
      "your part.",
      NULL, "expired"},
     {"Delivery failed 5 attempts: kijitora@example.jp", NULL, "expired"},
+    {"Message 1wXyZa-0001Ab-Cd has been frozen (delivery error message)", "4.0.0", "expired"},
+    {"550 Your account has been frozen", NULL, "suspend"},
     {"DNS Error: Could not contact DNS servers", NULL, "expired"},
     {"Mail Delivery Failed... User unknown", NULL, "filtered"},
     {"Remote host said: no host found for existing SMTP connection", NULL, "notaccept"},
