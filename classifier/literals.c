@@ -368,7 +368,7 @@ static void altset_free(struct altset *a)
 static int altset_add(struct altset *a, const char *lit, size_t len)
 {
     for (size_t i = 0; i < a->n; i++)
-        if (strlen(a->s[i]) == len && memcmp(a->s[i], lit, len) == 0)
+        if (strncmp(a->s[i], lit, len) == 0 && a->s[i][len] == '\0')
             return 0;
     if (a->n == LIT_MAXALTS)
         return -1;
@@ -631,12 +631,14 @@ static void collect(struct walk *w, const struct altset *set)
 
 static void collect_run(struct walk *w, const char *run, size_t rl)
 {
-    if (w->more == NULL || w->depth != 0 || rl < LIT_MOREMIN)
+    if (w->more == NULL || w->depth != 0 || w->nmore == LIT_MORESETS || rl < LIT_MOREMIN)
         return;
-    struct altset one = {0, 0, NULL};
-    if (altset_add(&one, run, rl) == 0)
-        collect(w, &one);
-    altset_free(&one);
+    struct altset *c = &w->more[w->nmore];
+    *c = (struct altset){0, 0, NULL};
+    if (altset_add(c, run, rl) == 0)
+        w->nmore++;
+    else
+        altset_free(c);
 }
 
 /* A group at w->p ('('): sets *contributes when its text is part of the
