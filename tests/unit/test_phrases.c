@@ -103,6 +103,7 @@ static const struct phrase phrases[] = {
     {"450 4.2.0 <kijitora@example.jp>: Recipient address rejected: Greylisted, see "
      "http://postgrey.schweikert.ch/help/example.jp.html",
      "4.2.0", "blocked"},
+    {"451 4.7.1 Greylisted, please try again in 180 seconds", "4.7.1", "spamdetected"},
     {"421 4.7.0 Try again later, closing connection. (EHLO) too many connections from your host",
      "4.7.0", "toomanyconn"},
     {"452 4.5.3 Too many recipients", "4.5.3", "policyviolation"},
