@@ -326,6 +326,10 @@ int main(int argc, char **argv)
     }
     if (optind != argc)
         usage();
+    /* The rules' regex cache (a file under the user's home) only shortens
+     * the start-up of short command-line runs: a daemon writes nothing
+     * there and checks every pattern when it loads or reloads its rules. */
+    setenv("BOUNCE_CACHE", "", 1);
     if (!check_only && test_file == NULL) {
         /* The daemon blocks the signals it takes before anything else: a
          * reload (SIGUSR1) sent while the rules compile at start-up would
