@@ -66,7 +66,9 @@ typedef struct bc_result {
 } bc_result;
 
 /* Load the shipped rules (NULL: found automatically) and an optional local
- * rules file read before them; NULL with a "file:line: message" in err. */
+ * rules file read before them; NULL with a "file:line: message" in err.
+ * Patterns listed in the regex cache ($BOUNCE_CACHE, empty: off) as having
+ * compiled before are compiled when first used. */
 bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *err, size_t errlen);
 
 /* Release a rule set (NULL is fine). */
