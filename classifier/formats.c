@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "regex.h"
 
@@ -84,12 +87,31 @@ struct host {
  * compared. */
 #define WM_HASH 8192
 
+/* A field with few literals (all but the text, usually) is scanned instead
+ * with a SIMD filter (AVX2 where the CPU has it): each literal goes into
+ * one of 8 groups, and for each of its first three bytes the group's bit is
+ * set in a table indexed by the byte's low nibble and in one indexed by its
+ * high nibble (both cases of a letter).  Thirty-two start positions are then
+ * tested at once by six byte shuffles; a position whose three bytes all
+ * keep a group's bit has that group's literals compared.  Wu-Manber's
+ * skips are a chain of dependent loads; this has none. */
+#define TEDDY_MAX 128 /* literals of a field, at most, for the filter */
+
+struct teddy {
+    int on;
+    unsigned char nib[3][2][16]; /* prefix byte, low/high nibble: group bits */
+    uint16_t first[9];           /* group g's literals: lit[first[g]..first[g + 1]) */
+    uint16_t lit[TEDDY_MAX];
+    uint64_t head[TEDDY_MAX], mask[TEDDY_MAX]; /* lit[k]'s first 8 bytes (or fewer) */
+};
+
 struct scanner {
     size_t m;                     /* window: the shortest literal's length (0: none) */
     size_t b;                     /* block length: 3, or 2 for two-byte literals */
     unsigned mask;                /* hash table size - 1: only what the literals need, */
     unsigned char shift[WM_HASH]; /* so that the part in use stays in cache */
     int16_t bucket[WM_HASH];      /* first literal whose prefix ends there, or -1 */
+    struct teddy teddy;
 };
 
 struct compiled {
@@ -202,10 +224,88 @@ static void scanner_build(bc_formats *f, unsigned field)
     }
 }
 
-/* Is the folded literal lit[0..n) at p, case-insensitively? */
+/* Set up the SIMD filter of a field when it can be used: a field other
+ * than the text (whose walk needs first positions and stops at the
+ * original), literals of three bytes or more, not too many, and a CPU with
+ * AVX2. */
+static void teddy_build(bc_formats *f, unsigned field, int cpu_ok)
+{
+    struct teddy *t = &f->scanners[field].teddy;
+    size_t n = 0;
+    memset(t, 0, sizeof *t);
+    if (!cpu_ok || field == F_TEXT || f->scanners[field].m < 3)
+        return;
+    for (size_t i = 0; i < f->nlits; i++)
+        if (f->lits[i].field == field) {
+            if (n == TEDDY_MAX)
+                return;
+            t->lit[n++] = (uint16_t)i;
+        }
+    if (n == 0)
+        return;
+    /* Sorted by their first three bytes, so that a group holds similar
+     * prefixes (fewer nibbles set, fewer false candidates). */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && memcmp(f->litstr[t->lit[j - 1]], f->litstr[t->lit[j]], 3) > 0;
+             j--) {
+            uint16_t x = t->lit[j];
+            t->lit[j] = t->lit[j - 1];
+            t->lit[j - 1] = x;
+        }
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || memcmp(f->litstr[t->lit[i - 1]], f->litstr[t->lit[i]], 3) != 0;
+    size_t rank = 0;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *l = (const unsigned char *)f->litstr[t->lit[i]];
+        rank += i > 0 && memcmp(f->litstr[t->lit[i - 1]], l, 3) != 0;
+        unsigned g = (unsigned)(rank * 8 / distinct);
+        t->first[g + 1]++;
+        for (int j = 0; j < 3; j++) {
+            unsigned char c = l[j], up = c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
+            t->nib[j][0][c & 15] |= (unsigned char)(1u << g);
+            t->nib[j][1][c >> 4] |= (unsigned char)(1u << g);
+            t->nib[j][0][up & 15] |= (unsigned char)(1u << g);
+            t->nib[j][1][up >> 4] |= (unsigned char)(1u << g);
+        }
+    }
+    for (int g = 0; g < 8; g++)
+        t->first[g + 1] = (uint16_t)(t->first[g + 1] + t->first[g]);
+    for (size_t k = 0; k < n; k++) {
+        unsigned char head[8] = {0}, mask[8] = {0};
+        uint32_t len = f->lits[t->lit[k]].len;
+        memcpy(head, f->litstr[t->lit[k]], len < 8 ? len : 8);
+        memset(mask, 0xff, len < 8 ? len : 8);
+        memcpy(&t->head[k], head, 8);
+        memcpy(&t->mask[k], mask, 8);
+    }
+    t->on = 1;
+}
+
+/* The eight bytes x with ASCII capitals lowered, all at once. */
+static inline uint64_t fold8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t seven = x & ~high;
+    uint64_t ge_a = seven + ones * (0x80 - 'A'); /* high bit: >= 'A' */
+    uint64_t gt_z = seven + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
+    uint64_t upper = (ge_a ^ gt_z) & ~x & high;
+    return x | upper >> 2;
+}
+
+/* Is the folded literal lit[0..n) at p, case-insensitively?  Eight bytes
+ * at a time: long literals are compared often. */
 static int same_folded(const unsigned char *p, const char *lit, size_t n, const unsigned char *low)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, lit + i, 8);
+        if (fold8(a) != b)
+            return 0;
+    }
+    for (; i < n; i++)
         if (low[p[i]] != (unsigned char)lit[i])
             return 0;
     return 1;
@@ -285,13 +385,121 @@ static void walk_pair(const bc_formats *f, struct walk a, struct walk b, uint32_
     walk_run(f, b, pos, hit, nhit);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define TEDDY_CPU() __builtin_cpu_supports("avx2")
+#define TEDDY_TARGET __attribute__((target("avx2")))
+
+/* The nibble tables of a filter, in registers (both 128-bit lanes). */
+struct teddy_regs {
+    __m256i lo[3], hi[3];
+};
+
+/* Group bits of the 32 positions at p for prefix byte j. */
+TEDDY_TARGET static inline __m256i teddy_byte(const struct teddy_regs *t, int j,
+                                              const unsigned char *p)
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + j));
+    return _mm256_and_si256(
+        _mm256_shuffle_epi8(t->lo[j], _mm256_and_si256(v, low4)),
+        _mm256_shuffle_epi8(t->hi[j], _mm256_and_si256(_mm256_srli_epi16(v, 4), low4)));
+}
+
+/* Group bits of the 32 start positions at p: those groups whose three
+ * prefix bytes are the bytes at each position (modulo the nibble tables). */
+TEDDY_TARGET static inline __m256i teddy_chunk(const struct teddy_regs *t, const unsigned char *p)
+{
+    return _mm256_and_si256(_mm256_and_si256(teddy_byte(t, 0, p), teddy_byte(t, 1, p)),
+                            teddy_byte(t, 2, p));
+}
+
+/* Compare the literals of the groups in bits at start s of p[0..n). */
+static void teddy_verify(const bc_formats *f, const struct teddy *t, const unsigned char *p,
+                         size_t n, size_t s, unsigned bits, uint32_t *pos, uint16_t *hit,
+                         size_t *nhit)
+{
+    /* the candidate's first 8 bytes, folded, rule out most literals */
+    uint64_t w = 0;
+    int whole = s + 8 <= n;
+    if (whole) {
+        memcpy(&w, p + s, 8);
+        w = fold8(w);
+    }
+    for (; bits != 0; bits &= bits - 1) {
+        unsigned g = (unsigned)__builtin_ctz(bits);
+        for (unsigned k = t->first[g]; k < t->first[g + 1]; k++) {
+            uint16_t l = t->lit[k];
+            const struct literal *lit = &f->lits[l];
+            if (pos[l] != NOPOS || s + lit->len > n || (whole && (w & t->mask[k]) != t->head[k]) ||
+                !same_folded(p + s, f->litstr[l], lit->len, f->low))
+                continue;
+            pos[l] = (uint32_t)s;
+            if (hit != NULL)
+                hit[(*nhit)++] = l;
+        }
+    }
+}
+
+/* The candidates of the 32 start positions from i (within p[0..n)) whose
+ * group bits are r. */
+TEDDY_TARGET static inline void teddy_candidates(const bc_formats *f, const struct teddy *t,
+                                                 const unsigned char *p, size_t n, size_t i,
+                                                 __m256i r, uint32_t *pos, uint16_t *hit,
+                                                 size_t *nhit)
+{
+    uint32_t any = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, _mm256_setzero_si256()));
+    if (any == 0)
+        return;
+    unsigned char bits[32];
+    _mm256_storeu_si256((__m256i *)(void *)bits, r);
+    for (; any != 0; any &= any - 1) {
+        unsigned b = (unsigned)__builtin_ctz(any);
+        teddy_verify(f, t, p, n, i + b, bits[b], pos, hit, nhit);
+    }
+}
+
+/* Every literal of the field in p[0..n), by the SIMD filter. */
+TEDDY_TARGET static void teddy_scan(const bc_formats *f, const struct teddy *t,
+                                    const unsigned char *p, size_t n, uint32_t *pos, uint16_t *hit,
+                                    size_t *nhit)
+{
+    struct teddy_regs r;
+    for (int j = 0; j < 3; j++) {
+        r.lo[j] = _mm256_broadcastsi128_si256(
+            _mm_loadu_si128((const __m128i *)(const void *)t->nib[j][0]));
+        r.hi[j] = _mm256_broadcastsi128_si256(
+            _mm_loadu_si128((const __m128i *)(const void *)t->nib[j][1]));
+    }
+    size_t i = 0;
+    for (; i + 34 <= n; i += 32)
+        teddy_candidates(f, t, p, n, i, teddy_chunk(&r, p + i), pos, hit, nhit);
+    if (i + 3 <= n) {
+        /* the last starts: their bytes copied into a zero-padded block */
+        unsigned char tail[64] = {0};
+        memcpy(tail, p + i, n - i);
+        teddy_candidates(f, t, p, n, i, teddy_chunk(&r, tail), pos, hit, nhit);
+    }
+}
+#else
+#define TEDDY_CPU() 0
+static void teddy_scan(const bc_formats *f, const struct teddy *t, const unsigned char *p, size_t n,
+                       uint32_t *pos, uint16_t *hit, size_t *nhit)
+{
+    (void)f, (void)t, (void)p, (void)n, (void)pos, (void)hit, (void)nhit;
+}
+#endif
+
 /* Note every literal of a field whose position does not matter, only
- * whether it occurs (all but the text's): text[0..n) in two halves. */
+ * whether it occurs (all but the text's): by the SIMD filter, or by two
+ * walks over text[0..n) in halves. */
 static void scan_presence(const bc_formats *f, unsigned field, const char *text, size_t n,
                           uint32_t *pos, uint16_t *hit, size_t *nhit)
 {
-    walk_pair(f, walk_new(f, field, text, n, 0, n / 2), walk_new(f, field, text, n, n / 2, n), pos,
-              hit, nhit);
+    if (f->scanners[field].teddy.on)
+        teddy_scan(f, &f->scanners[field].teddy, (const unsigned char *)text, n, pos, hit, nhit);
+    else
+        walk_pair(f, walk_new(f, field, text, n, 0, n / 2), walk_new(f, field, text, n, n / 2, n),
+                  pos, hit, nhit);
 }
 
 /* ---- loading ---- */
@@ -748,8 +956,11 @@ bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *
         f->hmul[1][c] = f->low[c] * 31u;
         f->hmul[2][c] = f->low[c] * 961u;
     }
-    for (unsigned field = 0; field < NFIELDS; field++)
+    int simd = TEDDY_CPU();
+    for (unsigned field = 0; field < NFIELDS; field++) {
         scanner_build(f, field);
+        teddy_build(f, field, simd);
+    }
     return f;
 }
 
@@ -810,13 +1021,18 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
      * positions, up to the original) with the first third of the header
      * block, its other two thirds together, then the From with the
      * subject. */
-    size_t h1 = hlen / 3, h2 = hlen - hlen / 3;
-    walk_pair(f, walk_new(f, F_TEXT, text, len, 0, len),
-              walk_new(f, F_HEADER, headers, hlen, 0, h1), pos, found, &nfound);
-    walk_pair(f, walk_new(f, F_HEADER, headers, hlen, h1, h2),
-              walk_new(f, F_HEADER, headers, hlen, h2, hlen), pos, found, &nfound);
-    walk_pair(f, walk_new(f, F_FROM, from, flen, 0, flen),
-              walk_new(f, F_SUBJECT, subject, slen, 0, slen), pos, found, &nfound);
+    if (f->scanners[F_HEADER].teddy.on) {
+        walk_run(f, walk_new(f, F_TEXT, text, len, 0, len), pos, found, &nfound);
+        scan_presence(f, F_HEADER, headers, hlen, pos, found, &nfound);
+    } else {
+        size_t h1 = hlen / 3, h2 = hlen - hlen / 3;
+        walk_pair(f, walk_new(f, F_TEXT, text, len, 0, len),
+                  walk_new(f, F_HEADER, headers, hlen, 0, h1), pos, found, &nfound);
+        walk_pair(f, walk_new(f, F_HEADER, headers, hlen, h1, h2),
+                  walk_new(f, F_HEADER, headers, hlen, h2, hlen), pos, found, &nfound);
+    }
+    scan_presence(f, F_FROM, from, flen, pos, found, &nfound);
+    scan_presence(f, F_SUBJECT, subject, slen, pos, found, &nfound);
 
     /* The returned original starts at the earliest marker of any format. */
     size_t delay = NOPOS;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "formats.h"
@@ -430,6 +431,61 @@ TEST(parsed_and_unparsed_files)
     CHECK(strstr(err, ":2: ") != NULL);
     if (w != NULL)
         unlink(w);
+}
+
+/* Case-insensitive: does lit occur in t[0..n)? */
+static int occurs(const char *t, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+    for (size_t i = 0; i + m <= n; i++)
+        if (strncasecmp(t + i, lit, m) == 0)
+            return 1;
+    return 0;
+}
+
+/* Many header literals sharing prefixes (the scanner's groups), in random
+ * headers of both cases and every length: the format found is the first
+ * whose literal a plain search finds. */
+TEST(header_literals_match_a_plain_search)
+{
+    enum { NLIT = 60 };
+    static const char alpha[] = "abx-:";
+    char lits[NLIT][24], conf[8192], err[256] = "";
+    unsigned seed = 12345;
+    size_t used = (size_t)snprintf(conf, sizeof conf, "formats = (\n");
+    for (int i = 0; i < NLIT; i++) {
+        size_t len = 3 + (seed = seed * 1103515245u + 12345u) / 65536 % 18;
+        for (size_t j = 0; j < len; j++)
+            lits[i][j] = alpha[(seed = seed * 1103515245u + 12345u) / 65536 % 5];
+        lits[i][len] = '\0';
+        used += (size_t)snprintf(conf + used, sizeof conf - used,
+                                 "{ id = \"f%d\"; header = \"%s\"; },\n", i, lits[i]);
+    }
+    snprintf(conf + used - 2, sizeof conf - (used - 2), "\n);\n");
+    bc_formats *f = load_text(conf, err, sizeof err);
+    rx_scratch *s = rx_scratch_new();
+    CHECK(f != NULL && s != NULL && formats_count(f) == NLIT);
+    int all = f != NULL && s != NULL;
+    char h[200];
+    for (int round = 0; round < 3000 && all; round++) {
+        size_t n = (seed = seed * 1103515245u + 12345u) / 65536 % sizeof h;
+        for (size_t j = 0; j < n; j++) {
+            unsigned r = (seed = seed * 1103515245u + 12345u) / 65536;
+            h[j] = alpha[r % 5];
+            if (r / 8 % 2 && h[j] >= 'a' && h[j] <= 'z')
+                h[j] = (char)(h[j] - 32);
+        }
+        char want[8] = "";
+        for (int i = 0; i < NLIT && want[0] == '\0'; i++)
+            if (occurs(h, n, lits[i]))
+                snprintf(want, sizeof want, "f%d", i);
+        fmt_hit hit;
+        int rc = formats_recognise(f, s, "", "", h, n, "", 0, &hit);
+        all = want[0] == '\0' ? rc == 0 : rc == 1 && strcmp(hit.format->id, want) == 0;
+    }
+    CHECK(all);
+    rx_scratch_free(s);
+    formats_free(f);
 }
 
 int main(void)
