@@ -8,7 +8,10 @@
  * then one table lookup per byte (states numbered breadth first, so the
  * shallow ones where a scan spends its time share cache lines).  Each state
  * knows the nearest state on its failure chain that ends a literal, so a
- * position without a hit costs one test.
+ * position without a hit costs one test.  The automaton holds the first
+ * LIT_KEEP bytes of a literal (so that it stays small); the rest of a
+ * longer one is compared where its prefix ends (8 bytes at once), so that
+ * a shared prefix alone does not let its rule's regex run.
  */
 #include "literals.h"
 
@@ -22,8 +25,25 @@
 #define LIT_HIGHCLS 8                    /* classes shared by the bytes >= 0x80 */
 
 struct lit {
-    size_t off, len;
+    size_t off, len; /* the whole literal, lower-cased, in bytes[] */
     uint32_t value;
+};
+
+/* A literal ending in a state: its value, and the bytes that follow its
+ * prefix in the automaton (tlen of them, lower-cased): the first 8 in head
+ * (mask keeps those that are compared), the others in tails[rest ..]. */
+struct out {
+    uint32_t value, tlen;
+    uint64_t head, mask;
+    uint32_t rest;
+};
+
+/* What a state reports, together (one cache line per state visited):
+ * the next state with outputs on its failure chain (0: none), and its
+ * own outputs outs[first .. first + n), the first plain of them without
+ * a tail. */
+struct ostate {
+    uint32_t dict, first, n, plain;
 };
 
 struct litset {
@@ -36,14 +56,13 @@ struct litset {
     unsigned char cls[256];
     size_t ncls;
     size_t nstates;
-    size_t depth;        /* the longest literal the automaton looks for */
-    uint64_t recip;      /* ceil(2^32 / ncls): a row offset to its state without a divide */
-    uint32_t *delta;     /* nstates x ncls: next state's row offset << 1 | has output */
-    uint32_t *report;    /* first state with outputs on s's suffix chain, 0 if none */
-    uint32_t *dict;      /* next state with outputs on the failure chain, 0 if none */
-    uint32_t *out_first; /* outputs of a state: outs[out_first .. out_first + out_n) */
-    uint32_t *out_n;
-    uint32_t *outs;
+    size_t depth;      /* the longest literal the automaton looks for */
+    uint64_t recip;    /* ceil(2^32 / ncls): a row offset to its state without a divide */
+    uint32_t *delta;   /* nstates x ncls: next state's row offset << 1 | has output */
+    uint32_t *report;  /* first state with outputs on s's suffix chain, 0 if none */
+    struct ostate *os; /* per state: what a hit there reports */
+    struct out *outs;
+    unsigned char *tails; /* literal bytes beyond the automaton's and head's */
 };
 
 /* Room for the dense table: in whole huge pages when it needs one or more
@@ -81,10 +100,9 @@ void litset_free(litset *ls)
     free(ls->bytes);
     free(ls->delta);
     free(ls->report);
-    free(ls->dict);
-    free(ls->out_first);
-    free(ls->out_n);
+    free(ls->os);
     free(ls->outs);
+    free(ls->tails);
     free(ls);
 }
 
@@ -92,10 +110,6 @@ int litset_add(litset *ls, const char *lit, size_t len, uint32_t value)
 {
     if (len == 0)
         return 0;
-    /* A prefix of a required literal is required too; short ones keep the
-     * automaton small enough to stay in cache. */
-    if (len > LIT_KEEP)
-        len = LIT_KEEP;
     if (ls->nlits == ls->litcap) {
         size_t cap = ls->litcap ? 2 * ls->litcap : 64;
         struct lit *nl = realloc(ls->lits, cap * sizeof *nl);
@@ -123,25 +137,31 @@ int litset_add(litset *ls, const char *lit, size_t len, uint32_t value)
 
 int litset_build(litset *ls)
 {
+    /* classes for the bytes the automaton holds (of each literal the
+     * first LIT_KEEP; the rest is compared apart) */
     memset(ls->cls, 0, sizeof ls->cls);
     ls->ncls = 1;
     int high = 0;
-    for (size_t i = 0; i < ls->nbytes; i++) {
-        unsigned char b = ls->bytes[i];
-        if (b >= 0x80)
-            high = 1;
-        else if (ls->cls[b] == 0)
-            ls->cls[b] = (unsigned char)ls->ncls++;
-    }
+    for (size_t i = 0; i < ls->nlits; i++)
+        for (size_t k = 0; k < ls->lits[i].len && k < LIT_KEEP; k++) {
+            unsigned char b = ls->bytes[ls->lits[i].off + k];
+            if (b >= 0x80)
+                high = 1;
+            else if (ls->cls[b] == 0)
+                ls->cls[b] = (unsigned char)ls->ncls++;
+        }
     for (int c = 'A'; c <= 'Z'; c++)
         ls->cls[c] = ls->cls[c + 32];
     /* Bytes of UTF-8 sequences share LIT_HIGHCLS classes: a literal then
      * also "occurs" where other characters have the same bytes modulo
      * LIT_HIGHCLS (rare, and only a maybe), and the table has half the
      * columns it would have with a class per byte. */
-    for (size_t i = 0; high && i < ls->nbytes; i++)
-        if (ls->bytes[i] >= 0x80)
-            ls->cls[ls->bytes[i]] = (unsigned char)(ls->ncls + (ls->bytes[i] & (LIT_HIGHCLS - 1)));
+    for (size_t i = 0; high && i < ls->nlits; i++)
+        for (size_t k = 0; k < ls->lits[i].len && k < LIT_KEEP; k++) {
+            unsigned char b = ls->bytes[ls->lits[i].off + k];
+            if (b >= 0x80)
+                ls->cls[b] = (unsigned char)(ls->ncls + (b & (LIT_HIGHCLS - 1)));
+        }
     if (high)
         ls->ncls += LIT_HIGHCLS;
 
@@ -159,12 +179,9 @@ int litset_build(litset *ls)
         keep = keep * 3 / 4;
     }
     ls->depth = 0;
-    for (size_t i = 0; i < ls->nlits; i++) {
-        if (ls->lits[i].len > keep)
-            ls->lits[i].len = keep;
+    for (size_t i = 0; i < ls->nlits; i++)
         if (ls->lits[i].len > ls->depth)
-            ls->depth = ls->lits[i].len;
-    }
+            ls->depth = ls->lits[i].len < keep ? ls->lits[i].len : keep;
     /* The trie, with sparse children (sorted by class), then its states in
      * breadth-first order: a state's failure target is shallower, so its
      * dense row is complete when the state's own row is made from it.  The
@@ -184,7 +201,7 @@ int litset_build(litset *ls)
     size_t nst = 1;
     for (size_t i = 0; i < ls->nlits; i++) {
         uint32_t u = 0;
-        for (size_t k = 0; k < ls->lits[i].len; k++) {
+        for (size_t k = 0; k < ls->lits[i].len && k < keep; k++) {
             unsigned char c = ls->cls[ls->bytes[ls->lits[i].off + k]];
             uint32_t *link = &t[u].child;
             while (*link != 0 && t[*link].c < c)
@@ -206,12 +223,11 @@ int litset_build(litset *ls)
         goto oom;
     ls->delta = table_alloc(nst * n * sizeof *ls->delta);
     ls->report = calloc(nst, sizeof *ls->report);
-    ls->dict = calloc(nst, sizeof *ls->dict);
-    ls->out_first = calloc(nst, sizeof *ls->out_first);
-    ls->out_n = calloc(nst, sizeof *ls->out_n);
+    ls->os = calloc(nst, sizeof *ls->os);
     ls->outs = malloc((ls->nlits + 1) * sizeof *ls->outs);
-    if (ls->delta == NULL || ls->report == NULL || ls->dict == NULL || ls->out_first == NULL ||
-        ls->out_n == NULL || ls->outs == NULL)
+    ls->tails = malloc(ls->nbytes + 1);
+    if (ls->delta == NULL || ls->report == NULL || ls->os == NULL || ls->outs == NULL ||
+        ls->tails == NULL)
         goto oom;
 
     /* Breadth first: the row of u is its failure target's row with u's own
@@ -243,17 +259,44 @@ int litset_build(litset *ls)
     }
     for (size_t k = 0; k < nst; k++) {
         uint32_t u = queue[k];
-        ls->dict[k] = t[t[u].dict].id;
-        ls->report[k] = t[u].nout ? (uint32_t)k : ls->dict[k];
+        ls->os[k].dict = t[t[u].dict].id;
+        ls->report[k] = t[u].nout ? (uint32_t)k : ls->os[k].dict;
     }
-    /* each state's outputs together (a counting sort: queue, no longer
-     * needed, holds where the next output of each state goes) */
-    for (size_t i = 0; i < ls->nlits; i++)
-        ls->out_n[pairs[2 * i] = t[pairs[2 * i]].id]++;
-    for (size_t k = 0, at = 0; k < nst; at += ls->out_n[k++])
-        queue[k] = ls->out_first[k] = (uint32_t)at;
-    for (size_t i = 0; i < ls->nlits; i++)
-        ls->outs[queue[pairs[2 * i]]++] = pairs[2 * i + 1];
+    /* each state's outputs together, those without a tail first (a
+     * counting sort: queue, no longer needed, holds where the next output
+     * of each state goes) */
+    for (size_t i = 0; i < ls->nlits; i++) {
+        uint32_t id = pairs[2 * i] = t[pairs[2 * i]].id;
+        ls->os[id].n++;
+        ls->os[id].plain += ls->lits[i].len <= keep;
+    }
+    for (size_t k = 0, at = 0; k < nst; at += ls->os[k++].n)
+        queue[k] = ls->os[k].first = (uint32_t)at;
+    size_t ntails = 0;
+    for (int tailed = 0; tailed < 2; tailed++)
+        for (size_t i = 0; i < ls->nlits; i++) {
+            const struct lit *l = &ls->lits[i];
+            size_t tlen = l->len > keep ? l->len - keep : 0;
+            const unsigned char *tail = ls->bytes + l->off + keep;
+            if ((tlen > 0) != tailed)
+                continue;
+            unsigned char head[8] = {0}, mask[8] = {0};
+            for (size_t k = 0; k < tlen && k < 8; k++)
+                if (tail[k] < 0x80) { /* a byte >= 0x80 stands for its class: not compared */
+                    head[k] = tail[k];
+                    mask[k] = 0xff;
+                }
+            struct out *o = &ls->outs[queue[pairs[2 * i]]++];
+            o->value = pairs[2 * i + 1];
+            o->tlen = (uint32_t)tlen;
+            memcpy(&o->head, head, 8);
+            memcpy(&o->mask, mask, 8);
+            o->rest = (uint32_t)ntails;
+            if (tlen > 8) {
+                memcpy(ls->tails + ntails, tail + 8, tlen - 8);
+                ntails += tlen - 8;
+            }
+        }
     free(t);
     free(queue);
     free(pairs);
@@ -270,14 +313,52 @@ oom:
     return -1;
 }
 
-/* Set the bits of the literals that end in state row offset off and on
- * its failure chain. */
-static void report(const litset *ls, uint64_t off, uint64_t *bits)
+/* The eight bytes x with ASCII capitals lowered, all at once. */
+static inline uint64_t fold8(uint64_t x)
 {
-    for (uint32_t t = ls->report[(uint32_t)((off * ls->recip) >> 32)]; t != 0; t = ls->dict[t]) {
-        const uint32_t *o = ls->outs + ls->out_first[t];
-        for (uint32_t k = 0; k < ls->out_n[t]; k++)
-            bits[o[k] >> 6] |= (uint64_t)1 << (o[k] & 63);
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t seven = x & ~high;
+    uint64_t ge_a = seven + ones * (0x80 - 'A'); /* high bit: >= 'A' */
+    uint64_t gt_z = seven + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
+    uint64_t upper = (ge_a ^ gt_z) & ~x & high;
+    return x | upper >> 2;
+}
+
+/* Does p[0..n) start with the bytes of o that follow its prefix (ASCII
+ * case-insensitively; a byte >= 0x80 of the literal is not compared, a
+ * maybe)?  The first 8 at once. */
+static int tail_at(const litset *ls, const unsigned char *p, size_t n, const struct out *o)
+{
+    if (o->tlen > n)
+        return 0;
+    uint64_t x = 0;
+    memcpy(&x, p, n < 8 ? n : 8);
+    if ((fold8(x) & o->mask) != o->head)
+        return 0;
+    const unsigned char *t = ls->tails + o->rest;
+    for (size_t i = 8; i < o->tlen; i++)
+        if (t[i - 8] < 0x80 && ascii_lower(p[i]) != t[i - 8])
+            return 0;
+    return 1;
+}
+
+/* Set the bits of the literals that end in state row offset off and on
+ * its failure chain, where the automaton's prefix of them ends just
+ * before p[0..n) (which must then hold the rest). */
+static void report(const litset *ls, uint64_t off, const unsigned char *p, size_t n, uint64_t *bits)
+{
+    for (uint32_t t = ls->report[(uint32_t)((off * ls->recip) >> 32)]; t != 0; t = ls->os[t].dict) {
+        const struct ostate *st = &ls->os[t];
+        const struct out *o = ls->outs + st->first;
+        uint32_t k = 0;
+        for (; k < st->plain; k++)
+            bits[o[k].value >> 6] |= (uint64_t)1 << (o[k].value & 63);
+        for (; k < st->n; k++) {
+            uint32_t v = o[k].value;
+            uint64_t bit = (uint64_t)1 << (v & 63);
+            if ((bits[v >> 6] & bit) == 0 && tail_at(ls, p, n, &o[k]))
+                bits[v >> 6] |= bit;
+        }
     }
 }
 
@@ -303,22 +384,22 @@ void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits)
         b = vb >> 1;
         if ((va | vb) & 1) {
             if (va & 1)
-                report(ls, a, bits);
+                report(ls, a, p + i, len - i, bits);
             if (vb & 1)
-                report(ls, b, bits);
+                report(ls, b, p + j, len - j, bits);
         }
     }
     for (; i < iend; i++) {
         uint32_t v = delta[a + cls[p[i]]];
         a = v >> 1;
         if (v & 1)
-            report(ls, a, bits);
+            report(ls, a, p + i + 1, len - i - 1, bits);
     }
     for (; j < jend; j++) {
         uint32_t v = delta[b + cls[p[j]]];
         b = v >> 1;
         if (v & 1)
-            report(ls, b, bits);
+            report(ls, b, p + j + 1, len - j - 1, bits);
     }
 }
 

@@ -9,8 +9,10 @@
  *     litset_scan(ls, text, len, bits);       (sets bit 17 if "DT:SPM" occurs)
  *
  * Literals are matched ASCII-case-insensitively; other bytes (UTF-8) as is.
- * Long literals are looked for by a prefix only (so that the automaton stays
- * small), which can only add hits: a prefilter may say "maybe", never miss.
+ * The automaton holds a long literal's prefix only (so that it stays small)
+ * and compares the rest where the prefix is found.  Bytes >= 0x80 share a
+ * few classes, which can only add hits: a prefilter may say "maybe", never
+ * miss.
  * A built set is read-only and may be scanned by any number of threads.
  * lit_derive() finds literals that a regex cannot match without, and
  * lit_branches() its top-level alternatives.

@@ -943,6 +943,54 @@ TEST(prefilter_long_texts_against_a_naive_search)
     litset_free(ls);
 }
 
+TEST(prefilter_long_literals_compare_their_rest)
+{
+    /* literals longer than the automaton's prefix share it: where the
+     * prefix is found, the bytes after it decide (up to 24 bytes exactly;
+     * longer ones may be a maybe, never a miss) */
+    enum { NLIT = 40 };
+    static const char prefix[] = "Delivery to the "; /* 16 bytes */
+    static const char *const pieces[] = {
+        "delivery to the ", "DELIVERY TO THE ", "a", "b", "B", " "};
+    char lits[NLIT][40], text[600];
+    unsigned seed = 99;
+    litset *ls = litset_new();
+    int added = ls != NULL;
+    for (int i = 0; i < NLIT && added; i++) {
+        size_t n = 16 + 1 + (size_t)i % 12;
+        memcpy(lits[i], prefix, 16);
+        for (size_t k = 16; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            lits[i][k] = (char)("ab"[(seed >> 16) % 2]);
+        }
+        lits[i][n] = '\0';
+        added = litset_add(ls, lits[i], n, (uint32_t)i) == 0;
+    }
+    CHECK(added);
+    CHECK(litset_build(ls) == 0);
+    int exact = 1, found = 1;
+    for (int round = 0; round < 400; round++) {
+        size_t len = 0;
+        while (len + 16 < sizeof text && len < (size_t)round) {
+            seed = seed * 1103515245u + 12345u;
+            const char *c = pieces[(seed >> 16) % 6];
+            memcpy(text + len, c, strlen(c));
+            len += strlen(c);
+        }
+        uint64_t bits[1] = {0};
+        litset_scan(ls, text, len, bits);
+        for (int i = 0; i < NLIT; i++) {
+            int there = occurs(text, len, lits[i], strlen(lits[i]));
+            int hit = (int)(bits[0] >> i & 1);
+            found &= hit || !there;
+            exact &= strlen(lits[i]) > 24 || hit == there;
+        }
+    }
+    CHECK(found);
+    CHECK(exact);
+    litset_free(ls);
+}
+
 TEST(prefilter_utf8_literals_never_missed)
 {
     /* bytes >= 0x80 share a few classes: a UTF-8 literal may be reported
