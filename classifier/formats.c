@@ -92,15 +92,17 @@ struct host {
  * one of 8 groups, and for each of its first three bytes the group's bit is
  * set in a table indexed by the byte's low nibble and in one indexed by its
  * high nibble (both cases of a letter).  Thirty-two start positions are then
- * tested at once by six byte shuffles; a position whose three bytes all
- * keep a group's bit has that group's literals compared.  Wu-Manber's
- * skips are a chain of dependent loads; this has none. */
-#define TEDDY_MAX 128 /* literals of a field, at most, for the filter */
+ * tested at once by six byte shuffles; at a position whose three bytes
+ * all keep a group's bit, the literals whose first three bytes hash as
+ * that position's are compared.  Wu-Manber's skips are a chain of
+ * dependent loads; this has none. */
+#define TEDDY_MAX 128    /* literals of a field, at most, for the filter */
+#define TEDDY_BUCKETS 64 /* literals by a hash of their first three bytes */
 
 struct teddy {
     int on;
-    unsigned char nib[3][2][16]; /* prefix byte, low/high nibble: group bits */
-    uint16_t first[9];           /* group g's literals: lit[first[g]..first[g + 1]) */
+    unsigned char nib[3][2][16];       /* prefix byte, low/high nibble: group bits */
+    uint16_t first[TEDDY_BUCKETS + 1]; /* bucket b's literals: lit[first[b]..first[b + 1]) */
     uint16_t lit[TEDDY_MAX];
     uint64_t head[TEDDY_MAX], mask[TEDDY_MAX]; /* lit[k]'s first 8 bytes (or fewer) */
 };
@@ -224,6 +226,14 @@ static void scanner_build(bc_formats *f, unsigned field)
     }
 }
 
+/* The bucket of a literal, or of a candidate position, by its first three
+ * (folded) bytes. */
+static unsigned teddy_bucket(unsigned char a, unsigned char b, unsigned char c)
+{
+    uint32_t key = (uint32_t)a | (uint32_t)b << 8 | (uint32_t)c << 16;
+    return (key * 0x9e3779b1u) >> 26;
+}
+
 /* Set up the SIMD filter of a field when it can be used: a field other
  * than the text (whose walk needs first positions and stops at the
  * original), literals of three bytes or more, not too many, and a CPU with
@@ -231,6 +241,7 @@ static void scanner_build(bc_formats *f, unsigned field)
 static void teddy_build(bc_formats *f, unsigned field, int cpu_ok)
 {
     struct teddy *t = &f->scanners[field].teddy;
+    uint16_t sorted[TEDDY_MAX];
     size_t n = 0;
     memset(t, 0, sizeof *t);
     if (!cpu_ok || field == F_TEXT || f->scanners[field].m < 3)
@@ -239,28 +250,28 @@ static void teddy_build(bc_formats *f, unsigned field, int cpu_ok)
         if (f->lits[i].field == field) {
             if (n == TEDDY_MAX)
                 return;
-            t->lit[n++] = (uint16_t)i;
+            sorted[n++] = (uint16_t)i;
         }
     if (n == 0)
         return;
     /* Sorted by their first three bytes, so that a group holds similar
      * prefixes (fewer nibbles set, fewer false candidates). */
     for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && memcmp(f->litstr[t->lit[j - 1]], f->litstr[t->lit[j]], 3) > 0;
+        for (size_t j = i; j > 0 && memcmp(f->litstr[sorted[j - 1]], f->litstr[sorted[j]], 3) > 0;
              j--) {
-            uint16_t x = t->lit[j];
-            t->lit[j] = t->lit[j - 1];
-            t->lit[j - 1] = x;
+            uint16_t x = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = x;
         }
     size_t distinct = 0;
     for (size_t i = 0; i < n; i++)
-        distinct += i == 0 || memcmp(f->litstr[t->lit[i - 1]], f->litstr[t->lit[i]], 3) != 0;
+        distinct += i == 0 || memcmp(f->litstr[sorted[i - 1]], f->litstr[sorted[i]], 3) != 0;
     size_t rank = 0;
     for (size_t i = 0; i < n; i++) {
-        const unsigned char *l = (const unsigned char *)f->litstr[t->lit[i]];
-        rank += i > 0 && memcmp(f->litstr[t->lit[i - 1]], l, 3) != 0;
+        const unsigned char *l = (const unsigned char *)f->litstr[sorted[i]];
+        rank += i > 0 && memcmp(f->litstr[sorted[i - 1]], l, 3) != 0;
         unsigned g = (unsigned)(rank * 8 / distinct);
-        t->first[g + 1]++;
+        t->first[teddy_bucket(l[0], l[1], l[2]) + 1]++;
         for (int j = 0; j < 3; j++) {
             unsigned char c = l[j], up = c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
             t->nib[j][0][c & 15] |= (unsigned char)(1u << g);
@@ -269,13 +280,18 @@ static void teddy_build(bc_formats *f, unsigned field, int cpu_ok)
             t->nib[j][1][up >> 4] |= (unsigned char)(1u << g);
         }
     }
-    for (int g = 0; g < 8; g++)
-        t->first[g + 1] = (uint16_t)(t->first[g + 1] + t->first[g]);
-    for (size_t k = 0; k < n; k++) {
+    /* the literals in bucket order (a counting sort), for the compares */
+    uint16_t at[TEDDY_BUCKETS];
+    for (int b = 0; b < TEDDY_BUCKETS; b++)
+        at[b] = t->first[b + 1] = (uint16_t)(t->first[b + 1] + t->first[b]);
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *l = (const unsigned char *)f->litstr[sorted[i]];
+        size_t k = --at[teddy_bucket(l[0], l[1], l[2])];
         unsigned char head[8] = {0}, mask[8] = {0};
-        uint32_t len = f->lits[t->lit[k]].len;
-        memcpy(head, f->litstr[t->lit[k]], len < 8 ? len : 8);
+        uint32_t len = f->lits[sorted[i]].len;
+        memcpy(head, l, len < 8 ? len : 8);
         memset(mask, 0xff, len < 8 ? len : 8);
+        t->lit[k] = sorted[i];
         memcpy(&t->head[k], head, 8);
         memcpy(&t->mask[k], mask, 8);
     }
@@ -413,11 +429,17 @@ TEDDY_TARGET static inline __m256i teddy_chunk(const struct teddy_regs *t, const
                             teddy_byte(t, 2, p));
 }
 
-/* Compare the literals of the groups in bits at start s of p[0..n). */
+/* Compare the literals whose first three bytes hash as those at start s
+ * of p[0..n) (the filter's groups only said that some may start there). */
 static void teddy_verify(const bc_formats *f, const struct teddy *t, const unsigned char *p,
-                         size_t n, size_t s, unsigned bits, uint32_t *pos, uint16_t *hit,
-                         size_t *nhit)
+                         size_t n, size_t s, uint32_t *pos, uint16_t *hit, size_t *nhit)
 {
+    if (s + 3 > n)
+        return;
+    const unsigned char *low = f->low;
+    unsigned b = teddy_bucket(low[p[s]], low[p[s + 1]], low[p[s + 2]]);
+    if (t->first[b] == t->first[b + 1])
+        return;
     /* the candidate's first 8 bytes, folded, rule out most literals */
     uint64_t w = 0;
     int whole = s + 8 <= n;
@@ -425,18 +447,15 @@ static void teddy_verify(const bc_formats *f, const struct teddy *t, const unsig
         memcpy(&w, p + s, 8);
         w = fold8(w);
     }
-    for (; bits != 0; bits &= bits - 1) {
-        unsigned g = (unsigned)__builtin_ctz(bits);
-        for (unsigned k = t->first[g]; k < t->first[g + 1]; k++) {
-            uint16_t l = t->lit[k];
-            const struct literal *lit = &f->lits[l];
-            if (pos[l] != NOPOS || s + lit->len > n || (whole && (w & t->mask[k]) != t->head[k]) ||
-                !same_folded(p + s, f->litstr[l], lit->len, f->low))
-                continue;
-            pos[l] = (uint32_t)s;
-            if (hit != NULL)
-                hit[(*nhit)++] = l;
-        }
+    for (unsigned k = t->first[b]; k < t->first[b + 1]; k++) {
+        uint16_t l = t->lit[k];
+        const struct literal *lit = &f->lits[l];
+        if (pos[l] != NOPOS || s + lit->len > n || (whole && (w & t->mask[k]) != t->head[k]) ||
+            !same_folded(p + s, f->litstr[l], lit->len, low))
+            continue;
+        pos[l] = (uint32_t)s;
+        if (hit != NULL)
+            hit[(*nhit)++] = l;
     }
 }
 
@@ -448,14 +467,8 @@ TEDDY_TARGET static inline void teddy_candidates(const bc_formats *f, const stru
                                                  size_t *nhit)
 {
     uint32_t any = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, _mm256_setzero_si256()));
-    if (any == 0)
-        return;
-    unsigned char bits[32];
-    _mm256_storeu_si256((__m256i *)(void *)bits, r);
-    for (; any != 0; any &= any - 1) {
-        unsigned b = (unsigned)__builtin_ctz(any);
-        teddy_verify(f, t, p, n, i + b, bits[b], pos, hit, nhit);
-    }
+    for (; any != 0; any &= any - 1)
+        teddy_verify(f, t, p, n, i + (unsigned)__builtin_ctz(any), pos, hit, nhit);
 }
 
 /* Every literal of the field in p[0..n), by the SIMD filter. */
@@ -1017,10 +1030,10 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
     uint16_t found[FMT_MAX_LITERALS];
     size_t nfound = 0;
     memset(pos, 0xff, f->nlits * sizeof *pos); /* NOPOS */
-    /* Walked side by side: the text (whose literals need their first
-     * positions, up to the original) with the first third of the header
-     * block, its other two thirds together, then the From with the
-     * subject. */
+    /* The text's literals need their first positions, up to the original
+     * (where the walk stops: most of a bounce is the returned message).
+     * Without the SIMD filter, the text is walked side by side with the
+     * first third of the header block, its other two thirds together. */
     if (f->scanners[F_HEADER].teddy.on) {
         walk_run(f, walk_new(f, F_TEXT, text, len, 0, len), pos, found, &nfound);
         scan_presence(f, F_HEADER, headers, hlen, pos, found, &nfound);
