@@ -109,9 +109,11 @@ struct teddy {
 
 struct scanner {
     size_t m;                     /* window: the shortest literal's length (0: none) */
-    size_t b;                     /* block length: 3, or 2 for two-byte literals */
+    size_t b;                     /* block length: 4, 3, or 2 for short literals */
     unsigned mask;                /* hash table size - 1: only what the literals need, */
     unsigned char shift[WM_HASH]; /* so that the part in use stays in cache */
+    unsigned char after[WM_HASH]; /* the shift after a window was compared: as
+                                   * shift, without the blocks that end literals */
     int16_t bucket[WM_HASH];      /* first literal whose prefix ends there, or -1 */
     struct teddy teddy;
 };
@@ -135,7 +137,7 @@ struct bc_formats {
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
     unsigned char low[256];           /* ASCII case folding */
-    uint32_t hmul[3][256];            /* folded byte times 1, 31, 961: block hashes */
+    uint32_t hmul[4][256]; /* block hashes: per position, a random word per folded byte */
 };
 
 /* Member name of group g, or NULL: config_setting_get_member() without
@@ -181,12 +183,13 @@ static unsigned char fold(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-/* Hash of the folded block p[0..b). */
-static unsigned block_hash(const unsigned char *p, size_t b, const unsigned char *low)
+/* Hash of the block p[0..b) (tabulation: its bytes' words xor-ed, case
+ * folded by the tables). */
+static unsigned block_hash(const bc_formats *f, const unsigned char *p, size_t b)
 {
-    unsigned h = (unsigned)low[p[0]] * 31 + low[p[1]];
-    if (b == 3)
-        h = h * 31 + low[p[2]];
+    unsigned h = 0;
+    for (size_t j = 0; j < b; j++)
+        h ^= f->hmul[b - 1 - j][p[j]];
     return h;
 }
 
@@ -200,7 +203,9 @@ static void scanner_build(bc_formats *f, unsigned field)
             a->m = f->lits[i].len;
     if (a->m > 32)
         a->m = 32;
-    a->b = a->m >= 3 ? 3 : 2;
+    /* blocks of four where the window allows: fewer of the text's blocks
+     * end a literal's window than of three (" to ", "the ") */
+    a->b = a->m >= 8 ? 4 : a->m >= 3 ? 3 : 2;
     /* about eight slots per block of the literals (few collisions) */
     size_t nblocks = 0, size = 256;
     for (size_t i = 0; i < f->nlits && a->m >= a->b; i++)
@@ -209,6 +214,7 @@ static void scanner_build(bc_formats *f, unsigned field)
         size *= 2;
     a->mask = (unsigned)size - 1;
     memset(a->shift, a->m >= a->b ? (int)(a->m - a->b + 1) : 0, sizeof a->shift);
+    memset(a->after, a->m >= a->b ? (int)(a->m - a->b + 1) : 0, sizeof a->after);
     for (size_t h = 0; h < WM_HASH; h++)
         a->bucket[h] = -1;
     for (size_t i = f->nlits; a->m >= 2 && i-- > 0;) {
@@ -216,11 +222,13 @@ static void scanner_build(bc_formats *f, unsigned field)
             continue;
         const unsigned char *l = (const unsigned char *)f->litstr[i];
         for (size_t j = 0; j + a->b <= a->m; j++) {
-            unsigned h = block_hash(l + j, a->b, f->low) & a->mask;
+            unsigned h = block_hash(f, l + j, a->b) & a->mask;
             if (a->shift[h] > a->m - a->b - j)
                 a->shift[h] = (unsigned char)(a->m - a->b - j);
+            if (j + a->b < a->m && a->after[h] > a->m - a->b - j)
+                a->after[h] = (unsigned char)(a->m - a->b - j);
         }
-        unsigned h = block_hash(l + a->m - a->b, a->b, f->low) & a->mask;
+        unsigned h = block_hash(f, l + a->m - a->b, a->b) & a->mask;
         f->lits[i].next = a->bucket[h];
         a->bucket[h] = (int16_t)i;
     }
@@ -362,7 +370,11 @@ walk_step(const bc_formats *f, struct walk *w, uint32_t *pos, uint16_t *hit, siz
     const unsigned char *p = w->p, *low = f->low;
     const uint32_t(*hm)[256] = f->hmul;
     size_t e = w->e;
-    unsigned h = (a->b == 3 ? hm[2][p[e - 2]] + hm[1][p[e - 1]] : hm[1][p[e - 1]]) + hm[0][p[e]];
+    unsigned h = hm[0][p[e]] ^ hm[1][p[e - 1]];
+    if (a->b >= 3)
+        h ^= hm[2][p[e - 2]];
+    if (a->b == 4)
+        h ^= hm[3][p[e - 3]];
     h &= a->mask;
     if (a->shift[h] != 0) {
         w->e = e + a->shift[h];
@@ -379,7 +391,7 @@ walk_step(const bc_formats *f, struct walk *w, uint32_t *pos, uint16_t *hit, siz
             hit[(*nhit)++] = (uint16_t)l;
         w->cut |= lit->role == R_ORIGINAL;
     }
-    w->e = w->cut ? w->end : e + 1;
+    w->e = w->cut ? w->end : e + a->after[h];
 }
 
 /* Run a walk to its end. */
@@ -963,12 +975,15 @@ bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *
             formats_free(f);
             return NULL;
         }
-    for (int c = 0; c < 256; c++) {
+    for (int c = 0; c < 256; c++)
         f->low[c] = fold((unsigned char)c);
-        f->hmul[0][c] = f->low[c];
-        f->hmul[1][c] = f->low[c] * 31u;
-        f->hmul[2][c] = f->low[c] * 961u;
-    }
+    for (uint32_t k = 0; k < 4; k++)
+        for (int c = 0; c < 256; c++) {
+            uint32_t x = k * 256 + f->low[c] + 0x9e3779b9u; /* splitmix32 of (k, folded c) */
+            x = (x ^ (x >> 16)) * 0x85ebca6bu;
+            x = (x ^ (x >> 13)) * 0xc2b2ae35u;
+            f->hmul[k][c] = x ^ (x >> 16);
+        }
     int simd = TEDDY_CPU();
     for (unsigned field = 0; field < NFIELDS; field++) {
         scanner_build(f, field);

@@ -488,6 +488,56 @@ TEST(header_literals_match_a_plain_search)
     formats_free(f);
 }
 
+/* Body literals of 8-20 bytes sharing blocks (the text's Wu-Manber walk
+ * with blocks of four and its shifts after a compare), in random texts:
+ * the format found is the first whose literal a plain search finds. */
+TEST(body_literals_match_a_plain_search)
+{
+    enum { NLIT = 40 };
+    static const char alpha[] = "ab x-";
+    char lits[NLIT][24], conf[8192], err[256] = "";
+    unsigned seed = 777;
+    size_t used = (size_t)snprintf(conf, sizeof conf, "formats = (\n");
+    for (int i = 0; i < NLIT; i++) {
+        size_t len = 8 + (seed = seed * 1103515245u + 12345u) / 65536 % 13;
+        for (size_t j = 0; j < len; j++)
+            lits[i][j] = alpha[(seed = seed * 1103515245u + 12345u) / 65536 % 5];
+        lits[i][len] = '\0';
+        used += (size_t)snprintf(conf + used, sizeof conf - used,
+                                 "{ id = \"f%d\"; body = \"%s\"; },\n", i, lits[i]);
+    }
+    snprintf(conf + used - 2, sizeof conf - (used - 2), "\n);\n");
+    bc_formats *f = load_text(conf, err, sizeof err);
+    rx_scratch *s = rx_scratch_new();
+    CHECK(f != NULL && s != NULL && formats_count(f) == NLIT);
+    int all = f != NULL && s != NULL;
+    char t[400];
+    for (int round = 0; round < 3000 && all; round++) {
+        size_t n = (seed = seed * 1103515245u + 12345u) / 65536 % sizeof t;
+        for (size_t j = 0; j < n; j++) {
+            unsigned r = (seed = seed * 1103515245u + 12345u) / 65536;
+            t[j] = alpha[r % 5];
+            if (r / 8 % 2 && t[j] >= 'a' && t[j] <= 'z')
+                t[j] = (char)(t[j] - 32);
+        }
+        /* and one of the literals somewhere, most of the time */
+        unsigned r = (seed = seed * 1103515245u + 12345u) / 65536;
+        size_t l = strlen(lits[r % NLIT]);
+        if (r / NLIT % 4 != 0 && l <= n)
+            memcpy(t + (r / NLIT / 4) % (n - l + 1), lits[r % NLIT], l);
+        char want[8] = "";
+        for (int i = 0; i < NLIT && want[0] == '\0'; i++)
+            if (occurs(t, n, lits[i]))
+                snprintf(want, sizeof want, "f%d", i);
+        fmt_hit hit;
+        int rc = formats_recognise(f, s, "", "", "", 0, t, n, &hit);
+        all = want[0] == '\0' ? rc == 0 : rc == 1 && strcmp(hit.format->id, want) == 0;
+    }
+    CHECK(all);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
 int main(void)
 {
     RUN_TESTS();
