@@ -41,7 +41,8 @@ struct out {
 /* What a state reports, together (one cache line per state visited):
  * the next state with outputs on its failure chain (0: none), and its
  * own outputs outs[first .. first + n), the first plain of them without
- * a tail. */
+ * a tail.  A state without outputs holds a copy of the first state with
+ * some on its failure chain. */
 struct ostate {
     uint32_t dict, first, n, plain;
 };
@@ -59,7 +60,6 @@ struct litset {
     size_t depth;      /* the longest literal the automaton looks for */
     uint64_t recip;    /* ceil(2^32 / ncls): a row offset to its state without a divide */
     uint32_t *delta;   /* nstates x ncls: next state's row offset << 1 | has output */
-    uint32_t *report;  /* first state with outputs on s's suffix chain, 0 if none */
     struct ostate *os; /* per state: what a hit there reports */
     struct out *outs;
     unsigned char *tails; /* literal bytes beyond the automaton's and head's */
@@ -99,7 +99,6 @@ void litset_free(litset *ls)
     free(ls->lits);
     free(ls->bytes);
     free(ls->delta);
-    free(ls->report);
     free(ls->os);
     free(ls->outs);
     free(ls->tails);
@@ -222,12 +221,10 @@ int litset_build(litset *ls)
     if (nst * n >= (size_t)1 << 31 || nst >= (size_t)1 << 24) /* offsets and recip's bound */
         goto oom;
     ls->delta = table_alloc(nst * n * sizeof *ls->delta);
-    ls->report = calloc(nst, sizeof *ls->report);
     ls->os = calloc(nst, sizeof *ls->os);
     ls->outs = malloc((ls->nlits + 1) * sizeof *ls->outs);
     ls->tails = malloc(ls->nbytes + 1);
-    if (ls->delta == NULL || ls->report == NULL || ls->os == NULL || ls->outs == NULL ||
-        ls->tails == NULL)
+    if (ls->delta == NULL || ls->os == NULL || ls->outs == NULL || ls->tails == NULL)
         goto oom;
 
     /* Breadth first: the row of u is its failure target's row with u's own
@@ -257,11 +254,8 @@ int litset_build(litset *ls)
             row[t[v].c] = (uint32_t)(t[v].id * n) << 1 | (t[v].nout || t[v].dict);
         }
     }
-    for (size_t k = 0; k < nst; k++) {
-        uint32_t u = queue[k];
-        ls->os[k].dict = t[t[u].dict].id;
-        ls->report[k] = t[u].nout ? (uint32_t)k : ls->os[k].dict;
-    }
+    for (size_t k = 0; k < nst; k++)
+        ls->os[k].dict = t[t[queue[k]].dict].id;
     /* each state's outputs together, those without a tail first (a
      * counting sort: queue, no longer needed, holds where the next output
      * of each state goes) */
@@ -297,6 +291,12 @@ int litset_build(litset *ls)
                 ntails += tlen - 8;
             }
         }
+    /* a state where no literal ends reports as the first state on its
+     * failure chain where one does: a copy of that state's record saves
+     * the scan a lookup */
+    for (size_t k = 0; k < nst; k++)
+        if (ls->os[k].n == 0 && ls->os[k].dict != 0)
+            ls->os[k] = ls->os[ls->os[k].dict];
     free(t);
     free(queue);
     free(pairs);
@@ -347,8 +347,8 @@ static int tail_at(const litset *ls, const unsigned char *p, size_t n, const str
  * before p[0..n) (which must then hold the rest). */
 static void report(const litset *ls, uint64_t off, const unsigned char *p, size_t n, uint64_t *bits)
 {
-    for (uint32_t t = ls->report[(uint32_t)((off * ls->recip) >> 32)]; t != 0; t = ls->os[t].dict) {
-        const struct ostate *st = &ls->os[t];
+    const struct ostate *st = &ls->os[(uint32_t)((off * ls->recip) >> 32)];
+    for (;;) {
         const struct out *o = ls->outs + st->first;
         uint32_t k = 0;
         for (; k < st->plain; k++)
@@ -359,12 +359,15 @@ static void report(const litset *ls, uint64_t off, const unsigned char *p, size_
             if ((bits[v >> 6] & bit) == 0 && tail_at(ls, p, n, &o[k]))
                 bits[v >> 6] |= bit;
         }
+        if (st->dict == 0)
+            return;
+        st = &ls->os[st->dict];
     }
 }
 
 void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits)
 {
-    if (ls == NULL || ls->report == NULL)
+    if (ls == NULL || ls->os == NULL)
         return;
     const uint32_t *delta = ls->delta;
     const unsigned char *p = (const unsigned char *)text, *cls = ls->cls;
