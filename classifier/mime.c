@@ -118,6 +118,25 @@ const char *mime_memcasemem(const char *h, size_t n, const char *needle, size_t 
     return pl == NULL ? pu : pu == NULL ? pl : pl < pu ? pl : pu;
 }
 
+/* The first LF in [s, end), or NULL: memchr for the short distances of
+ * header lines, without a library call per line. */
+static inline const char *next_lf(const char *s, const char *end)
+{
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8('\n');
+    for (; end - s >= 16; s += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), lf));
+        if (m != 0)
+            return s + __builtin_ctz(m);
+    }
+#endif
+    for (; s < end; s++)
+        if (*s == '\n')
+            return s;
+    return NULL;
+}
+
 const char *mime_lf(const char *buf, size_t len, arena *a, size_t *outlen)
 {
     const char *cr = memchr(buf, '\r', len);
@@ -133,6 +152,23 @@ const char *mime_lf(const char *buf, size_t len, arena *a, size_t *outlen)
     while (i < len) { /* buf[i] is a CR: copy up to the next one */
         out[o++] = '\n';
         i += i + 1 < len && buf[i + 1] == '\n' ? 2 : 1;
+#ifdef __SSE2__
+        /* sixteen bytes at a time (written whole: o <= i, so they fit),
+         * kept up to the next CR */
+        const __m128i crv = _mm_set1_epi8('\r');
+        while (len - i >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, crv));
+            _mm_storeu_si128((__m128i *)(void *)(out + o), x);
+            size_t run = m != 0 ? (size_t)__builtin_ctz(m) : 16;
+            o += run;
+            i += run;
+            if (m != 0)
+                break;
+        }
+        if (i < len && buf[i] == '\r')
+            continue;
+#endif
         const char *next = memchr(buf + i, '\r', len - i);
         size_t run = next ? (size_t)(next - (buf + i)) : len - i;
         memcpy(out + o, buf + i, run);
@@ -353,7 +389,7 @@ int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
     mime_header *last = NULL;
     int first = 1;
     while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *nl = next_lf(s, end);
         const char *e = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
         const char *colon;

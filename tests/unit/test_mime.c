@@ -32,6 +32,41 @@ TEST(line_endings)
     arena_free(a);
 }
 
+/* Random mixes of CR, LF, CRLF and text, lines of every length (sixteen
+ * bytes are converted at a time): the same as a byte-by-byte conversion. */
+TEST(line_endings_random)
+{
+    arena *a = arena_new();
+    static const char *const pieces[] = {"\r\n", "\r", "\n", "x", "yz", "0123456789abcdef"};
+    char in[600], want[600];
+    unsigned seed = 4711;
+    int same = 1;
+    for (int round = 0; round < 2000 && same; round++) {
+        size_t len = 0, target = (size_t)round % 500;
+        while (len < target) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % 6];
+            memcpy(in + len, p, strlen(p));
+            len += strlen(p);
+        }
+        size_t w = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (in[i] != '\r')
+                want[w++] = in[i];
+            else if (i + 1 < len && in[i + 1] == '\n')
+                continue; /* the LF that follows stands */
+            else
+                want[w++] = '\n';
+        }
+        size_t n;
+        const char *b = mime_lf(in, len, a, &n);
+        same = b != NULL && n == w && memcmp(b, want, w) == 0 && (b == in || b[n] == '\0');
+        arena_reset(a);
+    }
+    CHECK(same);
+    arena_free(a);
+}
+
 TEST(headers)
 {
     arena *a = arena_new();
