@@ -493,16 +493,6 @@ static void consider(struct altset *best, struct altset *cand)
     altset_free(cand);
 }
 
-static void consider_run(struct altset *best, const char *run, size_t rl)
-{
-    size_t sb = altset_score(best);
-    if (rl == 0 || rl < sb || (rl == sb && best->n <= 1))
-        return;
-    best->n = 0;
-    if (altset_add(best, run, rl) != 0)
-        best->n = 0;
-}
-
 /* Skip to just past the closing character; fail at the end of the pattern. */
 static void skip_past(struct walk *w, char close)
 {
@@ -713,18 +703,6 @@ static void collect(struct walk *w, const struct altset *set)
     w->nmore++;
 }
 
-static void collect_run(struct walk *w, const char *run, size_t rl)
-{
-    if (w->more == NULL || w->depth != 0 || w->nmore == LIT_MORESETS || rl < LIT_MOREMIN)
-        return;
-    struct altset *c = &w->more[w->nmore];
-    *c = (struct altset){0, 0, NULL};
-    if (altset_add(c, run, rl) == 0)
-        w->nmore++;
-    else
-        altset_free(c);
-}
-
 /* A group at w->p ('('): sets *contributes when its text is part of the
  * match (not a lookaround), fills inner and iok with what it requires. */
 static void walk_group(struct walk *w, struct altset *inner, int *iok, int *contributes)
@@ -790,10 +768,143 @@ static void walk_group(struct walk *w, struct altset *inner, int *iok, int *cont
         w->p++;
 }
 
+#define LIT_RUNALTS 16 /* spellings of a run kept: classes and optional characters */
+
+static void consider_run(struct altset *best, const char *run, size_t rl)
+{
+    size_t sb = altset_score(best);
+    if (rl == 0 || rl < sb || (rl == sb && best->n <= 1))
+        return;
+    best->n = 0;
+    if (altset_add(best, run, rl) != 0)
+        best->n = 0;
+}
+
+static void collect_run(struct walk *w, const char *run, size_t rl)
+{
+    if (w->more == NULL || w->depth != 0 || w->nmore == LIT_MORESETS || rl < LIT_MOREMIN)
+        return;
+    struct altset *c = &w->more[w->nmore];
+    *c = (struct altset){0, 0, NULL};
+    if (altset_add(c, run, rl) == 0)
+        w->nmore++;
+    else
+        altset_free(c);
+}
+
+/* A run of text the pattern requires: one spelling (most runs), or several
+ * once a class or an optional character ("colou?r") gave it more. */
+struct run {
+    char one[LIT_MAXLEN + 1];
+    size_t len;
+    struct altset alts; /* the spellings when n > 0 (one is then unused) */
+};
+
+/* Every spelling of alts followed by ext[0..n); 0, or -1 (alts unchanged)
+ * when that would make too many spellings or too long ones. */
+static int alts_extend(struct altset *alts, const struct altset *ext)
+{
+    if (alts->n * ext->n > LIT_RUNALTS)
+        return -1;
+    struct altset next = {0, 0, NULL};
+    for (size_t i = 0; i < alts->n; i++)
+        for (size_t j = 0; j < ext->n; j++) {
+            size_t a = strlen(alts->s[i]), b = strlen(ext->s[j]);
+            char buf[LIT_MAXLEN + 1];
+            if (a + b > LIT_MAXLEN) {
+                altset_free(&next);
+                return -1;
+            }
+            memcpy(buf, alts->s[i], a);
+            memcpy(buf + a, ext->s[j], b);
+            if (altset_add(&next, buf, a + b) != 0) {
+                altset_free(&next);
+                return -1;
+            }
+        }
+    altset_free(alts);
+    *alts = next;
+    return 0;
+}
+
+/* The run ends: its spellings, when none is empty, are a required set (a
+ * spelling that holds another is dropped: the shorter one is required
+ * too).  The next run starts empty. */
+static void run_end(struct walk *w, struct altset *best, struct run *r)
+{
+    struct altset *c = &r->alts;
+    if (c->n == 0) {
+        collect_run(w, r->one, r->len);
+        consider_run(best, r->one, r->len);
+        r->len = 0;
+        return;
+    }
+    size_t len[LIT_RUNALTS];
+    for (size_t i = 0; i < c->n; i++)
+        len[i] = strlen(c->s[i]);
+    for (size_t i = 0; i < c->n;) {
+        size_t k = 0;
+        while (k < c->n && (len[k] >= len[i] || strstr(c->s[i], c->s[k]) == NULL))
+            k++;
+        if (k < c->n) { /* s[i] holds s[k] */
+            memmove(c->s + i, c->s + i + 1, (c->n - i - 1) * sizeof *c->s);
+            memmove(len + i, len + i + 1, (c->n - i - 1) * sizeof *len);
+            c->n--;
+        } else {
+            i++;
+        }
+    }
+    if (altset_score(c) > 0) {
+        collect(w, c);
+        consider(best, c);
+    }
+    altset_free(c);
+    r->len = 0;
+}
+
+/* The run continues with the character ch[0..chl). */
+static void run_char(struct walk *w, struct altset *best, struct run *r, const char *ch, size_t chl)
+{
+    struct altset *c = &r->alts;
+    if (c->n == 0) {
+        if (r->len + chl > LIT_MAXLEN)
+            run_end(w, best, r);
+        memcpy(r->one + r->len, ch, chl);
+        r->len += chl;
+        return;
+    }
+    for (size_t i = 0; i < c->n; i++)
+        if (strlen(c->s[i]) + chl > LIT_MAXLEN) {
+            run_end(w, best, r);
+            run_char(w, best, r, ch, chl);
+            return;
+        }
+    for (size_t i = 0; i < c->n; i++)
+        strncat(c->s[i], ch, chl);
+}
+
+/* The run continues with one of ext (or, when optional, nothing). */
+static void run_alts(struct walk *w, struct altset *best, struct run *r, struct altset *ext,
+                     int optional)
+{
+    struct altset *c = &r->alts;
+    if ((optional && altset_add(ext, "", 0) != 0) ||
+        (c->n == 0 && altset_add(c, r->one, r->len) != 0)) {
+        run_end(w, best, r);
+        return;
+    }
+    if (alts_extend(c, ext) != 0) {
+        run_end(w, best, r);
+        if (altset_add(c, "", 0) != 0 || alts_extend(c, ext) != 0)
+            run_end(w, best, r);
+    }
+}
+
 static void walk_seq(struct walk *w, struct altset *best, int *ok)
 {
-    char run[LIT_MAXLEN + 1];
-    size_t rl = 0;
+    struct run r;
+    r.len = 0;
+    r.alts = (struct altset){0, 0, NULL};
     int rep;
     *best = (struct altset){0, 0, NULL};
     while (!w->fail && *w->p != '\0' && *w->p != '|' && *w->p != ')') {
@@ -803,9 +914,7 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
             int iok, contributes;
             walk_group(w, &inner, &iok, &contributes);
             unsigned long min = contributes ? quantifier(w, &rep) : 0;
-            collect_run(w, run, rl);
-            consider_run(best, run, rl);
-            rl = 0;
+            run_end(w, best, &r);
             if (contributes && iok && min >= 1) {
                 collect(w, &inner);
                 consider(best, &inner);
@@ -814,15 +923,13 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
             continue;
         }
         struct altset cls;
-        if (c == '[' && small_class(w, &cls)) { /* required when it must occur */
+        if (c == '[' && small_class(w, &cls)) { /* its members continue the run */
+            int opt = *w->p == '?';
             unsigned long min = quantifier(w, &rep);
-            collect_run(w, run, rl);
-            consider_run(best, run, rl);
-            rl = 0;
-            if (min >= 1) {
-                collect(w, &cls);
-                consider(best, &cls);
-            }
+            if (min >= 1 || opt)
+                run_alts(w, best, &r, &cls, min == 0);
+            if (min == 0 ? !opt : rep)
+                run_end(w, best, &r);
             altset_free(&cls);
             continue;
         }
@@ -833,9 +940,7 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
                 w->p++;
             if (c == '[' || c == '.')
                 quantifier(w, &rep);
-            collect_run(w, run, rl);
-            consider_run(best, run, rl);
-            rl = 0;
+            run_end(w, best, &r);
             continue;
         }
         char ch[4];
@@ -850,36 +955,34 @@ static void walk_seq(struct walk *w, struct altset *best, int *ok)
                 w->p += 2;
                 skip_escape_arg(w, e);
                 quantifier(w, &rep);
-                collect_run(w, run, rl);
-                consider_run(best, run, rl);
-                rl = 0;
+                run_end(w, best, &r);
                 continue;
             }
             w->p++;
         }
         chl = take_char(w, ch);
+        int opt = *w->p == '?';
         unsigned long min = quantifier(w, &rep);
-        if (chl == 0 || min == 0) {
-            collect_run(w, run, rl);
-            consider_run(best, run, rl);
-            rl = 0;
+        if (chl == 0 || (min == 0 && !opt)) {
+            run_end(w, best, &r);
             continue;
         }
-        if (rl + chl > LIT_MAXLEN) {
-            collect_run(w, run, rl);
-            consider_run(best, run, rl);
-            rl = 0;
+        if (min >= 1) {
+            run_char(w, best, &r, ch, chl);
+            if (rep)
+                run_end(w, best, &r);
+            continue;
         }
-        memcpy(run + rl, ch, chl);
-        rl += chl;
-        if (rep) {
-            collect_run(w, run, rl);
-            consider_run(best, run, rl);
-            rl = 0;
+        struct altset one = {0, 0, NULL}; /* "u?": with it and without */
+        if (altset_add(&one, ch, chl) != 0) {
+            w->fail = 1;
+            break;
         }
+        run_alts(w, best, &r, &one, 1);
+        altset_free(&one);
     }
-    collect_run(w, run, rl);
-    consider_run(best, run, rl);
+    run_end(w, best, &r);
+    altset_free(&r.alts);
     *ok = best->n > 0 && altset_score(best) >= LIT_MINLEN;
 }
 

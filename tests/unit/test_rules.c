@@ -628,7 +628,7 @@ TEST(literal_derivation)
     CHECK(derives("(?:over quota|quota exceeded)", "over quota|quota exceeded"));
     CHECK(derives("user (unknown|not found)", "unknown|not found"));
     CHECK(derives("no such (user|mailbox) here", "no such "));
-    CHECK(derives("colou?r", "colo"));
+    CHECK(derives("colou?r", "colour|color")); /* an optional character: both spellings */
     CHECK(derives("blocked using \\S+", "blocked using "));
     CHECK(derives("550[ -]5\\.1\\.1", "5.1.1"));
     CHECK(derives("user unknown|unknown user|\\bno such user",
@@ -649,12 +649,16 @@ TEST(literal_derivation)
     CHECK(derives("(?<name>mailbox) full", "mailbox"));
     CHECK(derives("quota{,3}exceeded", "exceeded"));
     CHECK(derives("ꙁꙃ full", " full")); /* Cyrillic Extended-B has case */
-    /* a class of a few plain characters is a set of alternatives */
-    CHECK(derives("[動动][態态] ?IP", "動|动"));
-    CHECK(derives("[xyz]abc", "abc"));
+    /* a class of a few plain characters is a set of alternatives, and the
+     * run it is in has a spelling with each */
+    CHECK(
+        derives("[動动][態态] ?IP", "動態 ip|動態ip|動态 ip|動态ip|动態 ip|动態ip|动态 ip|动态ip"));
+    CHECK(derives("[xyz]abc", "xabc|yabc|zabc"));
+    CHECK(derives("\\bgr[ae]y-?list(?:ed|ing)?\\b", "gray-list|graylist|grey-list|greylist"));
+    CHECK(derives("e-?mail address", "e-mail address|email address"));
     CHECK(derives("[a-z]bc", "bc"));       /* ranges are not read */
     CHECK(derives("[^動动]態態", "態態")); /* nor negated classes */
-    CHECK(derives("[動动]?態態", "態態")); /* nor optional ones */
+    CHECK(derives("[動动]?態態", "態態")); /* an optional one adds nothing here */
     CHECK(derives("[жЖ]ab", "ab"));        /* members with case are not used */
 }
 
@@ -692,7 +696,8 @@ TEST(further_literal_sets)
     CHECK(derives_more("abcd efgh|ijkl mnop", ""));                  /* one alternative suffices */
     CHECK(derives_more("(?:abcd|efgh) (?:ijkl|mnop)", "ijkl|mnop")); /* lit_derive has the first */
     CHECK(derives_more(".*", ""));
-    CHECK(derives_more("[動动][態态] ?IP", "態|态"));
+    CHECK(derives_more("[動动][態态] ?IP", "")); /* one run: lit_derive has it all */
+    CHECK(derives_more("\\b(?:lpn|ofr)(?:_|[0-9]{3}[-_])(?:10[123]|401)\\b", "101|102|103|401"));
 }
 
 /* lit_derive_all (one walk) says what lit_derive and lit_derive_more say. */
@@ -767,6 +772,10 @@ TEST(derived_literals_are_sound)
         "\\bspam\\b[^.]{0,30}\\b(?:rejected|refused)",
         "(?:mailbox|user) (?:is )?(?:full|over quota)",
         "[動动][態态] ?ip",
+        "\\bgr[ae]y-?list(?:ed|ing)?\\b",
+        "e-?mail address (?:is )?invalid",
+        "[xyz]abc",
+        "\\b(?:LPN|OFR)(?:_|[0-9]{3}[-_])(?:10[123]|401)\\b",
     };
     static const char *const texts[] = {
         "554 DT:SPM 163",
@@ -795,6 +804,13 @@ TEST(derived_literals_are_sound)
         "mailbox full",
         "动态IP",
         "動態 ip",
+        "GREY-LISTED",
+        "graylisting",
+        "Email Address is invalid",
+        "e-mail address invalid",
+        "YABC",
+        "ofr_101",
+        "LPN123-401",
         "nothing at all",
         "",
     };
