@@ -3,15 +3,22 @@
  *
  *     bounce-classify [--json|--csv|--tsv|--table] [--explain] [--rules FILE]
  *                     [--local-rules FILE] [--lang en|zh-TW|zh-CN]
- *                     [--max-size BYTES] [PATH...]
+ *                     [--max-size BYTES] [-j N] [PATH...]
  *
  * Each PATH is a message file, an mbox (several messages: sources "path:N"),
  * a directory (maildir cur/ and new/, or any folder of files, walked
  * recursively in name order), or "-" for standard input (also the default).
- * One rule set and one classifier serve every message; files are read with
- * one read() into a reused buffer (mmap for big ones), output is buffered.
- * JSON Lines (INTERFACES.md section 2) is the default when standard output
- * is not a terminal, a readable table when it is.
+ * One rule set serves every message; files are read with one read() into a
+ * reused buffer (mmap for big ones), output is buffered.  JSON Lines
+ * (INTERFACES.md section 2) is the default when standard output is not a
+ * terminal, a readable table when it is.
+ *
+ * With -j N (default: the online CPUs, at most 8) and more than one input,
+ * the inputs are listed first (directories walked), then N threads take
+ * them from a shared counter, each with its own classifier and read buffer,
+ * and write each input's output into that input's own buffers.  The main
+ * thread prints the buffers in input order, so the output is the same
+ * bytes as with -j 1; workers stay at most WINDOW inputs ahead of it.
  */
 #include "bounce.h"
 #include "mbox.h"
@@ -20,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +38,9 @@
 #define MAX_DIR_DEPTH 32             /* stops symlink loops in directory walks */
 #define MMAP_MIN (16u * 1024 * 1024) /* files this big are mapped, not read */
 #define TABLE_BLOCK 512              /* table rows aligned and printed together */
+#define MAX_JOBS 1024                /* most threads -j accepts */
+#define DEFAULT_JOBS_MAX 8           /* the CPU count is taken up to this many */
+#define WINDOW 256                   /* inputs classified ahead of the printer */
 
 enum format { FMT_AUTO, FMT_JSON, FMT_CSV, FMT_TSV, FMT_TABLE };
 
@@ -40,15 +51,26 @@ struct row {
     char *line;
 };
 
+/* One thread's working set and where its output goes: stdout and stderr
+ * (one thread), or one input's buffers for the printer (several). */
+struct ctx {
+    bc_classifier *clf;
+    char *buf; /* reused read buffer */
+    size_t cap;
+    FILE *out;        /* results */
+    FILE *err;        /* CSV/TSV --explain trace lines */
+    int keep_rows;    /* table rows go to rows[], not to the table */
+    struct row *rows; /* this input's table rows, cells cleaned */
+    size_t nrows, caprows;
+    int failed; /* some input could not be read */
+};
+
+/* Options and the printed table: read-only for workers, written by main. */
 static struct {
     enum format fmt;
     int explain;
     const char *lang;
     const bc_rules *rules;
-    bc_classifier *clf;
-    char *buf; /* reused read buffer */
-    size_t cap;
-    int failed; /* some input could not be read */
     struct row rows[TABLE_BLOCK];
     int nrows;
 } cli;
@@ -264,8 +286,9 @@ static void sv_row(FILE *out, const char *const *v)
         sv_cell(out, v[i], i + 1 == SV_COLS);
 }
 
-static void sv_result(FILE *out, const char *source, const bc_result *r)
+static void sv_result(struct ctx *x, const char *source, const bc_result *r)
 {
+    FILE *out = x->out;
     const char *v[SV_COLS] = {source, r->bounce ? "true" : "false", r->kind, r->mta, r->message_id,
                               r->date};
     for (size_t i = 6; i < SV_COLS; i++)
@@ -292,7 +315,7 @@ static void sv_result(FILE *out, const char *source, const bc_result *r)
         sv_row(out, v);
     }
     for (size_t i = 0; cli.explain && i < r->ntrace; i++)
-        fprintf(stderr, "# %s: %s\n", source, r->trace[i]);
+        fprintf(x->err, "# %s: %s\n", source, r->trace[i]);
 }
 
 /* ---------------------------------------------------------------- table */
@@ -334,29 +357,50 @@ static void table_flush(FILE *out)
     cli.nrows = 0;
 }
 
-/* Add one table row from n values (cleaned copies are kept). */
-static void table_add(FILE *out, const char *const *v, int n)
+/* Append a made row to the table on standard output. */
+static void table_push(const struct row *r)
 {
     if (cli.nrows == TABLE_BLOCK)
-        table_flush(out);
-    struct row *r = &cli.rows[cli.nrows];
-    r->ncells = 0;
-    r->line = NULL;
+        table_flush(stdout);
+    cli.rows[cli.nrows++] = *r;
+}
+
+/* Add one table row from n values (cleaned copies are kept): to the table,
+ * or to x's own rows for the printer to push in input order. */
+static void table_add(struct ctx *x, const char *const *v, int n)
+{
+    struct row r = {.ncells = 0, .line = NULL};
     if (n == 0) {
-        r->line = clean_str(v[0]);
-        if (r->line == NULL)
+        r.line = clean_str(v[0]);
+        if (r.line == NULL)
             return;
     }
     for (int c = 0; c < n; c++) {
-        r->cell[c] = clean_str(v[c] ? v[c] : "");
-        if (r->cell[c] == NULL)
-            r->cell[c] = strdup("");
-        r->ncells++;
+        r.cell[c] = clean_str(v[c] ? v[c] : "");
+        if (r.cell[c] == NULL)
+            r.cell[c] = strdup("");
+        r.ncells++;
     }
-    cli.nrows++;
+    if (!x->keep_rows) {
+        table_push(&r);
+        return;
+    }
+    if (x->nrows == x->caprows) {
+        size_t cap = x->caprows ? 2 * x->caprows : 16;
+        struct row *nr = realloc(x->rows, cap * sizeof *nr);
+        if (nr == NULL) {
+            for (int c = 0; c < r.ncells; c++)
+                free(r.cell[c]);
+            free(r.line);
+            return;
+        }
+        x->rows = nr;
+        x->caprows = cap;
+    }
+    x->rows[x->nrows++] = r;
 }
 
-static void table_result(FILE *out, const char *source, const bc_result *r)
+static void table_result(struct ctx *x, const char *source, const bc_result *r)
 {
     if (!r->bounce || r->nrecipients == 0) {
         const char *v[TABLE_COLS] = {
@@ -364,7 +408,7 @@ static void table_result(FILE *out, const char *source, const bc_result *r)
             "-",    "-",
             "-",    "-",
             "-",    r->bounce ? "report names no recipient" : "not a bounce"};
-        table_add(out, v, TABLE_COLS);
+        table_add(x, v, TABLE_COLS);
     }
     for (size_t i = 0; r->bounce && i < r->nrecipients; i++) {
         const bc_recipient *p = &r->recipients[i];
@@ -376,24 +420,24 @@ static void table_result(FILE *out, const char *source, const bc_result *r)
                                      *p->status ? p->status : "-",
                                      *p->reply_code ? p->reply_code : "-",
                                      bc_describe(cli.rules, p->class_name, p->detail, cli.lang)};
-        table_add(out, v, TABLE_COLS);
+        table_add(x, v, TABLE_COLS);
     }
     for (size_t i = 0; cli.explain && i < r->ntrace; i++)
-        table_add(out, &r->trace[i], 0);
+        table_add(x, &r->trace[i], 0);
 }
 
 /* ---------------------------------------------------------------- output */
 
-static void emit_result(const char *source, const bc_result *r)
+static void emit_result(struct ctx *x, const char *source, const bc_result *r)
 {
-    FILE *out = stdout;
+    FILE *out = x->out;
     switch (cli.fmt) {
     case FMT_CSV:
     case FMT_TSV:
-        sv_result(out, source, r);
+        sv_result(x, source, r);
         break;
     case FMT_TABLE:
-        table_result(out, source, r);
+        table_result(x, source, r);
         break;
     default:
         putc_unlocked('{', out);
@@ -402,10 +446,10 @@ static void emit_result(const char *source, const bc_result *r)
     }
 }
 
-static void emit_error(const char *source, const char *msg)
+static void emit_error(struct ctx *x, const char *source, const char *msg)
 {
-    FILE *out = stdout;
-    cli.failed = 1;
+    FILE *out = x->out;
+    x->failed = 1;
     if (cli.fmt == FMT_CSV || cli.fmt == FMT_TSV) {
         const char *v[SV_COLS] = {source, "false"};
         for (size_t i = 2; i < SV_COLS; i++)
@@ -414,7 +458,7 @@ static void emit_error(const char *source, const char *msg)
         sv_row(out, v);
     } else if (cli.fmt == FMT_TABLE) {
         const char *v[TABLE_COLS] = {source, "error", "-", "-", "-", "-", "-", msg};
-        table_add(out, v, TABLE_COLS);
+        table_add(x, v, TABLE_COLS);
     } else {
         putc_unlocked('{', out);
         json_field(out, "source", source, 1);
@@ -425,21 +469,22 @@ static void emit_error(const char *source, const char *msg)
 
 /* ---------------------------------------------------------------- messages */
 
-static void classify_one(const char *source, const char *msg, size_t len, int unescape)
+static void classify_one(struct ctx *x, const char *source, const char *msg, size_t len,
+                         int unescape)
 {
-    bc_classifier_reset(cli.clf);
-    mbox_feed(cli.clf, msg, len, unescape);
-    bc_result *r = bc_classifier_finish(cli.clf);
+    bc_classifier_reset(x->clf);
+    mbox_feed(x->clf, msg, len, unescape);
+    bc_result *r = bc_classifier_finish(x->clf);
     if (r == NULL) {
-        emit_error(source, "out of memory");
+        emit_error(x, source, "out of memory");
         return;
     }
-    emit_result(source, r);
+    emit_result(x, source, r);
     bc_result_free(r);
 }
 
 /* Classify the data of one input: a message, or an mbox of several. */
-static void classify_data(const char *source, const char *data, size_t len)
+static void classify_data(struct ctx *x, const char *source, const char *data, size_t len)
 {
     mbox_reader m;
     const char *msg;
@@ -447,18 +492,18 @@ static void classify_data(const char *source, const char *data, size_t len)
     mbox_open(&m, data, len);
     if (!m.multi) {
         if (mbox_next(&m, &msg, &n))
-            classify_one(source, msg, n, m.is_mbox);
+            classify_one(x, source, msg, n, m.is_mbox);
         return;
     }
     size_t srclen = strlen(source) + 24;
     char *name = malloc(srclen);
     if (name == NULL) {
-        emit_error(source, "out of memory");
+        emit_error(x, source, "out of memory");
         return;
     }
     for (unsigned long i = 1; mbox_next(&m, &msg, &n); i++) {
         snprintf(name, srclen, "%s:%lu", source, i);
-        classify_one(name, msg, n, 1);
+        classify_one(x, name, msg, n, 1);
     }
     free(name);
 }
@@ -466,23 +511,23 @@ static void classify_data(const char *source, const char *data, size_t len)
 /* Read all of fd into the reused buffer; -1 with errno on failure.  size is
  * a regular file's size (0 for a pipe): once that much is read, the file
  * is taken as complete without a second read() to see the end. */
-static ssize_t read_all(int fd, size_t size)
+static ssize_t read_all(struct ctx *x, int fd, size_t size)
 {
     size_t len = 0;
     for (;;) {
-        if (cli.cap - len < 4096 || cli.cap < size + 1) {
-            size_t cap = cli.cap ? cli.cap : 65536;
+        if (x->cap - len < 4096 || x->cap < size + 1) {
+            size_t cap = x->cap ? x->cap : 65536;
             while (cap < size + 1 || cap - len < 4096)
                 cap *= 2;
-            char *nb = realloc(cli.buf, cap);
+            char *nb = realloc(x->buf, cap);
             if (nb == NULL) {
                 errno = ENOMEM;
                 return -1;
             }
-            cli.buf = nb;
-            cli.cap = cap;
+            x->buf = nb;
+            x->cap = cap;
         }
-        ssize_t n = read(fd, cli.buf + len, cli.cap - len);
+        ssize_t n = read(fd, x->buf + len, x->cap - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -496,23 +541,23 @@ static ssize_t read_all(int fd, size_t size)
 }
 
 /* Classify what fd holds; st is its fstat, or NULL when unknown. */
-static void classify_fd(const char *source, int fd, const struct stat *st)
+static void classify_fd(struct ctx *x, const char *source, int fd, const struct stat *st)
 {
     size_t size = st != NULL && S_ISREG(st->st_mode) ? (size_t)st->st_size : 0;
     if (size >= MMAP_MIN) {
         void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map != MAP_FAILED) {
-            classify_data(source, map, size);
+            classify_data(x, source, map, size);
             munmap(map, size);
             return;
         }
     }
-    ssize_t n = read_all(fd, size);
+    ssize_t n = read_all(x, fd, size);
     if (n < 0) {
-        emit_error(source, strerror(errno));
+        emit_error(x, source, strerror(errno));
         return;
     }
-    classify_data(source, cli.buf, (size_t)n);
+    classify_data(x, source, x->buf, (size_t)n);
 }
 
 static int is_dir(const char *path)
@@ -521,21 +566,22 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Names are kept with their dirent type in front: type byte, then name. */
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
-static void classify_path(const char *path, int depth);
+/* Called for each path a directory walk meets (type: a DT_* value). */
+typedef void visit_fn(void *arg, const char *path, int depth, unsigned char type);
 
-/* Every file below dir in name order; a maildir's tmp/ is skipped. */
-static void classify_dir(const char *dir, int depth)
+/* Visit every entry of dir in name order at depth + 1; a maildir's tmp/ and
+ * names starting with a dot are skipped.  0, or opendir's errno. */
+static int walk_dir(const char *dir, int depth, visit_fn *visit, void *arg)
 {
     DIR *d = opendir(dir);
-    if (d == NULL) {
-        emit_error(dir, strerror(errno));
-        return;
-    }
+    if (d == NULL)
+        return errno;
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
@@ -549,8 +595,12 @@ static void classify_dir(const char *dir, int depth)
                 break;
             names = nn;
         }
-        if ((names[n] = strdup(e->d_name)) != NULL)
+        size_t len = strlen(e->d_name);
+        if ((names[n] = malloc(len + 2)) != NULL) {
+            names[n][0] = (char)e->d_type;
+            memcpy(names[n] + 1, e->d_name, len + 1);
             n++;
+        }
     }
     closedir(d);
     if (names != NULL)
@@ -567,42 +617,233 @@ static void classify_dir(const char *dir, int depth)
         maildir = maildir && is_dir(buf);
     }
     for (size_t i = 0; i < n; i++) {
-        if (buf != NULL && !(maildir && strcmp(names[i], "tmp") == 0)) {
-            snprintf(buf, plen + 258, "%s%s%s", dir, slash ? "" : "/", names[i]);
-            classify_path(buf, depth + 1);
+        const char *name = names[i] + 1;
+        if (buf != NULL && !(maildir && strcmp(name, "tmp") == 0)) {
+            snprintf(buf, plen + 258, "%s%s%s", dir, slash ? "" : "/", name);
+            visit(arg, buf, depth + 1, (unsigned char)names[i][0]);
         }
         free(names[i]);
     }
     free(names);
     free(buf);
+    return 0;
 }
 
-static void classify_path(const char *path, int depth)
+static void classify_path(struct ctx *x, const char *path, int depth);
+
+static void classify_visit(void *arg, const char *path, int depth, unsigned char type)
+{
+    classify_path(arg, path, depth);
+}
+
+static void classify_path(struct ctx *x, const char *path, int depth)
 {
     struct stat st;
     if (strcmp(path, "-") == 0) {
-        classify_fd("-", STDIN_FILENO, fstat(STDIN_FILENO, &st) == 0 ? &st : NULL);
+        classify_fd(x, "-", STDIN_FILENO, fstat(STDIN_FILENO, &st) == 0 ? &st : NULL);
         return;
     }
     /* Open first and ask the descriptor: one call fewer per file.  In a
      * directory walk, O_NONBLOCK keeps a FIFO from blocking the open. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | (depth > 0 ? O_NONBLOCK : 0));
     if (fd < 0 || fstat(fd, &st) != 0) {
-        emit_error(path, strerror(errno));
+        emit_error(x, path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return;
     }
     if (S_ISDIR(st.st_mode)) {
         close(fd);
-        if (depth < MAX_DIR_DEPTH)
-            classify_dir(path, depth);
+        int err = depth < MAX_DIR_DEPTH ? walk_dir(path, depth, classify_visit, x) : 0;
+        if (err != 0)
+            emit_error(x, path, strerror(err));
         return;
     }
     /* inside a directory walk only regular files are messages */
     if (depth == 0 || S_ISREG(st.st_mode))
-        classify_fd(path, fd, &st);
+        classify_fd(x, path, fd, &st);
     close(fd);
+}
+
+/* ---------------------------------------------------------------- threads */
+
+/* One input for the workers, and its output once classified. */
+struct item {
+    char *path;
+    int depth;
+    int done;             /* output ready (under pool.lock) */
+    int oom;              /* no buffer could be made for the output */
+    char *out, *err_text; /* its standard output and standard error bytes */
+    size_t outlen, errlen;
+    struct row *rows; /* its table rows */
+    size_t nrows;
+    int failed;
+};
+
+/* The list of inputs and what workers and printer share: the next input to
+ * take (atomic), the done flags and the printed count (under lock). */
+static struct {
+    struct item *items;
+    size_t n, cap;
+    int oom; /* the list could not grow */
+    size_t next;
+    size_t printed;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cv, space_cv;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .done_cv = PTHREAD_COND_INITIALIZER,
+          .space_cv = PTHREAD_COND_INITIALIZER};
+
+static void list_add(const char *path, int depth)
+{
+    if (pool.n == pool.cap) {
+        size_t cap = pool.cap ? 2 * pool.cap : 256;
+        struct item *ni = realloc(pool.items, cap * sizeof *ni);
+        if (ni == NULL) {
+            pool.oom = 1;
+            return;
+        }
+        pool.items = ni;
+        pool.cap = cap;
+    }
+    struct item *it = &pool.items[pool.n];
+    memset(it, 0, sizeof *it);
+    if ((it->path = strdup(path)) == NULL) {
+        pool.oom = 1;
+        return;
+    }
+    it->depth = depth;
+    pool.n++;
+}
+
+/* List the inputs path stands for, in the order classify_path meets them:
+ * directories are walked here, anything else is one item.  A directory
+ * that cannot be read is an item too: its worker reports the error. */
+static void list_path(void *arg, const char *path, int depth, unsigned char type)
+{
+    struct stat st;
+    if (type != DT_REG && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (depth < MAX_DIR_DEPTH && walk_dir(path, depth, list_path, NULL) != 0)
+            list_add(path, depth);
+        return;
+    }
+    list_add(path, depth);
+}
+
+/* Classify one item into buffers of its own. */
+static void run_item(struct ctx *x, struct item *it)
+{
+    x->out = open_memstream(&it->out, &it->outlen);
+    x->err = NULL;
+    if (x->out != NULL && cli.explain && (cli.fmt == FMT_CSV || cli.fmt == FMT_TSV) &&
+        (x->err = open_memstream(&it->err_text, &it->errlen)) == NULL) {
+        fclose(x->out);
+        x->out = NULL;
+    }
+    if (x->out == NULL) {
+        free(it->out);
+        it->out = NULL;
+        it->outlen = 0;
+        it->oom = 1;
+        return;
+    }
+    x->rows = NULL;
+    x->nrows = x->caprows = 0;
+    x->failed = 0;
+    classify_path(x, it->path, it->depth);
+    fclose(x->out);
+    if (x->err != NULL)
+        fclose(x->err);
+    it->rows = x->rows;
+    it->nrows = x->nrows;
+    it->failed = x->failed;
+}
+
+/* A worker: take the next item, unless it is WINDOW ahead of the printer. */
+static void *worker(void *arg)
+{
+    struct ctx *x = arg;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&pool.next, 1, __ATOMIC_RELAXED);
+        if (i >= pool.n)
+            return NULL;
+        pthread_mutex_lock(&pool.lock);
+        while (i >= pool.printed + WINDOW)
+            pthread_cond_wait(&pool.space_cv, &pool.lock);
+        pthread_mutex_unlock(&pool.lock);
+        run_item(x, &pool.items[i]);
+        pthread_mutex_lock(&pool.lock);
+        pool.items[i].done = 1;
+        pthread_cond_signal(&pool.done_cv);
+        pthread_mutex_unlock(&pool.lock);
+    }
+}
+
+/* Print each item's output in input order as it is ready (main thread). */
+static void print_items(struct ctx *x)
+{
+    for (size_t i = 0; i < pool.n; i++) {
+        struct item *it = &pool.items[i];
+        pthread_mutex_lock(&pool.lock);
+        while (!it->done)
+            pthread_cond_wait(&pool.done_cv, &pool.lock);
+        pthread_mutex_unlock(&pool.lock);
+        /* standard output first, as -j 1 buffers it before the trace */
+        fwrite_unlocked(it->out, 1, it->outlen, stdout);
+        if (it->errlen > 0)
+            fwrite(it->err_text, 1, it->errlen, stderr);
+        if (it->oom)
+            emit_error(x, it->path, "out of memory");
+        for (size_t r = 0; r < it->nrows; r++)
+            table_push(&it->rows[r]);
+        x->failed |= it->failed;
+        free(it->out);
+        free(it->err_text);
+        free(it->rows);
+        pthread_mutex_lock(&pool.lock);
+        pool.printed = i + 1;
+        pthread_cond_broadcast(&pool.space_cv);
+        pthread_mutex_unlock(&pool.lock);
+    }
+}
+
+/* Classify the listed items with up to jobs threads; x (the main thread's)
+ * prints, and classifies them itself if no thread could be started. */
+static void run_pool(struct ctx *x, int jobs, size_t max_size, unsigned flags)
+{
+    struct ctx *w = calloc((size_t)jobs, sizeof *w);
+    pthread_t *tid = calloc((size_t)jobs, sizeof *tid);
+    int started = 0;
+    for (int k = 0; w != NULL && tid != NULL && k < jobs; k++) {
+        w[k].keep_rows = 1;
+        w[k].clf = bc_classifier_new(cli.rules, max_size, flags);
+        if (w[k].clf == NULL || pthread_create(&tid[k], NULL, worker, &w[k]) != 0) {
+            bc_classifier_free(w[k].clf);
+            break;
+        }
+        started++;
+    }
+    if (started > 0)
+        print_items(x);
+    else
+        for (size_t i = 0; i < pool.n; i++)
+            classify_path(x, pool.items[i].path, pool.items[i].depth);
+    for (int k = 0; k < started; k++) {
+        pthread_join(tid[k], NULL);
+        bc_classifier_free(w[k].clf);
+        free(w[k].buf);
+    }
+    free(w);
+    free(tid);
+}
+
+static void list_free(void)
+{
+    for (size_t i = 0; i < pool.n; i++)
+        free(pool.items[i].path);
+    free(pool.items);
+    pool.items = NULL;
+    pool.n = pool.cap = 0;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -622,6 +863,7 @@ static void usage(FILE *out)
             "  --local-rules FILE   local rules read before the shipped ones\n"
             "  --lang LANG          descriptions in en, zh-TW or zh-CN (table)\n"
             "  --max-size BYTES     read at most BYTES of each message (default 8 MiB)\n"
+            "  -j, --jobs N         classify with N threads (default: the CPUs, at most 8)\n"
             "  -V, --version        print the version\n"
             "  -h, --help           this help\n"
             "\n"
@@ -630,7 +872,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'J'},
                                              {"csv", no_argument, NULL, 'c'},
                                              {"tsv", no_argument, NULL, 't'},
                                              {"table", no_argument, NULL, 'T'},
@@ -639,17 +881,19 @@ int main(int argc, char **argv)
                                              {"local-rules", required_argument, NULL, 'l'},
                                              {"lang", required_argument, NULL, 'L'},
                                              {"max-size", required_argument, NULL, 'm'},
+                                             {"jobs", required_argument, NULL, 'j'},
                                              {"version", no_argument, NULL, 'V'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *rules_path = NULL, *local_path = NULL;
     size_t max_size = 0;
+    long jobs = 0;
     int opt;
 
     cli.lang = "en";
-    while ((opt = getopt_long(argc, argv, "Vh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "Vhj:", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'j':
+        case 'J':
             cli.fmt = FMT_JSON;
             break;
         case 'c':
@@ -689,6 +933,17 @@ int main(int argc, char **argv)
             max_size = (size_t)v;
             break;
         }
+        case 'j': {
+            char *e;
+            errno = 0;
+            jobs = strtol(optarg, &e, 10);
+            if (errno != 0 || e == optarg || *e != '\0' || jobs < 1 || jobs > MAX_JOBS) {
+                fprintf(stderr, "bounce-classify: -j needs a number of threads from 1 to %d\n",
+                        MAX_JOBS);
+                return 2;
+            }
+            break;
+        }
         case 'V':
             printf("bounce-classify %s\n", BC_VERSION);
             return 0;
@@ -710,8 +965,10 @@ int main(int argc, char **argv)
         return 2;
     }
     cli.rules = rules;
-    cli.clf = bc_classifier_new(rules, max_size, cli.explain ? BC_EXPLAIN : 0);
-    if (cli.clf == NULL) {
+    unsigned flags = cli.explain ? BC_EXPLAIN : 0;
+    struct ctx x = {.out = stdout, .err = stderr};
+    x.clf = bc_classifier_new(rules, max_size, flags);
+    if (x.clf == NULL) {
         fprintf(stderr, "bounce-classify: out of memory\n");
         bc_rules_free(rules);
         return 2;
@@ -719,22 +976,41 @@ int main(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
+    if (jobs == 0) {
+        jobs = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = jobs < 1 ? 1 : jobs > DEFAULT_JOBS_MAX ? DEFAULT_JOBS_MAX : jobs;
+    }
+    /* standard input is one stream: it is read alone, in order */
+    for (int i = optind; i < argc && jobs > 1; i++)
+        if (strcmp(argv[i], "-") == 0)
+            jobs = 1;
+    if (jobs > 1 && optind < argc) {
+        for (int i = optind; i < argc; i++)
+            list_path(NULL, argv[i], 0, DT_UNKNOWN);
+        if (pool.oom || pool.n < 2)
+            list_free();
+    }
+
     if (cli.fmt == FMT_CSV || cli.fmt == FMT_TSV)
         sv_header_line(stdout);
-    if (optind == argc)
-        classify_path("-", 0);
-    for (int i = optind; i < argc; i++)
-        classify_path(argv[i], 0);
+    if (pool.n > 1)
+        run_pool(&x, pool.n < (size_t)jobs ? (int)pool.n : (int)jobs, max_size, flags);
+    else if (optind == argc)
+        classify_path(&x, "-", 0);
+    else
+        for (int i = optind; i < argc; i++)
+            classify_path(&x, argv[i], 0);
     if (cli.fmt == FMT_TABLE && cli.nrows > 0)
         table_flush(stdout);
 
     int werr = fflush(stdout) != 0 || ferror(stdout);
-    bc_classifier_free(cli.clf);
+    list_free();
+    bc_classifier_free(x.clf);
     bc_rules_free(rules);
-    free(cli.buf);
+    free(x.buf);
     if (werr) {
         fprintf(stderr, "bounce-classify: write error: %s\n", strerror(errno));
         return 1;
     }
-    return cli.failed ? 1 : 0;
+    return x.failed ? 1 : 0;
 }
