@@ -680,8 +680,9 @@ struct item {
     int failed;
 };
 
-/* The list of inputs and what workers and printer share: the next input to
- * take (atomic), the done flags and the printed count (under lock). */
+/* The list of inputs and what the threads share: the next input to take,
+ * the done flags and the printed count (atomic; written under the lock,
+ * which also guards who sleeps on which condition). */
 static struct {
     struct item *items;
     size_t n, cap;
@@ -690,6 +691,8 @@ static struct {
     size_t printed;
     pthread_mutex_t lock;
     pthread_cond_t done_cv, space_cv;
+    int main_waits; /* the main thread sleeps on done_cv */
+    int sleepers;   /* workers sleeping on space_cv */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
           .done_cv = PTHREAD_COND_INITIALIZER,
           .space_cv = PTHREAD_COND_INITIALIZER};
@@ -759,80 +762,114 @@ static void run_item(struct ctx *x, struct item *it)
     it->failed = x->failed;
 }
 
-/* A worker: take the next item, unless it is WINDOW ahead of the printer. */
+/* Take the next item; a worker then waits while it is WINDOW items ahead
+ * of the printer.  pool.n when there is none left. */
+static size_t take(int wait)
+{
+    size_t i = __atomic_fetch_add(&pool.next, 1, __ATOMIC_RELAXED);
+    if (i >= pool.n)
+        return pool.n;
+    if (wait && i >= __atomic_load_n(&pool.printed, __ATOMIC_ACQUIRE) + WINDOW) {
+        pthread_mutex_lock(&pool.lock);
+        pool.sleepers++;
+        while (i >= __atomic_load_n(&pool.printed, __ATOMIC_ACQUIRE) + WINDOW)
+            pthread_cond_wait(&pool.space_cv, &pool.lock);
+        pool.sleepers--;
+        pthread_mutex_unlock(&pool.lock);
+    }
+    return i;
+}
+
+/* Mark item i done, waking the main thread if it waits for it. */
+static void finish(size_t i)
+{
+    __atomic_store_n(&pool.items[i].done, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&pool.lock);
+    if (pool.main_waits)
+        pthread_cond_signal(&pool.done_cv);
+    pthread_mutex_unlock(&pool.lock);
+}
+
 static void *worker(void *arg)
 {
     struct ctx *x = arg;
-    for (;;) {
-        size_t i = __atomic_fetch_add(&pool.next, 1, __ATOMIC_RELAXED);
-        if (i >= pool.n)
-            return NULL;
-        pthread_mutex_lock(&pool.lock);
-        while (i >= pool.printed + WINDOW)
-            pthread_cond_wait(&pool.space_cv, &pool.lock);
-        pthread_mutex_unlock(&pool.lock);
+    for (size_t i; (i = take(1)) < pool.n;) {
         run_item(x, &pool.items[i]);
-        pthread_mutex_lock(&pool.lock);
-        pool.items[i].done = 1;
-        pthread_cond_signal(&pool.done_cv);
-        pthread_mutex_unlock(&pool.lock);
+        finish(i);
     }
+    return NULL;
 }
 
-/* Print each item's output in input order as it is ready (main thread). */
-static void print_items(struct ctx *x)
+/* Print the next item in input order, if it is done or (wait) once it is. */
+static int print_next(struct ctx *x, int wait)
 {
-    for (size_t i = 0; i < pool.n; i++) {
-        struct item *it = &pool.items[i];
+    size_t i = __atomic_load_n(&pool.printed, __ATOMIC_RELAXED);
+    struct item *it = &pool.items[i];
+    if (i >= pool.n)
+        return 0;
+    if (!__atomic_load_n(&it->done, __ATOMIC_ACQUIRE)) {
+        if (!wait)
+            return 0;
         pthread_mutex_lock(&pool.lock);
-        while (!it->done)
+        pool.main_waits = 1;
+        while (!__atomic_load_n(&it->done, __ATOMIC_ACQUIRE))
             pthread_cond_wait(&pool.done_cv, &pool.lock);
-        pthread_mutex_unlock(&pool.lock);
-        /* standard output first, as -j 1 buffers it before the trace */
-        fwrite_unlocked(it->out, 1, it->outlen, stdout);
-        if (it->errlen > 0)
-            fwrite(it->err_text, 1, it->errlen, stderr);
-        if (it->oom)
-            emit_error(x, it->path, "out of memory");
-        for (size_t r = 0; r < it->nrows; r++)
-            table_push(&it->rows[r]);
-        x->failed |= it->failed;
-        free(it->out);
-        free(it->err_text);
-        free(it->rows);
-        pthread_mutex_lock(&pool.lock);
-        pool.printed = i + 1;
-        pthread_cond_broadcast(&pool.space_cv);
+        pool.main_waits = 0;
         pthread_mutex_unlock(&pool.lock);
     }
+    /* standard output first, as -j 1 buffers it before the trace */
+    fwrite_unlocked(it->out, 1, it->outlen, stdout);
+    if (it->errlen > 0)
+        fwrite(it->err_text, 1, it->errlen, stderr);
+    if (it->oom)
+        emit_error(x, it->path, "out of memory");
+    for (size_t r = 0; r < it->nrows; r++)
+        table_push(&it->rows[r]);
+    x->failed |= it->failed;
+    free(it->out);
+    free(it->err_text);
+    free(it->rows);
+    pthread_mutex_lock(&pool.lock);
+    __atomic_store_n(&pool.printed, i + 1, __ATOMIC_RELEASE);
+    if (pool.sleepers > 0)
+        pthread_cond_broadcast(&pool.space_cv);
+    pthread_mutex_unlock(&pool.lock);
+    return 1;
 }
 
-/* Classify the listed items with up to jobs threads; x (the main thread's)
- * prints, and classifies them itself if no thread could be started. */
+/* Classify the listed items with jobs threads, the main thread one of them:
+ * between its own items it prints those done, in input order, without
+ * waiting; it waits only to keep within WINDOW and at the end.  x is the
+ * main thread's context: standard output, its classifier. */
 static void run_pool(struct ctx *x, int jobs, size_t max_size, unsigned flags)
 {
     struct ctx *w = calloc((size_t)jobs, sizeof *w);
     pthread_t *tid = calloc((size_t)jobs, sizeof *tid);
     int started = 0;
-    for (int k = 0; w != NULL && tid != NULL && k < jobs; k++) {
+    for (int k = 1; w != NULL && tid != NULL && k < jobs; k++) {
         w[k].keep_rows = 1;
         w[k].clf = bc_classifier_new(cli.rules, max_size, flags);
         if (w[k].clf == NULL || pthread_create(&tid[k], NULL, worker, &w[k]) != 0) {
             bc_classifier_free(w[k].clf);
             break;
         }
-        started++;
+        started = k;
     }
-    if (started > 0)
-        print_items(x);
-    else
-        for (size_t i = 0; i < pool.n; i++)
-            classify_path(x, pool.items[i].path, pool.items[i].depth);
-    for (int k = 0; k < started; k++) {
+    struct ctx self = {.clf = x->clf, .keep_rows = 1};
+    for (size_t i; (i = take(0)) < pool.n;) {
+        while (print_next(x, i >= __atomic_load_n(&pool.printed, __ATOMIC_RELAXED) + WINDOW))
+            ;
+        run_item(&self, &pool.items[i]);
+        finish(i);
+    }
+    while (print_next(x, 1))
+        ;
+    for (int k = 1; k <= started; k++) {
         pthread_join(tid[k], NULL);
         bc_classifier_free(w[k].clf);
         free(w[k].buf);
     }
+    free(self.buf);
     free(w);
     free(tid);
 }
