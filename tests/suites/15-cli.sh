@@ -186,4 +186,45 @@ check "--lang outside en, zh-TW, zh-CN: exit status 2" test $? -eq 2
 "$CLI" --json --max-size 300 "$msg" >"$tmp/out"
 check "--max-size: a message cut short still gives a valid line" "$JC" <"$tmp/out"
 
+# -j N: several threads, the same bytes in the same order as -j 1
+same_j() { # same_j ARGS...: -j 1 and -j 4 give the same output, trace and exit status
+    "$CLI" -j 1 "$@" >"$tmp/j1.out" 2>"$tmp/j1.err"
+    r1=$?
+    "$CLI" -j 4 "$@" >"$tmp/j4.out" 2>"$tmp/j4.err"
+    r4=$?
+    [ -s "$tmp/j1.out" ] && [ "$r1" -eq "$r4" ] && cmp "$tmp/j1.out" "$tmp/j4.out" &&
+        cmp "$tmp/j1.err" "$tmp/j4.err"
+}
+check "-j 4 = -j 1 over the corpus: --json" same_j --json "$D"/*.eml
+check "-j 4 = -j 1 over the corpus: --csv" same_j --csv "$D"/*.eml
+check "-j 4 = -j 1 over the corpus: --tsv" same_j --tsv "$D"/*.eml
+check "-j 4 = -j 1 over the corpus: --json --explain" same_j --json --explain "$D"/*.eml
+check "-j 4 = -j 1 over the corpus: --csv --explain" same_j --csv --explain "$D"/*.eml
+check "-j 4 --csv --explain: the trace lines on stderr" has "$tmp/j4.err" '^# '
+check "-j 4 = -j 1 over the corpus: --table --explain (row blocks)" \
+    same_j --table --explain "$D"/*.eml
+check "-j 4 = -j 1 over the corpus given as a folder" same_j --json "$D"
+check "-j 4 = -j 1 over folders, a maildir and an mbox" same_j --json "$tmp/dir" "$tmp/md" "$tmp/box" "$msg"
+printf '%s\n' "$D"/*.eml >"$tmp/want"
+"$CLI" -j 4 --json "$D"/*.eml | sed 's/", "bounce".*//; s/^{"source": "//; s/:[0-9]*$//' |
+    uniq >"$tmp/out"
+check "-j 4: the files in the order given (an mbox's messages together)" cmp "$tmp/out" "$tmp/want"
+"$CLI" -j 4 --json "$ham" "$tmp/box" "$msg" | sed 's/", "bounce".*//; s/^{"source": "//' >"$tmp/out"
+printf '%s\n' "$ham" "$tmp/box:1" "$tmp/box:2" "$tmp/box:3" "$msg" >"$tmp/want"
+check "-j 4: an mbox's messages stay together and in order" cmp "$tmp/out" "$tmp/want"
+check "-j 4 = -j 1 with a missing file among others (error line, exit status 1)" \
+    same_j --json "$D"/*.eml "$tmp/missing.eml" "$msg"
+tail -n 2 "$tmp/j4.out" >"$tmp/line"
+check "-j 4 with a missing file: exit status 1" test "$r4" -eq 1
+check "-j 4 with a missing file: its error object in its place, the next file after it" \
+    sh -c "head -1 '$tmp/line' | grep -q '^{\"source\": \"$tmp/missing.eml\", \"error\": \"' &&
+    tail -1 '$tmp/line' | grep -q '^{\"source\": \"$msg\", \"bounce\": true'"
+check "-j 4 = -j 1 with a missing file: --csv" same_j --csv "$msg" "$tmp/missing.eml" "$ham"
+"$CLI" --jobs 2 --json "$msg" "$ham" >"$tmp/out"
+check "--jobs N is -j N" sh -c "grep -c '' '$tmp/out' | grep -qx 2"
+for bad in 0 -1 abc 2x ''; do
+    "$CLI" -j "$bad" "$msg" >/dev/null 2>&1
+    check "-j '$bad': usage error, exit status 2" test $? -eq 2
+done
+
 [ "$failed" -eq 0 ]
