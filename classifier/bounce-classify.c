@@ -874,6 +874,21 @@ static void run_pool(struct ctx *x, int jobs, size_t max_size, unsigned flags)
     free(tid);
 }
 
+/* The paths named on the command line. */
+struct args {
+    char **v;
+    int n;
+};
+
+/* List the inputs the command line names (beside the rules load). */
+static void *list_args(void *arg)
+{
+    const struct args *a = arg;
+    for (int i = 0; i < a->n; i++)
+        list_path(NULL, a->v[i], 0, DT_UNKNOWN);
+    return NULL;
+}
+
 static void list_free(void)
 {
     for (size_t i = 0; i < pool.n; i++)
@@ -995,24 +1010,6 @@ int main(int argc, char **argv)
     if (cli.fmt == FMT_AUTO)
         cli.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
 
-    char err[1024] = "";
-    bc_rules *rules = bc_rules_load(rules_path, local_path, err, sizeof err);
-    if (rules == NULL) {
-        fprintf(stderr, "bounce-classify: %s\n", err);
-        return 2;
-    }
-    cli.rules = rules;
-    unsigned flags = cli.explain ? BC_EXPLAIN : 0;
-    struct ctx x = {.out = stdout, .err = stderr};
-    x.clf = bc_classifier_new(rules, max_size, flags);
-    if (x.clf == NULL) {
-        fprintf(stderr, "bounce-classify: out of memory\n");
-        bc_rules_free(rules);
-        return 2;
-    }
-    static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-
     if (jobs == 0) {
         jobs = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = jobs < 1 ? 1 : jobs > DEFAULT_JOBS_MAX ? DEFAULT_JOBS_MAX : jobs;
@@ -1021,12 +1018,34 @@ int main(int argc, char **argv)
     for (int i = optind; i < argc && jobs > 1; i++)
         if (strcmp(argv[i], "-") == 0)
             jobs = 1;
-    if (jobs > 1 && optind < argc) {
-        for (int i = optind; i < argc; i++)
-            list_path(NULL, argv[i], 0, DT_UNKNOWN);
-        if (pool.oom || pool.n < 2)
-            list_free();
+    /* Several paths are listed (a stat each, directories walked) by a
+     * thread while the rules load, one path after. */
+    struct args args = {argv + optind, argc - optind};
+    pthread_t lister;
+    int listing = jobs > 1 && args.n > 1 && pthread_create(&lister, NULL, list_args, &args) == 0;
+
+    char err[1024] = "";
+    bc_rules *rules = bc_rules_load(rules_path, local_path, err, sizeof err);
+    unsigned flags = cli.explain ? BC_EXPLAIN : 0;
+    struct ctx x = {.out = stdout, .err = stderr};
+    if (rules != NULL)
+        x.clf = bc_classifier_new(rules, max_size, flags);
+    if (listing)
+        pthread_join(lister, NULL);
+    if (rules == NULL || x.clf == NULL) {
+        fprintf(stderr, "bounce-classify: %s\n", rules == NULL ? err : "out of memory");
+        list_free();
+        bc_rules_free(rules);
+        return 2;
     }
+    cli.rules = rules;
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+    if (jobs > 1 && args.n == 1)
+        list_args(&args);
+    if (pool.oom || pool.n < 2)
+        list_free();
 
     if (cli.fmt == FMT_CSV || cli.fmt == FMT_TSV)
         sv_header_line(stdout);
