@@ -14,11 +14,12 @@
  * terminal, a readable table when it is.
  *
  * With -j N (default: the online CPUs, at most 8) and more than one input,
- * the inputs are listed first (directories walked), then N threads take
- * them from a shared counter, each with its own classifier and read buffer,
- * and write each input's output into that input's own buffers.  The main
- * thread prints the buffers in input order, so the output is the same
- * bytes as with -j 1; workers stay at most WINDOW inputs ahead of it.
+ * the inputs are listed first (directories walked, while the rules load),
+ * then N threads, the main one among them, take them from a shared counter,
+ * each with its own classifier and read buffer, and write each input's
+ * output into that input's own buffers.  Between its own inputs the main
+ * thread prints the finished buffers in input order, so the output is the
+ * same bytes as with -j 1; the others stay at most WINDOW inputs ahead.
  */
 #include "bounce.h"
 #include "mbox.h"
@@ -671,7 +672,7 @@ static void classify_path(struct ctx *x, const char *path, int depth)
 struct item {
     char *path;
     int depth;
-    int done;             /* output ready (under pool.lock) */
+    int done;             /* output ready (atomic) */
     int oom;              /* no buffer could be made for the output */
     char *out, *err_text; /* its standard output and standard error bytes */
     size_t outlen, errlen;
