@@ -26,6 +26,8 @@
 #include <immintrin.h>
 #endif
 
+#include "confutil.h"
+#include "literals.h"
 #include "regex.h"
 
 #define FMT_MAX_LITERALS 4096 /* positions live on the stack during a scan */
@@ -139,21 +141,6 @@ struct bc_formats {
     unsigned char low[256];           /* ASCII case folding */
     uint32_t hmul[4][256]; /* block hashes: per position, a random word per folded byte */
 };
-
-/* Member name of group g, or NULL: config_setting_get_member() without
- * libconfig's path-aware name comparison (a strchr per character), which
- * was a tenth of the start-up. */
-static config_setting_t *member(const config_setting_t *g, const char *name)
-{
-    if (g == NULL || !config_setting_is_group(g))
-        return NULL;
-    for (int i = 0, n = config_setting_length(g); i < n; i++) {
-        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-        if (strcmp(config_setting_name(m), name) == 0)
-            return m;
-    }
-    return NULL;
-}
 
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
                  const char *msg, const char *arg)
@@ -306,17 +293,6 @@ static void teddy_build(bc_formats *f, unsigned field, int cpu_ok)
     t->on = 1;
 }
 
-/* The eight bytes x with ASCII capitals lowered, all at once. */
-static inline uint64_t fold8(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t seven = x & ~high;
-    uint64_t ge_a = seven + ones * (0x80 - 'A'); /* high bit: >= 'A' */
-    uint64_t gt_z = seven + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
-    uint64_t upper = (ge_a ^ gt_z) & ~x & high;
-    return x | upper >> 2;
-}
-
 /* Is the folded literal lit[0..n) at p, case-insensitively?  Eight bytes
  * at a time: long literals are compared often. */
 static int same_folded(const unsigned char *p, const char *lit, size_t n, const unsigned char *low)
@@ -326,7 +302,7 @@ static int same_folded(const unsigned char *p, const char *lit, size_t n, const 
         uint64_t a, b;
         memcpy(&a, p + i, 8);
         memcpy(&b, lit + i, 8);
-        if (fold8(a) != b)
+        if (lit_fold8(a) != b)
             return 0;
     }
     for (; i < n; i++)
@@ -457,7 +433,7 @@ static void teddy_verify(const bc_formats *f, const struct teddy *t, const unsig
     int whole = s + 8 <= n;
     if (whole) {
         memcpy(&w, p + s, 8);
-        w = fold8(w);
+        w = lit_fold8(w);
     }
     for (unsigned k = t->first[b]; k < t->first[b + 1]; k++) {
         uint16_t l = t->lit[k];
@@ -608,7 +584,7 @@ static int load_literals(bc_formats *f, size_t *cap, int fmt, enum role role,
 static int get_string(const config_setting_t *g, const char *key, const char **out,
                       const char *path, char *err, size_t errlen)
 {
-    const config_setting_t *s = member(g, key);
+    const config_setting_t *s = conf_member(g, key);
     *out = NULL;
     if (s == NULL)
         return 0;
@@ -658,7 +634,7 @@ static int load_regex(bc_formats *f, const config_setting_t *g, const char *key,
     if (*out == NULL) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s: %s", key, rerr);
-        setf(err, errlen, member(g, key), path, msg, NULL);
+        setf(err, errlen, conf_member(g, key), path, msg, NULL);
         return -1;
     }
     return 0;
@@ -709,12 +685,12 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
         else if (strcmp(block, "line") == 0)
             fm->pub.block = FMT_BLOCK_LINE;
         else {
-            setf(err, errlen, member(g, "block"), path,
+            setf(err, errlen, conf_member(g, "block"), path,
                  "block must be \"paragraph\", \"next\" or \"line\"", NULL);
             return -1;
         }
     }
-    const config_setting_t *gen = member(g, "generic");
+    const config_setting_t *gen = conf_member(g, "generic");
     if (gen != NULL) {
         if (config_setting_type(gen) != CONFIG_TYPE_BOOL) {
             setf(err, errlen, gen, path, "generic: expected true or false", NULL);
@@ -729,8 +705,8 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
     } lits[] = {{"subject", R_SUBJECT}, {"from", R_FROM},   {"header", R_HEADER},
                 {"body", R_BODY},       {"start", R_START}, {"original", R_ORIGINAL}};
     for (size_t i = 0; i < sizeof lits / sizeof lits[0]; i++)
-        if (load_literals(f, litcap, idx, lits[i].role, member(g, lits[i].key), path, err, errlen) <
-            0)
+        if (load_literals(f, litcap, idx, lits[i].role, conf_member(g, lits[i].key), path, err,
+                          errlen) < 0)
             return -1;
     fm->lit_hi = f->nlits;
     int nsig = 0;
@@ -755,7 +731,7 @@ static int load_format(bc_formats *f, size_t *litcap, const config_setting_t *g,
     fm->pub.g_diag = fm->recipient ? rx_group(fm->recipient, "diag") : -1;
     fm->pub.g_diag_diag = fm->diag ? rx_group(fm->diag, "diag") : -1;
     if (fm->recipient != NULL && fm->pub.g_addr < 0) {
-        setf(err, errlen, member(g, "recipient"), path,
+        setf(err, errlen, conf_member(g, "recipient"), path,
              "recipient: regex needs a named group (?<addr>...)", NULL);
         return -1;
     }
@@ -804,8 +780,8 @@ static int load_commands(bc_formats *f, size_t *litcap, const config_setting_t *
         snprintf(cmd->name, sizeof cmd->name, "%s", name);
         f->ncmds++;
         cmd->lit_lo = f->nlits;
-        if (load_literals(f, litcap, (int)f->ncmds - 1, R_COMMAND, member(g, "text"), path, err,
-                          errlen) < 0)
+        if (load_literals(f, litcap, (int)f->ncmds - 1, R_COMMAND, conf_member(g, "text"), path,
+                          err, errlen) < 0)
             return -1;
         cmd->lit_hi = f->nlits;
         if (load_regex(f, g, "match", &cmd->re, path, err, errlen) < 0)
@@ -847,11 +823,11 @@ static int load_hosts(bc_formats *f, size_t *litcap, const config_setting_t *lis
                     return -1;
                 }
             }
-            if (load_literals(f, litcap, (int)f->nhosts, R_HOST, member(e, "text"), path, err,
+            if (load_literals(f, litcap, (int)f->nhosts, R_HOST, conf_member(e, "text"), path, err,
                               errlen) < 0)
                 return -1;
             hp->lit_hi = f->nlits;
-            m = member(e, "match");
+            m = conf_member(e, "match");
         }
         if (m == NULL || config_setting_type(m) != CONFIG_TYPE_STRING) {
             setf(err, errlen, m ? m : e, path,
@@ -891,9 +867,9 @@ static int load_delayed(bc_formats *f, size_t *litcap, const config_setting_t *g
             return -1;
         }
     }
-    if (load_literals(f, litcap, -1, R_DELAY_SUBJECT, member(g, "subject"), path, err, errlen) <
-            0 ||
-        load_literals(f, litcap, -1, R_DELAY_BODY, member(g, "body"), path, err, errlen) < 0)
+    if (load_literals(f, litcap, -1, R_DELAY_SUBJECT, conf_member(g, "subject"), path, err,
+                      errlen) < 0 ||
+        load_literals(f, litcap, -1, R_DELAY_BODY, conf_member(g, "body"), path, err, errlen) < 0)
         return -1;
     return 0;
 }

@@ -313,17 +313,6 @@ oom:
     return -1;
 }
 
-/* The eight bytes x with ASCII capitals lowered, all at once. */
-static inline uint64_t fold8(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t seven = x & ~high;
-    uint64_t ge_a = seven + ones * (0x80 - 'A'); /* high bit: >= 'A' */
-    uint64_t gt_z = seven + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
-    uint64_t upper = (ge_a ^ gt_z) & ~x & high;
-    return x | upper >> 2;
-}
-
 /* Does p[0..n) start with the bytes of o that follow its prefix (ASCII
  * case-insensitively; a byte >= 0x80 of the literal is not compared, a
  * maybe)?  The first 8 at once. */
@@ -333,7 +322,7 @@ static int tail_at(const litset *ls, const unsigned char *p, size_t n, const str
         return 0;
     uint64_t x = 0;
     memcpy(&x, p, n < 8 ? n : 8);
-    if ((fold8(x) & o->mask) != o->head)
+    if ((lit_fold8(x) & o->mask) != o->head)
         return 0;
     const unsigned char *t = ls->tails + o->rest;
     for (size_t i = 8; i < o->tlen; i++)

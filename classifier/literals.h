@@ -25,6 +25,17 @@
 
 typedef struct litset litset;
 
+/* The eight bytes x with ASCII capitals lowered, all at once (SWAR). */
+static inline uint64_t lit_fold8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t seven = x & ~high;
+    uint64_t ge_a = seven + ones * (0x80 - 'A'); /* high bit: >= 'A' */
+    uint64_t gt_z = seven + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
+    uint64_t upper = (ge_a ^ gt_z) & ~x & high;
+    return x | upper >> 2;
+}
+
 /* A new empty set; NULL on memory exhaustion. */
 litset *litset_new(void);
 

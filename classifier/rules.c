@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "confutil.h"
 #include "literals.h"
 #include "regex.h"
 #include "rxcache.h"
@@ -202,21 +203,6 @@ static void strtab_free(struct strtab *t)
     free(t->vals);
 }
 
-/* Member name of group g, or NULL: config_setting_get_member() without
- * libconfig's path-aware name comparison (a strchr per character), which
- * was a tenth of the start-up. */
-static config_setting_t *member(const config_setting_t *g, const char *name)
-{
-    if (g == NULL || !config_setting_is_group(g))
-        return NULL;
-    for (int i = 0, n = config_setting_length(g); i < n; i++) {
-        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-        if (strcmp(config_setting_name(m), name) == 0)
-            return m;
-    }
-    return NULL;
-}
-
 static int find_word(const char *const *list, size_t n, const char *s)
 {
     for (size_t i = 0; i < n; i++)
@@ -365,7 +351,7 @@ static int check_keys(struct loader *L, const config_setting_t *g, const char *w
 
 static const char *get_str(const config_setting_t *g, const char *name)
 {
-    const config_setting_t *m = member(g, name);
+    const config_setting_t *m = conf_member(g, name);
     return m ? config_setting_get_string(m) : NULL;
 }
 
@@ -392,7 +378,7 @@ static int check_advice(struct loader *L, const config_setting_t *g, const char 
 {
     const char *v = get_str(g, key);
     if (v != NULL && find_word(advices, NELEM(advices), v) < 0)
-        return fail(L, member(g, key), "unknown advice \"%s\"", v);
+        return fail(L, conf_member(g, key), "unknown advice \"%s\"", v);
     return 0;
 }
 
@@ -400,7 +386,7 @@ static int check_severity(struct loader *L, const config_setting_t *g, const cha
 {
     const char *v = get_str(g, key);
     if (v != NULL && severity_of(v) < 0)
-        return fail(L, member(g, key), "unknown severity \"%s\" (hard, soft or none)", v);
+        return fail(L, conf_member(g, key), "unknown severity \"%s\" (hard, soft or none)", v);
     return 0;
 }
 
@@ -423,7 +409,7 @@ static int load_class(struct loader *L, const config_setting_t *g)
         return fail(L, g, "class without a name");
     int ci = class_index(name);
     if (ci < 0)
-        return fail(L, member(g, "name"), "unknown class \"%s\"", name);
+        return fail(L, conf_member(g, "name"), "unknown class \"%s\"", name);
     struct class_set *cs = &L->cset[ci];
     if (cs->seen_in_file == (int)L->file + 1)
         return fail(L, g, "class \"%s\" defined twice", name);
@@ -451,7 +437,7 @@ static int load_class(struct loader *L, const config_setting_t *g)
         c->temp_advice = keep(L->rs, v, 0);
         cs->temp_advice = 1;
     }
-    if ((m = member(g, "code")) != NULL && !cs->code) {
+    if ((m = conf_member(g, "code")) != NULL && !cs->code) {
         long long code = config_setting_get_int64(m);
         if (config_setting_type(m) == CONFIG_TYPE_INT)
             code = config_setting_get_int(m);
@@ -476,7 +462,7 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
     if (name == NULL)
         return fail(L, g, "detail without a name");
     if (!valid_token(name))
-        return fail(L, member(g, "name"),
+        return fail(L, conf_member(g, "name"),
                     "detail \"%s\": printable ASCII without spaces, ';', '\"' or '\\'", name);
     if (check_advice(L, g, "advice") != 0)
         return -1;
@@ -502,7 +488,7 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
     const char *adv = get_str(g, "advice");
     if (adv != NULL && d->advice == NULL && (d->advice = keep(rs, adv, 0)) == NULL)
         return oom(L);
-    const config_setting_t *m = member(g, "code");
+    const config_setting_t *m = conf_member(g, "code");
     if (m != NULL) {
         long long code = config_setting_type(m) == CONFIG_TYPE_INT ? config_setting_get_int(m)
                                                                    : config_setting_get_int64(m);
@@ -616,11 +602,11 @@ static int check_word(struct loader *L, const config_setting_t *g, const char *k
         size_t len = strcspn(p, "|");
         char word[32];
         if (len == 0 || len >= sizeof word)
-            return fail(L, member(g, key), "bad %s \"%s\"", key, v);
+            return fail(L, conf_member(g, key), "bad %s \"%s\"", key, v);
         memcpy(word, p, len);
         word[len] = '\0';
         if (list != NULL && strcmp(word, "-") != 0 && find_word(list, n, word) < 0)
-            return fail(L, member(g, key), "unknown %s \"%s\"", key, word);
+            return fail(L, conf_member(g, key), "unknown %s \"%s\"", key, word);
         p += len;
         if (*p == '\0')
             break;
@@ -849,13 +835,13 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (id == NULL)
         return fail(L, g, "rule without an id");
     if (!valid_id(id))
-        return fail(L, member(g, "id"), "rule id \"%s\": use only a-z 0-9 . _ : -", id);
+        return fail(L, conf_member(g, "id"), "rule id \"%s\": use only a-z 0-9 . _ : -", id);
     const char *cls = get_str(g, "class");
     if (cls == NULL)
         return fail(L, g, "rule \"%s\" has no class", id);
     int ci = class_index(cls);
     if (ci < 0)
-        return fail(L, member(g, "class"), "rule \"%s\": unknown class \"%s\"", id, cls);
+        return fail(L, conf_member(g, "class"), "rule \"%s\": unknown class \"%s\"", id, cls);
     r.info.cls = &rs->classes[ci];
 
     const char *v;
@@ -863,16 +849,16 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     char buf[16];
     if ((v = get_str(g, "status")) != NULL) {
         if (norm_status(v, buf, sizeof buf) != 0)
-            return fail(L, member(g, "status"),
+            return fail(L, conf_member(g, "status"),
                         "rule \"%s\": bad status \"%s\" (e.g. \"5.1.1\", \"5.7.*\", \"4.*.*\")", id,
                         v);
         if ((r.status = keep(rs, buf, 0)) == NULL)
             return oom(L);
     }
     if ((v = get_str(g, "reply")) != NULL && norm_reply(v, r.reply) != 0)
-        return fail(L, member(g, "reply"),
+        return fail(L, conf_member(g, "reply"),
                     "rule \"%s\": bad reply \"%s\" (e.g. \"550\", \"55*\", \"4*\")", id, v);
-    if ((m = member(g, "host")) != NULL) {
+    if ((m = conf_member(g, "host")) != NULL) {
         if ((r.hosts = keep_list(rs, m, &r.nhosts, 1)) == NULL)
             return oom(L);
         for (size_t i = 0; i < r.nhosts; i++) {
@@ -890,7 +876,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
         return -1;
 
     const char *text = get_str(g, "text");
-    const config_setting_t *lit = member(g, "literal");
+    const config_setting_t *lit = conf_member(g, "literal");
     if (lit != NULL && text == NULL)
         return fail(L, lit, "rule \"%s\": literal without text", id);
     char rxerr[256];
@@ -899,9 +885,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     int split = br.n >= 2;
     if (text != NULL) {
         if (*text == '\0')
-            return fail(L, member(g, "text"), "rule \"%s\": empty text", id);
+            return fail(L, conf_member(g, "text"), "rule \"%s\": empty text", id);
         if (!split && (r.text = compile_text(rs, text, rxerr, sizeof rxerr)) == NULL)
-            return fail(L, member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
+            return fail(L, conf_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
     }
     if (text == NULL && r.status == NULL && r.reply[0] == '\0' && r.nhosts == 0 && r.mta == NULL &&
         r.kind == NULL && r.action == NULL && r.feedback == NULL && r.command == NULL)
@@ -915,7 +901,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
         tier = find_word(tiers, NELEM(tiers), v);
         if (tier < 0) {
             rx_free(r.text);
-            return fail(L, member(g, "tier"),
+            return fail(L, conf_member(g, "tier"),
                         "rule \"%s\": unknown tier \"%s\" (text, host, status or reply)", id, v);
         }
     } else {
@@ -929,10 +915,10 @@ static int load_rule(struct loader *L, const config_setting_t *g)
 
     int bad = check_severity(L, g, "severity") || check_advice(L, g, "advice");
     if (!bad && (v = get_str(g, "detail")) != NULL && !valid_token(v))
-        bad = fail(L, member(g, "detail"),
+        bad = fail(L, conf_member(g, "detail"),
                    "rule \"%s\": detail \"%s\": printable ASCII without spaces, ';', '\"' or '\\'",
                    id, v);
-    if (!bad && (m = member(g, "code")) != NULL) {
+    if (!bad && (m = conf_member(g, "code")) != NULL) {
         long long code = config_setting_type(m) == CONFIG_TYPE_INT ? config_setting_get_int(m)
                                                                    : config_setting_get_int64(m);
         if (code < 0 || code > 999)
@@ -947,7 +933,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     r.info.advice = (v = get_str(g, "advice")) ? keep(rs, v, 0) : NULL;
     if ((v = get_str(g, "severity")) != NULL)
         r.info.severity = severity_of(v);
-    m = member(g, "override");
+    m = conf_member(g, "override");
     r.info.override = m != NULL && config_setting_get_bool(m);
     r.info.id = keep(rs, id, 0);
     if (r.info.id == NULL || r.info.detail == NULL) {
@@ -958,12 +944,12 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     long prev = strtab_get(&L->ids, id);
     if (prev >= 0 && L->id_file[prev] == L->file) {
         rx_free(r.text);
-        return fail(L, member(g, "id"), "duplicate rule id \"%s\" (first at line %d)", id,
+        return fail(L, conf_member(g, "id"), "duplicate rule id \"%s\" (first at line %d)", id,
                     L->id_line[prev]);
     }
     if (prev >= 0) { /* replaced by the user's rule of an earlier file */
         if (split && (r.text = compile_text(rs, text, rxerr, sizeof rxerr)) == NULL)
-            return fail(L, member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
+            return fail(L, conf_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
         rx_free(r.text);
         return 0;
     }
@@ -992,7 +978,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (rc == 2)
         return fail(L, lit, "rule \"%s\": empty literal", id);
     if (rc == 3)
-        return fail(L, member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
+        return fail(L, conf_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
     return rc; /* 1: indexed by the automaton */
 }
 
@@ -1088,7 +1074,7 @@ static int index_rule(struct ruleset *rs, uint32_t i, int by_text)
 static int load_list(struct loader *L, const config_setting_t *root, const char *name,
                      uint8_t **by_text)
 {
-    const config_setting_t *list = member(root, name);
+    const config_setting_t *list = conf_member(root, name);
     if (list == NULL)
         return 0;
     if (!config_setting_is_list(list) && !config_setting_is_array(list))
@@ -1145,7 +1131,7 @@ static int load_config(struct loader *L, const config_t *cfg, uint8_t **by_text)
     }
     if (rc == 0)
         rc = load_list(L, root, "classes", NULL);
-    const config_setting_t *classes = member(root, "classes");
+    const config_setting_t *classes = conf_member(root, "classes");
     if (rc == 0 && classes != NULL)
         snprintf(L->classes_at, sizeof L->classes_at, "%s:%d", L->path, line_of(classes));
     if (rc == 0)
