@@ -443,6 +443,60 @@ static int occurs(const char *t, size_t n, const char *lit)
     return 0;
 }
 
+/* The next number of a small linear congruential generator. */
+static unsigned next_rand(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed / 65536;
+}
+
+/* nlit random literals over alpha (5 letters) of minlen + 0..span-1 bytes
+ * into lits, each the key of format "fN"; the loaded formats. */
+static bc_formats *random_formats(const char *key, const char *alpha, int nlit, size_t minlen,
+                                  unsigned span, char (*lits)[24], unsigned *seed)
+{
+    char conf[8192], err[256] = "";
+    size_t used = (size_t)snprintf(conf, sizeof conf, "formats = (\n");
+    for (int i = 0; i < nlit; i++) {
+        size_t len = minlen + next_rand(seed) % span;
+        for (size_t j = 0; j < len; j++)
+            lits[i][j] = alpha[next_rand(seed) % 5];
+        lits[i][len] = '\0';
+        used += (size_t)snprintf(conf + used, sizeof conf - used,
+                                 "{ id = \"f%d\"; %s = \"%s\"; },\n", i, key, lits[i]);
+    }
+    snprintf(conf + used - 2, sizeof conf - (used - 2), "\n);\n");
+    return load_text(conf, err, sizeof err);
+}
+
+/* A random text of 0..cap-1 bytes over alpha in both cases; its length. */
+static size_t random_text(char *t, size_t cap, const char *alpha, unsigned *seed)
+{
+    size_t n = next_rand(seed) % cap;
+    for (size_t j = 0; j < n; j++) {
+        unsigned r = next_rand(seed);
+        t[j] = alpha[r % 5];
+        if (r / 8 % 2 && t[j] >= 'a' && t[j] <= 'z')
+            t[j] = (char)(t[j] - 32);
+    }
+    return n;
+}
+
+/* Does the format recognise() finds in t[0..n) (as a header or as the
+ * text) equal the first one whose literal a plain search finds? */
+static int first_found(const bc_formats *f, rx_scratch *s, char (*lits)[24], int nlit,
+                       const char *t, size_t n, int as_header)
+{
+    char want[8] = "";
+    for (int i = 0; i < nlit && want[0] == '\0'; i++)
+        if (occurs(t, n, lits[i]))
+            snprintf(want, sizeof want, "f%d", i);
+    fmt_hit hit;
+    int rc = as_header ? formats_recognise(f, s, "", "", t, n, "", 0, &hit)
+                       : formats_recognise(f, s, "", "", "", 0, t, n, &hit);
+    return want[0] == '\0' ? rc == 0 : rc == 1 && strcmp(hit.format->id, want) == 0;
+}
+
 /* Many header literals sharing prefixes (the scanner's groups), in random
  * headers of both cases and every length: the format found is the first
  * whose literal a plain search finds. */
@@ -450,38 +504,16 @@ TEST(header_literals_match_a_plain_search)
 {
     enum { NLIT = 60 };
     static const char alpha[] = "abx-:";
-    char lits[NLIT][24], conf[8192], err[256] = "";
+    char lits[NLIT][24];
     unsigned seed = 12345;
-    size_t used = (size_t)snprintf(conf, sizeof conf, "formats = (\n");
-    for (int i = 0; i < NLIT; i++) {
-        size_t len = 3 + (seed = seed * 1103515245u + 12345u) / 65536 % 18;
-        for (size_t j = 0; j < len; j++)
-            lits[i][j] = alpha[(seed = seed * 1103515245u + 12345u) / 65536 % 5];
-        lits[i][len] = '\0';
-        used += (size_t)snprintf(conf + used, sizeof conf - used,
-                                 "{ id = \"f%d\"; header = \"%s\"; },\n", i, lits[i]);
-    }
-    snprintf(conf + used - 2, sizeof conf - (used - 2), "\n);\n");
-    bc_formats *f = load_text(conf, err, sizeof err);
+    bc_formats *f = random_formats("header", alpha, NLIT, 3, 18, lits, &seed);
     rx_scratch *s = rx_scratch_new();
     CHECK(f != NULL && s != NULL && formats_count(f) == NLIT);
     int all = f != NULL && s != NULL;
     char h[200];
     for (int round = 0; round < 3000 && all; round++) {
-        size_t n = (seed = seed * 1103515245u + 12345u) / 65536 % sizeof h;
-        for (size_t j = 0; j < n; j++) {
-            unsigned r = (seed = seed * 1103515245u + 12345u) / 65536;
-            h[j] = alpha[r % 5];
-            if (r / 8 % 2 && h[j] >= 'a' && h[j] <= 'z')
-                h[j] = (char)(h[j] - 32);
-        }
-        char want[8] = "";
-        for (int i = 0; i < NLIT && want[0] == '\0'; i++)
-            if (occurs(h, n, lits[i]))
-                snprintf(want, sizeof want, "f%d", i);
-        fmt_hit hit;
-        int rc = formats_recognise(f, s, "", "", h, n, "", 0, &hit);
-        all = want[0] == '\0' ? rc == 0 : rc == 1 && strcmp(hit.format->id, want) == 0;
+        size_t n = random_text(h, sizeof h, alpha, &seed);
+        all = first_found(f, s, lits, NLIT, h, n, 1);
     }
     CHECK(all);
     rx_scratch_free(s);
@@ -495,43 +527,21 @@ TEST(body_literals_match_a_plain_search)
 {
     enum { NLIT = 40 };
     static const char alpha[] = "ab x-";
-    char lits[NLIT][24], conf[8192], err[256] = "";
+    char lits[NLIT][24];
     unsigned seed = 777;
-    size_t used = (size_t)snprintf(conf, sizeof conf, "formats = (\n");
-    for (int i = 0; i < NLIT; i++) {
-        size_t len = 8 + (seed = seed * 1103515245u + 12345u) / 65536 % 13;
-        for (size_t j = 0; j < len; j++)
-            lits[i][j] = alpha[(seed = seed * 1103515245u + 12345u) / 65536 % 5];
-        lits[i][len] = '\0';
-        used += (size_t)snprintf(conf + used, sizeof conf - used,
-                                 "{ id = \"f%d\"; body = \"%s\"; },\n", i, lits[i]);
-    }
-    snprintf(conf + used - 2, sizeof conf - (used - 2), "\n);\n");
-    bc_formats *f = load_text(conf, err, sizeof err);
+    bc_formats *f = random_formats("body", alpha, NLIT, 8, 13, lits, &seed);
     rx_scratch *s = rx_scratch_new();
     CHECK(f != NULL && s != NULL && formats_count(f) == NLIT);
     int all = f != NULL && s != NULL;
     char t[400];
     for (int round = 0; round < 3000 && all; round++) {
-        size_t n = (seed = seed * 1103515245u + 12345u) / 65536 % sizeof t;
-        for (size_t j = 0; j < n; j++) {
-            unsigned r = (seed = seed * 1103515245u + 12345u) / 65536;
-            t[j] = alpha[r % 5];
-            if (r / 8 % 2 && t[j] >= 'a' && t[j] <= 'z')
-                t[j] = (char)(t[j] - 32);
-        }
+        size_t n = random_text(t, sizeof t, alpha, &seed);
         /* and one of the literals somewhere, most of the time */
-        unsigned r = (seed = seed * 1103515245u + 12345u) / 65536;
+        unsigned r = next_rand(&seed);
         size_t l = strlen(lits[r % NLIT]);
         if (r / NLIT % 4 != 0 && l <= n)
             memcpy(t + (r / NLIT / 4) % (n - l + 1), lits[r % NLIT], l);
-        char want[8] = "";
-        for (int i = 0; i < NLIT && want[0] == '\0'; i++)
-            if (occurs(t, n, lits[i]))
-                snprintf(want, sizeof want, "f%d", i);
-        fmt_hit hit;
-        int rc = formats_recognise(f, s, "", "", "", 0, t, n, &hit);
-        all = want[0] == '\0' ? rc == 0 : rc == 1 && strcmp(hit.format->id, want) == 0;
+        all = first_found(f, s, lits, NLIT, t, n, 0);
     }
     CHECK(all);
     rx_scratch_free(s);
