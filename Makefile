@@ -100,6 +100,8 @@ install: all
 	install -m 755 $(BUILD)/bounce-classify $(DESTDIR)$(BINDIR)/
 	if [ -f $(BUILD)/bounce-milter ]; then install -m 755 $(BUILD)/bounce-milter $(DESTDIR)$(SBINDIR)/; fi
 	install -m 644 conf/rules.conf conf/formats.conf $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/rules.d
+	install -m 644 conf/rules.d/*.conf $(DESTDIR)$(DATADIR)/rules.d/
 	if [ ! -f $(DESTDIR)$(SYSCONFDIR)/milter.conf ] && [ -f conf/milter.conf ]; then \
 	    install -m 644 conf/milter.conf $(DESTDIR)$(SYSCONFDIR)/; fi
 	for m in classifier/*.1 milter/*.5 milter/*.8; do \

@@ -6,6 +6,7 @@
  */
 #include "bounce.h"
 
+#include <glob.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "formats.h"
 #include "regex.h"
 #include "report.h"
+#include "rulecheck.h"
 #include "rules.h"
 #include "rxcache.h"
 
@@ -28,6 +30,7 @@
 #endif
 
 #define BC_DEFAULT_MAX_BYTES (8u * 1024 * 1024)
+#define BC_MAX_RULE_FILES 64 /* rules.d/NAME.conf files read */
 
 struct bc_rules {
     struct ruleset *rs;
@@ -108,26 +111,48 @@ bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *er
     }
     sibling_path(rules_path, "formats.conf", formats_path, sizeof formats_path);
 
-    const char *rpaths[2], *fpaths[3];
-    size_t nr = 0, nf = 0;
+    /* the shipped rules: rules.conf, then rules.d/NAME.conf beside it, in
+     * name order */
+    char pattern[4200];
+    sibling_path(rules_path, "rules.d/*.conf", pattern, sizeof pattern);
+    glob_t more;
+    int grc = glob(pattern, GLOB_ERR, NULL, &more);
+    if (grc != 0 && grc != GLOB_NOMATCH) {
+        snprintf(err, errlen, "%s: cannot read the rules directory", pattern);
+        return NULL;
+    }
+    size_t nmore = grc == 0 ? more.gl_pathc : 0;
+    if (nmore > BC_MAX_RULE_FILES) {
+        snprintf(err, errlen, "%s: more than %d rules files", pattern, BC_MAX_RULE_FILES);
+        globfree(&more);
+        return NULL;
+    }
+
+    const char *rpaths[2 + BC_MAX_RULE_FILES], *fpaths[3 + BC_MAX_RULE_FILES];
+    size_t nr = 0, nf = 0, nlocal = 0;
     if (*local_path != '\0') {
         rpaths[nr++] = local_path;
         fpaths[nf++] = local_path;
+        nlocal = 1;
     }
     rpaths[nr++] = rules_path;
     fpaths[nf++] = rules_path;
+    for (size_t i = 0; i < nmore; i++)
+        rpaths[nr++] = fpaths[nf++] = more.gl_pathv[i];
     if (file_exists(formats_path))
         fpaths[nf++] = formats_path;
 
     bc_rules *r = calloc(1, sizeof *r);
     if (r == NULL || (r->classified = calloc(1, sizeof *r->classified)) == NULL) {
         free(r);
+        if (grc == 0)
+            globfree(&more);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     /* Each file is parsed once: the rules files may hold formats too. */
-    config_t cfg[2];
-    const config_t *cfgs[3] = {NULL, NULL, NULL};
+    config_t cfg[2 + BC_MAX_RULE_FILES];
+    const config_t *cfgs[3 + BC_MAX_RULE_FILES] = {NULL};
     size_t nparsed = 0;
     int rc = 0;
     for (; nparsed < nr && rc == 0; nparsed++) {
@@ -138,13 +163,15 @@ bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *er
         /* patterns that compiled in an earlier run are compiled when used */
         char cache_path[4096];
         rxcache *cache = rxcache_open(rxcache_default_path(cache_path, sizeof cache_path));
-        r->rs = ruleset_load_parsed(cfgs, rpaths, nr, cache, err, errlen);
+        r->rs = ruleset_load_parsed(cfgs, rpaths, nr, nlocal, cache, err, errlen);
         rxcache_close(cache);
     }
     if (r->rs != NULL)
         r->formats = formats_load_parsed(cfgs, fpaths, nf, err, errlen);
     for (size_t i = 0; i < nparsed; i++)
         config_destroy(&cfg[i]);
+    if (grc == 0)
+        globfree(&more);
     if (r->rs == NULL || r->formats == NULL) {
         bc_rules_free(r);
         return NULL;
@@ -165,6 +192,20 @@ void bc_rules_free(bc_rules *r)
 size_t bc_rules_count(const bc_rules *r)
 {
     return r == NULL ? 0 : ruleset_count(r->rs);
+}
+
+int bc_rules_check(const bc_rules *r, void (*line)(const char *text, void *arg), void *arg,
+                   bc_rules_check_counts *counts)
+{
+    rulecheck_counts c;
+    if (rulecheck_run(r->rs, line, arg, &c) != 0)
+        return -1;
+    counts->rules = c.rules;
+    counts->examples = c.examples;
+    counts->failed = c.failed;
+    counts->overlaps = c.overlaps;
+    counts->unsourced = c.unsourced;
+    return 0;
 }
 
 const char *bc_describe(const bc_rules *r, const char *class_name, const char *detail,

@@ -80,6 +80,21 @@ const char *bc_rules_default_path(char *buf, size_t buflen);
 /* Number of classification rules in a loaded set. */
 size_t bc_rules_count(const bc_rules *rules);
 
+/* What bc_rules_check() found. */
+typedef struct bc_rules_check_counts {
+    size_t rules, examples;
+    size_t failed;    /* examples another rule (or none) decided */
+    size_t overlaps;  /* same-rank rules that disagree on an example, unsettled by `beats` */
+    size_t unsourced; /* shipped rules without a source or without examples */
+} bc_rules_check_counts;
+
+/* Classify every rule's examples alone and check that the rule itself
+ * decides each; line() gets one line per finding ("FAIL RULE example N:
+ * decided by OTHER", "OVERLAP RULE OTHER", "UNDOCUMENTED RULE: ...").
+ * 0, or -1 on memory exhaustion. */
+int bc_rules_check(const bc_rules *rules, void (*line)(const char *text, void *arg), void *arg,
+                   bc_rules_check_counts *counts);
+
 /* Description of a class (and detail, if it has its own) in lang "en",
  * "zh-TW" or "zh-CN"; falls back to "en"; never NULL. */
 const char *bc_describe(const bc_rules *rules, const char *class_name, const char *detail,

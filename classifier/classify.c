@@ -95,49 +95,52 @@ static const char *snippet(arena *a, const char *text, size_t at, size_t len)
     return s;
 }
 
-static const char *trace_line(arena *a, const bc_recipient *out, const rule_evidence *ev,
-                              const rule_trace *t, const rule_info *win, int nodiag, int with_body)
+/* "id [tier] (evidence)" for one rule that matched. */
+static const char *hit_text(arena *a, const rule_hit *h, const rule_evidence *ev)
 {
-    static const char *const tier_names[TIER_COUNT] = {"text", "host", "status", "reply"};
-    const char *what[TIER_COUNT];
-    for (int k = 0; k < TIER_COUNT; k++) {
-        const rule_info *f = t->first[k];
-        const char *ex = "";
-        if (f != NULL && k == TIER_TEXT && t->text_len > 0)
-            ex = arena_printf(a, " (\"%s\")", snippet(a, ev->text, t->text_at, t->text_len));
-        else if (f != NULL && k == TIER_STATUS)
-            ex = arena_printf(a, " (%s)", ev->status);
-        else if (f != NULL && k == TIER_REPLY)
-            ex = arena_printf(a, " (%s)", ev->reply);
-        what[k] = f == NULL ? "none"
-                            : arena_printf(a, "%s%s%s", f->id, ex ? ex : "",
-                                           t->nmatched[k] > 1
-                                               ? arena_printf(a, " +%zu more", t->nmatched[k] - 1)
-                                               : "");
-        if (what[k] == NULL)
-            return NULL;
-    }
+    const rule_info *r = h->rule;
+    const char *ex = h->text_len > 0 ? arena_printf(a, " (\"%s\")",
+                                                    snippet(a, ev->text, h->text_at, h->text_len))
+                     : r->tier == TIER_STATUS || r->tier == TIER_GENERIC_STATUS
+                         ? arena_printf(a, " (%s)", ev->status)
+                     : r->tier == TIER_REPLY ? arena_printf(a, " (%s)", ev->reply)
+                                             : "";
+    return arena_printf(a, "%s [%s%s]%s", r->id, r->override ? "override, " : "",
+                        ruleset_tier_name(r->tier), ex != NULL ? ex : "");
+}
+
+/* One line per recipient: every rule that matched, the answer, and why the
+ * winner won. */
+static const char *trace_line(arena *a, const bc_recipient *out, const rule_evidence *ev,
+                              const rule_trace *t, const rule_info *win, int nodiag, int with_body,
+                              int guarded)
+{
+    const char *list = t->nhits == 0 ? "none" : "";
+    for (size_t i = 0; i < t->nhits && list != NULL; i++)
+        list = arena_printf(a, "%s%s%s", list, i > 0 ? ", " : "", hit_text(a, &t->hits[i], ev));
     const char *why;
     if (win == NULL)
         why = nodiag ? "no rule matched, no diagnostic" : "no rule matched, diagnostic too vague";
-    else if (win->override)
-        why = "override rule";
     else
-        why = arena_printf(a, "%s tier wins", tier_names[win->tier]);
-    return arena_printf(
-        a,
-        "%s: %s%s%s%stext rule %s; host rule %s; status rule %s; reply rule %s -> "
-        "%s%s%s %s/%s (rule %s: %s; %zu rules tried)",
-        out->address, with_body ? "(with the report's text) " : "",
-        t->override ? "override rule " : "", t->override ? t->override->id : "",
-        t->override ? "; " : "", what[TIER_TEXT], what[TIER_HOST], what[TIER_STATUS],
-        what[TIER_REPLY], out->class_name, *out->detail ? " detail " : "", out->detail,
-        bc_severity_name(out->severity), out->advice, out->rule, why ? why : "", t->ncandidates);
+        why = arena_printf(a, "%s tier wins, %s", ruleset_tier_name(win->tier), t->why);
+    if (list == NULL || why == NULL)
+        return NULL;
+    return arena_printf(a, "%s: %smatched: %s -> %s%s%s %s/%s (rule %s: %s%s; %zu rules tried)",
+                        out->address, with_body ? "(with the report's text) " : "", list,
+                        out->class_name, *out->detail ? " detail " : "", out->detail,
+                        bc_severity_name(out->severity), out->advice, out->rule, why,
+                        guarded == 1   ? "; not hard: temporary failure"
+                        : guarded == 2 ? "; not hard: the text says otherwise"
+                                       : "",
+                        t->ncandidates);
 }
 
-/* Class, severity, advice, code and detail of out from the winning rule. */
-static void decide(const struct ruleset *rs, arena *a, const rule_info *win,
-                   const rule_evidence *ev, int nodiag, bc_recipient *out)
+/* Class, severity, advice, code and detail of out from the winning rule;
+ * returns 1 or 2 when the severity guard (TAXONOMY "Stage and severity")
+ * kept a hard answer soft: 1 for a temporary failure, 2 when a status table
+ * decided against what the text says. */
+static int decide(const struct ruleset *rs, arena *a, const rule_info *win, const rule_evidence *ev,
+                  const rule_verdict *verdict, int nodiag, bc_recipient *out)
 {
     const rule_class *c =
         win != NULL ? win->cls : ruleset_class(rs, nodiag ? "undefined" : "onhold");
@@ -145,7 +148,8 @@ static void decide(const struct ruleset *rs, arena *a, const rule_info *win,
     const rule_detail *d = win == NULL               ? NULL
                            : win->detail_def != NULL ? win->detail_def
                                                      : ruleset_detail(rs, detail);
-    int temp = ev->status[0] == '4' || (ev->status[0] == '\0' && ev->reply[0] == '4');
+    int temp = ev->status[0] == '4' || (ev->status[0] == '\0' && ev->reply[0] == '4') ||
+               strcmp(ev->action, "delayed") == 0;
 
     out->class_name = c != NULL ? c->name : nodiag ? "undefined" : "onhold";
     out->severity = c != NULL ? c->severity : BC_SEV_SOFT;
@@ -167,6 +171,13 @@ static void decide(const struct ruleset *rs, arena *a, const rule_info *win,
         out->code = win->code;
     out->detail = detail != NULL ? detail : "";
     out->rule = win != NULL ? win->id : "none";
+    int guard = out->severity != BC_SEV_HARD ? 0 : temp ? 1 : verdict->text_disagrees ? 2 : 0;
+    if (guard != 0) {
+        out->severity = BC_SEV_SOFT;
+        if (strcmp(out->advice, "suppress") == 0)
+            out->advice = "retry";
+    }
+    return guard;
 }
 
 int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_scratch *scratch,
@@ -218,8 +229,10 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
         ev.command = nz(r->smtp_command);
 
         rule_trace t;
+        rule_verdict v;
         int err;
-        const rule_info *win = ruleset_match(rs, &ev, scratch, a, memo, trace ? &t : NULL, &err);
+        const rule_info *win =
+            ruleset_match(rs, &ev, scratch, a, memo, trace ? &t : NULL, &v, &err);
         if (err != 0)
             return -1;
         int with_body = win == NULL && *nz(r->diagnostic) != '\0' && *nz(rep->body_text) != '\0';
@@ -228,7 +241,7 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
              * explanation may (a diagnostic that only repeats the address) */
             if ((ev.text = evidence_text(a, r, rep, 1, &ev.textlen)) == NULL)
                 return -1;
-            win = ruleset_match(rs, &ev, scratch, a, memo, trace ? &t : NULL, &err);
+            win = ruleset_match(rs, &ev, scratch, a, memo, trace ? &t : NULL, &v, &err);
             if (err != 0)
                 return -1;
         }
@@ -242,9 +255,9 @@ int classify_report(const struct ruleset *rs, const rpt_report *rep, struct rx_s
         o->smtp_command = nz(r->smtp_command);
         o->diagnostic = nz(r->diagnostic);
         o->remote_mta = ev.hosts[0];
-        decide(rs, a, win, &ev, nodiag, o);
-        if (trace != NULL &&
-            (trace[res->ntrace++] = trace_line(a, o, &ev, &t, win, nodiag, with_body)) == NULL)
+        int guarded = decide(rs, a, win, &ev, &v, nodiag, o);
+        if (trace != NULL && (trace[res->ntrace++] = trace_line(a, o, &ev, &t, win, nodiag,
+                                                                with_body, guarded)) == NULL)
             return -1;
         res->nrecipients++;
     }

@@ -14,7 +14,7 @@
  * alternatives is compiled as one "unit" per alternative, each with its
  * own literals, so that of a 50-phrase rule only the phrases whose words
  * occur are run.  Matching marks the candidates in a bitmap and evaluates
- * them in rule order, so the first match of the best tier wins without
+ * them in rule order, skipping ranks below the best match so far, without
  * running any regex that cannot match.
  */
 #include "rules.h"
@@ -46,7 +46,9 @@ static const char *const class_names[] = {
 
 static const char *const advices[] = {
     "suppress", "retry", "slow-down", "fix-sender", "fix-content", "contact-recipient", "none"};
-static const char *const tiers[] = {"text", "host", "status", "reply"};
+/* enum rule_tier's names; "text" and "host" are the names of the tiers
+ * that "cause" replaced, still read in local rules files. */
+static const char *const tiers[] = {"cause", "status", "generic", "generic-status", "reply"};
 static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf"};
 static const char *const actions[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
 static const char *const commands[] = {"CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"};
@@ -56,8 +58,14 @@ static const char *const langs[] = {"en", "zh_TW", "zh_CN"};
 
 struct rule {
     rule_info info; /* what the classifier sees */
-    size_t file;    /* index of the file it came from */
+    rule_doc doc;
+    size_t file; /* index of the file it came from */
     int line;
+    int specificity;    /* matchers besides the text: the more, the narrower */
+    const char **beats; /* ids while loading */
+    int beat_line;
+    uint32_t *beaten; /* after loading: the indexes of the rules it beats */
+    size_t nbeats;
     rx *text;              /* while loading; then owned by its units */
     uint32_t unit0, nunit; /* its text matcher: units[unit0 .. unit0 + nunit) */
     const char *status;    /* normalised "5.1.*", or NULL */
@@ -131,6 +139,7 @@ struct ruleset {
      * fields of mask m, as candidates() spells them): the others are never
      * looked up */
     uint8_t status_shapes, reply_shapes;
+    struct strtab sources; /* ids of the `sources` entries */
 };
 
 struct loader {
@@ -145,6 +154,8 @@ struct loader {
     int *id_line;
     size_t nid, idcap;
     char classes_at[4200]; /* "file:line" of the last classes list, for errors */
+    const char *const *paths;
+    size_t nfiles, nlocal; /* files, of which the first nlocal are local */
 };
 
 /* ---- small helpers ---- */
@@ -291,7 +302,7 @@ static int oom(struct loader *L)
 
 /* ---- key and type checking ---- */
 
-enum ktype { K_STR, K_STRS, K_INT, K_BOOL };
+enum ktype { K_STR, K_STRS, K_INT, K_BOOL, K_EXAMPLES };
 
 struct key {
     const char *name;
@@ -303,7 +314,8 @@ static const char *type_name(enum ktype t)
     return t == K_STR    ? "a string"
            : t == K_STRS ? "a string or a list of strings"
            : t == K_INT  ? "an integer"
-                         : "true or false";
+           : t == K_BOOL ? "true or false"
+                         : "a list of strings or groups { text; status; reply; ... }";
 }
 
 static int type_ok(const config_setting_t *s, enum ktype t)
@@ -324,6 +336,15 @@ static int type_ok(const config_setting_t *s, enum ktype t)
         for (int i = 0; i < config_setting_length(s); i++)
             if (config_setting_type(config_setting_get_elem(s, (unsigned)i)) != CONFIG_TYPE_STRING)
                 return 0;
+        return config_setting_length(s) > 0;
+    case K_EXAMPLES:
+        if (ty != CONFIG_TYPE_ARRAY && ty != CONFIG_TYPE_LIST)
+            return ty == CONFIG_TYPE_STRING;
+        for (int i = 0; i < config_setting_length(s); i++) {
+            int et = config_setting_type(config_setting_get_elem(s, (unsigned)i));
+            if (et != CONFIG_TYPE_STRING && et != CONFIG_TYPE_GROUP)
+                return 0;
+        }
         return config_setting_length(s) > 0;
     }
     return 0;
@@ -503,11 +524,26 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
 /* ---- rules ---- */
 
 static const struct key rule_keys[] = {
-    {"id", K_STR},       {"tier", K_STR},      {"class", K_STR},  {"text", K_STR},
-    {"literal", K_STRS}, {"status", K_STR},    {"reply", K_STR},  {"host", K_STRS},
-    {"mta", K_STR},      {"kind", K_STR},      {"action", K_STR}, {"feedback", K_STR},
-    {"command", K_STR},  {"detail", K_STR},    {"advice", K_STR}, {"severity", K_STR},
-    {"code", K_INT},     {"override", K_BOOL},
+    {"id", K_STR},       {"tier", K_STR},     {"class", K_STR},
+    {"text", K_STR},     {"literal", K_STRS}, {"status", K_STR},
+    {"reply", K_STR},    {"host", K_STRS},    {"mta", K_STR},
+    {"kind", K_STR},     {"action", K_STR},   {"feedback", K_STR},
+    {"command", K_STR},  {"detail", K_STR},   {"advice", K_STR},
+    {"severity", K_STR}, {"code", K_INT},     {"override", K_BOOL},
+    {"beats", K_STRS},   {"source", K_STR},   {"examples", K_EXAMPLES},
+};
+
+/* An example given as a group: the evidence besides (or instead of) text. */
+static const struct key example_keys[] = {
+    {"text", K_STR}, {"status", K_STR}, {"reply", K_STR}, {"command", K_STR},
+    {"host", K_STR}, {"mta", K_STR},    {"kind", K_STR},  {"action", K_STR},
+};
+
+/* A top-level `sources` entry: a document rules are taken from. */
+static const struct key source_keys[] = {
+    {"id", K_STR},
+    {"title", K_STR},
+    {"url", K_STR},
 };
 
 /* "5.1.1", "5.7.*", "4.*.*", "5.*" (fields padded with "*") -> "5.1.*"
@@ -568,6 +604,58 @@ static const char **keep_list(struct ruleset *rs, const config_setting_t *m, siz
             return NULL;
     }
     return v;
+}
+
+/* A rule's `examples`: strings (a diagnostic alone) or groups of evidence. */
+static int load_examples(struct loader *L, const config_setting_t *m, const char *id, rule_doc *doc)
+{
+    struct ruleset *rs = L->rs;
+    int one = config_setting_type(m) == CONFIG_TYPE_STRING;
+    size_t n = one ? 1 : (size_t)config_setting_length(m);
+    rule_example *ex = arena_calloc(rs->a, n * sizeof *ex);
+    if (ex == NULL)
+        return oom(L);
+    for (size_t i = 0; i < n; i++) {
+        const config_setting_t *e = one ? m : config_setting_get_elem(m, (unsigned)i);
+        ex[i].line = line_of(e);
+        if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+            if ((ex[i].text = keep(rs, config_setting_get_string(e), 0)) == NULL)
+                return oom(L);
+            continue;
+        }
+        if (check_keys(L, e, "examples", example_keys, NELEM(example_keys)) != 0)
+            return -1;
+        const char **field[] = {&ex[i].text, &ex[i].status, &ex[i].reply, &ex[i].command,
+                                &ex[i].host, &ex[i].mta,    &ex[i].kind,  &ex[i].action};
+        for (size_t k = 0; k < NELEM(field); k++) {
+            const char *v = get_str(e, example_keys[k].name);
+            if (v != NULL && (*field[k] = keep(rs, v, 0)) == NULL)
+                return oom(L);
+        }
+        if (config_setting_length(e) == 0)
+            return fail(L, e, "rule \"%s\": empty example", id);
+    }
+    doc->examples = ex;
+    doc->nexamples = n;
+    return 0;
+}
+
+/* source, examples and beats of a rule. */
+static int load_doc(struct loader *L, const config_setting_t *g, const char *id, struct rule *r)
+{
+    const config_setting_t *m;
+    const char *v = get_str(g, "source");
+    if (v != NULL && (r->doc.source = keep(L->rs, v, 0)) == NULL)
+        return oom(L);
+    if ((m = conf_member(g, "examples")) != NULL && load_examples(L, m, id, &r->doc) != 0)
+        return -1;
+    if ((m = conf_member(g, "beats")) != NULL) {
+        if ((r->beats = keep_list(L->rs, m, &r->nbeats, 0)) == NULL)
+            return oom(L);
+        r->beat_line = line_of(m);
+    }
+    r->doc.line = line_of(g);
+    return 0;
 }
 
 static int remember_id(struct loader *L, const char *id, int line)
@@ -898,20 +986,29 @@ static int load_rule(struct loader *L, const config_setting_t *g)
 
     int tier = -1;
     if ((v = get_str(g, "tier")) != NULL) {
-        tier = find_word(tiers, NELEM(tiers), v);
+        tier = strcmp(v, "text") == 0 || strcmp(v, "host") == 0 ? TIER_CAUSE
+                                                                : find_word(tiers, NELEM(tiers), v);
         if (tier < 0) {
             rx_free(r.text);
             return fail(L, conf_member(g, "tier"),
-                        "rule \"%s\": unknown tier \"%s\" (text, host, status or reply)", id, v);
+                        "rule \"%s\": unknown tier \"%s\" (cause, status, generic, "
+                        "generic-status or reply)",
+                        id, v);
         }
     } else {
-        tier = text         ? TIER_TEXT
-               : r.nhosts   ? TIER_HOST
-               : r.status   ? TIER_STATUS
-               : r.reply[0] ? TIER_REPLY
-                            : TIER_TEXT;
+        tier = text || r.nhosts ? TIER_CAUSE
+               : r.status       ? TIER_STATUS
+               : r.reply[0]     ? TIER_REPLY
+                                : TIER_CAUSE;
     }
     r.info.tier = (enum rule_tier)tier;
+    r.specificity = (r.status != NULL) + (r.reply[0] != '\0') + (r.nhosts > 0) + (r.mta != NULL) +
+                    (r.kind != NULL) + (r.action != NULL) + (r.feedback != NULL) +
+                    (r.command != NULL);
+    if (load_doc(L, g, id, &r) != 0) {
+        rx_free(r.text);
+        return -1;
+    }
 
     int bad = check_severity(L, g, "severity") || check_advice(L, g, "advice");
     if (!bad && (v = get_str(g, "detail")) != NULL && !valid_token(v))
@@ -942,10 +1039,10 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     }
 
     long prev = strtab_get(&L->ids, id);
-    if (prev >= 0 && L->id_file[prev] == L->file) {
-        rx_free(r.text);
-        return fail(L, conf_member(g, "id"), "duplicate rule id \"%s\" (first at line %d)", id,
-                    L->id_line[prev]);
+    if (prev >= 0 && (L->id_file[prev] == L->file || L->id_file[prev] >= L->nlocal)) {
+        rx_free(r.text); /* only a local file may replace a rule */
+        return fail(L, conf_member(g, "id"), "duplicate rule id \"%s\" (first at %s:%d)", id,
+                    L->paths[L->id_file[prev]], L->id_line[prev]);
     }
     if (prev >= 0) { /* replaced by the user's rule of an earlier file */
         if (split && (r.text = compile_text(rs, text, rxerr, sizeof rxerr)) == NULL)
@@ -969,6 +1066,8 @@ static int load_rule(struct loader *L, const config_setting_t *g)
         rs->cap = cap;
     }
     uint32_t idx = (uint32_t)rs->nrules++;
+    r.info.index = idx;
+    r.doc.file = config_setting_source_file(g) ? config_setting_source_file(g) : L->path;
     rs->rules[idx] = r;
     if (text == NULL)
         return 0;
@@ -1071,6 +1170,25 @@ static int index_rule(struct ruleset *rs, uint32_t i, int by_text)
 
 /* ---- loading ---- */
 
+/* One entry of `sources`; its id must be new in its file. */
+static int load_source(struct loader *L, const config_setting_t *g, struct strtab *seen_here)
+{
+    if (check_keys(L, g, "sources", source_keys, NELEM(source_keys)) != 0)
+        return -1;
+    const char *id = get_str(g, "id"), *title = get_str(g, "title");
+    if (id == NULL || !valid_id(id))
+        return fail(L, g, "source without a valid id (a-z 0-9 . _ : -)");
+    if (title == NULL || *title == '\0')
+        return fail(L, g, "source \"%s\" has no title", id);
+    if (strtab_get(seen_here, id) >= 0)
+        return fail(L, conf_member(g, "id"), "duplicate source id \"%s\"", id);
+    const char *kept = keep(L->rs, id, 0);
+    if (kept == NULL || strtab_put(seen_here, kept, 0) != 0 ||
+        (strtab_get(&L->rs->sources, kept) < 0 && strtab_put(&L->rs->sources, kept, 0) != 0))
+        return oom(L);
+    return 0;
+}
+
 static int load_list(struct loader *L, const config_setting_t *root, const char *name,
                      uint8_t **by_text)
 {
@@ -1087,6 +1205,8 @@ static int load_list(struct loader *L, const config_setting_t *root, const char 
             rc = load_class(L, g);
         } else if (strcmp(name, "details") == 0) {
             rc = load_detail(L, g, &seen);
+        } else if (strcmp(name, "sources") == 0) {
+            rc = load_source(L, g, &seen);
         } else {
             size_t before = L->rs->nrules;
             int t = load_rule(L, g);
@@ -1108,6 +1228,12 @@ static int load_list(struct loader *L, const config_setting_t *root, const char 
 int ruleset_parse(config_t *cfg, const char *path, char *err, size_t errlen)
 {
     config_init(cfg);
+    /* @include "rules.d/x.conf" is read beside the including file */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - path) : 1,
+             slash != NULL ? path : ".");
+    config_set_include_dir(cfg, dir);
     if (config_read_file(cfg, path))
         return 0;
     if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
@@ -1121,12 +1247,12 @@ int ruleset_parse(config_t *cfg, const char *path, char *err, size_t errlen)
 static int load_config(struct loader *L, const config_t *cfg, uint8_t **by_text)
 {
     const config_setting_t *root = config_root_setting(cfg);
-    static const char *const top[] = {"classes", "details", "rules", "formats"};
+    static const char *const top[] = {"classes", "details", "sources", "rules", "formats"};
     int rc = 0;
     for (int i = 0; rc == 0 && i < config_setting_length(root); i++) {
         const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
         if (find_word(top, NELEM(top), config_setting_name(s)) < 0)
-            rc = fail(L, s, "unknown setting \"%s\" (classes, details, rules or formats)",
+            rc = fail(L, s, "unknown setting \"%s\" (classes, details, sources, rules or formats)",
                       config_setting_name(s));
     }
     if (rc == 0)
@@ -1136,6 +1262,8 @@ static int load_config(struct loader *L, const config_t *cfg, uint8_t **by_text)
         snprintf(L->classes_at, sizeof L->classes_at, "%s:%d", L->path, line_of(classes));
     if (rc == 0)
         rc = load_list(L, root, "details", NULL);
+    if (rc == 0)
+        rc = load_list(L, root, "sources", NULL);
     if (rc == 0)
         rc = load_list(L, root, "rules", by_text);
     return rc;
@@ -1148,6 +1276,57 @@ static int load_file(struct loader *L, uint8_t **by_text)
     if (rc == 0)
         rc = load_config(L, &cfg, by_text);
     config_destroy(&cfg);
+    return rc;
+}
+
+/* Each rule's `beats` ids to rule indexes and its `source` checked against
+ * the `sources` of all files; the rules of the last file are the shipped
+ * ones. */
+static int resolve_docs(struct loader *L)
+{
+    struct ruleset *rs = L->rs;
+    struct strtab byid = {0, 0, NULL, NULL};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < rs->nrules; i++)
+        if (strtab_put(&byid, rs->rules[i].info.id, (uint32_t)i) != 0)
+            rc = oom(L);
+    for (size_t i = 0; rc == 0 && i < rs->nrules; i++) {
+        struct rule *r = &rs->rules[i];
+        r->doc.shipped = r->file >= L->nlocal;
+        if (r->doc.source != NULL && strtab_get(&rs->sources, r->doc.source) < 0) {
+            snprintf(L->err, L->errlen,
+                     "%s:%d: rule \"%s\": unknown source \"%s\" (not in sources)", r->doc.file,
+                     r->doc.line, r->info.id, r->doc.source);
+            rc = -1;
+            break;
+        }
+        if (r->nbeats == 0)
+            continue;
+        if ((r->beaten = arena_alloc(rs->a, r->nbeats * sizeof *r->beaten)) == NULL) {
+            rc = oom(L);
+            break;
+        }
+        for (size_t k = 0; k < r->nbeats; k++) {
+            long j = strtab_get(&byid, r->beats[k]);
+            if (j < 0 || (size_t)j == i) {
+                snprintf(L->err, L->errlen, "%s:%d: rule \"%s\": beats %s rule \"%s\"", r->doc.file,
+                         r->beat_line, r->info.id, j < 0 ? "unknown" : "its own", r->beats[k]);
+                rc = -1;
+                break;
+            }
+            if (rs->rules[j].info.tier != r->info.tier) {
+                snprintf(L->err, L->errlen,
+                         "%s:%d: rule \"%s\": beats \"%s\" of another tier (%s, not %s): ranks "
+                         "already order them",
+                         r->doc.file, r->beat_line, r->info.id, r->beats[k],
+                         tiers[rs->rules[j].info.tier], tiers[r->info.tier]);
+                rc = -1;
+                break;
+            }
+            r->beaten[k] = (uint32_t)j;
+        }
+    }
+    strtab_free(&byid);
     return rc;
 }
 
@@ -1176,6 +1355,8 @@ static int finish(struct loader *L, const uint8_t *by_text)
                 k->temp_advice = k->advice;
         }
     }
+    if (resolve_docs(L) != 0)
+        return -1;
     rs->nwords = (rs->nrules + 63) / 64 + 1;
     rs->nuwords = (rs->nunits + rs->ngroups + 63) / 64 + 1;
     rs->always = calloc(rs->nwords, sizeof *rs->always);
@@ -1202,11 +1383,12 @@ static int finish(struct loader *L, const uint8_t *by_text)
 
 struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
 {
-    return ruleset_load_parsed(NULL, paths, npaths, NULL, err, errlen);
+    return ruleset_load_parsed(NULL, paths, npaths, npaths > 0 ? npaths - 1 : 0, NULL, err, errlen);
 }
 
 struct ruleset *ruleset_load_parsed(const config_t *const *cfgs, const char *const *paths,
-                                    size_t npaths, rxcache *cache, char *err, size_t errlen)
+                                    size_t npaths, size_t nlocal, rxcache *cache, char *err,
+                                    size_t errlen)
 {
     struct ruleset *rs = calloc(1, sizeof *rs);
     struct loader L;
@@ -1222,6 +1404,9 @@ struct ruleset *ruleset_load_parsed(const config_t *const *cfgs, const char *con
         return NULL;
     }
     rs->cache = cache;
+    L.nfiles = npaths;
+    L.nlocal = nlocal;
+    L.paths = paths;
     for (size_t c = 0; c < NCLASSES; c++)
         rs->classes[c].name = class_names[c];
     int rc = npaths == 0 ? (snprintf(err, errlen, "no rules file"), -1) : 0;
@@ -1257,6 +1442,7 @@ void ruleset_free(struct ruleset *rs)
     free(rs->more);
     free(rs->details);
     strtab_free(&rs->detail_tab);
+    strtab_free(&rs->sources);
     strtab_free(&rs->keytab);
     for (size_t i = 0; i < rs->nposts; i++)
         free(rs->posts[i].v);
@@ -1275,6 +1461,30 @@ size_t ruleset_count(const struct ruleset *rs)
 size_t ruleset_prefilter_states(const struct ruleset *rs)
 {
     return rs == NULL ? 0 : litset_states(rs->lits);
+}
+
+const rule_info *ruleset_rule(const struct ruleset *rs, size_t i)
+{
+    return &rs->rules[i].info;
+}
+
+const rule_doc *ruleset_doc(const struct ruleset *rs, size_t i)
+{
+    return &rs->rules[i].doc;
+}
+
+int ruleset_beats(const struct ruleset *rs, const rule_info *a, const rule_info *b)
+{
+    const struct rule *r = &rs->rules[a->index];
+    for (size_t k = 0; k < r->nbeats; k++)
+        if (r->beaten[k] == b->index)
+            return 1;
+    return 0;
+}
+
+const char *ruleset_tier_name(enum rule_tier t)
+{
+    return t < TIER_COUNT ? tiers[t] : "?";
 }
 
 const rule_class *ruleset_class(const struct ruleset *rs, const char *name)
@@ -1360,6 +1570,7 @@ struct rule_memo {
     size_t textlen;
     uint64_t *ubits;      /* units the prefilter let through */
     unsigned char *found; /* per unit: 0 not run yet, 1 matched, 2 did not */
+    uint32_t *at, *len;   /* per matched unit: where and how long its match was */
 };
 
 rule_memo *ruleset_memo(const struct ruleset *rs, arena *a)
@@ -1369,7 +1580,9 @@ rule_memo *ruleset_memo(const struct ruleset *rs, arena *a)
         return m;
     m->ubits = arena_alloc(a, rs->nuwords * sizeof *m->ubits);
     m->found = arena_alloc(a, rs->nunits + 1);
-    return m->ubits != NULL && m->found != NULL ? m : NULL;
+    m->at = arena_alloc(a, (rs->nunits + 1) * sizeof *m->at);
+    m->len = arena_alloc(a, (rs->nunits + 1) * sizeof *m->len);
+    return m->ubits != NULL && m->found != NULL && m->at != NULL && m->len != NULL ? m : NULL;
 }
 
 /* Did the prefilter see a literal of each further set of unit un? */
@@ -1383,34 +1596,50 @@ static int groups_seen(const struct ruleset *rs, const struct unit *un, const ui
     return 1;
 }
 
-/* 1 if any text unit of r that the prefilter let through (ubits) matches;
- * found (may be NULL) remembers each unit's answer for this text. */
+/* 1 if any text unit of r that the prefilter let through (ubits) matches,
+ * with where in *at and *len; memo (may be NULL) remembers each unit's
+ * answer for this text. */
 static int text_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
-                        const uint64_t *ubits, unsigned char *found, rx_scratch *s, rx_match *m)
+                        const uint64_t *ubits, rule_memo *memo, rx_scratch *s, size_t *at,
+                        size_t *len)
 {
     for (uint32_t u = r->unit0; u < r->unit0 + r->nunit; u++) {
         if (!rs->units[u].always && !(ubits[u >> 6] >> (u & 63) & 1))
             continue;
         if (!groups_seen(rs, &rs->units[u], ubits))
             continue;
-        if (found != NULL && found[u] != 0) {
-            if (found[u] == 1)
+        if (memo != NULL && memo->found[u] != 0) {
+            if (memo->found[u] == 1) {
+                *at = memo->at[u];
+                *len = memo->len[u];
                 return 1;
+            }
             continue;
         }
-        int hit = rx_search(rs->units[u].rx, s, ev->text, ev->textlen, 0, m) == 1;
-        if (found != NULL)
-            found[u] = hit ? 1 : 2;
+        rx_match m;
+        int hit = rx_search(rs->units[u].rx, s, ev->text, ev->textlen, 0, &m) == 1;
+        if (hit) {
+            *at = m.start[0];
+            *len = m.end[0] - m.start[0];
+        }
+        if (memo != NULL) {
+            memo->found[u] = hit ? 1 : 2;
+            memo->at[u] = hit ? (uint32_t)*at : 0;
+            memo->len[u] = hit ? (uint32_t)*len : 0;
+        }
         if (hit)
             return 1;
     }
     return 0;
 }
 
-/* 1 if every matcher of r holds for ev (regex errors count as no match). */
+/* 1 if every matcher of r holds for ev (regex errors count as no match);
+ * *at and *len say what its text matched (0, 0 without text). */
 static int rule_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
-                        const uint64_t *ubits, unsigned char *found, rx_scratch *s, rx_match *m)
+                        const uint64_t *ubits, rule_memo *memo, rx_scratch *s, size_t *at,
+                        size_t *len)
 {
+    *at = *len = 0;
     if (!same(r->kind, ev->kind) || !same(r->mta, ev->mta) || !same(r->action, ev->action) ||
         !same(r->feedback, ev->feedback) || !same(r->command, ev->command))
         return 0;
@@ -1426,7 +1655,7 @@ static int rule_matches(const struct ruleset *rs, const struct rule *r, const ru
         if (!hit)
             return 0;
     }
-    return r->nunit == 0 || text_matches(rs, r, ev, ubits, found, s, m);
+    return r->nunit == 0 || text_matches(rs, r, ev, ubits, memo, s, at, len);
 }
 
 /* The three fields of an enhanced status "X.Y.Z" (1-3 digits each, X one
@@ -1517,17 +1746,61 @@ static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64
         }
 }
 
+/* Which of two matching rules of one rank decides, and why (see rules.h):
+ * 1 if a (matched len_a bytes of text) wins over b. */
+static int wins_over(const struct ruleset *rs, const struct rule *a, size_t len_a,
+                     const struct rule *b, size_t len_b, const char **why)
+{
+    if (ruleset_beats(rs, &a->info, &b->info) || ruleset_beats(rs, &b->info, &a->info)) {
+        *why = "named in beats";
+        return ruleset_beats(rs, &a->info, &b->info);
+    }
+    if (a->specificity != b->specificity) {
+        *why = "more matchers";
+        return a->specificity > b->specificity;
+    }
+    if (len_a != len_b) {
+        *why = "longer text match";
+        return len_a > len_b;
+    }
+    *why = "earlier rule";
+    return a->info.index < b->info.index;
+}
+
+/* Does a text rule of a rank below the winner's match ev with another
+ * class?  Asked only when a status table's hard answer would decide. */
+static int text_disagrees(const struct ruleset *rs, const rule_evidence *ev, const uint64_t *bits,
+                          const uint64_t *ubits, rule_memo *memo, rx_scratch *scratch,
+                          const rule_info *win)
+{
+    for (size_t w = 0; w < rs->nwords; w++)
+        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
+            size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+            if (i >= rs->nrules)
+                return 0;
+            const struct rule *r = &rs->rules[i];
+            size_t at, len;
+            if (r->info.tier > win->tier && r->nunit > 0 && r->info.cls != win->cls &&
+                rule_matches(rs, r, ev, ubits, memo, scratch, &at, &len))
+                return 1;
+        }
+    return 0;
+}
+
 const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev,
                                rx_scratch *scratch, arena *a, rule_memo *memo, rule_trace *trace,
-                               int *err)
+                               rule_verdict *verdict, int *err)
 {
     *err = 0;
     if (trace != NULL)
         memset(trace, 0, sizeof *trace);
+    if (verdict != NULL)
+        memset(verdict, 0, sizeof *verdict);
     if (rs == NULL || rs->nrules == 0)
         return NULL;
     uint64_t *bits = arena_alloc(a, (rs->nwords + rs->nuwords) * sizeof *bits);
-    if (bits == NULL) {
+    if (bits == NULL || (trace != NULL && (trace->hits = arena_alloc(
+                                               a, rs->nrules * sizeof *trace->hits)) == NULL)) {
         *err = -1;
         return NULL;
     }
@@ -1542,12 +1815,12 @@ const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev
             memset(memo->found, 0, rs->nunits + 1);
         }
     }
-    /* a trace wants each match's offsets, which the memo does not keep */
-    unsigned char *found = memo != NULL && trace == NULL ? memo->found : NULL;
     candidates(rs, ev, bits, ubits);
 
-    const rule_info *best = NULL;
+    const struct rule *best = NULL;
+    size_t best_len = 0;
     int best_rank = TIER_COUNT + 1; /* 0: override, 1 + tier otherwise */
+    const char *why = NULL;
     for (size_t w = 0; w < rs->nwords; w++) {
         for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
             size_t i = w * 64 + (size_t)__builtin_ctzll(b);
@@ -1555,32 +1828,38 @@ const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev
                 break;
             const struct rule *r = &rs->rules[i];
             int rank = r->info.override ? 0 : 1 + (int)r->info.tier;
-            if (trace == NULL && rank >= best_rank)
+            if (trace == NULL && rank > best_rank)
                 continue;
-            rx_match m;
             if (trace != NULL)
                 trace->ncandidates++;
-            if (!rule_matches(rs, r, ev, ubits, found, scratch, &m))
+            size_t at, len;
+            if (!rule_matches(rs, r, ev, ubits, memo, scratch, &at, &len))
                 continue;
-            if (trace != NULL) {
-                if (r->info.override && trace->override == NULL)
-                    trace->override = &r->info;
-                if (trace->first[r->info.tier] == NULL) {
-                    trace->first[r->info.tier] = &r->info;
-                    if (r->info.tier == TIER_TEXT && r->nunit > 0) {
-                        trace->text_at = m.start[0];
-                        trace->text_len = m.end[0] - m.start[0];
-                    }
-                }
-                trace->nmatched[r->info.tier]++;
-            }
-            if (rank < best_rank) {
-                best = &r->info;
+            if (trace != NULL)
+                trace->hits[trace->nhits++] = (rule_hit){&r->info, at, len};
+            const char *how = "only match of its rank";
+            if (rank < best_rank ||
+                (rank == best_rank && wins_over(rs, r, len, best, best_len, &how))) {
+                if (rank < best_rank)
+                    why = "only match of its rank";
+                else
+                    why = how;
+                best = r;
+                best_len = len;
                 best_rank = rank;
                 if (trace == NULL && rank == 0)
-                    return best;
+                    return &best->info;
+            } else if (rank == best_rank) {
+                why = how;
             }
         }
     }
-    return best;
+    if (best == NULL)
+        return NULL;
+    if (trace != NULL)
+        trace->why = best->info.override ? "override rule" : why;
+    if (verdict != NULL && best->info.tier == TIER_STATUS && !best->info.override &&
+        best->info.cls->severity == BC_SEV_HARD)
+        verdict->text_disagrees = text_disagrees(rs, ev, bits, ubits, memo, scratch, &best->info);
+    return &best->info;
 }

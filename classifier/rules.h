@@ -7,17 +7,23 @@
  * loading and shared by all threads.
  *
  * Matching (ruleset_match) finds, for one recipient's evidence, the rule
- * that decides by the precedence of the schema: an override rule, else the
- * first matching rule of the most specific tier (text > host > status >
- * reply).  Candidates come from indexes, never from a walk over all rules:
- * text rules through a literal prefilter (literals.h), host rules through
- * a table of domain suffixes, status and reply rules through tables of
- * their (glob) codes.
+ * that decides by the precedence of TAXONOMY "Which evidence wins": an
+ * override rule, else a matching rule of the highest rank (cause > status >
+ * generic > generic-status > reply).  Within a rank a rule that names
+ * another in its `beats` list wins over it; otherwise the rule with more
+ * matchers besides its text, then the longer text match (the more specific
+ * phrase), then the earlier rule.  `bounce-classify --check-rules` reports
+ * every pair of same-rank rules that only the last two steps separate, so
+ * no shipped answer hangs on file order.  Candidates come from indexes,
+ * never from a walk over all rules: text rules through a literal prefilter
+ * (literals.h), host rules through a table of domain suffixes, status and
+ * reply rules through tables of their (glob) codes.
  */
 #ifndef RULES_H
 #define RULES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "bounce.h"
@@ -27,7 +33,20 @@ struct ruleset;
 struct rx_scratch;
 struct rxcache;
 
-enum rule_tier { TIER_TEXT, TIER_HOST, TIER_STATUS, TIER_REPLY, TIER_COUNT };
+/* Ranks, most specific first: a text (or vendor code, or a host's own
+ * table) that names a cause; a specific enhanced status; generic or
+ * wrapper text; a generic status (X.0.0, X.7.1 ...); the reply code. */
+enum rule_tier {
+    TIER_CAUSE,
+    TIER_STATUS,
+    TIER_GENERIC,
+    TIER_GENERIC_STATUS,
+    TIER_REPLY,
+    TIER_COUNT
+};
+
+/* Name of a tier as the rules files spell it. */
+const char *ruleset_tier_name(enum rule_tier t);
 
 /* A class of TAXONOMY.md as the rules files define it. */
 typedef struct rule_class {
@@ -52,6 +71,7 @@ typedef struct rule_detail {
 /* What a rule decides, as the classifier needs it. */
 typedef struct rule_info {
     const char *id;
+    uint32_t index; /* position in the set: ruleset_doc(), ruleset_beats() */
     enum rule_tier tier;
     int override;
     const rule_class *cls;
@@ -77,19 +97,49 @@ typedef struct rule_evidence {
     const char *command;  /* SMTP command that failed: CONN, HELO, MAIL, RCPT, DATA */
 } rule_evidence;
 
-/* Why a rule won: per tier the first matching rule and how many matched
- * (filled only when asked for, as it costs evaluating every candidate). */
+/* One rule that matched, for a trace. */
+typedef struct rule_hit {
+    const rule_info *rule;
+    size_t text_at, text_len; /* what its text matched (0, 0 without text) */
+} rule_hit;
+
+/* Why a rule won: every rule that matched, in rule order, and why the
+ * winner beat the others of its rank (filled only when asked for, as it
+ * costs evaluating every candidate). */
 typedef struct rule_trace {
-    const rule_info *first[TIER_COUNT];
-    size_t nmatched[TIER_COUNT];
+    rule_hit *hits; /* in the arena given to ruleset_match */
+    size_t nhits;
     size_t ncandidates; /* rules whose matchers were evaluated */
-    const rule_info *override;
-    size_t text_at, text_len; /* what the first text rule's regex matched */
+    const char *why;    /* how the winner was chosen in its rank */
 } rule_trace;
 
-/* Load classes and rules from the files in order (local file first: its
- * rules come before the shipped ones in each tier, and a rule with the same
- * id replaces the shipped one).  NULL with "file:line: message" in err. */
+/* What a match found besides the winner. */
+typedef struct rule_verdict {
+    /* the winner is a status or reply rule and a text rule of a lower rank
+     * matched with another class: the text disagrees with the table */
+    int text_disagrees;
+} rule_verdict;
+
+/* A rule's documentation: the document it comes from and the wordings it
+ * is meant to decide (each classified alone by --check-rules). */
+typedef struct rule_example {
+    const char *text, *status, *reply, *command, *host, *mta, *kind, *action; /* NULL: none */
+    int line;
+} rule_example;
+
+typedef struct rule_doc {
+    const char *file; /* the file it was read from */
+    int line;
+    int shipped; /* read from the last (shipped) file, where source and examples are required */
+    const char *source; /* id of an entry of `sources`, or NULL */
+    const rule_example *examples;
+    size_t nexamples;
+} rule_doc;
+
+/* Load classes and rules from the files in order: the last one is the
+ * shipped file, those before it local files (their rules come first, and
+ * a rule with the id of a shipped one replaces it).  NULL with
+ * "file:line: message" in err. */
 struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err, size_t errlen);
 
 /* Parse one libconfig file into *cfg (config_destroy it either way): 0, or
@@ -97,16 +147,26 @@ struct ruleset *ruleset_load(const char *const *paths, size_t npaths, char *err,
 int ruleset_parse(struct config_t *cfg, const char *path, char *err, size_t errlen);
 
 /* ruleset_load() on files already parsed (cfgs[i] is paths[i]), so that
- * they need not be read again for their formats; the text patterns that
- * cache (may be NULL) knows to compile are compiled when first matched. */
+ * they need not be read again for their formats; the first nlocal files
+ * are local, the others shipped (an id may appear in one shipped file
+ * only); the text patterns that cache (may be NULL) knows to compile are
+ * compiled when first matched. */
 struct ruleset *ruleset_load_parsed(const struct config_t *const *cfgs, const char *const *paths,
-                                    size_t npaths, struct rxcache *cache, char *err, size_t errlen);
+                                    size_t npaths, size_t nlocal, struct rxcache *cache, char *err,
+                                    size_t errlen);
 
 /* Release a rule set (NULL is fine). */
 void ruleset_free(struct ruleset *rs);
 
 /* Number of rules. */
 size_t ruleset_count(const struct ruleset *rs);
+
+/* Rule i (i < ruleset_count) and its documentation. */
+const rule_info *ruleset_rule(const struct ruleset *rs, size_t i);
+const rule_doc *ruleset_doc(const struct ruleset *rs, size_t i);
+
+/* Does rule a name rule b in its `beats` list? */
+int ruleset_beats(const struct ruleset *rs, const rule_info *a, const rule_info *b);
 
 /* Class (or class+detail) description in lang, falling back to en; never NULL. */
 const char *ruleset_describe(const struct ruleset *rs, const char *class_name, const char *detail,
@@ -127,11 +187,12 @@ typedef struct rule_memo rule_memo;
 rule_memo *ruleset_memo(const struct ruleset *rs, arena *a);
 
 /* The deciding rule for ev, or NULL when none matches; scratch memory from
- * a; memo (may be NULL) saves repeated work; trace (may be NULL) says why.
- * -1 in *err on memory exhaustion. */
+ * a; memo (may be NULL) saves repeated work; trace (may be NULL) says why;
+ * verdict (may be NULL) what else the evidence said.  -1 in *err on
+ * memory exhaustion. */
 const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev,
                                struct rx_scratch *scratch, arena *a, rule_memo *memo,
-                               rule_trace *trace, int *err);
+                               rule_trace *trace, rule_verdict *verdict, int *err);
 
 /* Number of literal-prefilter automaton states (benchmarks, tests). */
 size_t ruleset_prefilter_states(const struct ruleset *rs);

@@ -244,7 +244,7 @@ TEST(rule_set_with_a_cache)
     for (int round = 0; round < 2; round++) { /* learns, then uses what it learnt */
         rxcache *c = rxcache_open(cpath);
         CHECK(rxcache_known(c, "over quota", RX_CASELESS) == round);
-        struct ruleset *rs = ruleset_load_parsed(NULL, paths, 1, c, err, sizeof err);
+        struct ruleset *rs = ruleset_load_parsed(NULL, paths, 1, 0, c, err, sizeof err);
         rxcache_close(c);
         CHECK(rs != NULL);
         CHECK_STR(decide(rs, "the mailbox is full"), "full");
@@ -261,7 +261,7 @@ TEST(rule_set_with_a_cache)
     for (int round = 0; round < 2; round++) {
         rxcache *c = rxcache_open(cpath);
         err[0] = '\0';
-        struct ruleset *rs = ruleset_load_parsed(NULL, badpaths, 1, c, err, sizeof err);
+        struct ruleset *rs = ruleset_load_parsed(NULL, badpaths, 1, 0, c, err, sizeof err);
         rxcache_close(c);
         CHECK(rs == NULL && strstr(err, "bad.conf:") != NULL &&
               strstr(err, "rule \"broken\": text: bad regex") != NULL);
