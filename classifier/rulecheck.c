@@ -51,7 +51,7 @@ static int example_evidence(const rule_example *x, arena *a, rule_evidence *ev)
     ev->mta = nz(x->mta);
     ev->kind = nz(x->kind);
     ev->action = *r.action != '\0' ? r.action : "failed";
-    ev->feedback = "";
+    ev->feedback = nz(x->feedback);
     ev->command = nz(r.smtp_command);
     return 0;
 }

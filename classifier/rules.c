@@ -1067,7 +1067,14 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     }
     uint32_t idx = (uint32_t)rs->nrules++;
     r.info.index = idx;
-    r.doc.file = config_setting_source_file(g) ? config_setting_source_file(g) : L->path;
+    /* libconfig's file names go with its config: keep a copy */
+    r.doc.file =
+        keep(rs, config_setting_source_file(g) ? config_setting_source_file(g) : L->path, 0);
+    if (r.doc.file == NULL) {
+        rs->nrules--;
+        rx_free(r.text);
+        return oom(L);
+    }
     rs->rules[idx] = r;
     if (text == NULL)
         return 0;

@@ -123,7 +123,8 @@ typedef struct rule_verdict {
 /* A rule's documentation: the document it comes from and the wordings it
  * is meant to decide (each classified alone by --check-rules). */
 typedef struct rule_example {
-    const char *text, *status, *reply, *command, *host, *mta, *kind, *action; /* NULL: none */
+    const char *text, *status, *reply, *command, *host, *mta, *kind, *action,
+        *feedback; /* NULL: none */
     int line;
 } rule_example;
 

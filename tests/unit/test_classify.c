@@ -44,6 +44,9 @@ static const char *rules_text =
     "   override = true; severity = \"soft\"; },\n"
     " { id = \"status-5.1.1\"; class = \"userunknown\"; status = \"5.1.1\"; },\n"
     " { id = \"status-5.7.1\"; class = \"blocked\"; status = \"5.7.1\"; },\n"
+    " { id = \"status-4.1.1\"; class = \"userunknown\"; status = \"4.1.1\"; },\n"
+    " { id = \"generic-unavailable\"; tier = \"generic\"; class = \"filtered\";\n"
+    "   text = \"mailbox unavailable\"; },\n"
     " { id = \"delayed\"; tier = \"status\"; class = \"expired\"; action = \"delayed\"; },\n"
     " { id = \"reply-550\"; class = \"filtered\"; reply = \"550\"; }\n"
     ");\n";
@@ -221,6 +224,33 @@ TEST(severity_advice_and_overrides)
     arena_free(a);
 }
 
+/* TAXONOMY "Stage and severity": never hard for a temporary failure, nor
+ * when a status table decided against what a text rule says. */
+TEST(severity_guard)
+{
+    rpt_recipient r[3] = {
+        rcpt("a@example.com", "4.1.1", "452", "452 4.1.1 <a@example.com>: try again later"),
+        rcpt("b@example.com", "5.1.1", "550", "550 5.1.1 mailbox unavailable"),
+        rcpt("c@example.com", "5.1.1", "550", "550 5.1.1 no such mailbox"),
+    };
+    rpt_report rep = report(RPT_DSN, "dsn", r, 3);
+    arena *a = arena_new();
+    bc_result res;
+    CHECK(run(&rep, BC_EXPLAIN, a, &res) == 0);
+    CHECK(res.nrecipients == 3);
+    bc_recipient *o = res.recipients;
+    CHECK_STR(o[0].class_name, "userunknown");
+    CHECK(o[0].severity == BC_SEV_SOFT);
+    CHECK_STR(o[0].advice, "retry");
+    CHECK(res.ntrace == 3 && strstr(res.trace[0], "not hard: temporary failure") != NULL);
+    CHECK_STR(o[1].class_name, "userunknown"); /* the specific status outranks generic text */
+    CHECK_STR(o[1].rule, "status-5.1.1");
+    CHECK(o[1].severity == BC_SEV_SOFT);
+    CHECK(res.ntrace == 3 && strstr(res.trace[1], "not hard: the text says otherwise") != NULL);
+    CHECK(o[2].severity == BC_SEV_HARD); /* a bare status keeps its class's severity */
+    arena_free(a);
+}
+
 TEST(fallbacks_undefined_and_onhold)
 {
     rpt_recipient r[3] = {
@@ -329,14 +359,15 @@ TEST(explain_trace)
     const char *t0 = res.ntrace > 0 ? res.trace[0] : "";
     const char *t1 = res.ntrace > 1 ? res.trace[1] : "";
     printf("# %s\n# %s\n", t0, t1);
-    CHECK(strncmp(t0, "kijitora@example.jp: text rule none;", 36) == 0);
-    CHECK(strstr(t0, "status rule status-5.1.1 (5.1.1)") != NULL);
-    CHECK(strstr(t0, "reply rule reply-550 (550)") != NULL);
-    CHECK(strstr(t0, "-> userunknown hard/suppress (rule status-5.1.1: status tier wins") != NULL);
-    CHECK(strstr(t1, "text rule netease-dt-spm (\"DT:SPM\")") != NULL);
-    CHECK(strstr(t1, "status rule status-5.7.1 (5.7.1)") != NULL);
+    CHECK(strncmp(t0, "kijitora@example.jp: matched: ", 30) == 0);
+    CHECK(strstr(t0, "status-5.1.1 [status] (5.1.1)") != NULL);
+    CHECK(strstr(t0, "reply-550 [cause] (550)") == NULL && strstr(t0, "reply-550 [reply] (550)"));
+    CHECK(strstr(t0, "-> userunknown hard/suppress (rule status-5.1.1: status tier wins, only "
+                     "match of its rank") != NULL);
+    CHECK(strstr(t1, "netease-dt-spm [cause] (\"DT:SPM\")") != NULL);
+    CHECK(strstr(t1, "status-5.7.1 [status] (5.7.1)") != NULL);
     CHECK(strstr(t1, "-> spamdetected detail netease:DT:SPM") != NULL);
-    CHECK(strstr(t1, "text tier wins") != NULL);
+    CHECK(strstr(t1, "cause tier wins") != NULL);
     /* the same decisions as without the trace */
     CHECK_STR(res.recipients[0].rule, "status-5.1.1");
     CHECK_STR(res.recipients[1].rule, "netease-dt-spm");

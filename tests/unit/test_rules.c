@@ -124,7 +124,7 @@ static const char *match_id(const struct ruleset *rs, const rule_evidence *ev)
     rx_scratch *s = rx_scratch_new();
     arena *a = arena_new();
     int err;
-    const rule_info *r = ruleset_match(rs, ev, s, a, NULL, NULL, &err);
+    const rule_info *r = ruleset_match(rs, ev, s, a, NULL, NULL, NULL, &err);
     static char id[128];
     snprintf(id, sizeof id, "%s", r ? r->id : "none");
     arena_free(a);
@@ -300,7 +300,7 @@ TEST(local_file_first_and_replaces)
     rx_scratch *s = rx_scratch_new();
     arena *a = arena_new();
     int e;
-    const rule_info *r = ruleset_match(rs, &ev, s, a, NULL, NULL, &e);
+    const rule_info *r = ruleset_match(rs, &ev, s, a, NULL, NULL, NULL, &e);
     CHECK(r != NULL && strcmp(r->cls->name, "systemerror") == 0 && r->severity == BC_SEV_SOFT);
     arena_free(a);
     rx_scratch_free(s);
@@ -359,7 +359,7 @@ TEST(precedence)
                   "5.7.1", "550");
     CHECK_STR(match_id(rs, &ev), "text-spamhaus");
     ev = evidence("554 5.7.1 BLOCKED USING Spamhaus and SPF failed", "5.7.1", "554");
-    CHECK_STR(match_id(rs, &ev), "text-spamhaus"); /* first in file order */
+    CHECK_STR(match_id(rs, &ev), "text-spamhaus"); /* one rank: the longer match */
     ev = evidence("550 5.7.1 denied", "5.7.1", "550");
     ev.hosts[0] = "mx1.163.com";
     CHECK_STR(match_id(rs, &ev), "host-163");
@@ -376,7 +376,7 @@ TEST(precedence)
     CHECK_STR(match_id(rs, &ev), "auto");
     ev = evidence("still trying", "4.4.1", "");
     ev.action = "delayed";
-    CHECK_STR(match_id(rs, &ev), "status-4"); /* file order within the status tier */
+    CHECK_STR(match_id(rs, &ev), "status-4"); /* one rank, as narrow, no text: the earlier */
     ev = evidence("still trying", "", "");
     ev.action = "Delayed";
     CHECK_STR(match_id(rs, &ev), "delayed");
@@ -420,8 +420,8 @@ TEST(precedence)
                 int e1, e2;
                 ev = evidence(texts[i], statuses[i], "550");
                 ev.command = commands[i];
-                const rule_info *with = ruleset_match(rs, &ev, ms, ma, memo, NULL, &e1);
-                const rule_info *without = ruleset_match(rs, &ev, ms, ma, NULL, NULL, &e2);
+                const rule_info *with = ruleset_match(rs, &ev, ms, ma, memo, NULL, NULL, &e1);
+                const rule_info *without = ruleset_match(rs, &ev, ms, ma, NULL, NULL, NULL, &e2);
                 same &= with == without && e1 == 0 && e2 == 0;
             }
         CHECK(same);
@@ -429,21 +429,26 @@ TEST(precedence)
         rx_scratch_free(ms);
     }
 
-    /* trace: every tier's first match is recorded */
+    /* trace: every rule that matched, with what its text matched */
     rx_scratch *s = rx_scratch_new();
     arena *a = arena_new();
     rule_trace t;
     int e;
     ev = evidence("550 5.7.1 client host blocked using b.spamhaus.org", "5.7.1", "550");
-    const rule_info *r = ruleset_match(rs, &ev, s, a, NULL, &t, &e);
+    const rule_info *r = ruleset_match(rs, &ev, s, a, NULL, &t, NULL, &e);
     CHECK(r != NULL && strcmp(r->id, "text-spamhaus") == 0);
-    CHECK(t.first[TIER_TEXT] == r && t.nmatched[TIER_TEXT] == 1);
-    CHECK(t.first[TIER_STATUS] != NULL && strcmp(t.first[TIER_STATUS]->id, "status-5.7.1") == 0);
-    CHECK(t.nmatched[TIER_STATUS] == 2);
-    CHECK(t.first[TIER_REPLY] != NULL && strcmp(t.first[TIER_REPLY]->id, "reply-550") == 0);
-    CHECK(t.first[TIER_HOST] == NULL && t.override == NULL);
-    CHECK(t.text_len > 0 &&
-          strncmp(ev.text + t.text_at, "blocked using b.spamhaus", t.text_len) == 0);
+    CHECK(t.nhits == 5); /* reply-550, reply-5xx, status-5.7.1, status-5.7.x, text-spamhaus */
+    size_t at = 0, len = 0, nstatus = 0;
+    for (size_t i = 0; i < t.nhits; i++) {
+        nstatus += t.hits[i].rule->tier == TIER_STATUS;
+        if (t.hits[i].rule == r) {
+            at = t.hits[i].text_at;
+            len = t.hits[i].text_len;
+        }
+    }
+    CHECK(nstatus == 2);
+    CHECK(len > 0 && strncmp(ev.text + at, "blocked using b.spamhaus", len) == 0);
+    CHECK(t.why != NULL && strcmp(t.why, "only match of its rank") == 0);
     arena_free(a);
     rx_scratch_free(s);
     ruleset_free(rs);
@@ -600,7 +605,7 @@ TEST(units_with_further_literal_sets)
         rule_evidence ev = evidence(texts[i][0], "", "");
         CHECK_STR(match_id(rs, &ev), texts[i][1]);
         int e;
-        const rule_info *r = ruleset_match(rs, &ev, s, a, memo, NULL, &e);
+        const rule_info *r = ruleset_match(rs, &ev, s, a, memo, NULL, NULL, &e);
         CHECK_STR(r ? r->id : "none", texts[i][1]);
     }
     arena_free(a);
@@ -1077,6 +1082,110 @@ TEST(regex_same_answers_before_and_after_the_jit)
     CHECK(same);
     rx_scratch_free(s);
     rx_free(r);
+}
+
+/* The rank decides, never the order in the file; within a rank `beats`,
+ * then more matchers, then the longer match. */
+TEST(ranks_not_file_order)
+{
+    char err[512];
+    const char *p = write_rules(
+        "ranks.conf", 1,
+        "rules = (\n"
+        " { id = \"reply-550\"; tier = \"reply\"; class = \"onhold\"; reply = \"550\"; },\n"
+        " { id = \"generic-status-5.7.1\"; tier = \"generic-status\"; class = \"blocked\"; "
+        "status = \"5.7.1\"; },\n"
+        " { id = \"addr-rejected\"; tier = \"generic\"; class = \"rejected\"; "
+        "text = \"address rejected\"; },\n"
+        " { id = \"spam\"; tier = \"cause\"; class = \"spamdetected\"; text = \"spam\"; },\n"
+        " { id = \"virus\"; tier = \"cause\"; class = \"virusdetected\"; text = \"virus\"; "
+        "beats = [\"spam\"]; },\n"
+        " { id = \"status-5.1.1\"; tier = \"status\"; class = \"userunknown\"; status = "
+        "\"5.1.1\"; },\n"
+        " { id = \"old-text-tier\"; tier = \"text\"; class = \"mailboxfull\"; text = \"over "
+        "quota\"; },\n"
+        " { id = \"quota-at-data\"; class = \"exceedlimit\"; text = \"quota\"; command = "
+        "\"DATA\"; }\n"
+        ");\n");
+    struct ruleset *rs = load1(p, err, sizeof err);
+    CHECK(rs != NULL);
+    if (rs == NULL) {
+        printf("#   %s\n", err);
+        return;
+    }
+    /* a specific status beats generic text written before it */
+    rule_evidence ev =
+        evidence("550 5.1.1 <a@example.org>: Recipient address rejected", "5.1.1", "550");
+    CHECK_STR(match_id(rs, &ev), "status-5.1.1");
+    /* generic text beats a generic status, a generic status the reply */
+    ev = evidence("550 5.7.1 Sender address rejected", "5.7.1", "550");
+    CHECK_STR(match_id(rs, &ev), "addr-rejected");
+    ev = evidence("550 5.7.1 go away", "5.7.1", "550");
+    CHECK_STR(match_id(rs, &ev), "generic-status-5.7.1");
+    ev = evidence("550 go away", "", "550");
+    CHECK_STR(match_id(rs, &ev), "reply-550");
+    /* beats settles two causes, whichever comes first in the text */
+    ev = evidence("554 virus found, and spam", "", "554");
+    CHECK_STR(match_id(rs, &ev), "virus");
+    ev = evidence("554 spam with a virus", "", "554");
+    CHECK_STR(match_id(rs, &ev), "virus");
+    /* tier "text" is read as cause; the narrower rule (a command) wins */
+    ev = evidence("552 over quota", "", "552");
+    CHECK_STR(match_id(rs, &ev), "old-text-tier");
+    ev.command = "DATA";
+    CHECK_STR(match_id(rs, &ev), "quota-at-data");
+    CHECK(ruleset_beats(rs, ruleset_rule(rs, 4), ruleset_rule(rs, 3)));
+    CHECK(!ruleset_beats(rs, ruleset_rule(rs, 3), ruleset_rule(rs, 4)));
+    ruleset_free(rs);
+}
+
+TEST(documentation_keys)
+{
+    char err[512];
+    const char *p = write_rules(
+        "docs.conf", 1,
+        "sources = ( { id = \"rfc-x\"; title = \"A document\"; url = \"https://example.org/\"; } "
+        ");\n"
+        "rules = (\n"
+        " { id = \"a\"; class = \"blocked\"; text = \"blocked\"; source = \"rfc-x\";\n"
+        "   examples = [\"550 blocked\", \"554 you are blocked\"]; },\n"
+        " { id = \"b\"; class = \"userunknown\"; status = \"5.1.1\"; source = \"rfc-x\";\n"
+        "   examples = ( { status = \"5.1.1\"; reply = \"550\"; command = \"RCPT\"; } ); }\n"
+        ");\n");
+    struct ruleset *rs = load1(p, err, sizeof err);
+    CHECK(rs != NULL);
+    if (rs == NULL) {
+        printf("#   %s\n", err);
+        return;
+    }
+    const rule_doc *d = ruleset_doc(rs, 0);
+    CHECK(d->shipped && d->source != NULL && strcmp(d->source, "rfc-x") == 0);
+    CHECK(d->nexamples == 2 && strcmp(d->examples[1].text, "554 you are blocked") == 0);
+    d = ruleset_doc(rs, 1);
+    CHECK(d->nexamples == 1 && d->examples[0].text == NULL &&
+          strcmp(d->examples[0].status, "5.1.1") == 0 &&
+          strcmp(d->examples[0].command, "RCPT") == 0);
+    ruleset_free(rs);
+
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\"; source = "
+                     "\"nowhere\"; } );",
+                     "unknown source \"nowhere\""));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\"; beats = "
+                     "[\"zz\"]; } );",
+                     "beats unknown rule \"zz\""));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\"; beats = "
+                     "[\"b\"]; },\n { id = \"b\"; class = \"blocked\"; text = \"x\"; } );",
+                     "of another tier"));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\"; examples = "
+                     "( { colour = \"red\"; } ); } );",
+                     "unknown key \"colour\" in examples"));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\"; examples = "
+                     "[1, 2]; } );",
+                     "\"examples\" in rules must be a list of strings or groups"));
+    CHECK(load_fails("sources = ( { id = \"s\"; title = \"t\"; }, { id = \"s\"; title = \"u\"; "
+                     "} );",
+                     "duplicate source id \"s\""));
+    CHECK(load_fails("sources = ( { id = \"s\"; } );", "source \"s\" has no title"));
 }
 
 int main(void)

@@ -225,7 +225,7 @@ static const char *decide(const struct ruleset *rs, const char *text)
     arena *a = arena_new();
     rx_scratch *s = rx_scratch_new();
     int err;
-    const rule_info *ri = ruleset_match(rs, &ev, s, a, NULL, NULL, &err);
+    const rule_info *ri = ruleset_match(rs, &ev, s, a, NULL, NULL, NULL, &err);
     static char id[64];
     snprintf(id, sizeof id, "%s", ri ? ri->id : "-");
     rx_scratch_free(s);
