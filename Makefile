@@ -95,7 +95,7 @@ bench: tests
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 $(BUILD)/bounce-classify $(DESTDIR)$(BINDIR)/
 	if [ -f $(BUILD)/bounce-milter ]; then install -m 755 $(BUILD)/bounce-milter $(DESTDIR)$(SBINDIR)/; fi
@@ -104,7 +104,7 @@ install: all
 	install -m 644 conf/rules.d/*.conf $(DESTDIR)$(DATADIR)/rules.d/
 	if [ ! -f $(DESTDIR)$(SYSCONFDIR)/milter.conf ] && [ -f conf/milter.conf ]; then \
 	    install -m 644 conf/milter.conf $(DESTDIR)$(SYSCONFDIR)/; fi
-	for m in classifier/*.1 milter/*.5 milter/*.8; do \
+	for m in classifier/*.1 classifier/*.7 milter/*.5 milter/*.8; do \
 	    [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(MANDIR)/man$${m##*.}/; done; true
 	if [ -f systemd/bounce-milter.service ]; then install -d $(DESTDIR)$(UNITDIR) && \
 	    install -m 644 systemd/bounce-milter.service $(DESTDIR)$(UNITDIR)/; fi
