@@ -27,7 +27,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 # The daemons re-read their rules as nobody on SIGUSR1, and the clone may sit
 # in a directory only root can enter: they get a readable copy.
-mkdir "$T/conf" && cp conf/rules.conf conf/formats.conf "$T/conf/"
+mkdir "$T/conf" && cp -r conf/rules.conf conf/rules.d conf/formats.conf "$T/conf/"
 BOUNCE_RULES=$T/conf/rules.conf
 export BOUNCE_RULES
 PIDS=""

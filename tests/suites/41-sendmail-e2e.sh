@@ -33,7 +33,7 @@ trap 'sm_stop; e2e_stop' EXIT
 trap 'exit 1' INT TERM
 # The daemon re-reads its rules as its own user on SIGUSR1, and the clone may
 # sit in a directory only root can enter: it gets a readable copy.
-mkdir -p "$E2E/conf" && cp conf/rules.conf conf/formats.conf "$E2E/conf/"
+mkdir -p "$E2E/conf" && cp -r conf/rules.conf conf/rules.d conf/formats.conf "$E2E/conf/"
 sed "s|@REPO@|$E2E|g" tests/e2e/milter/actions.conf.in >"$E2E/milter.conf"
 if ! e2e_milter_start bm "$BUILD/bounce-milter" -f -c "$E2E/milter.conf" \
     -p "unix:$E2E/milter/bm.sock" -u postfix; then

@@ -107,7 +107,7 @@ elif [ ! -f "$hard" ] || [ ! -f "$soft" ] || [ ! -f "$not" ]; then
     echo "ok 7 # SKIP corpus ($CORPUS) missing"
     n=7
 else
-    mkdir -p "$T/conf" && cp conf/rules.conf conf/formats.conf "$T/conf/"
+    mkdir -p "$T/conf" && cp -r conf/rules.conf conf/rules.d conf/formats.conf "$T/conf/"
     sed "s|@REPO@|$T|g" tests/e2e/milter/tag.conf.in >"$T/milter.conf"
     for c in hard soft not; do
         eval src=\$$c
