@@ -1,21 +1,15 @@
 /*
- * rules.c - load, validate and index the rules files (libconfig), and find
- * the deciding rule for one recipient's evidence.
+ * rules.c - read and check the rules files (libconfig) into a rule set
+ * (see rules.h; its layout is ruleset.h).
  *
- * Loading reads each file in order (a user's local file first): its
- * classes, details and rules are checked key by key, every error is fatal
- * and reported as "file:line: message".  A rule whose id an earlier file
- * already used is the shipped rule the user replaced: it is checked, then
- * dropped.  Each rule is then indexed by one matcher that it cannot match
- * without: the literals of its regex (one Aho-Corasick automaton for all),
- * else its status pattern, reply pattern or host list (one hash table of
- * keys such as "s:5.1.*", "r:55?", "h:163.com"); a rule with none of them
- * is a candidate for every recipient.  A regex made of top-level
- * alternatives is compiled as one "unit" per alternative, each with its
- * own literals, so that of a 50-phrase rule only the phrases whose words
- * occur are run.  Matching marks the candidates in a bitmap and evaluates
- * them in rule order, skipping ranks below the best match so far, without
- * running any regex that cannot match.
+ * Loading reads each file in order (a user's local file first, then the
+ * shipped rules.conf and rules.d files): its classes, details, sources and
+ * rules are checked key by key, every error is fatal and reported as
+ * "file:line: message".  A rule whose id a local file already used is the
+ * shipped rule the user replaced: it is checked, then dropped; an id twice
+ * among the shipped files is an error.  Each rule's text is handed to
+ * rules_index.c as it is read; once every file is read, `beats` and
+ * `source` are resolved and every rule is indexed.
  */
 #include "rules.h"
 
@@ -28,9 +22,7 @@
 #include <strings.h>
 
 #include "confutil.h"
-#include "literals.h"
-#include "regex.h"
-#include "rxcache.h"
+#include "ruleset.h"
 
 /* TAXONOMY.md: the classes every rule set must define. */
 static const char *const class_names[] = {
@@ -42,7 +34,7 @@ static const char *const class_names[] = {
     "systemfull",    "networkerror",    "expired",         "mailererror",   "onhold",
     "undefined",     "vacation",        "feedback",        "delivered",
 };
-#define NCLASSES (sizeof class_names / sizeof class_names[0])
+_Static_assert(NELEM(class_names) == NCLASSES, "ruleset.h counts the classes");
 
 static const char *const advices[] = {
     "suppress", "retry", "slow-down", "fix-sender", "fix-content", "contact-recipient", "none"};
@@ -54,92 +46,11 @@ static const char *const actions[] = {"failed", "delayed", "delivered", "relayed
 static const char *const commands[] = {"CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"};
 static const char *const langs[] = {"en", "zh_TW", "zh_CN"};
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-struct rule {
-    rule_info info; /* what the classifier sees */
-    rule_doc doc;
-    size_t file; /* index of the file it came from */
-    int line;
-    int specificity;    /* matchers besides the text: the more, the narrower */
-    const char **beats; /* ids while loading */
-    int beat_line;
-    uint32_t *beaten; /* after loading: the indexes of the rules it beats */
-    size_t nbeats;
-    rx *text;              /* while loading; then owned by its units */
-    uint32_t unit0, nunit; /* its text matcher: units[unit0 .. unit0 + nunit) */
-    const char *status;    /* normalised "5.1.*", or NULL */
-    char reply[4];         /* normalised "55?", or "" */
-    const char **hosts;
-    size_t nhosts;
-    const char *mta, *kind, *action, *feedback, *command; /* NULL: not matched on */
-};
-
-/* A text matcher, or one top-level alternative of one: a rule's text
- * holds when any of its units matches.  Splitting a long alternation lets
- * the prefilter run only the alternatives whose literals occur. */
-struct unit {
-    rx *rx;
-    uint32_t rule;
-    int always;            /* no literal: run whenever the rule is evaluated */
-    uint32_t more0, nmore; /* further literal sets it needs: groups more0.. */
-};
-
-/* A literal of a further set (group) of some unit, added to the prefilter
- * once the number of units is known (a group reports nunits + group). */
-struct more_lit {
-    const char *lit;
-    uint32_t group;
-};
-
-/* String -> number table, open addressing; keys are owned elsewhere. */
-struct strtab {
-    size_t cap, n;
-    const char **keys;
-    uint32_t *vals;
-};
-
-/* Rules that share an index key. */
-struct postings {
-    uint32_t *v;
-    size_t n, cap;
-};
-
 /* What the loader knows about a class: which fields a file already set
  * (the first file that sets a field wins, so a local file can override). */
 struct class_set {
     int severity, advice, code, temp_severity, temp_advice;
     int seen_in_file; /* index + 1 of the last file that listed it */
-};
-
-struct ruleset {
-    arena *a;       /* every string and small array of the set */
-    rxcache *cache; /* while loading: the patterns known to compile (may be NULL) */
-    rule_class classes[NCLASSES];
-    rule_detail *details;
-    size_t ndetails;
-    struct strtab detail_tab;
-    struct rule *rules;
-    size_t nrules, cap;
-    struct unit *units;
-    size_t nunits, unitcap;
-    struct more_lit *more; /* until the prefilter is built */
-    size_t nmore, morecap;
-    uint32_t ngroups;
-    /* indexes */
-    size_t nwords;  /* 64-bit words in a rule bitmap */
-    size_t nuwords; /* the same for a unit bitmap */
-    uint64_t *always;
-    litset *lits;
-    struct strtab keytab;
-    struct postings *posts;
-    size_t nposts;
-    int have_host, have_status, have_reply;
-    /* status and reply keys by which fields are wildcards (bit m: the
-     * fields of mask m, as candidates() spells them): the others are never
-     * looked up */
-    uint8_t status_shapes, reply_shapes;
-    struct strtab sources; /* ids of the `sources` entries */
 };
 
 struct loader {
@@ -159,60 +70,6 @@ struct loader {
 };
 
 /* ---- small helpers ---- */
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static long strtab_get(const struct strtab *t, const char *key)
-{
-    if (t->cap == 0)
-        return -1;
-    for (size_t i = hash_str(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-        if (t->keys[i] == NULL)
-            return -1;
-        if (strcmp(t->keys[i], key) == 0)
-            return t->vals[i];
-    }
-}
-
-static int strtab_put(struct strtab *t, const char *key, uint32_t val)
-{
-    if (2 * (t->n + 1) > t->cap) {
-        struct strtab nt = {t->cap ? 2 * t->cap : 64, 0, NULL, NULL};
-        nt.keys = calloc(nt.cap, sizeof *nt.keys);
-        nt.vals = calloc(nt.cap, sizeof *nt.vals);
-        if (nt.keys == NULL || nt.vals == NULL) {
-            free(nt.keys);
-            free(nt.vals);
-            return -1;
-        }
-        for (size_t i = 0; i < t->cap; i++)
-            if (t->keys[i] != NULL)
-                strtab_put(&nt, t->keys[i], t->vals[i]);
-        free(t->keys);
-        free(t->vals);
-        *t = nt;
-    }
-    size_t i = hash_str(key) & (t->cap - 1);
-    while (t->keys[i] != NULL && strcmp(t->keys[i], key) != 0)
-        i = (i + 1) & (t->cap - 1);
-    if (t->keys[i] == NULL)
-        t->n++;
-    t->keys[i] = key;
-    t->vals[i] = val;
-    return 0;
-}
-
-static void strtab_free(struct strtab *t)
-{
-    free(t->keys);
-    free(t->vals);
-}
 
 static int find_word(const char *const *list, size_t n, const char *s)
 {
@@ -703,210 +560,6 @@ static int check_word(struct loader *L, const config_setting_t *g, const char *k
     return *out ? 0 : oom(L);
 }
 
-/* A rule's text pattern, compiled now unless the cache knows it compiles
- * (then when first matched); NULL with a message in err if it is invalid. */
-static rx *compile_text(struct ruleset *rs, const char *pattern, char *err, size_t errlen)
-{
-    rx *r;
-    if (rxcache_known(rs->cache, pattern, RX_CASELESS)) {
-        if ((r = rx_lazy(pattern, RX_CASELESS)) == NULL)
-            snprintf(err, errlen, "out of memory");
-        return r;
-    }
-    if ((r = rx_compile(pattern, RX_CASELESS, err, errlen)) != NULL)
-        rxcache_add(rs->cache, pattern, RX_CASELESS);
-    return r;
-}
-
-/* A new unit of rule idx matching with r (owned from now on); its number,
- * or -1 on memory exhaustion (r is then freed). */
-static long add_unit(struct ruleset *rs, uint32_t idx, rx *r, int always)
-{
-    if (rs->nunits == rs->unitcap) {
-        size_t cap = rs->unitcap ? 2 * rs->unitcap : 256;
-        struct unit *nu = realloc(rs->units, cap * sizeof *nu);
-        if (nu == NULL) {
-            rx_free(r);
-            return -1;
-        }
-        rs->units = nu;
-        rs->unitcap = cap;
-    }
-    rs->units[rs->nunits] = (struct unit){r, idx, always, 0, 0};
-    struct rule *ru = &rs->rules[idx];
-    if (ru->nunit++ == 0)
-        ru->unit0 = (uint32_t)rs->nunits;
-    return (long)rs->nunits++;
-}
-
-static int add_literals(struct ruleset *rs, char (*lits)[LIT_MAXLEN + 1], size_t n, uint32_t unit)
-{
-    for (size_t i = 0; i < n; i++)
-        if (litset_add(rs->lits, lits[i], strlen(lits[i]), unit) != 0)
-            return -1;
-    return 0;
-}
-
-/* What a pattern provably needs: any one of lits (none: nothing could be
- * proven), and one of each further set (at most two; more holds them set
- * after set, setlen their sizes). */
-struct derived {
-    char (*lits)[LIT_MAXLEN + 1];
-    size_t n;
-    char (*more)[LIT_MAXLEN + 1];
-    size_t setlen[2], nsets;
-};
-
-static void derive(const char *pattern, struct derived *d)
-{
-    d->n = lit_derive_all(pattern, &d->lits, &d->more, d->setlen, 2, &d->nsets);
-}
-
-static void derived_free(struct derived *d)
-{
-    free(d->lits);
-    free(d->more);
-    d->lits = d->more = NULL;
-    d->n = d->nsets = 0;
-}
-
-/* Give unit u the further literal sets of d: the prefilter then lets the
- * unit through only when each set has a hit too.  0, or -1 on memory
- * exhaustion. */
-static int add_more(struct ruleset *rs, uint32_t u, const struct derived *d)
-{
-    rs->units[u].more0 = rs->ngroups;
-    rs->units[u].nmore = (uint32_t)d->nsets;
-    for (size_t k = 0, at = 0; k < d->nsets; k++, rs->ngroups++)
-        for (size_t i = 0; i < d->setlen[k]; i++, at++) {
-            if (rs->nmore == rs->morecap) {
-                size_t cap = rs->morecap ? 2 * rs->morecap : 64;
-                struct more_lit *nm = realloc(rs->more, cap * sizeof *nm);
-                if (nm == NULL)
-                    return -1;
-                rs->more = nm;
-                rs->morecap = cap;
-            }
-            const char *l = keep(rs, d->more[at], 0);
-            if (l == NULL)
-                return -1;
-            rs->more[rs->nmore++] = (struct more_lit){l, rs->ngroups};
-        }
-    return 0;
-}
-
-#define BRANCHES_KEPT 128 /* alternatives whose place load_rule keeps */
-
-/* A text's top-level alternatives (lit_branches): their number, and where
- * the first BRANCHES_KEPT are. */
-struct branches {
-    size_t n;
-    size_t start[BRANCHES_KEPT], len[BRANCHES_KEPT];
-};
-
-/* Split text (alternatives br) at its top-level '|' into units, each with
- * the literals it provably needs, else the given ones (every match of the
- * whole pattern has one), else none.  1 if split and every unit has
- * literals, 2 if split with units that always run, 0 if the pattern is
- * better kept whole, -1 on memory exhaustion. */
-static int split_units(struct ruleset *rs, uint32_t idx, const char *text,
-                       const struct branches *br, const char **given, size_t ngiven)
-{
-    size_t nb = br->n;
-    if (nb < 2)
-        return 0;
-    int kept = nb <= BRANCHES_KEPT;
-    const size_t *start = br->start, *len = br->len;
-    size_t *bstart = kept ? NULL : malloc(nb * sizeof *bstart);
-    size_t *blen = kept ? NULL : malloc(nb * sizeof *blen);
-    if (!kept) {
-        start = bstart;
-        len = blen;
-    }
-    struct derived *d = calloc(nb, sizeof *d);
-    rx **rxs = calloc(nb, sizeof *rxs);
-    int ok = start && len && d && rxs && (kept || lit_branches(text, bstart, blen, nb) == nb);
-    size_t with = 0;
-    for (size_t b = 0; ok && b < nb; b++) {
-        char err[256], *sub = strndup(text + start[b], len[b]);
-        ok = sub != NULL && (rxs[b] = compile_text(rs, sub, err, sizeof err)) != NULL;
-        if (ok)
-            derive(sub, &d[b]);
-        with += d[b].n > 0;
-        free(sub);
-    }
-    int rc = !ok || with == 0 ? 0 : with == nb || ngiven > 0 ? 1 : 2;
-    for (size_t b = 0; rc > 0 && b < nb; b++) {
-        long u = add_unit(rs, idx, rxs[b], d[b].n == 0 && ngiven == 0);
-        rxs[b] = NULL;
-        if (u < 0 || add_literals(rs, d[b].lits, d[b].n, (uint32_t)u) != 0 ||
-            add_more(rs, (uint32_t)u, &d[b]) != 0)
-            rc = -1;
-        for (size_t i = 0; rc > 0 && d[b].n == 0 && i < ngiven; i++)
-            if (litset_add(rs->lits, given[i], strlen(given[i]), (uint32_t)u) != 0)
-                rc = -1;
-    }
-    for (size_t b = 0; d != NULL && rxs != NULL && b < nb; b++) {
-        derived_free(&d[b]);
-        rx_free(rxs[b]);
-    }
-    free(bstart);
-    free(blen);
-    free(d);
-    free(rxs);
-    return rc;
-}
-
-/* Give rule idx its text units and their literals: per alternative when
- * the pattern (alternatives br) splits, else the literals the
- * whole pattern provably needs, else the given ones (lit), else none (the
- * unit always runs).  1 when the rule is fully indexed by the automaton, 0
- * when not, 2 for an empty given literal, 3 for an invalid pattern (message
- * in rxerr), -1 on memory exhaustion.  A pattern that splits is only ever
- * compiled per alternative (that they all compile proves the whole valid:
- * nothing that reaches across alternatives is split), which halves the
- * start-up cost of large rules. */
-static int text_units(struct ruleset *rs, uint32_t idx, const char *text, const struct branches *br,
-                      const config_setting_t *lit, char *rxerr, size_t rxerrlen)
-{
-    const char **given = NULL;
-    size_t ngiven = 0;
-    if (lit != NULL) {
-        if ((given = keep_list(rs, lit, &ngiven, 1)) == NULL)
-            return -1;
-        for (size_t i = 0; i < ngiven; i++)
-            if (*given[i] == '\0')
-                return 2;
-    }
-    struct rule *r = &rs->rules[idx];
-    int split = split_units(rs, idx, text, br, given, ngiven);
-    if (split < 0)
-        return -1;
-    if (split) {
-        rx_free(r->text);
-        r->text = NULL;
-        return split == 1;
-    }
-    if (r->text == NULL && (r->text = compile_text(rs, text, rxerr, rxerrlen)) == NULL)
-        return 3;
-    struct derived d;
-    derive(text, &d);
-    size_t n = d.n;
-    if (n > 0)
-        ngiven = 0;
-    long u = add_unit(rs, idx, r->text, n == 0 && ngiven == 0);
-    rs->rules[idx].text = NULL;
-    int rc = u >= 0 && add_literals(rs, d.lits, n, (uint32_t)u) == 0 &&
-                     add_more(rs, (uint32_t)u, &d) == 0
-                 ? 0
-                 : -1;
-    derived_free(&d);
-    for (size_t i = 0; rc == 0 && i < ngiven; i++)
-        if (litset_add(rs->lits, given[i], strlen(given[i]), (uint32_t)u) != 0)
-            rc = -1;
-    return rc < 0 ? -1 : n > 0 || ngiven > 0;
-}
-
 static int load_rule(struct loader *L, const config_setting_t *g)
 {
     struct ruleset *rs = L->rs;
@@ -974,7 +627,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (text != NULL) {
         if (*text == '\0')
             return fail(L, conf_member(g, "text"), "rule \"%s\": empty text", id);
-        if (!split && (r.text = compile_text(rs, text, rxerr, sizeof rxerr)) == NULL)
+        if (!split && (r.text = ruleset_index_compile(rs, text, rxerr, sizeof rxerr)) == NULL)
             return fail(L, conf_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
     }
     if (text == NULL && r.status == NULL && r.reply[0] == '\0' && r.nhosts == 0 && r.mta == NULL &&
@@ -1045,7 +698,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
                     L->paths[L->id_file[prev]], L->id_line[prev]);
     }
     if (prev >= 0) { /* replaced by the user's rule of an earlier file */
-        if (split && (r.text = compile_text(rs, text, rxerr, sizeof rxerr)) == NULL)
+        if (split && (r.text = ruleset_index_compile(rs, text, rxerr, sizeof rxerr)) == NULL)
             return fail(L, conf_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
         rx_free(r.text);
         return 0;
@@ -1078,7 +731,11 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     rs->rules[idx] = r;
     if (text == NULL)
         return 0;
-    int rc = text_units(rs, idx, text, &br, lit, rxerr, sizeof rxerr);
+    const char **given = NULL;
+    size_t ngiven = 0;
+    if (lit != NULL && (given = keep_list(rs, lit, &ngiven, 1)) == NULL)
+        return oom(L);
+    int rc = ruleset_index_text(rs, idx, text, &br, given, ngiven, rxerr, sizeof rxerr);
     if (rc < 0)
         return oom(L);
     if (rc == 2)
@@ -1086,93 +743,6 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (rc == 3)
         return fail(L, conf_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
     return rc; /* 1: indexed by the automaton */
-}
-
-/* ---- indexes ---- */
-
-static int index_key(struct ruleset *rs, const char *key, uint32_t rule)
-{
-    long p = strtab_get(&rs->keytab, key);
-    if (p < 0) {
-        struct postings *np = realloc(rs->posts, (rs->nposts + 1) * sizeof *np);
-        if (np == NULL)
-            return -1;
-        rs->posts = np;
-        p = (long)rs->nposts++;
-        memset(&rs->posts[p], 0, sizeof rs->posts[p]);
-        const char *k = arena_strdup(rs->a, key);
-        if (k == NULL || strtab_put(&rs->keytab, k, (uint32_t)p) != 0)
-            return -1;
-    }
-    struct postings *ps = &rs->posts[p];
-    if (ps->n == ps->cap) {
-        size_t cap = ps->cap ? 2 * ps->cap : 4;
-        uint32_t *nv = realloc(ps->v, cap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        ps->v = nv;
-        ps->cap = cap;
-    }
-    ps->v[ps->n++] = rule;
-    return 0;
-}
-
-/* The mask (as candidates() spells it: bit i for a wildcard field i) of a
- * normalised status ("5.1.*"), as a set bit. */
-static uint8_t status_shape(const char *st)
-{
-    unsigned mask = 0;
-    for (int i = 0; i < 3; i++) {
-        if (st[0] == '*' && (st[1] == '.' || st[1] == '\0'))
-            mask |= 1u << i;
-        st += strcspn(st, ".");
-        if (*st == '.')
-            st++;
-    }
-    return (uint8_t)(1u << mask);
-}
-
-/* The same for a normalised reply ("55?"). */
-static uint8_t reply_shape(const char *reply)
-{
-    unsigned mask = 0;
-    for (int i = 0; i < 3; i++)
-        if (reply[i] == '?')
-            mask |= 1u << i;
-    return (uint8_t)(1u << mask);
-}
-
-/* Index rule i by one matcher it cannot match without (by_text: its
- * literals are already in the automaton). */
-static int index_rule(struct ruleset *rs, uint32_t i, int by_text)
-{
-    struct rule *r = &rs->rules[i];
-    char key[300];
-    if (by_text)
-        return 0;
-    if (r->status != NULL) {
-        snprintf(key, sizeof key, "s:%s", r->status);
-        rs->have_status = 1;
-        rs->status_shapes |= status_shape(r->status);
-        return index_key(rs, key, i);
-    }
-    if (r->reply[0] != '\0') {
-        snprintf(key, sizeof key, "r:%s", r->reply);
-        rs->have_reply = 1;
-        rs->reply_shapes |= reply_shape(r->reply);
-        return index_key(rs, key, i);
-    }
-    if (r->nhosts > 0) {
-        rs->have_host = 1;
-        for (size_t h = 0; h < r->nhosts; h++) {
-            snprintf(key, sizeof key, "h:%s", r->hosts[h]);
-            if (index_key(rs, key, i) != 0)
-                return -1;
-        }
-        return 0;
-    }
-    rs->always[i >> 6] |= (uint64_t)1 << (i & 63);
-    return 0;
 }
 
 /* ---- loading ---- */
@@ -1373,7 +943,7 @@ static int finish(struct loader *L, const uint8_t *by_text)
         struct rule *r = &rs->rules[i];
         long d = strtab_get(&rs->detail_tab, r->info.detail);
         r->info.detail_def = d >= 0 ? &rs->details[d] : NULL;
-        if (index_rule(rs, (uint32_t)i, by_text[i]) != 0)
+        if (ruleset_index_rule(rs, (uint32_t)i, by_text[i]) != 0)
             return oom(L);
     }
     for (size_t i = 0; i < rs->nmore; i++)
@@ -1518,355 +1088,4 @@ const char *ruleset_describe(const struct ruleset *rs, const char *class_name, c
         if (order[i] != NULL)
             return order[i];
     return "";
-}
-
-/* ---- matching ---- */
-
-static int status_match(const char *pat, const char *st)
-{
-    while (*pat != '\0') {
-        size_t pn = strcspn(pat, "."), sn = strcspn(st, ".");
-        if (sn == 0 || (!(pn == 1 && *pat == '*') && (pn != sn || memcmp(pat, st, pn) != 0)))
-            return 0;
-        pat += pn;
-        st += sn;
-        if (*pat == '.')
-            pat++;
-        if (*st == '.')
-            st++;
-    }
-    return *st == '\0';
-}
-
-static int reply_match(const char *pat, const char *reply)
-{
-    if (strlen(reply) != 3)
-        return 0;
-    for (int i = 0; i < 3; i++)
-        if (pat[i] != '?' && pat[i] != reply[i])
-            return 0;
-    return 1;
-}
-
-static int host_is(const char *host, const char *suffix)
-{
-    size_t h = strlen(host), s = strlen(suffix);
-    if (h < s || strcasecmp(host + h - s, suffix) != 0)
-        return 0;
-    return h == s || host[h - s - 1] == '.';
-}
-
-/* Does have ("" when the report gives none) match word matcher want? */
-static int same(const char *want, const char *have)
-{
-    if (want == NULL)
-        return 1;
-    for (const char *p = want;; p++) {
-        size_t len = strcspn(p, "|");
-        if (len == 1 && *p == '-' ? *have == '\0'
-                                  : strncasecmp(p, have, len) == 0 && have[len] == '\0')
-            return 1;
-        p += len;
-        if (*p == '\0')
-            return 0;
-    }
-}
-
-struct rule_memo {
-    const char *text; /* the text it is about, or NULL */
-    size_t textlen;
-    uint64_t *ubits;      /* units the prefilter let through */
-    unsigned char *found; /* per unit: 0 not run yet, 1 matched, 2 did not */
-    uint32_t *at, *len;   /* per matched unit: where and how long its match was */
-};
-
-rule_memo *ruleset_memo(const struct ruleset *rs, arena *a)
-{
-    rule_memo *m = arena_calloc(a, sizeof *m);
-    if (m == NULL || rs == NULL)
-        return m;
-    m->ubits = arena_alloc(a, rs->nuwords * sizeof *m->ubits);
-    m->found = arena_alloc(a, rs->nunits + 1);
-    m->at = arena_alloc(a, (rs->nunits + 1) * sizeof *m->at);
-    m->len = arena_alloc(a, (rs->nunits + 1) * sizeof *m->len);
-    return m->ubits != NULL && m->found != NULL && m->at != NULL && m->len != NULL ? m : NULL;
-}
-
-/* Did the prefilter see a literal of each further set of unit un? */
-static int groups_seen(const struct ruleset *rs, const struct unit *un, const uint64_t *ubits)
-{
-    for (uint32_t g = un->more0; g < un->more0 + un->nmore; g++) {
-        size_t v = rs->nunits + g;
-        if (!(ubits[v >> 6] >> (v & 63) & 1))
-            return 0;
-    }
-    return 1;
-}
-
-/* 1 if any text unit of r that the prefilter let through (ubits) matches,
- * with where in *at and *len; memo (may be NULL) remembers each unit's
- * answer for this text. */
-static int text_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
-                        const uint64_t *ubits, rule_memo *memo, rx_scratch *s, size_t *at,
-                        size_t *len)
-{
-    for (uint32_t u = r->unit0; u < r->unit0 + r->nunit; u++) {
-        if (!rs->units[u].always && !(ubits[u >> 6] >> (u & 63) & 1))
-            continue;
-        if (!groups_seen(rs, &rs->units[u], ubits))
-            continue;
-        if (memo != NULL && memo->found[u] != 0) {
-            if (memo->found[u] == 1) {
-                *at = memo->at[u];
-                *len = memo->len[u];
-                return 1;
-            }
-            continue;
-        }
-        rx_match m;
-        int hit = rx_search(rs->units[u].rx, s, ev->text, ev->textlen, 0, &m) == 1;
-        if (hit) {
-            *at = m.start[0];
-            *len = m.end[0] - m.start[0];
-        }
-        if (memo != NULL) {
-            memo->found[u] = hit ? 1 : 2;
-            memo->at[u] = hit ? (uint32_t)*at : 0;
-            memo->len[u] = hit ? (uint32_t)*len : 0;
-        }
-        if (hit)
-            return 1;
-    }
-    return 0;
-}
-
-/* 1 if every matcher of r holds for ev (regex errors count as no match);
- * *at and *len say what its text matched (0, 0 without text). */
-static int rule_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
-                        const uint64_t *ubits, rule_memo *memo, rx_scratch *s, size_t *at,
-                        size_t *len)
-{
-    *at = *len = 0;
-    if (!same(r->kind, ev->kind) || !same(r->mta, ev->mta) || !same(r->action, ev->action) ||
-        !same(r->feedback, ev->feedback) || !same(r->command, ev->command))
-        return 0;
-    if (r->status != NULL && !status_match(r->status, ev->status))
-        return 0;
-    if (r->reply[0] != '\0' && !reply_match(r->reply, ev->reply))
-        return 0;
-    if (r->nhosts > 0) {
-        int hit = 0;
-        for (size_t i = 0; !hit && i < r->nhosts; i++)
-            for (size_t k = 0; !hit && k < 3; k++)
-                hit = *ev->hosts[k] != '\0' && host_is(ev->hosts[k], r->hosts[i]);
-        if (!hit)
-            return 0;
-    }
-    return r->nunit == 0 || text_matches(rs, r, ev, ubits, memo, s, at, len);
-}
-
-/* The three fields of an enhanced status "X.Y.Z" (1-3 digits each, X one
- * of 2, 4, 5); 0 if st is not one. */
-static int status_fields(const char *st, const char *f[3], size_t fl[3])
-{
-    if (st[0] != '2' && st[0] != '4' && st[0] != '5')
-        return 0;
-    for (int i = 0; i < 3; i++) {
-        f[i] = st;
-        fl[i] = strspn(st, "0123456789");
-        if (fl[i] == 0 || fl[i] > 3 || st[fl[i]] != (i < 2 ? '.' : '\0'))
-            return 0;
-        st += fl[i] + 1;
-    }
-    return 1;
-}
-
-static void mark_key(const struct ruleset *rs, const char *key, uint64_t *bits)
-{
-    long p = strtab_get(&rs->keytab, key);
-    if (p < 0)
-        return;
-    const struct postings *ps = &rs->posts[p];
-    for (size_t i = 0; i < ps->n; i++)
-        bits[ps->v[i] >> 6] |= (uint64_t)1 << (ps->v[i] & 63);
-}
-
-/* Mark every rule an index says may match ev (ubits: the units the
- * prefilter let through). */
-static void candidates(const struct ruleset *rs, const rule_evidence *ev, uint64_t *bits,
-                       const uint64_t *ubits)
-{
-    char key[300];
-    memcpy(bits, rs->always, rs->nwords * sizeof *bits);
-    for (size_t w = 0; w * 64 < rs->nunits; w++) {
-        uint64_t b = ubits[w]; /* the units' bits, not the groups' after them */
-        if (rs->nunits - w * 64 < 64)
-            b &= ((uint64_t)1 << (rs->nunits - w * 64)) - 1;
-        for (; b != 0; b &= b - 1) {
-            uint32_t r = rs->units[w * 64 + (size_t)__builtin_ctzll(b)].rule;
-            bits[r >> 6] |= (uint64_t)1 << (r & 63);
-        }
-    }
-    const char *f[3];
-    size_t fl[3];
-    if (rs->have_status && status_fields(ev->status, f, fl))
-        for (int mask = 0; mask < 8; mask++) {
-            if (!(rs->status_shapes >> mask & 1))
-                continue;
-            char *p = key;
-            *p++ = 's';
-            *p++ = ':';
-            for (int i = 0; i < 3; i++) {
-                if (mask & 1 << i)
-                    *p++ = '*';
-                else
-                    p = (char *)memcpy(p, f[i], fl[i]) + fl[i];
-                *p++ = i < 2 ? '.' : '\0';
-            }
-            mark_key(rs, key, bits);
-        }
-    if (rs->have_reply && strlen(ev->reply) == 3 && strspn(ev->reply, "0123456789") == 3)
-        for (int mask = 0; mask < 8; mask++) {
-            if (!(rs->reply_shapes >> mask & 1))
-                continue;
-            key[0] = 'r';
-            key[1] = ':';
-            for (int i = 0; i < 3; i++)
-                key[2 + i] = mask & 1 << i ? '?' : ev->reply[i];
-            key[5] = '\0';
-            mark_key(rs, key, bits);
-        }
-    if (rs->have_host)
-        for (int k = 0; k < 3; k++) {
-            const char *h = ev->hosts[k];
-            if (*h == '\0' || strlen(h) > 253 || (k > 0 && strcmp(h, ev->hosts[k - 1]) == 0))
-                continue;
-            for (const char *p = h; p != NULL; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL) {
-                size_t n = 2; /* "h:" and the suffix lower-cased (h fits key) */
-                for (const char *c = p; *c; c++)
-                    key[n++] = *c >= 'A' && *c <= 'Z' ? (char)(*c + 32) : *c;
-                key[n] = '\0';
-                key[0] = 'h';
-                key[1] = ':';
-                mark_key(rs, key, bits);
-            }
-        }
-}
-
-/* Which of two matching rules of one rank decides, and why (see rules.h):
- * 1 if a (matched len_a bytes of text) wins over b. */
-static int wins_over(const struct ruleset *rs, const struct rule *a, size_t len_a,
-                     const struct rule *b, size_t len_b, const char **why)
-{
-    if (ruleset_beats(rs, &a->info, &b->info) || ruleset_beats(rs, &b->info, &a->info)) {
-        *why = "named in beats";
-        return ruleset_beats(rs, &a->info, &b->info);
-    }
-    if (a->specificity != b->specificity) {
-        *why = "more matchers";
-        return a->specificity > b->specificity;
-    }
-    if (len_a != len_b) {
-        *why = "longer text match";
-        return len_a > len_b;
-    }
-    *why = "earlier rule";
-    return a->info.index < b->info.index;
-}
-
-/* Does a text rule of a rank below the winner's match ev with another
- * class?  Asked only when a status table's hard answer would decide. */
-static int text_disagrees(const struct ruleset *rs, const rule_evidence *ev, const uint64_t *bits,
-                          const uint64_t *ubits, rule_memo *memo, rx_scratch *scratch,
-                          const rule_info *win)
-{
-    for (size_t w = 0; w < rs->nwords; w++)
-        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
-            size_t i = w * 64 + (size_t)__builtin_ctzll(b);
-            if (i >= rs->nrules)
-                return 0;
-            const struct rule *r = &rs->rules[i];
-            size_t at, len;
-            if (r->info.tier > win->tier && r->nunit > 0 && r->info.cls != win->cls &&
-                rule_matches(rs, r, ev, ubits, memo, scratch, &at, &len))
-                return 1;
-        }
-    return 0;
-}
-
-const rule_info *ruleset_match(const struct ruleset *rs, const rule_evidence *ev,
-                               rx_scratch *scratch, arena *a, rule_memo *memo, rule_trace *trace,
-                               rule_verdict *verdict, int *err)
-{
-    *err = 0;
-    if (trace != NULL)
-        memset(trace, 0, sizeof *trace);
-    if (verdict != NULL)
-        memset(verdict, 0, sizeof *verdict);
-    if (rs == NULL || rs->nrules == 0)
-        return NULL;
-    uint64_t *bits = arena_alloc(a, (rs->nwords + rs->nuwords) * sizeof *bits);
-    if (bits == NULL || (trace != NULL && (trace->hits = arena_alloc(
-                                               a, rs->nrules * sizeof *trace->hits)) == NULL)) {
-        *err = -1;
-        return NULL;
-    }
-    uint64_t *ubits = memo != NULL ? memo->ubits : bits + rs->nwords;
-    if (memo == NULL || memo->text == NULL || memo->textlen != ev->textlen ||
-        memcmp(memo->text, ev->text, ev->textlen) != 0) {
-        memset(ubits, 0, rs->nuwords * sizeof *ubits);
-        litset_scan(rs->lits, ev->text, ev->textlen, ubits);
-        if (memo != NULL) {
-            memo->text = ev->text;
-            memo->textlen = ev->textlen;
-            memset(memo->found, 0, rs->nunits + 1);
-        }
-    }
-    candidates(rs, ev, bits, ubits);
-
-    const struct rule *best = NULL;
-    size_t best_len = 0;
-    int best_rank = TIER_COUNT + 1; /* 0: override, 1 + tier otherwise */
-    const char *why = NULL;
-    for (size_t w = 0; w < rs->nwords; w++) {
-        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
-            size_t i = w * 64 + (size_t)__builtin_ctzll(b);
-            if (i >= rs->nrules)
-                break;
-            const struct rule *r = &rs->rules[i];
-            int rank = r->info.override ? 0 : 1 + (int)r->info.tier;
-            if (trace == NULL && rank > best_rank)
-                continue;
-            if (trace != NULL)
-                trace->ncandidates++;
-            size_t at, len;
-            if (!rule_matches(rs, r, ev, ubits, memo, scratch, &at, &len))
-                continue;
-            if (trace != NULL)
-                trace->hits[trace->nhits++] = (rule_hit){&r->info, at, len};
-            const char *how = "only match of its rank";
-            if (rank < best_rank ||
-                (rank == best_rank && wins_over(rs, r, len, best, best_len, &how))) {
-                if (rank < best_rank)
-                    why = "only match of its rank";
-                else
-                    why = how;
-                best = r;
-                best_len = len;
-                best_rank = rank;
-                if (trace == NULL && rank == 0)
-                    return &best->info;
-            } else if (rank == best_rank) {
-                why = how;
-            }
-        }
-    }
-    if (best == NULL)
-        return NULL;
-    if (trace != NULL)
-        trace->why = best->info.override ? "override rule" : why;
-    if (verdict != NULL && best->info.tier == TIER_STATUS && !best->info.override &&
-        best->info.cls->severity == BC_SEV_HARD)
-        verdict->text_disagrees = text_disagrees(rs, ev, bits, ubits, memo, scratch, &best->info);
-    return &best->info;
 }
