@@ -180,28 +180,47 @@ static int specificity(const char *st)
     return strncmp(d1 + 1, "0.", 2) != 0 ? 1 : 0;
 }
 
+static int is_alnum(int c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+size_t dsn_status_at(const char *s, size_t n, size_t i)
+{
+    /* class "." subject "." detail, the subject one digit 0-7 (the IANA
+     * registry's subjects), the detail one to three digits */
+    if (i + 5 > n || (s[i] != '2' && s[i] != '4' && s[i] != '5') || s[i + 1] != '.' ||
+        s[i + 2] < '0' || s[i + 2] > '7' || s[i + 3] != '.' || !is_digit((unsigned char)s[i + 4]))
+        return 0;
+    size_t e = i + 5;
+    while (e < n && e < i + 7 && is_digit((unsigned char)s[e]))
+        e++;
+    /* not part of a longer token: an IP address, a version, "ERR#4.1.1";
+     * a "#" of its own is qmail's and Exchange's way to write a status */
+    if (i > 0) {
+        unsigned char b = (unsigned char)s[i - 1];
+        if (is_alnum(b) || b == '.' || b == '_' || b == '/' ||
+            (b == '#' && i > 1 && !is_space((unsigned char)s[i - 2]) && s[i - 2] != '(' &&
+             s[i - 2] != '[' && s[i - 2] != '<'))
+            return 0;
+    }
+    if (e < n && (is_alnum((unsigned char)s[e]) || s[e] == '_' || s[e] == '#' ||
+                  (s[e] == '.' && e + 1 < n && is_digit((unsigned char)s[e + 1]))))
+        return 0;
+    return e - i;
+}
+
 int dsn_find_status(const char *s, size_t n, char out[16])
 {
-    for (size_t i = 0; i + 5 <= n; i++) {
-        char c = s[i];
-        if (c != '2' && c != '4' && c != '5')
-            continue;
-        if (s[i + 1] != '.' || (i > 0 && (is_digit((unsigned char)s[i - 1]) || s[i - 1] == '.')))
-            continue;
-        size_t j = i + 2, k = j;
-        while (k < n && is_digit((unsigned char)s[k]) && k - j < 3)
-            k++;
-        if (k == j || k >= n || s[k] != '.')
-            continue;
-        size_t m = k + 1, q = m;
-        while (q < n && is_digit((unsigned char)s[q]) && q - m < 3)
-            q++;
-        if (q == m || (q < n && (is_digit((unsigned char)s[q]) ||
-                                 (s[q] == '.' && q + 1 < n && is_digit((unsigned char)s[q + 1])))))
-            continue; /* an IP address or version number, not a status */
-        memcpy(out, s + i, q - i);
-        out[q - i] = '\0';
-        return 1;
+    /* a status has its first dot right after the class digit */
+    for (const char *dot = n > 1 ? memchr(s + 1, '.', n - 1) : NULL; dot != NULL;
+         dot = memchr(dot + 1, '.', (size_t)(s + n - dot - 1))) {
+        size_t i = (size_t)(dot - s) - 1, len = dsn_status_at(s, n, i);
+        if (len > 0) {
+            memcpy(out, s + i, len);
+            out[len] = '\0';
+            return 1;
+        }
     }
     return 0;
 }

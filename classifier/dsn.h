@@ -58,6 +58,11 @@ const char *dsn_command(const char *s, size_t n);
  * paragraph of a human-readable part).  -1 on memory exhaustion. */
 int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a);
 
+/* Length of the enhanced status code at s[i] (RFC 3463: class 2, 4 or 5,
+ * subject 0-7, detail 0-999, not glued to a longer dotted number or word),
+ * or 0. */
+size_t dsn_status_at(const char *s, size_t n, size_t i);
+
 /* First enhanced status code (X.Y.Z) in s[0..n) into out[16]; 0 if none. */
 int dsn_find_status(const char *s, size_t n, char out[16]);
 

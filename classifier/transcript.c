@@ -29,6 +29,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "dsn.h"
 #include "regex.h"
 #include "smtpreply.h"
 
@@ -239,28 +240,6 @@ static size_t para_start(const char *t, size_t i, size_t b)
 
 /* ---- fields read from a diagnostic ---- */
 
-/* Length of the enhanced status code X.Y.Z at s[i] (X = 2, 4 or 5, not part
- * of a longer dotted number such as an IP address), or 0. */
-static size_t status_at(const char *s, size_t i, size_t n)
-{
-    if (i + 5 > n || (s[i] != '2' && s[i] != '4' && s[i] != '5') || s[i + 1] != '.')
-        return 0;
-    if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
-        return 0;
-    size_t k = i + 2;
-    while (k < n && k < i + 5 && is_digit((unsigned char)s[k]))
-        k++;
-    if (k == i + 2 || k >= n || s[k] != '.')
-        return 0;
-    size_t e = k + 1;
-    while (e < n && e < k + 4 && is_digit((unsigned char)s[e]))
-        e++;
-    if (e == k + 1 || (e < n && (is_alnum((unsigned char)s[e]) ||
-                                 (s[e] == '.' && e + 1 < n && is_digit((unsigned char)s[e + 1])))))
-        return 0;
-    return e - i;
-}
-
 /* The enhanced status code in s: failures (4.x.x, 5.x.x) before successes,
  * a specific code before X.0.0; "" when none. */
 static const char *find_status(arena *a, const char *s)
@@ -273,7 +252,7 @@ static const char *find_status(arena *a, const char *s)
         size_t i = (size_t)(dot - s);
         if (i == 0)
             continue;
-        size_t len = status_at(s, i - 1, n);
+        size_t len = dsn_status_at(s, n, i - 1);
         if (len == 0)
             continue;
         int rank = (s[i - 1] != '2' ? 2 : 0) + !(len == 5 && s[i + 1] == '0' && s[i + 3] == '0');
@@ -310,7 +289,7 @@ static const char *find_reply(arena *a, const char *s)
             j++;
         while (j < n && j < i + 6 && s[j] == ' ')
             j++;
-        int with_status = j > i + 3 && status_at(s, j, n) > 0 && s[j] == s[i];
+        int with_status = j > i + 3 && dsn_status_at(s, n, j) > 0 && s[j] == s[i];
         char nx = i + 3 < n ? s[i + 3] : '\0';
         int separated = nx == ' ' || nx == '-' || nx == ')' || nx == ':' || nx == ',' ||
                         nx == '<' || nx == '\0';

@@ -304,6 +304,36 @@ TEST(address_and_fold)
     arena_free(a);
 }
 
+TEST(status_in_rfc3463_shape)
+{
+    char st[16];
+    /* an Exchange-style wrapper number is no status: subject out of range */
+    CHECK(dsn_find_status("error #4.16.1 while routing", 27, st) == 0);
+    CHECK(dsn_find_status("code 5.8.1 here", 15, st) == 0);
+    CHECK(dsn_find_status("5.1.1000", 8, st) == 0);
+    /* glued to a word, a version number or an address */
+    CHECK(dsn_find_status("ERR#5.1.1 x", 11, st) == 0);
+    CHECK(dsn_find_status("v2.4.1 released", 15, st) == 0);
+    CHECK(dsn_find_status("at 10.5.1.2 now", 15, st) == 0);
+    CHECK(dsn_find_status("rel 5.1.1.3 now", 15, st) == 0);
+    CHECK(dsn_find_status("x_4.4.1 y", 9, st) == 0);
+    /* qmail's "(#5.1.1)" and Exchange's "<host #5.0.0>" are statuses */
+    CHECK(dsn_find_status("no mailbox (#5.1.1)", 19, st) == 1 && strcmp(st, "5.1.1") == 0);
+    CHECK(dsn_find_status("<mx.example #5.4.4>", 19, st) == 1 && strcmp(st, "5.4.4") == 0);
+    /* the first well-formed one after near-misses; detail up to 999 */
+    CHECK(dsn_find_status("4.16.1 then 5.7.510.", 20, st) == 1 && strcmp(st, "5.7.510") == 0);
+    CHECK(dsn_find_status("550-5.1.10 x", 12, st) == 1 && strcmp(st, "5.1.10") == 0);
+    CHECK(dsn_status_at("2.0.0", 5, 0) == 5);
+    CHECK(dsn_status_at("3.0.0", 5, 0) == 0);
+    CHECK(dsn_status_at("5.0.", 4, 0) == 0);
+    /* a diagnostic whose only dotted number is a wrapper code keeps the field */
+    arena *a = arena_new();
+    rpt_recipient r = {"x@y", "failed", "4.4.7", "", "", "Delivery failed #4.16.1 (retry)", "", ""};
+    CHECK(dsn_refine(&r, a) == 0);
+    CHECK_STR(r.status, "4.4.7");
+    arena_free(a);
+}
+
 /* dsn_fold one byte at a time. */
 static void naive_fold(const char *s, size_t n, size_t cap, char *out)
 {
