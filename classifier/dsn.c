@@ -577,10 +577,16 @@ static void strip_type(const char **v, size_t *n)
         (*v)++;
         (*n)--;
     }
-    const char *semi = memchr(*v, ';', *n);
-    if (semi != NULL && semi - *v <= 24 && memchr(*v, ' ', (size_t)(semi - *v)) == NULL) {
-        *n -= (size_t)(semi + 1 - *v);
-        *v = semi + 1;
+    /* the type is one token, maybe with blanks before the ';' ("smtp ; 550") */
+    size_t k = 0;
+    while (k < *n && k <= 24 && (is_alnum((unsigned char)(*v)[k]) || (*v)[k] == '-'))
+        k++;
+    size_t semi = k;
+    while (semi < *n && semi <= 24 && ((*v)[semi] == ' ' || (*v)[semi] == '\t'))
+        semi++;
+    if (k > 0 && semi < *n && (*v)[semi] == ';') {
+        *n -= semi + 1;
+        *v += semi + 1;
     }
     while (*n > 0 && is_space((unsigned char)**v)) {
         (*v)++;
@@ -693,6 +699,8 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         const char *nl = s < end ? memchr(s, '\n', (size_t)(end - s)) : NULL;
         const char *e = nl ? nl : end;
         const char *next = nl ? nl + 1 : end + 1;
+        while (e > s && e[-1] == '\r') /* CRLF and LF lines may be mixed */
+            e--;
         const char *q = s;
         while (q < e && (*q == ' ' || *q == '\t'))
             q++;
@@ -712,8 +720,14 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
             s = next;
             continue;
         }
-        const char *colon = memchr(s, ':', (size_t)(e - s));
-        if (colon == NULL || memchr(s, ' ', (size_t)(colon - s)) != NULL) {
+        /* a field: a name, maybe blanks ("Action : failed"), a colon */
+        const char *ne = s;
+        while (ne < e && (is_alnum((unsigned char)*ne) || *ne == '-' || *ne == '_'))
+            ne++;
+        const char *colon = ne;
+        while (colon < e && (*colon == ' ' || *colon == '\t'))
+            colon++;
+        if (ne == s || colon == e || *colon != ':') {
             /* not a field: an unindented continuation ("550-...\n550 ...") */
             if (lastv != NULL)
                 *lastn = (size_t)(e - *lastv);
@@ -722,7 +736,7 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         }
         lastv = NULL;
         const char *name = s, *v = colon + 1;
-        size_t nlen = (size_t)(colon - s), vlen = (size_t)(e - v);
+        size_t nlen = (size_t)(ne - s), vlen = (size_t)(e - v);
         int is_final = field_is(name, nlen, "final-recipient");
         int is_orig = field_is(name, nlen, "original-recipient");
         int is_rcpt_field =

@@ -28,7 +28,8 @@ typedef struct dsn_report {
     rpt_recipient *recipients;
 } dsn_report;
 
-/* Parse a delivery-status body (UTF-8, LF line endings).  0, or -1 on
+/* Parse a delivery-status body (UTF-8; LF or CRLF line endings, mixed;
+ * field names in any case, blanks allowed before the colon).  0, or -1 on
  * memory exhaustion. */
 int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out);
 

@@ -458,14 +458,20 @@ static int header_line(const char *t, size_t i, size_t b, size_t e)
     return 0;
 }
 
-/* Does a line of the section start with Final-Recipient:? */
+/* Does a line of the section start with Final-Recipient:, written as
+ * loosely as dsn_parse() reads it (any case, blanks before the colon)? */
 static int has_dsn_fields(const char *t, span sect)
 {
-    static const char field[] = "final-recipient:";
+    static const char field[] = "final-recipient";
     size_t i = sect.b;
-    while (i + sizeof field - 1 <= sect.e) {
-        if (strncasecmp(t + i, field, sizeof field - 1) == 0)
-            return 1;
+    while (i + sizeof field - 1 < sect.e) {
+        if (strncasecmp(t + i, field, sizeof field - 1) == 0) {
+            size_t k = i + sizeof field - 1;
+            while (k < sect.e && (t[k] == ' ' || t[k] == '\t'))
+                k++;
+            if (k < sect.e && t[k] == ':')
+                return 1;
+        }
         const char *nl = memchr(t + i, '\n', sect.e - i);
         if (nl == NULL)
             break;

@@ -140,6 +140,48 @@ TEST(last_line_without_newline)
     arena_free(a);
 }
 
+TEST(fields_written_loosely)
+{
+    arena *a = arena_new();
+    /* blanks before colons and semicolons, odd case, a folded diagnostic,
+     * CRLF and LF lines mixed, a CRLF blank line between the groups */
+    dsn_report d = parse(a, "reporting-mta : DNS ; Relay.Example.NET\r\n"
+                            "\r\n"
+                            "FINAL-RECIPIENT : RFC822 ; <Ann@Example.ORG>\r\n"
+                            "action :Failed\n"
+                            "STATUS:\t5.2.2\r\n"
+                            "remote-mta\t: dns ; MX.Example.ORG\r\n"
+                            "diagnostic-code : SMTP ; 552-5.2.2 mailbox\r\n"
+                            "\tfull (in reply to RCPT TO\r\n"
+                            "  command)\r\n"
+                            "\r\n"
+                            "Final-recipient: rfc822;bob@example.org\n"
+                            "ACTION: DELAYED\r\n"
+                            "Status: 4.4.1\r\n");
+    CHECK_STR(d.reporting_mta, "relay.example.net");
+    CHECK(d.nrecipients == 2);
+    if (d.nrecipients == 2) {
+        rpt_recipient *r = &d.recipients[0];
+        CHECK_STR(r->address, "Ann@example.org");
+        CHECK_STR(r->action, "failed");
+        CHECK_STR(r->status, "5.2.2");
+        CHECK_STR(r->reply_code, "552");
+        CHECK_STR(r->remote_mta, "mx.example.org");
+        CHECK_STR(r->smtp_command, "RCPT");
+        CHECK_STR(r->diagnostic, "552-5.2.2 mailbox full (in reply to RCPT TO command)");
+        CHECK_STR(d.recipients[1].address, "bob@example.org");
+        CHECK_STR(d.recipients[1].action, "delayed");
+        CHECK_STR(d.recipients[1].status, "4.4.1");
+    }
+    /* text with a colon after several words is no field */
+    d = parse(a, "Final-Recipient: rfc822; c@example.org\nAction: failed\n"
+                 "Diagnostic-Code: smtp; 550 5.1.1 unknown\n550 5.1.1 User : gone\n");
+    CHECK(d.nrecipients == 1);
+    if (d.nrecipients == 1)
+        CHECK_STR(d.recipients[0].diagnostic, "550 5.1.1 unknown 550 5.1.1 User : gone");
+    arena_free(a);
+}
+
 TEST(no_recipients)
 {
     arena *a = arena_new();

@@ -571,6 +571,13 @@ TEST(generic_reader_leaves_pasted_dsn_fields_and_help_addresses)
     CHECK(run(f, "From: MAILER-DAEMON@mx.example.org\n", "Undeliverable: hi",
               "MAILER-DAEMON@mx.example.org", pasted, strlen(pasted), &a, &rep) == 0);
     arena_free(a);
+    /* the same fields written loosely are left to the DSN parser too */
+    const char *loose = "Your message could not be delivered.\n\n"
+                        "FINAL-RECIPIENT : rfc822; mio@example.org\n"
+                        "Action : failed\nStatus: 5.1.1\n";
+    CHECK(run(f, "From: MAILER-DAEMON@mx.example.org\n", "Undeliverable: hi",
+              "MAILER-DAEMON@mx.example.org", loose, strlen(loose), &a, &rep) == 0);
+    arena_free(a);
     const char *help =
         "Delivery failed for ren@example.org: 550 5.1.1 unknown user\n\n"
         "For help, contact <helpdesk@example.net> or\n<desk@example.net> へご連絡ください。\n";
