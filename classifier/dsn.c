@@ -612,15 +612,42 @@ static char *lower_token(const char *v, size_t n, arena *a)
     return out;
 }
 
+/* Is addr, read from the field value v[0..n), an Internet address: typed
+ * rfc822 or utf-8 (RFC 6533) or untyped, local@domain, and not an Exchange
+ * encapsulation of another address space ("IMCEAEX-...@domain")? */
+static int internet_address(const char *v, size_t n, const char *addr)
+{
+    while (n > 0 && is_space((unsigned char)*v)) {
+        v++;
+        n--;
+    }
+    size_t k = 0;
+    while (k < n && (is_alnum((unsigned char)v[k]) || v[k] == '-'))
+        k++;
+    size_t semi = k;
+    while (semi < n && (v[semi] == ' ' || v[semi] == '\t'))
+        semi++;
+    if (semi < n && v[semi] == ';' && !(k == 6 && strncasecmp(v, "rfc822", 6) == 0) &&
+        !(k == 5 && strncasecmp(v, "utf-8", 5) == 0))
+        return 0;
+    const char *at = strrchr(addr, '@');
+    return at != NULL && at > addr && at[1] != '\0' && strchr(at + 1, '/') == NULL &&
+           strncasecmp(addr, "imcea", 5) != 0;
+}
+
 static int add_group(const struct group *g, arena *a, dsn_report *out, size_t cap)
 {
     if (out->nrecipients >= cap) /* full: later groups are dropped, not merged */
         return 0;
-    char *addr = NULL;
-    if (g->final != NULL)
-        addr = dsn_address(g->final, g->flen, a);
-    if (addr == NULL && g->original != NULL)
-        addr = dsn_address(g->original, g->olen, a);
+    /* the address the sender knows: Original-Recipient when Final-Recipient
+     * is no Internet address (X.400, a channel) or an alias's target */
+    char *fin = g->final != NULL ? dsn_address(g->final, g->flen, a) : NULL;
+    char *orig = g->original != NULL ? dsn_address(g->original, g->olen, a) : NULL;
+    int fin_ok = fin != NULL && internet_address(g->final, g->flen, fin);
+    int orig_ok = orig != NULL && internet_address(g->original, g->olen, orig);
+    char *addr = orig_ok && (!fin_ok || strcasecmp(orig, fin) != 0) ? orig
+                 : fin != NULL                                      ? fin
+                                                                    : orig;
     if (addr == NULL)
         return 0;
     rpt_recipient *r = NULL;

@@ -1,6 +1,7 @@
 /*
  * test_dsn.c - RFC 3464 / RFC 6533 delivery-status fields to recipients.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "dsn.h"
@@ -179,6 +180,43 @@ TEST(fields_written_loosely)
     CHECK(d.nrecipients == 1);
     if (d.nrecipients == 1)
         CHECK_STR(d.recipients[0].diagnostic, "550 5.1.1 unknown 550 5.1.1 User : gone");
+    arena_free(a);
+}
+
+TEST(original_recipient_is_the_address_the_sender_knows)
+{
+    arena *a = arena_new();
+    const char *cases[][3] = {
+        /* Final-Recipient, Original-Recipient, the address wanted */
+        {"x400; /C=JP/ADMD=NONE/PRMD=EX/O=MAIL/S=TANAKA/", "rfc822; tanaka@example.jp",
+         "tanaka@example.jp"},
+        {"local; mailbox-channel", "rfc822;<ren@example.org>", "ren@example.org"},
+        {"rfc822; mbox17", "rfc822; ren@example.org", "ren@example.org"},
+        /* an alias the receiving side rewrote */
+        {"rfc822; ren.k@inbox.example.net", "rfc822; ren@example.org", "ren@example.org"},
+        {"rfc822; @relay.example:ren@host", "rfc822;ren@example.org", "ren@example.org"},
+        /* only the case differs: the final one, as written */
+        {"rfc822; Ren@Example.ORG", "rfc822; ren@example.org", "Ren@example.org"},
+        /* an original that is no Internet address, or an Exchange encapsulation */
+        {"rfc822; ren@example.org", "x400; /C=JP/S=REN/", "ren@example.org"},
+        {"rfc822; ren@example.org", "rfc822; IMCEAEX-_O=EX_CN=REN@example.org", "ren@example.org"},
+        /* RFC 6533 */
+        {"rfc822; ren@example.org", "utf-8; \xe8\x93\xae@example.org", "\xe8\x93\xae@example.org"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: %s\n"
+                 "Original-Recipient: %s\nAction: failed\nStatus: 5.1.1\n",
+                 cases[i][0], cases[i][1]);
+        dsn_report d = parse(a, body);
+        CHECK(d.nrecipients == 1);
+        if (d.nrecipients == 1)
+            CHECK_STR(d.recipients[0].address, cases[i][2]);
+    }
+    /* without an Original-Recipient, whatever Final-Recipient holds */
+    dsn_report d = parse(a, "Final-Recipient: x400; /C=JP/S=REN/\nAction: failed\n");
+    CHECK(d.nrecipients == 1);
     arena_free(a);
 }
 
