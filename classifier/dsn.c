@@ -168,8 +168,7 @@ char *dsn_address(const char *s, size_t n, arena *a)
     return out;
 }
 
-/* Detail level of a status: 0 for X.0.0, 1 for X.Y.0, 2 for X.Y.Z. */
-static int specificity(const char *st)
+int dsn_specificity(const char *st)
 {
     const char *d1 = strchr(st, '.');
     const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
@@ -231,8 +230,7 @@ static int reply_at(const char *s, size_t n, size_t i, const char *classes)
     if (i + 3 > n || strchr(classes, s[i]) == NULL || s[i] == '\0' || s[i + 1] < '0' ||
         s[i + 1] > '5' || !is_digit((unsigned char)s[i + 2]))
         return 0;
-    if (i > 0 && !is_space((unsigned char)s[i - 1]) && s[i - 1] != ':' && s[i - 1] != '<' &&
-        s[i - 1] != '(' && s[i - 1] != '"' && s[i - 1] != '\'' && s[i - 1] != '>')
+    if (i > 0 && !is_space((unsigned char)s[i - 1]) && strchr(":<([\"'>#;", s[i - 1]) == NULL)
         return 0;
     if (!(i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' || s[i + 3] == ')' ||
           s[i + 3] == '"'))
@@ -271,6 +269,69 @@ static int find_reply_from(const char *s, size_t n, const char *classes, char ou
     memcpy(out, s + at, 3);
     out[3] = '\0';
     return 1;
+}
+
+/* A failure reply at s[i] that another text introduces: after "said:",
+ * "<<< ", "smtp;" or Exchange's "#" (then with or without a status), or
+ * inside quotes or brackets (then only with a status: "(552 bytes)" is no
+ * reply).  Its status, if one follows, goes to st ("" if none). */
+static int quoted_reply_at(const char *s, size_t n, size_t i, char st[16])
+{
+    if (!reply_at(s, n, i, "45"))
+        return 0;
+    st[0] = '\0';
+    size_t j = i + 3;
+    if (j < n && (s[j] == '-' || s[j] == ' '))
+        j++;
+    while (j < n && s[j] == ' ')
+        j++;
+    size_t len = j < n && s[j] == s[i] ? dsn_status_at(s, n, j) : 0;
+    if (len > 0) {
+        memcpy(st, s + j, len);
+        st[len] = '\0';
+    }
+    size_t b = i;
+    while (b > 0 && is_space((unsigned char)s[b - 1]))
+        b--;
+    if (b == 0)
+        return 0;
+    char c = s[b - 1];
+    if (c == ':' || c == ';' || c == '#' || (b >= 3 && memcmp(s + b - 3, "<<<", 3) == 0))
+        return 1;
+    return len > 0 && strchr("<([\"'", c) != NULL;
+}
+
+int dsn_inner_reply(const char *s, size_t n, char reply[4], char status[16])
+{
+    int depth = 0, best_depth = -1, best_spec = -2;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        /* nesting, not counting the arrows of a session transcript */
+        int arrow = i + 2 < n && s[i + 1] == c && s[i + 2] == c;
+        if (arrow) {
+            i += 2;
+            continue;
+        }
+        if (c == '<' || c == '(' || c == '[')
+            depth += depth < 64;
+        else if ((c == '>' || c == ')' || c == ']') && depth > 0)
+            depth--;
+        else if (c == '4' || c == '5') {
+            char st[16];
+            if (!quoted_reply_at(s, n, i, st))
+                continue;
+            int spec = st[0] ? dsn_specificity(st) : -1;
+            if (depth > best_depth || (depth == best_depth && spec > best_spec)) {
+                best_depth = depth;
+                best_spec = spec;
+                memcpy(reply, s + i, 3);
+                reply[3] = '\0';
+                memcpy(status, st, sizeof st);
+            }
+            i += 2;
+        }
+    }
+    return best_depth >= 0;
 }
 
 /* The reply code: a 4xx/5xx one if there is one (a greeting's 220 may come
@@ -510,10 +571,11 @@ static int quoted_status(const char *d, size_t n, char out[16])
 
 int dsn_quoted_status(rpt_recipient *r, arena *a)
 {
-    char st[16];
+    char st[16], rc[4];
     const char *d = r->diagnostic;
-    if (!quoted_status(d, strlen(d), st) || specificity(st) < specificity(r->status) ||
-        strcmp(st, r->status) == 0)
+    size_t n = strlen(d);
+    if (!((dsn_inner_reply(d, n, rc, st) && st[0]) || quoted_status(d, n, st)) ||
+        dsn_specificity(st) < dsn_specificity(r->status) || strcmp(st, r->status) == 0)
         return 0;
     return (r->status = arena_strdup(a, st)) == NULL ? -1 : 0;
 }
@@ -527,14 +589,19 @@ static int refine(rpt_recipient *r, int smtp, arena *a)
     if (n == 0)
         return 0;
     char st[16], rc[4];
-    /* the diagnostic quotes the remote server: its code wins unless the
-     * field is more specific */
-    if ((quoted_status(d, n, st) || dsn_find_status(d, n, st)) &&
-        specificity(st) >= specificity(r->status) && strcmp(st, r->status) != 0) {
+    /* the remote server's own reply, when the diagnostic quotes it, is the
+     * evidence; its status wins unless the field is more specific */
+    int inner = dsn_inner_reply(d, n, rc, st);
+    if (((inner && st[0]) || quoted_status(d, n, st) || dsn_find_status(d, n, st)) &&
+        dsn_specificity(st) >= dsn_specificity(r->status) && strcmp(st, r->status) != 0) {
         if ((r->status = arena_strdup(a, st)) == NULL)
             return -1;
     }
-    if (smtp && *r->reply_code == '\0' && find_reply(d, n, rc)) {
+    /* a quoted reply of another class than the status kept is not its
+     * evidence ("552 full <mx said: 452 4.0.0 later>" with Status: 5.2.2) */
+    if (inner && *r->status != '\0' && r->status[0] != rc[0])
+        inner = 0;
+    if (smtp && *r->reply_code == '\0' && (inner || find_reply(d, n, rc))) {
         if ((r->reply_code = arena_strdup(a, rc)) == NULL)
             return -1;
     }

@@ -611,6 +611,27 @@ static const char *command_before(const bc_formats *f, rx_scratch *s, const char
     return formats_smtp_command(f, s, t + prev, fd->diag.b - prev);
 }
 
+/* The remote server's own reply that s quotes inside the reporting MTA's
+ * words (a "<<< " line before Sendmail's "554 5.0.0 Service unavailable",
+ * "<mx said: 550 5.1.1 ...>" inside a provider's reply) fills r's empty
+ * reply code, and its status r's empty one unless s holds a more specific
+ * status elsewhere.  -1 on memory exhaustion. */
+static int inner_reply(arena *a, const char *s, rpt_recipient *r)
+{
+    char rc[4], st[16];
+    if ((!empty(r->status) && !empty(r->reply_code)) || !dsn_inner_reply(s, strlen(s), rc, st))
+        return 0;
+    if (empty(r->reply_code) && (r->reply_code = arena_strdup(a, rc)) == NULL)
+        return -1;
+    if (empty(r->status) && st[0] != '\0') {
+        const char *any = find_status(a, s);
+        if (any == NULL)
+            return -1;
+        r->status = dsn_specificity(any) > dsn_specificity(st) ? any : arena_strdup(a, st);
+    }
+    return r->status == NULL ? -1 : 0;
+}
+
 /* Fill the empty fields of r from what the text says about it: all of them
  * from the recipient's own block (own), only the codes, command and remote
  * MTA from another paragraph that names it. */
@@ -626,6 +647,8 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
         r->diagnostic = diag;
     if (own && empty(r->text))
         r->text = text;
+    if (inner_reply(a, diag, r) < 0 || (!same && inner_reply(a, text, r) < 0))
+        return -1;
     if (empty(r->status))
         r->status = find_status(a, diag);
     if (empty(r->status) && !same)

@@ -297,7 +297,7 @@ TEST(quoted_remote_reply_status)
                               "554 4.4.7 Message expired: unable to deliver in 840 minutes."
                               "<421 4.4.2 Connection timed out>");
     CHECK_STR(r.status, "4.4.2");
-    CHECK_STR(r.reply_code, "554");
+    CHECK_STR(r.reply_code, "421"); /* the remote server's reply is the evidence */
     /* a multi-line reply repeats its own status: nothing quoted */
     r = refined(a, "5.0.0", "550-5.1.1 The email account does not exist. 550 5.1.1 Try again");
     CHECK_STR(r.status, "5.1.1");
@@ -326,6 +326,49 @@ TEST(quoted_remote_reply_status)
         CHECK(dsn_quoted_status(&r, a) == 0);
         CHECK_STR(r.status, "4.4.2");
     }
+    arena_free(a);
+}
+
+TEST(the_remote_servers_reply_is_the_evidence)
+{
+    arena *a = arena_new();
+    /* a reply wrapped in another: the innermost one */
+    rpt_recipient r = refined(a, "5.0.0",
+                              "550 5.7.1 Message refused <mx.example.org said: 554 5.7.1 "
+                              "Client host 192.0.2.7 blocked>");
+    CHECK_STR(r.reply_code, "554");
+    CHECK_STR(r.status, "5.7.1");
+    r = refined(a, "5.0.0",
+                "Remote Server returned '550 5.4.0 Relay failed <mx said: 552 5.2.2 over quota>'");
+    CHECK_STR(r.reply_code, "552");
+    CHECK_STR(r.status, "5.2.2");
+    /* a local MTA's summary after the transcript's reply */
+    r = refined(a, "",
+                ">>> RCPT To:<a@b>\n<<< 550 no such user here\n554 5.0.0 Service unavailable");
+    CHECK_STR(r.reply_code, "550");
+    CHECK_STR(r.smtp_command, "RCPT");
+    /* Exchange's "#" wrapper and a diagnostic type glued to the reply */
+    r = refined(a, "", "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##");
+    CHECK_STR(r.reply_code, "550");
+    CHECK_STR(r.status, "5.1.1");
+    r = refined(a, "5.0.0", "#< #5.0.0 smtp;554 5.7.1 Access denied> #SMTP#");
+    CHECK_STR(r.reply_code, "554");
+    CHECK_STR(r.status, "5.7.1");
+    /* at one depth the more specific; a number in brackets is no reply */
+    r = refined(a, "", "Remote protocol error: <<< 550 5.1.1 unknown\n<<< 503 5.0.0 Need RCPT");
+    CHECK_STR(r.reply_code, "550");
+    CHECK_STR(r.status, "5.1.1");
+    char rc[4], st[16];
+    const char *size = "554 5.3.4 message too big (552 bytes over)";
+    CHECK(dsn_inner_reply(size, strlen(size), rc, st) == 0);
+    r = refined(a, "", size);
+    CHECK_STR(r.reply_code, "554");
+    const char *plain = "550 5.1.1 unknown user";
+    CHECK(dsn_inner_reply(plain, strlen(plain), rc, st) == 0);
+    /* a quoted reply less specific than the field keeps the field */
+    r = refined(a, "5.2.2", "552 mailbox full <mx said: 452 4.0.0 try later>");
+    CHECK_STR(r.status, "5.2.2");
+    CHECK_STR(r.reply_code, "552");
     arena_free(a);
 }
 

@@ -622,6 +622,46 @@ TEST(session_transcript_codes_go_to_the_right_recipient)
     formats_free(f);
 }
 
+TEST(the_remote_servers_reply_beats_the_local_summary)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    /* Sendmail's own summary line follows the remote server's reply */
+    const char *text = "   ----- Transcript of session follows -----\n"
+                       "... while talking to mx.example.net.:\n"
+                       ">>> RCPT To:<sora@example.net>\n"
+                       "<<< 550 Mailbox is disabled\n"
+                       "554 5.0.0 Service unavailable\n\n"
+                       "   ----- Unsent message follows -----\n"
+                       "To: sora@example.net\n";
+    CHECK(run(f, "From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\n",
+              "Returned mail: see transcript for details",
+              "Mail Delivery Subsystem <MAILER-DAEMON@example.com>", text, strlen(text), &a,
+              &rep) == 1);
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].address, "sora@example.net");
+        CHECK_STR(rep.recipients[0].reply_code, "550");
+        CHECK_STR(rep.recipients[0].smtp_command, "RCPT");
+    }
+    arena_free(a);
+    /* a provider's wrapper around the receiving server's reply */
+    const char *wrapped =
+        "Delivery has failed to these recipients or groups:\n\n"
+        "kai@example.org\n"
+        "Remote Server returned '550 5.4.0 Relay refused <mx2.example.org said: 552 5.2.2 "
+        "Mailbox over quota>'\n";
+    CHECK(run(f, "From: postmaster@relay.example.com\n", "Undeliverable: hello",
+              "postmaster@relay.example.com", wrapped, strlen(wrapped), &a, &rep) == 1);
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].address, "kai@example.org");
+        CHECK_STR(rep.recipients[0].reply_code, "552");
+        CHECK_STR(rep.recipients[0].status, "5.2.2");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
 TEST(delay_warnings_give_delayed_recipients)
 {
     bc_formats *f = shipped();
