@@ -488,8 +488,37 @@ static int seen_before(const found *out, int n, const char *addr)
     return 0;
 }
 
+/* Recipients that share a paragraph, each with its own reason ("a@x: 550
+ * ...\nb@y: 552 ..."): each one's block runs from the line naming it to the
+ * line naming the next one; recipients named on one line share the lines
+ * up to the next recipient's.  ls[i] is the start of the line naming
+ * out[i], open[i] the offset after its address when the address opens its
+ * line (else ls[i]), paras[i] its paragraph. */
+static void split_shared(found *out, int n, const span *paras, const size_t *ls, const size_t *open)
+{
+    for (int i = 0; i < n; i++) {
+        span para = paras[i];
+        int shared = (i > 0 && paras[i - 1].b == para.b) || (i + 1 < n && paras[i + 1].b == para.b);
+        if (!shared)
+            continue;
+        size_t end = para.e;
+        for (int j = i + 1; j < n && ls[j] < para.e; j++)
+            if (ls[j] > ls[i]) {
+                end = ls[j] > para.b ? ls[j] - 1 : para.b; /* before its line's LF */
+                break;
+            }
+        out[i].block = (span){open[i] < end ? open[i] : ls[i], end};
+        out[i].diag = out[i].block;
+        out[i].lead = ls[i];
+    }
+}
+
 static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, found *out, int max)
 {
+    size_t *ls = arena_alloc(a, 2 * (size_t)max * sizeof *ls), *open = ls + max;
+    span *paras = arena_alloc(a, (size_t)max * sizeof *paras);
+    if (ls == NULL || paras == NULL)
+        return -1;
     int n = 0, tries = 0;
     size_t i = sect.b;
     while (n < max && tries++ < 4 * max && i < sect.e) {
@@ -511,6 +540,14 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         out[n].block = para;
         out[n].diag = para;
         out[n].lead = para.b;
+        paras[n] = para;
+        ls[n] = b;
+        while (ls[n] > para.b && t[ls[n] - 1] != '\n')
+            ls[n]--;
+        size_t k = ls[n];
+        while (k < b && (t[k] == ' ' || t[k] == '\t' || t[k] == '<'))
+            k++;
+        open[n] = k == b && e < para.e ? e + (t[e] == '>') : ls[n];
         /* "<addr>: reason": the reason, without the address */
         if (b <= para.b + 1 && e < para.e) {
             out[n].block.b = out[n].diag.b = e + (t[e] == '>');
@@ -518,6 +555,7 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         }
         n++;
     }
+    split_shared(out, n, paras, ls, open);
     return n;
 }
 
@@ -800,6 +838,8 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
      * better than the addresses around them: leave those to the DSN parser. */
     if (n == 0 && !has_dsn_fields(in->text, sect))
         n = by_addresses(in, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
+    if (n < 0)
+        return -1;
 
     size_t cap = out->nrecipients + (size_t)n;
     rpt_recipient *rs = arena_alloc(a, (cap ? cap : 1) * sizeof *rs);

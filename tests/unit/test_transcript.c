@@ -662,6 +662,49 @@ TEST(the_remote_servers_reply_beats_the_local_summary)
     formats_free(f);
 }
 
+TEST(each_recipient_of_a_shared_paragraph_gets_its_own_reason)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *hdr = "From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\n";
+    const char *lines = "Your message could not be delivered to the following recipients.\n\n"
+                        "ana@example.org: 550 5.1.1 No such user here\n"
+                        "ben@example.net: 552 5.2.2 Mailbox is over its storage limit\n";
+    CHECK(run(f, hdr, "Undeliverable: notes", "MAILER-DAEMON@mail.example.com", lines,
+              strlen(lines), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].diagnostic, "550 5.1.1 No such user here");
+        CHECK_STR(rep.recipients[0].status, "5.1.1");
+        CHECK_STR(rep.recipients[1].diagnostic, "552 5.2.2 Mailbox is over its storage limit");
+        CHECK_STR(rep.recipients[1].reply_code, "552");
+    }
+    arena_free(a);
+    /* in sentences, the address inside the line; a reason on the next line */
+    const char *prose = "Your message could not be delivered.\n"
+                        "Delivery to ana@example.org failed: no such mailbox (550 5.1.1).\n"
+                        "The mailbox of\n<ben@example.net>\n  is full (552 5.2.2).\n";
+    CHECK(run(f, hdr, "Undeliverable: notes", "MAILER-DAEMON@mail.example.com", prose,
+              strlen(prose), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].status, "5.1.1");
+        CHECK_STR(rep.recipients[1].status, "5.2.2");
+        CHECK_STR(rep.recipients[1].diagnostic, "is full (552 5.2.2).");
+    }
+    arena_free(a);
+    /* two recipients on one line share its reason */
+    const char *one = "Delivery to ana@example.org and ben@example.net failed:\n"
+                      "550 5.7.1 Message rejected as spam\n";
+    CHECK(run(f, hdr, "Undeliverable: notes", "MAILER-DAEMON@mail.example.com", one, strlen(one),
+              &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].status, "5.7.1");
+        CHECK_STR(rep.recipients[1].status, "5.7.1");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
 TEST(delay_warnings_give_delayed_recipients)
 {
     bc_formats *f = shipped();
