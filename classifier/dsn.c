@@ -384,31 +384,40 @@ static const struct {
     {"helo", "HELO"}, {"ehlo", "HELO"}, {"lhlo", "HELO"}, {"starttls", "HELO"},
 };
 
-/* In a session transcript (">>> DATA" / "<<< 550 ..."), the command sent
- * last before the first failure reply; "" if there is none. */
+/* The command a transcript line's text names (after its arrow), or "". */
+static const char *verb_command(const char *v, const char *e)
+{
+    for (size_t i = 0; i < sizeof transcript_verbs / sizeof transcript_verbs[0]; i++) {
+        size_t l = strlen(transcript_verbs[i].verb);
+        if ((size_t)(e - v) >= l && strncasecmp(v, transcript_verbs[i].verb, l) == 0 &&
+            (v + l == e || !((v[l] | 0x20) >= 'a' && (v[l] | 0x20) <= 'z')))
+            return transcript_verbs[i].command;
+    }
+    return "";
+}
+
+/* In a session transcript (">>> DATA" / "<<< 550 ..."; some MTAs draw the
+ * arrows the other way), the command sent last before the first failure
+ * reply; "" if there is none. */
 static const char *transcript_command(const char *s, size_t n)
 {
-    const char *sent = NULL, *e = s + n;
-    int failed = 0;
+    const char *sent = "", *e = s + n;
     for (const char *p = s; p < e;) {
         const char *nl = memchr(p, '\n', (size_t)(e - p));
         const char *le = nl ? nl : e, *q = p;
         while (q < le && (*q == ' ' || *q == '\t'))
             q++;
         p = nl ? nl + 1 : e;
-        if (!failed && le - q > 4 && memcmp(q, ">>> ", 4) == 0) {
-            sent = q + 4;
-        } else if (le - q > 7 && memcmp(q, "<<< ", 4) == 0 && (q[4] == '4' || q[4] == '5')) {
-            failed = failed || sent != NULL;
+        if (le - q < 5 || !(memcmp(q, ">>> ", 4) == 0 || memcmp(q, "<<< ", 4) == 0))
+            continue;
+        if ((q[4] == '4' || q[4] == '5') && le - q > 7 && is_digit((unsigned char)q[5])) {
+            if (*sent)
+                return sent;
+        } else {
+            const char *c = verb_command(q + 4, le);
+            if (*c)
+                sent = c;
         }
-    }
-    if (!failed)
-        return "";
-    for (size_t i = 0; i < sizeof transcript_verbs / sizeof transcript_verbs[0]; i++) {
-        size_t l = strlen(transcript_verbs[i].verb);
-        if ((size_t)(e - sent) >= l && strncasecmp(sent, transcript_verbs[i].verb, l) == 0 &&
-            (sent + l == e || !((sent[l] | 0x20) >= 'a' && (sent[l] | 0x20) <= 'z')))
-            return transcript_verbs[i].command;
     }
     return "";
 }
@@ -616,6 +625,27 @@ static int refine(rpt_recipient *r, int smtp, arena *a)
 
 int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a)
 {
+    /* the paragraph naming the recipient first: a text about several
+     * recipients names each one's command there */
+    char low[256];
+    size_t alen = r->address != NULL ? strlen(r->address) : 0;
+    const char *m = NULL;
+    if (alen > 0 && alen < sizeof low && strchr(r->address, '@') != NULL) {
+        for (size_t i = 0; i <= alen; i++)
+            low[i] = (char)lc((unsigned char)r->address[i]);
+        m = mime_memcasemem(s, n, low, alen);
+    }
+    if (m != NULL) {
+        const char *b = m, *e = s + n;
+        while (b > s && b[-1] != '\n')
+            b--;
+        const char *blank = mime_memcasemem(m, (size_t)(e - m), "\n\n", 2);
+        size_t pn = (size_t)((blank ? blank : e) - b);
+        if (*r->smtp_command == '\0')
+            r->smtp_command = dsn_command(b, pn);
+        if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(b, pn, a)) == NULL)
+            return -1;
+    }
     if (*r->smtp_command == '\0')
         r->smtp_command = dsn_command(s, n);
     if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(s, n, a)) == NULL)

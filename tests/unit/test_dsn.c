@@ -372,6 +372,33 @@ TEST(the_remote_servers_reply_is_the_evidence)
     arena_free(a);
 }
 
+TEST(command_per_recipient)
+{
+    arena *a = arena_new();
+    /* one text, two recipients: each one's own paragraph names its command */
+    const char *text = "<ana@example.org>: host mx.example.org[192.0.2.5] said: 550 5.1.1\n"
+                       "    unknown user (in reply to RCPT TO command)\n\n"
+                       "<ben@example.net>: host mx.example.net[192.0.2.6] said: 552 5.3.4\n"
+                       "    message too big (in reply to end of DATA command)\n";
+    rpt_recipient ana = {"ana@example.org", "failed", "5.1.1", "", "", "", "", ""};
+    rpt_recipient ben = {"Ben@Example.NET", "failed", "5.3.4", "", "", "", "", ""};
+    CHECK(dsn_context(&ana, text, strlen(text), a) == 0);
+    CHECK(dsn_context(&ben, text, strlen(text), a) == 0);
+    CHECK_STR(ana.smtp_command, "RCPT");
+    CHECK_STR(ben.smtp_command, "DATA");
+    CHECK_STR(ana.remote_mta, "mx.example.org");
+    CHECK_STR(ben.remote_mta, "mx.example.net");
+    /* a transcript drawn with the arrows the other way */
+    const char *rev = "<<< MAIL FROM:<s@example.com>\n>>> 250 ok\n<<< RCPT TO:<ana@example.org>\n"
+                      ">>> 550 5.1.1 unknown\n";
+    CHECK_STR(dsn_command(rev, strlen(rev)), "RCPT");
+    /* a recipient the text does not name: the whole text */
+    rpt_recipient cy = {"cy@example.com", "failed", "5.0.0", "", "", "", "", ""};
+    CHECK(dsn_context(&cy, text, strlen(text), a) == 0);
+    CHECK_STR(cy.smtp_command, "RCPT");
+    arena_free(a);
+}
+
 TEST(command_from_session_transcript)
 {
     const char *rcpt = "... while talking to mx.example:\n>>> MAIL From:<a@b>\n"
