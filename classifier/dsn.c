@@ -168,8 +168,7 @@ char *dsn_address(const char *s, size_t n, arena *a)
     return out;
 }
 
-/* Detail level of a status: 0 for X.0.0, 1 for X.Y.0, 2 for X.Y.Z. */
-static int specificity(const char *st)
+int dsn_specificity(const char *st)
 {
     const char *d1 = strchr(st, '.');
     const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
@@ -180,28 +179,47 @@ static int specificity(const char *st)
     return strncmp(d1 + 1, "0.", 2) != 0 ? 1 : 0;
 }
 
+static int is_alnum(int c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+size_t dsn_status_at(const char *s, size_t n, size_t i)
+{
+    /* class "." subject "." detail, the subject one digit 0-7 (the IANA
+     * registry's subjects), the detail one to three digits */
+    if (i + 5 > n || (s[i] != '2' && s[i] != '4' && s[i] != '5') || s[i + 1] != '.' ||
+        s[i + 2] < '0' || s[i + 2] > '7' || s[i + 3] != '.' || !is_digit((unsigned char)s[i + 4]))
+        return 0;
+    size_t e = i + 5;
+    while (e < n && e < i + 7 && is_digit((unsigned char)s[e]))
+        e++;
+    /* not part of a longer token: an IP address, a version, "ERR#4.1.1";
+     * a "#" of its own is qmail's and Exchange's way to write a status */
+    if (i > 0) {
+        unsigned char b = (unsigned char)s[i - 1];
+        if (is_alnum(b) || b == '.' || b == '_' || b == '/' ||
+            (b == '#' && i > 1 && !is_space((unsigned char)s[i - 2]) && s[i - 2] != '(' &&
+             s[i - 2] != '[' && s[i - 2] != '<'))
+            return 0;
+    }
+    if (e < n && (is_alnum((unsigned char)s[e]) || s[e] == '_' || s[e] == '#' ||
+                  (s[e] == '.' && e + 1 < n && is_digit((unsigned char)s[e + 1]))))
+        return 0;
+    return e - i;
+}
+
 int dsn_find_status(const char *s, size_t n, char out[16])
 {
-    for (size_t i = 0; i + 5 <= n; i++) {
-        char c = s[i];
-        if (c != '2' && c != '4' && c != '5')
-            continue;
-        if (s[i + 1] != '.' || (i > 0 && (is_digit((unsigned char)s[i - 1]) || s[i - 1] == '.')))
-            continue;
-        size_t j = i + 2, k = j;
-        while (k < n && is_digit((unsigned char)s[k]) && k - j < 3)
-            k++;
-        if (k == j || k >= n || s[k] != '.')
-            continue;
-        size_t m = k + 1, q = m;
-        while (q < n && is_digit((unsigned char)s[q]) && q - m < 3)
-            q++;
-        if (q == m || (q < n && (is_digit((unsigned char)s[q]) ||
-                                 (s[q] == '.' && q + 1 < n && is_digit((unsigned char)s[q + 1])))))
-            continue; /* an IP address or version number, not a status */
-        memcpy(out, s + i, q - i);
-        out[q - i] = '\0';
-        return 1;
+    /* a status has its first dot right after the class digit */
+    for (const char *dot = n > 1 ? memchr(s + 1, '.', n - 1) : NULL; dot != NULL;
+         dot = memchr(dot + 1, '.', (size_t)(s + n - dot - 1))) {
+        size_t i = (size_t)(dot - s) - 1, len = dsn_status_at(s, n, i);
+        if (len > 0) {
+            memcpy(out, s + i, len);
+            out[len] = '\0';
+            return 1;
+        }
     }
     return 0;
 }
@@ -212,8 +230,7 @@ static int reply_at(const char *s, size_t n, size_t i, const char *classes)
     if (i + 3 > n || strchr(classes, s[i]) == NULL || s[i] == '\0' || s[i + 1] < '0' ||
         s[i + 1] > '5' || !is_digit((unsigned char)s[i + 2]))
         return 0;
-    if (i > 0 && !is_space((unsigned char)s[i - 1]) && s[i - 1] != ':' && s[i - 1] != '<' &&
-        s[i - 1] != '(' && s[i - 1] != '"' && s[i - 1] != '\'' && s[i - 1] != '>')
+    if (i > 0 && !is_space((unsigned char)s[i - 1]) && strchr(":<([\"'>#;", s[i - 1]) == NULL)
         return 0;
     if (!(i + 3 == n || s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' || s[i + 3] == ')' ||
           s[i + 3] == '"'))
@@ -252,6 +269,69 @@ static int find_reply_from(const char *s, size_t n, const char *classes, char ou
     memcpy(out, s + at, 3);
     out[3] = '\0';
     return 1;
+}
+
+/* A failure reply at s[i] that another text introduces: after "said:",
+ * "<<< ", "smtp;" or Exchange's "#" (then with or without a status), or
+ * inside quotes or brackets (then only with a status: "(552 bytes)" is no
+ * reply).  Its status, if one follows, goes to st ("" if none). */
+static int quoted_reply_at(const char *s, size_t n, size_t i, char st[16])
+{
+    if (!reply_at(s, n, i, "45"))
+        return 0;
+    st[0] = '\0';
+    size_t j = i + 3;
+    if (j < n && (s[j] == '-' || s[j] == ' '))
+        j++;
+    while (j < n && s[j] == ' ')
+        j++;
+    size_t len = j < n && s[j] == s[i] ? dsn_status_at(s, n, j) : 0;
+    if (len > 0) {
+        memcpy(st, s + j, len);
+        st[len] = '\0';
+    }
+    size_t b = i;
+    while (b > 0 && is_space((unsigned char)s[b - 1]))
+        b--;
+    if (b == 0)
+        return 0;
+    char c = s[b - 1];
+    if (c == ':' || c == ';' || c == '#' || (b >= 3 && memcmp(s + b - 3, "<<<", 3) == 0))
+        return 1;
+    return len > 0 && strchr("<([\"'", c) != NULL;
+}
+
+int dsn_inner_reply(const char *s, size_t n, char reply[4], char status[16])
+{
+    int depth = 0, best_depth = -1, best_spec = -2;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        /* nesting, not counting the arrows of a session transcript */
+        int arrow = i + 2 < n && s[i + 1] == c && s[i + 2] == c;
+        if (arrow) {
+            i += 2;
+            continue;
+        }
+        if (c == '<' || c == '(' || c == '[')
+            depth += depth < 64;
+        else if ((c == '>' || c == ')' || c == ']') && depth > 0)
+            depth--;
+        else if (c == '4' || c == '5') {
+            char st[16];
+            if (!quoted_reply_at(s, n, i, st))
+                continue;
+            int spec = st[0] ? dsn_specificity(st) : -1;
+            if (depth > best_depth || (depth == best_depth && spec > best_spec)) {
+                best_depth = depth;
+                best_spec = spec;
+                memcpy(reply, s + i, 3);
+                reply[3] = '\0';
+                memcpy(status, st, sizeof st);
+            }
+            i += 2;
+        }
+    }
+    return best_depth >= 0;
 }
 
 /* The reply code: a 4xx/5xx one if there is one (a greeting's 220 may come
@@ -304,31 +384,40 @@ static const struct {
     {"helo", "HELO"}, {"ehlo", "HELO"}, {"lhlo", "HELO"}, {"starttls", "HELO"},
 };
 
-/* In a session transcript (">>> DATA" / "<<< 550 ..."), the command sent
- * last before the first failure reply; "" if there is none. */
+/* The command a transcript line's text names (after its arrow), or "". */
+static const char *verb_command(const char *v, const char *e)
+{
+    for (size_t i = 0; i < sizeof transcript_verbs / sizeof transcript_verbs[0]; i++) {
+        size_t l = strlen(transcript_verbs[i].verb);
+        if ((size_t)(e - v) >= l && strncasecmp(v, transcript_verbs[i].verb, l) == 0 &&
+            (v + l == e || !((v[l] | 0x20) >= 'a' && (v[l] | 0x20) <= 'z')))
+            return transcript_verbs[i].command;
+    }
+    return "";
+}
+
+/* In a session transcript (">>> DATA" / "<<< 550 ..."; some MTAs draw the
+ * arrows the other way), the command sent last before the first failure
+ * reply; "" if there is none. */
 static const char *transcript_command(const char *s, size_t n)
 {
-    const char *sent = NULL, *e = s + n;
-    int failed = 0;
+    const char *sent = "", *e = s + n;
     for (const char *p = s; p < e;) {
         const char *nl = memchr(p, '\n', (size_t)(e - p));
         const char *le = nl ? nl : e, *q = p;
         while (q < le && (*q == ' ' || *q == '\t'))
             q++;
         p = nl ? nl + 1 : e;
-        if (!failed && le - q > 4 && memcmp(q, ">>> ", 4) == 0) {
-            sent = q + 4;
-        } else if (le - q > 7 && memcmp(q, "<<< ", 4) == 0 && (q[4] == '4' || q[4] == '5')) {
-            failed = failed || sent != NULL;
+        if (le - q < 5 || !(memcmp(q, ">>> ", 4) == 0 || memcmp(q, "<<< ", 4) == 0))
+            continue;
+        if ((q[4] == '4' || q[4] == '5') && le - q > 7 && is_digit((unsigned char)q[5])) {
+            if (*sent)
+                return sent;
+        } else {
+            const char *c = verb_command(q + 4, le);
+            if (*c)
+                sent = c;
         }
-    }
-    if (!failed)
-        return "";
-    for (size_t i = 0; i < sizeof transcript_verbs / sizeof transcript_verbs[0]; i++) {
-        size_t l = strlen(transcript_verbs[i].verb);
-        if ((size_t)(e - sent) >= l && strncasecmp(sent, transcript_verbs[i].verb, l) == 0 &&
-            (sent + l == e || !((sent[l] | 0x20) >= 'a' && (sent[l] | 0x20) <= 'z')))
-            return transcript_verbs[i].command;
     }
     return "";
 }
@@ -491,10 +580,11 @@ static int quoted_status(const char *d, size_t n, char out[16])
 
 int dsn_quoted_status(rpt_recipient *r, arena *a)
 {
-    char st[16];
+    char st[16], rc[4];
     const char *d = r->diagnostic;
-    if (!quoted_status(d, strlen(d), st) || specificity(st) < specificity(r->status) ||
-        strcmp(st, r->status) == 0)
+    size_t n = strlen(d);
+    if (!((dsn_inner_reply(d, n, rc, st) && st[0]) || quoted_status(d, n, st)) ||
+        dsn_specificity(st) < dsn_specificity(r->status) || strcmp(st, r->status) == 0)
         return 0;
     return (r->status = arena_strdup(a, st)) == NULL ? -1 : 0;
 }
@@ -508,14 +598,19 @@ static int refine(rpt_recipient *r, int smtp, arena *a)
     if (n == 0)
         return 0;
     char st[16], rc[4];
-    /* the diagnostic quotes the remote server: its code wins unless the
-     * field is more specific */
-    if ((quoted_status(d, n, st) || dsn_find_status(d, n, st)) &&
-        specificity(st) >= specificity(r->status) && strcmp(st, r->status) != 0) {
+    /* the remote server's own reply, when the diagnostic quotes it, is the
+     * evidence; its status wins unless the field is more specific */
+    int inner = dsn_inner_reply(d, n, rc, st);
+    if (((inner && st[0]) || quoted_status(d, n, st) || dsn_find_status(d, n, st)) &&
+        dsn_specificity(st) >= dsn_specificity(r->status) && strcmp(st, r->status) != 0) {
         if ((r->status = arena_strdup(a, st)) == NULL)
             return -1;
     }
-    if (smtp && *r->reply_code == '\0' && find_reply(d, n, rc)) {
+    /* a quoted reply of another class than the status kept is not its
+     * evidence ("552 full <mx said: 452 4.0.0 later>" with Status: 5.2.2) */
+    if (inner && *r->status != '\0' && r->status[0] != rc[0])
+        inner = 0;
+    if (smtp && *r->reply_code == '\0' && (inner || find_reply(d, n, rc))) {
         if ((r->reply_code = arena_strdup(a, rc)) == NULL)
             return -1;
     }
@@ -530,6 +625,27 @@ static int refine(rpt_recipient *r, int smtp, arena *a)
 
 int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a)
 {
+    /* the paragraph naming the recipient first: a text about several
+     * recipients names each one's command there */
+    char low[256];
+    size_t alen = r->address != NULL ? strlen(r->address) : 0;
+    const char *m = NULL;
+    if (alen > 0 && alen < sizeof low && strchr(r->address, '@') != NULL) {
+        for (size_t i = 0; i <= alen; i++)
+            low[i] = (char)lc((unsigned char)r->address[i]);
+        m = mime_memcasemem(s, n, low, alen);
+    }
+    if (m != NULL) {
+        const char *b = m, *e = s + n;
+        while (b > s && b[-1] != '\n')
+            b--;
+        const char *blank = mime_memcasemem(m, (size_t)(e - m), "\n\n", 2);
+        size_t pn = (size_t)((blank ? blank : e) - b);
+        if (*r->smtp_command == '\0')
+            r->smtp_command = dsn_command(b, pn);
+        if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(b, pn, a)) == NULL)
+            return -1;
+    }
     if (*r->smtp_command == '\0')
         r->smtp_command = dsn_command(s, n);
     if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(s, n, a)) == NULL)
@@ -558,10 +674,16 @@ static void strip_type(const char **v, size_t *n)
         (*v)++;
         (*n)--;
     }
-    const char *semi = memchr(*v, ';', *n);
-    if (semi != NULL && semi - *v <= 24 && memchr(*v, ' ', (size_t)(semi - *v)) == NULL) {
-        *n -= (size_t)(semi + 1 - *v);
-        *v = semi + 1;
+    /* the type is one token, maybe with blanks before the ';' ("smtp ; 550") */
+    size_t k = 0;
+    while (k < *n && k <= 24 && (is_alnum((unsigned char)(*v)[k]) || (*v)[k] == '-'))
+        k++;
+    size_t semi = k;
+    while (semi < *n && semi <= 24 && ((*v)[semi] == ' ' || (*v)[semi] == '\t'))
+        semi++;
+    if (k > 0 && semi < *n && (*v)[semi] == ';') {
+        *n -= semi + 1;
+        *v += semi + 1;
     }
     while (*n > 0 && is_space((unsigned char)**v)) {
         (*v)++;
@@ -587,15 +709,42 @@ static char *lower_token(const char *v, size_t n, arena *a)
     return out;
 }
 
+/* Is addr, read from the field value v[0..n), an Internet address: typed
+ * rfc822 or utf-8 (RFC 6533) or untyped, local@domain, and not an Exchange
+ * encapsulation of another address space ("IMCEAEX-...@domain")? */
+static int internet_address(const char *v, size_t n, const char *addr)
+{
+    while (n > 0 && is_space((unsigned char)*v)) {
+        v++;
+        n--;
+    }
+    size_t k = 0;
+    while (k < n && (is_alnum((unsigned char)v[k]) || v[k] == '-'))
+        k++;
+    size_t semi = k;
+    while (semi < n && (v[semi] == ' ' || v[semi] == '\t'))
+        semi++;
+    if (semi < n && v[semi] == ';' && !(k == 6 && strncasecmp(v, "rfc822", 6) == 0) &&
+        !(k == 5 && strncasecmp(v, "utf-8", 5) == 0))
+        return 0;
+    const char *at = strrchr(addr, '@');
+    return at != NULL && at > addr && at[1] != '\0' && strchr(at + 1, '/') == NULL &&
+           strncasecmp(addr, "imcea", 5) != 0;
+}
+
 static int add_group(const struct group *g, arena *a, dsn_report *out, size_t cap)
 {
     if (out->nrecipients >= cap) /* full: later groups are dropped, not merged */
         return 0;
-    char *addr = NULL;
-    if (g->final != NULL)
-        addr = dsn_address(g->final, g->flen, a);
-    if (addr == NULL && g->original != NULL)
-        addr = dsn_address(g->original, g->olen, a);
+    /* the address the sender knows: Original-Recipient when Final-Recipient
+     * is no Internet address (X.400, a channel) or an alias's target */
+    char *fin = g->final != NULL ? dsn_address(g->final, g->flen, a) : NULL;
+    char *orig = g->original != NULL ? dsn_address(g->original, g->olen, a) : NULL;
+    int fin_ok = fin != NULL && internet_address(g->final, g->flen, fin);
+    int orig_ok = orig != NULL && internet_address(g->original, g->olen, orig);
+    char *addr = orig_ok && (!fin_ok || strcasecmp(orig, fin) != 0) ? orig
+                 : fin != NULL                                      ? fin
+                                                                    : orig;
     if (addr == NULL)
         return 0;
     rpt_recipient *r = NULL;
@@ -674,6 +823,8 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         const char *nl = s < end ? memchr(s, '\n', (size_t)(end - s)) : NULL;
         const char *e = nl ? nl : end;
         const char *next = nl ? nl + 1 : end + 1;
+        while (e > s && e[-1] == '\r') /* CRLF and LF lines may be mixed */
+            e--;
         const char *q = s;
         while (q < e && (*q == ' ' || *q == '\t'))
             q++;
@@ -693,8 +844,14 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
             s = next;
             continue;
         }
-        const char *colon = memchr(s, ':', (size_t)(e - s));
-        if (colon == NULL || memchr(s, ' ', (size_t)(colon - s)) != NULL) {
+        /* a field: a name, maybe blanks ("Action : failed"), a colon */
+        const char *ne = s;
+        while (ne < e && (is_alnum((unsigned char)*ne) || *ne == '-' || *ne == '_'))
+            ne++;
+        const char *colon = ne;
+        while (colon < e && (*colon == ' ' || *colon == '\t'))
+            colon++;
+        if (ne == s || colon == e || *colon != ':') {
             /* not a field: an unindented continuation ("550-...\n550 ...") */
             if (lastv != NULL)
                 *lastn = (size_t)(e - *lastv);
@@ -703,7 +860,7 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         }
         lastv = NULL;
         const char *name = s, *v = colon + 1;
-        size_t nlen = (size_t)(colon - s), vlen = (size_t)(e - v);
+        size_t nlen = (size_t)(ne - s), vlen = (size_t)(e - v);
         int is_final = field_is(name, nlen, "final-recipient");
         int is_orig = field_is(name, nlen, "original-recipient");
         int is_rcpt_field =

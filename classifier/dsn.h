@@ -28,7 +28,8 @@ typedef struct dsn_report {
     rpt_recipient *recipients;
 } dsn_report;
 
-/* Parse a delivery-status body (UTF-8, LF line endings).  0, or -1 on
+/* Parse a delivery-status body (UTF-8; LF or CRLF line endings, mixed;
+ * field names in any case, blanks allowed before the colon).  0, or -1 on
  * memory exhaustion. */
 int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out);
 
@@ -49,6 +50,14 @@ int dsn_refine(rpt_recipient *r, arena *a);
  * least as specific as r->status.  -1 on memory exhaustion. */
 int dsn_quoted_status(rpt_recipient *r, arena *a);
 
+/* The remote server's own reply that text s[0..n) quotes inside another
+ * MTA's words ("554 5.0.0 Service unavailable" after "<<< 550 5.1.1 ...",
+ * "550 5.7.1 ... <mx said: 554 5.7.1 ...>", "Remote Server returned
+ * '550 5.1.1 ...'"): the innermost (most nested) one, the more specific
+ * at one depth, the first at one specificity.  Its code to reply[4], the
+ * status that follows it to status[16] ("" if none); 0 if there is none. */
+int dsn_inner_reply(const char *s, size_t n, char reply[4], char status[16]);
+
 /* SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text s[0..n) says
  * failed: a session transcript's last ">>>" command before the failure, or
  * phrasing such as "in reply to end of DATA command"; "" if none. */
@@ -57,6 +66,15 @@ const char *dsn_command(const char *s, size_t n);
 /* Fill r's missing SMTP command and remote MTA from text about it (the
  * paragraph of a human-readable part).  -1 on memory exhaustion. */
 int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a);
+
+/* Length of the enhanced status code at s[i] (RFC 3463: class 2, 4 or 5,
+ * subject 0-7, detail 0-999, not glued to a longer dotted number or word),
+ * or 0. */
+size_t dsn_status_at(const char *s, size_t n, size_t i);
+
+/* Detail level of a status: 0 for X.0.0, 1 for X.Y.0, 2 for X.Y.Z, -1 for
+ * none ("" or malformed). */
+int dsn_specificity(const char *status);
 
 /* First enhanced status code (X.Y.Z) in s[0..n) into out[16]; 0 if none. */
 int dsn_find_status(const char *s, size_t n, char out[16]);

@@ -29,6 +29,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "dsn.h"
 #include "regex.h"
 #include "smtpreply.h"
 
@@ -239,28 +240,6 @@ static size_t para_start(const char *t, size_t i, size_t b)
 
 /* ---- fields read from a diagnostic ---- */
 
-/* Length of the enhanced status code X.Y.Z at s[i] (X = 2, 4 or 5, not part
- * of a longer dotted number such as an IP address), or 0. */
-static size_t status_at(const char *s, size_t i, size_t n)
-{
-    if (i + 5 > n || (s[i] != '2' && s[i] != '4' && s[i] != '5') || s[i + 1] != '.')
-        return 0;
-    if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
-        return 0;
-    size_t k = i + 2;
-    while (k < n && k < i + 5 && is_digit((unsigned char)s[k]))
-        k++;
-    if (k == i + 2 || k >= n || s[k] != '.')
-        return 0;
-    size_t e = k + 1;
-    while (e < n && e < k + 4 && is_digit((unsigned char)s[e]))
-        e++;
-    if (e == k + 1 || (e < n && (is_alnum((unsigned char)s[e]) ||
-                                 (s[e] == '.' && e + 1 < n && is_digit((unsigned char)s[e + 1])))))
-        return 0;
-    return e - i;
-}
-
 /* The enhanced status code in s: failures (4.x.x, 5.x.x) before successes,
  * a specific code before X.0.0; "" when none. */
 static const char *find_status(arena *a, const char *s)
@@ -273,7 +252,7 @@ static const char *find_status(arena *a, const char *s)
         size_t i = (size_t)(dot - s);
         if (i == 0)
             continue;
-        size_t len = status_at(s, i - 1, n);
+        size_t len = dsn_status_at(s, n, i - 1);
         if (len == 0)
             continue;
         int rank = (s[i - 1] != '2' ? 2 : 0) + !(len == 5 && s[i + 1] == '0' && s[i + 3] == '0');
@@ -310,7 +289,7 @@ static const char *find_reply(arena *a, const char *s)
             j++;
         while (j < n && j < i + 6 && s[j] == ' ')
             j++;
-        int with_status = j > i + 3 && status_at(s, j, n) > 0 && s[j] == s[i];
+        int with_status = j > i + 3 && dsn_status_at(s, n, j) > 0 && s[j] == s[i];
         char nx = i + 3 < n ? s[i + 3] : '\0';
         int separated = nx == ' ' || nx == '-' || nx == ')' || nx == ':' || nx == ',' ||
                         nx == '<' || nx == '\0';
@@ -479,14 +458,20 @@ static int header_line(const char *t, size_t i, size_t b, size_t e)
     return 0;
 }
 
-/* Does a line of the section start with Final-Recipient:? */
+/* Does a line of the section start with Final-Recipient:, written as
+ * loosely as dsn_parse() reads it (any case, blanks before the colon)? */
 static int has_dsn_fields(const char *t, span sect)
 {
-    static const char field[] = "final-recipient:";
+    static const char field[] = "final-recipient";
     size_t i = sect.b;
-    while (i + sizeof field - 1 <= sect.e) {
-        if (strncasecmp(t + i, field, sizeof field - 1) == 0)
-            return 1;
+    while (i + sizeof field - 1 < sect.e) {
+        if (strncasecmp(t + i, field, sizeof field - 1) == 0) {
+            size_t k = i + sizeof field - 1;
+            while (k < sect.e && (t[k] == ' ' || t[k] == '\t'))
+                k++;
+            if (k < sect.e && t[k] == ':')
+                return 1;
+        }
         const char *nl = memchr(t + i, '\n', sect.e - i);
         if (nl == NULL)
             break;
@@ -503,8 +488,37 @@ static int seen_before(const found *out, int n, const char *addr)
     return 0;
 }
 
+/* Recipients that share a paragraph, each with its own reason ("a@x: 550
+ * ...\nb@y: 552 ..."): each one's block runs from the line naming it to the
+ * line naming the next one; recipients named on one line share the lines
+ * up to the next recipient's.  ls[i] is the start of the line naming
+ * out[i], open[i] the offset after its address when the address opens its
+ * line (else ls[i]), paras[i] its paragraph. */
+static void split_shared(found *out, int n, const span *paras, const size_t *ls, const size_t *open)
+{
+    for (int i = 0; i < n; i++) {
+        span para = paras[i];
+        int shared = (i > 0 && paras[i - 1].b == para.b) || (i + 1 < n && paras[i + 1].b == para.b);
+        if (!shared)
+            continue;
+        size_t end = para.e;
+        for (int j = i + 1; j < n && ls[j] < para.e; j++)
+            if (ls[j] > ls[i]) {
+                end = ls[j] > para.b ? ls[j] - 1 : para.b; /* before its line's LF */
+                break;
+            }
+        out[i].block = (span){open[i] < end ? open[i] : ls[i], end};
+        out[i].diag = out[i].block;
+        out[i].lead = ls[i];
+    }
+}
+
 static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, found *out, int max)
 {
+    size_t *ls = arena_alloc(a, 2 * (size_t)max * sizeof *ls), *open = ls + max;
+    span *paras = arena_alloc(a, (size_t)max * sizeof *paras);
+    if (ls == NULL || paras == NULL)
+        return -1;
     int n = 0, tries = 0;
     size_t i = sect.b;
     while (n < max && tries++ < 4 * max && i < sect.e) {
@@ -526,6 +540,14 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         out[n].block = para;
         out[n].diag = para;
         out[n].lead = para.b;
+        paras[n] = para;
+        ls[n] = b;
+        while (ls[n] > para.b && t[ls[n] - 1] != '\n')
+            ls[n]--;
+        size_t k = ls[n];
+        while (k < b && (t[k] == ' ' || t[k] == '\t' || t[k] == '<'))
+            k++;
+        open[n] = k == b && e < para.e ? e + (t[e] == '>') : ls[n];
         /* "<addr>: reason": the reason, without the address */
         if (b <= para.b + 1 && e < para.e) {
             out[n].block.b = out[n].diag.b = e + (t[e] == '>');
@@ -533,6 +555,7 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         }
         n++;
     }
+    split_shared(out, n, paras, ls, open);
     return n;
 }
 
@@ -626,6 +649,27 @@ static const char *command_before(const bc_formats *f, rx_scratch *s, const char
     return formats_smtp_command(f, s, t + prev, fd->diag.b - prev);
 }
 
+/* The remote server's own reply that s quotes inside the reporting MTA's
+ * words (a "<<< " line before Sendmail's "554 5.0.0 Service unavailable",
+ * "<mx said: 550 5.1.1 ...>" inside a provider's reply) fills r's empty
+ * reply code, and its status r's empty one unless s holds a more specific
+ * status elsewhere.  -1 on memory exhaustion. */
+static int inner_reply(arena *a, const char *s, rpt_recipient *r)
+{
+    char rc[4], st[16];
+    if ((!empty(r->status) && !empty(r->reply_code)) || !dsn_inner_reply(s, strlen(s), rc, st))
+        return 0;
+    if (empty(r->reply_code) && (r->reply_code = arena_strdup(a, rc)) == NULL)
+        return -1;
+    if (empty(r->status) && st[0] != '\0') {
+        const char *any = find_status(a, s);
+        if (any == NULL)
+            return -1;
+        r->status = dsn_specificity(any) > dsn_specificity(st) ? any : arena_strdup(a, st);
+    }
+    return r->status == NULL ? -1 : 0;
+}
+
 /* Fill the empty fields of r from what the text says about it: all of them
  * from the recipient's own block (own), only the codes, command and remote
  * MTA from another paragraph that names it. */
@@ -641,6 +685,8 @@ static int describe(const bc_formats *f, rx_scratch *s, arena *a, const char *t,
         r->diagnostic = diag;
     if (own && empty(r->text))
         r->text = text;
+    if (inner_reply(a, diag, r) < 0 || (!same && inner_reply(a, text, r) < 0))
+        return -1;
     if (empty(r->status))
         r->status = find_status(a, diag);
     if (empty(r->status) && !same)
@@ -792,6 +838,8 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
      * better than the addresses around them: leave those to the DSN parser. */
     if (n == 0 && !has_dsn_fields(in->text, sect))
         n = by_addresses(in, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
+    if (n < 0)
+        return -1;
 
     size_t cap = out->nrecipients + (size_t)n;
     rpt_recipient *rs = arena_alloc(a, (cap ? cap : 1) * sizeof *rs);

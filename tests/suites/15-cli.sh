@@ -227,4 +227,22 @@ for bad in 0 -1 abc 2x ''; do
     check "-j '$bad': usage error, exit status 2" test $? -eq 2
 done
 
+# A delivery-status part written loosely (blanks before colons, odd case,
+# CRLF lines), an X.400 Final-Recipient, a reply wrapped in another.
+loose=$tmp/loose.eml
+printf '%s\r\n' 'From: postmaster@gw.example.net' 'To: sender@example.com' \
+    'Subject: Delivery Status Notification (Failure)' 'MIME-Version: 1.0' \
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="L"' '' \
+    '--L' 'Content-Type: text/plain' '' 'Delivery failed.' '' \
+    '--L' 'Content-Type: message/delivery-status' '' 'reporting-mta : dns; gw.example.net' '' \
+    'FINAL-RECIPIENT : x400; /C=JP/ADMD=NONE/S=TANAKA/' 'original-recipient: rfc822; tanaka@example.jp' \
+    'action : Failed' 'status:5.0.0' \
+    "diagnostic-code : smtp; 550 5.0.0 Relay refused <mx.example.jp said: 552 5.2.2 Mailbox full>" \
+    '' '--L--' >"$loose"
+"$CLI" --json "$loose" >"$tmp/out"
+check "loose DSN fields: the Original-Recipient of an X.400 Final-Recipient" \
+    has "$tmp/out" '"address": "tanaka@example.jp", "action": "failed"'
+check "loose DSN fields: the wrapped reply's status and code" \
+    has "$tmp/out" '"status": "5.2.2", "reply_code": "552"'
+
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 /*
  * test_dsn.c - RFC 3464 / RFC 6533 delivery-status fields to recipients.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "dsn.h"
@@ -140,6 +141,85 @@ TEST(last_line_without_newline)
     arena_free(a);
 }
 
+TEST(fields_written_loosely)
+{
+    arena *a = arena_new();
+    /* blanks before colons and semicolons, odd case, a folded diagnostic,
+     * CRLF and LF lines mixed, a CRLF blank line between the groups */
+    dsn_report d = parse(a, "reporting-mta : DNS ; Relay.Example.NET\r\n"
+                            "\r\n"
+                            "FINAL-RECIPIENT : RFC822 ; <Ann@Example.ORG>\r\n"
+                            "action :Failed\n"
+                            "STATUS:\t5.2.2\r\n"
+                            "remote-mta\t: dns ; MX.Example.ORG\r\n"
+                            "diagnostic-code : SMTP ; 552-5.2.2 mailbox\r\n"
+                            "\tfull (in reply to RCPT TO\r\n"
+                            "  command)\r\n"
+                            "\r\n"
+                            "Final-recipient: rfc822;bob@example.org\n"
+                            "ACTION: DELAYED\r\n"
+                            "Status: 4.4.1\r\n");
+    CHECK_STR(d.reporting_mta, "relay.example.net");
+    CHECK(d.nrecipients == 2);
+    if (d.nrecipients == 2) {
+        rpt_recipient *r = &d.recipients[0];
+        CHECK_STR(r->address, "Ann@example.org");
+        CHECK_STR(r->action, "failed");
+        CHECK_STR(r->status, "5.2.2");
+        CHECK_STR(r->reply_code, "552");
+        CHECK_STR(r->remote_mta, "mx.example.org");
+        CHECK_STR(r->smtp_command, "RCPT");
+        CHECK_STR(r->diagnostic, "552-5.2.2 mailbox full (in reply to RCPT TO command)");
+        CHECK_STR(d.recipients[1].address, "bob@example.org");
+        CHECK_STR(d.recipients[1].action, "delayed");
+        CHECK_STR(d.recipients[1].status, "4.4.1");
+    }
+    /* text with a colon after several words is no field */
+    d = parse(a, "Final-Recipient: rfc822; c@example.org\nAction: failed\n"
+                 "Diagnostic-Code: smtp; 550 5.1.1 unknown\n550 5.1.1 User : gone\n");
+    CHECK(d.nrecipients == 1);
+    if (d.nrecipients == 1)
+        CHECK_STR(d.recipients[0].diagnostic, "550 5.1.1 unknown 550 5.1.1 User : gone");
+    arena_free(a);
+}
+
+TEST(original_recipient_is_the_address_the_sender_knows)
+{
+    arena *a = arena_new();
+    const char *cases[][3] = {
+        /* Final-Recipient, Original-Recipient, the address wanted */
+        {"x400; /C=JP/ADMD=NONE/PRMD=EX/O=MAIL/S=TANAKA/", "rfc822; tanaka@example.jp",
+         "tanaka@example.jp"},
+        {"local; mailbox-channel", "rfc822;<ren@example.org>", "ren@example.org"},
+        {"rfc822; mbox17", "rfc822; ren@example.org", "ren@example.org"},
+        /* an alias the receiving side rewrote */
+        {"rfc822; ren.k@inbox.example.net", "rfc822; ren@example.org", "ren@example.org"},
+        {"rfc822; @relay.example:ren@host", "rfc822;ren@example.org", "ren@example.org"},
+        /* only the case differs: the final one, as written */
+        {"rfc822; Ren@Example.ORG", "rfc822; ren@example.org", "Ren@example.org"},
+        /* an original that is no Internet address, or an Exchange encapsulation */
+        {"rfc822; ren@example.org", "x400; /C=JP/S=REN/", "ren@example.org"},
+        {"rfc822; ren@example.org", "rfc822; IMCEAEX-_O=EX_CN=REN@example.org", "ren@example.org"},
+        /* RFC 6533 */
+        {"rfc822; ren@example.org", "utf-8; \xe8\x93\xae@example.org", "\xe8\x93\xae@example.org"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: %s\n"
+                 "Original-Recipient: %s\nAction: failed\nStatus: 5.1.1\n",
+                 cases[i][0], cases[i][1]);
+        dsn_report d = parse(a, body);
+        CHECK(d.nrecipients == 1);
+        if (d.nrecipients == 1)
+            CHECK_STR(d.recipients[0].address, cases[i][2]);
+    }
+    /* without an Original-Recipient, whatever Final-Recipient holds */
+    dsn_report d = parse(a, "Final-Recipient: x400; /C=JP/S=REN/\nAction: failed\n");
+    CHECK(d.nrecipients == 1);
+    arena_free(a);
+}
+
 TEST(no_recipients)
 {
     arena *a = arena_new();
@@ -217,7 +297,7 @@ TEST(quoted_remote_reply_status)
                               "554 4.4.7 Message expired: unable to deliver in 840 minutes."
                               "<421 4.4.2 Connection timed out>");
     CHECK_STR(r.status, "4.4.2");
-    CHECK_STR(r.reply_code, "554");
+    CHECK_STR(r.reply_code, "421"); /* the remote server's reply is the evidence */
     /* a multi-line reply repeats its own status: nothing quoted */
     r = refined(a, "5.0.0", "550-5.1.1 The email account does not exist. 550 5.1.1 Try again");
     CHECK_STR(r.status, "5.1.1");
@@ -246,6 +326,76 @@ TEST(quoted_remote_reply_status)
         CHECK(dsn_quoted_status(&r, a) == 0);
         CHECK_STR(r.status, "4.4.2");
     }
+    arena_free(a);
+}
+
+TEST(the_remote_servers_reply_is_the_evidence)
+{
+    arena *a = arena_new();
+    /* a reply wrapped in another: the innermost one */
+    rpt_recipient r = refined(a, "5.0.0",
+                              "550 5.7.1 Message refused <mx.example.org said: 554 5.7.1 "
+                              "Client host 192.0.2.7 blocked>");
+    CHECK_STR(r.reply_code, "554");
+    CHECK_STR(r.status, "5.7.1");
+    r = refined(a, "5.0.0",
+                "Remote Server returned '550 5.4.0 Relay failed <mx said: 552 5.2.2 over quota>'");
+    CHECK_STR(r.reply_code, "552");
+    CHECK_STR(r.status, "5.2.2");
+    /* a local MTA's summary after the transcript's reply */
+    r = refined(a, "",
+                ">>> RCPT To:<a@b>\n<<< 550 no such user here\n554 5.0.0 Service unavailable");
+    CHECK_STR(r.reply_code, "550");
+    CHECK_STR(r.smtp_command, "RCPT");
+    /* Exchange's "#" wrapper and a diagnostic type glued to the reply */
+    r = refined(a, "", "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##");
+    CHECK_STR(r.reply_code, "550");
+    CHECK_STR(r.status, "5.1.1");
+    r = refined(a, "5.0.0", "#< #5.0.0 smtp;554 5.7.1 Access denied> #SMTP#");
+    CHECK_STR(r.reply_code, "554");
+    CHECK_STR(r.status, "5.7.1");
+    /* at one depth the more specific; a number in brackets is no reply */
+    r = refined(a, "", "Remote protocol error: <<< 550 5.1.1 unknown\n<<< 503 5.0.0 Need RCPT");
+    CHECK_STR(r.reply_code, "550");
+    CHECK_STR(r.status, "5.1.1");
+    char rc[4], st[16];
+    const char *size = "554 5.3.4 message too big (552 bytes over)";
+    CHECK(dsn_inner_reply(size, strlen(size), rc, st) == 0);
+    r = refined(a, "", size);
+    CHECK_STR(r.reply_code, "554");
+    const char *plain = "550 5.1.1 unknown user";
+    CHECK(dsn_inner_reply(plain, strlen(plain), rc, st) == 0);
+    /* a quoted reply less specific than the field keeps the field */
+    r = refined(a, "5.2.2", "552 mailbox full <mx said: 452 4.0.0 try later>");
+    CHECK_STR(r.status, "5.2.2");
+    CHECK_STR(r.reply_code, "552");
+    arena_free(a);
+}
+
+TEST(command_per_recipient)
+{
+    arena *a = arena_new();
+    /* one text, two recipients: each one's own paragraph names its command */
+    const char *text = "<ana@example.org>: host mx.example.org[192.0.2.5] said: 550 5.1.1\n"
+                       "    unknown user (in reply to RCPT TO command)\n\n"
+                       "<ben@example.net>: host mx.example.net[192.0.2.6] said: 552 5.3.4\n"
+                       "    message too big (in reply to end of DATA command)\n";
+    rpt_recipient ana = {"ana@example.org", "failed", "5.1.1", "", "", "", "", ""};
+    rpt_recipient ben = {"Ben@Example.NET", "failed", "5.3.4", "", "", "", "", ""};
+    CHECK(dsn_context(&ana, text, strlen(text), a) == 0);
+    CHECK(dsn_context(&ben, text, strlen(text), a) == 0);
+    CHECK_STR(ana.smtp_command, "RCPT");
+    CHECK_STR(ben.smtp_command, "DATA");
+    CHECK_STR(ana.remote_mta, "mx.example.org");
+    CHECK_STR(ben.remote_mta, "mx.example.net");
+    /* a transcript drawn with the arrows the other way */
+    const char *rev = "<<< MAIL FROM:<s@example.com>\n>>> 250 ok\n<<< RCPT TO:<ana@example.org>\n"
+                      ">>> 550 5.1.1 unknown\n";
+    CHECK_STR(dsn_command(rev, strlen(rev)), "RCPT");
+    /* a recipient the text does not name: the whole text */
+    rpt_recipient cy = {"cy@example.com", "failed", "5.0.0", "", "", "", "", ""};
+    CHECK(dsn_context(&cy, text, strlen(text), a) == 0);
+    CHECK_STR(cy.smtp_command, "RCPT");
     arena_free(a);
 }
 
@@ -301,6 +451,36 @@ TEST(address_and_fold)
     char st[16];
     CHECK(dsn_find_status("at 192.168.5.1.1 x", 18, st) == 0);
     CHECK(dsn_find_status("code 4.2.2,", 11, st) == 1 && strcmp(st, "4.2.2") == 0);
+    arena_free(a);
+}
+
+TEST(status_in_rfc3463_shape)
+{
+    char st[16];
+    /* an Exchange-style wrapper number is no status: subject out of range */
+    CHECK(dsn_find_status("error #4.16.1 while routing", 27, st) == 0);
+    CHECK(dsn_find_status("code 5.8.1 here", 15, st) == 0);
+    CHECK(dsn_find_status("5.1.1000", 8, st) == 0);
+    /* glued to a word, a version number or an address */
+    CHECK(dsn_find_status("ERR#5.1.1 x", 11, st) == 0);
+    CHECK(dsn_find_status("v2.4.1 released", 15, st) == 0);
+    CHECK(dsn_find_status("at 10.5.1.2 now", 15, st) == 0);
+    CHECK(dsn_find_status("rel 5.1.1.3 now", 15, st) == 0);
+    CHECK(dsn_find_status("x_4.4.1 y", 9, st) == 0);
+    /* qmail's "(#5.1.1)" and Exchange's "<host #5.0.0>" are statuses */
+    CHECK(dsn_find_status("no mailbox (#5.1.1)", 19, st) == 1 && strcmp(st, "5.1.1") == 0);
+    CHECK(dsn_find_status("<mx.example #5.4.4>", 19, st) == 1 && strcmp(st, "5.4.4") == 0);
+    /* the first well-formed one after near-misses; detail up to 999 */
+    CHECK(dsn_find_status("4.16.1 then 5.7.510.", 20, st) == 1 && strcmp(st, "5.7.510") == 0);
+    CHECK(dsn_find_status("550-5.1.10 x", 12, st) == 1 && strcmp(st, "5.1.10") == 0);
+    CHECK(dsn_status_at("2.0.0", 5, 0) == 5);
+    CHECK(dsn_status_at("3.0.0", 5, 0) == 0);
+    CHECK(dsn_status_at("5.0.", 4, 0) == 0);
+    /* a diagnostic whose only dotted number is a wrapper code keeps the field */
+    arena *a = arena_new();
+    rpt_recipient r = {"x@y", "failed", "4.4.7", "", "", "Delivery failed #4.16.1 (retry)", "", ""};
+    CHECK(dsn_refine(&r, a) == 0);
+    CHECK_STR(r.status, "4.4.7");
     arena_free(a);
 }
 

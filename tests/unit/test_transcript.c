@@ -571,6 +571,13 @@ TEST(generic_reader_leaves_pasted_dsn_fields_and_help_addresses)
     CHECK(run(f, "From: MAILER-DAEMON@mx.example.org\n", "Undeliverable: hi",
               "MAILER-DAEMON@mx.example.org", pasted, strlen(pasted), &a, &rep) == 0);
     arena_free(a);
+    /* the same fields written loosely are left to the DSN parser too */
+    const char *loose = "Your message could not be delivered.\n\n"
+                        "FINAL-RECIPIENT : rfc822; mio@example.org\n"
+                        "Action : failed\nStatus: 5.1.1\n";
+    CHECK(run(f, "From: MAILER-DAEMON@mx.example.org\n", "Undeliverable: hi",
+              "MAILER-DAEMON@mx.example.org", loose, strlen(loose), &a, &rep) == 0);
+    arena_free(a);
     const char *help =
         "Delivery failed for ren@example.org: 550 5.1.1 unknown user\n\n"
         "For help, contact <helpdesk@example.net> or\n<desk@example.net> へご連絡ください。\n";
@@ -610,6 +617,89 @@ TEST(session_transcript_codes_go_to_the_right_recipient)
         CHECK_STR(rep.recipients[1].reply_code, "550");
         CHECK_STR(rep.recipients[1].smtp_command, "RCPT");
         CHECK_STR(rep.recipients[1].diagnostic, "User unknown");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(the_remote_servers_reply_beats_the_local_summary)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    /* Sendmail's own summary line follows the remote server's reply */
+    const char *text = "   ----- Transcript of session follows -----\n"
+                       "... while talking to mx.example.net.:\n"
+                       ">>> RCPT To:<sora@example.net>\n"
+                       "<<< 550 Mailbox is disabled\n"
+                       "554 5.0.0 Service unavailable\n\n"
+                       "   ----- Unsent message follows -----\n"
+                       "To: sora@example.net\n";
+    CHECK(run(f, "From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\n",
+              "Returned mail: see transcript for details",
+              "Mail Delivery Subsystem <MAILER-DAEMON@example.com>", text, strlen(text), &a,
+              &rep) == 1);
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].address, "sora@example.net");
+        CHECK_STR(rep.recipients[0].reply_code, "550");
+        CHECK_STR(rep.recipients[0].smtp_command, "RCPT");
+    }
+    arena_free(a);
+    /* a provider's wrapper around the receiving server's reply */
+    const char *wrapped =
+        "Delivery has failed to these recipients or groups:\n\n"
+        "kai@example.org\n"
+        "Remote Server returned '550 5.4.0 Relay refused <mx2.example.org said: 552 5.2.2 "
+        "Mailbox over quota>'\n";
+    CHECK(run(f, "From: postmaster@relay.example.com\n", "Undeliverable: hello",
+              "postmaster@relay.example.com", wrapped, strlen(wrapped), &a, &rep) == 1);
+    if (rep.nrecipients == 1) {
+        CHECK_STR(rep.recipients[0].address, "kai@example.org");
+        CHECK_STR(rep.recipients[0].reply_code, "552");
+        CHECK_STR(rep.recipients[0].status, "5.2.2");
+    }
+    arena_free(a);
+    formats_free(f);
+}
+
+TEST(each_recipient_of_a_shared_paragraph_gets_its_own_reason)
+{
+    bc_formats *f = shipped();
+    arena *a;
+    rpt_report rep;
+    const char *hdr = "From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\n";
+    const char *lines = "Your message could not be delivered to the following recipients.\n\n"
+                        "ana@example.org: 550 5.1.1 No such user here\n"
+                        "ben@example.net: 552 5.2.2 Mailbox is over its storage limit\n";
+    CHECK(run(f, hdr, "Undeliverable: notes", "MAILER-DAEMON@mail.example.com", lines,
+              strlen(lines), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].diagnostic, "550 5.1.1 No such user here");
+        CHECK_STR(rep.recipients[0].status, "5.1.1");
+        CHECK_STR(rep.recipients[1].diagnostic, "552 5.2.2 Mailbox is over its storage limit");
+        CHECK_STR(rep.recipients[1].reply_code, "552");
+    }
+    arena_free(a);
+    /* in sentences, the address inside the line; a reason on the next line */
+    const char *prose = "Your message could not be delivered.\n"
+                        "Delivery to ana@example.org failed: no such mailbox (550 5.1.1).\n"
+                        "The mailbox of\n<ben@example.net>\n  is full (552 5.2.2).\n";
+    CHECK(run(f, hdr, "Undeliverable: notes", "MAILER-DAEMON@mail.example.com", prose,
+              strlen(prose), &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].status, "5.1.1");
+        CHECK_STR(rep.recipients[1].status, "5.2.2");
+        CHECK_STR(rep.recipients[1].diagnostic, "is full (552 5.2.2).");
+    }
+    arena_free(a);
+    /* two recipients on one line share its reason */
+    const char *one = "Delivery to ana@example.org and ben@example.net failed:\n"
+                      "550 5.7.1 Message rejected as spam\n";
+    CHECK(run(f, hdr, "Undeliverable: notes", "MAILER-DAEMON@mail.example.com", one, strlen(one),
+              &a, &rep) == 2);
+    if (rep.nrecipients == 2) {
+        CHECK_STR(rep.recipients[0].status, "5.7.1");
+        CHECK_STR(rep.recipients[1].status, "5.7.1");
     }
     arena_free(a);
     formats_free(f);
