@@ -49,6 +49,9 @@ enum role {
     R_HOST,
     R_DELAY_SUBJECT,
     R_DELAY_BODY,
+    R_SIGNAL_SUBJECT, /* bounce_signals: a bounce's subject, sender or header */
+    R_SIGNAL_FROM,
+    R_SIGNAL_HEADER,
 };
 enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
@@ -135,6 +138,7 @@ struct bc_formats {
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
+    size_t nsignals;                  /* bounce_signals literals: 0 means no gate */
     struct compiled *pool;            /* every distinct regex, compiled once: */
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
@@ -546,7 +550,8 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
     for (size_t i = 0; i <= n; i++)
         copy[i] = (char)fold((unsigned char)s[i]);
     static const unsigned char field_of[] = {F_SUBJECT, F_FROM,    F_HEADER, F_TEXT,    F_TEXT,
-                                             F_TEXT,    F_COMMAND, F_HOST,   F_SUBJECT, F_TEXT};
+                                             F_TEXT,    F_COMMAND, F_HOST,   F_SUBJECT, F_TEXT,
+                                             F_SUBJECT, F_FROM,    F_HEADER};
     f->litstr[f->nlits] = copy;
     f->lits[f->nlits++] = (struct literal){
         fmt, (unsigned char)role, field_of[role], (unsigned char)copy[0], (uint32_t)n, -1};
@@ -874,6 +879,37 @@ static int load_delayed(bc_formats *f, size_t *litcap, const config_setting_t *g
     return 0;
 }
 
+/* bounce_signals = { subject = [...]; from = [...]; header = [...]; }: what
+ * shows a message is about a delivery at all.  Without one of them, no
+ * format is named (a mailer's header alone never makes a bounce). */
+static int load_signals(bc_formats *f, size_t *litcap, const config_setting_t *g, const char *path,
+                        char *err, size_t errlen)
+{
+    static const char *const keys[] = {"subject", "from", "header", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path,
+             "bounce_signals: expected a group { subject = ...; from = ...; header = ...; }", NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown bounce_signals setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    size_t before = f->nlits;
+    if (load_literals(f, litcap, -1, R_SIGNAL_SUBJECT, conf_member(g, "subject"), path, err,
+                      errlen) < 0 ||
+        load_literals(f, litcap, -1, R_SIGNAL_FROM, conf_member(g, "from"), path, err, errlen) <
+            0 ||
+        load_literals(f, litcap, -1, R_SIGNAL_HEADER, conf_member(g, "header"), path, err, errlen) <
+            0)
+        return -1;
+    f->nsignals += f->nlits - before;
+    return 0;
+}
+
 static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const config_t *cfg,
                        const char *path, char *err, size_t errlen)
 {
@@ -901,6 +937,9 @@ static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const conf
         goto out;
     const config_setting_t *delayed = config_lookup(cfg, "delayed");
     if (delayed != NULL && load_delayed(f, litcap, delayed, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *signals = config_lookup(cfg, "bounce_signals");
+    if (signals != NULL && load_signals(f, litcap, signals, path, err, errlen) < 0)
         goto out;
     const config_setting_t *hosts = config_lookup(cfg, "remote_hosts");
     if (hosts != NULL && load_hosts(f, litcap, hosts, path, err, errlen) < 0)
@@ -1040,9 +1079,12 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
 
     /* The returned original starts at the earliest marker of any format. */
     size_t delay = NOPOS;
+    int signal = f->nsignals == 0;
     for (size_t k = 0; k < nfound; k++) {
         size_t i = found[k];
-        if (f->lits[i].role == R_ORIGINAL && pos[i] < hit->end)
+        if (f->lits[i].role >= R_SIGNAL_SUBJECT)
+            signal = 1;
+        else if (f->lits[i].role == R_ORIGINAL && pos[i] < hit->end)
             hit->end = pos[i];
         else if (f->lits[i].role == R_DELAY_SUBJECT)
             hit->delayed = 1;
@@ -1051,6 +1093,8 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
     }
     if (delay < hit->end)
         hit->delayed = 1;
+    if (!signal)
+        return 0;
 
     /* Candidates: formats with a recognition literal found (in the text,
      * before the original), kept sorted to be tried in load order. */
@@ -1151,6 +1195,38 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
                 memcpy(b, part[i], plen[i]);
     }
     return rc;
+}
+
+/* Is one of the literals of role in s[0..n)? */
+static int has_literal(const bc_formats *f, enum role role, const char *s, size_t n)
+{
+    for (size_t i = 0; s != NULL && i < f->nlits; i++) {
+        const struct literal *l = &f->lits[i];
+        if (l->role != role || l->len > n)
+            continue;
+        for (size_t k = 0; k + l->len <= n; k++)
+            if (f->low[(unsigned char)s[k]] == l->first &&
+                same_folded((const unsigned char *)s + k, f->litstr[i], l->len, f->low))
+                return 1;
+    }
+    return 0;
+}
+
+int formats_bounce_sender(const bc_formats *f, const char *from)
+{
+    return f != NULL && has_literal(f, R_SIGNAL_FROM, from, bounded(from, FMT_SCAN_LINE));
+}
+
+int formats_bounce_signal(const bc_formats *f, const char *subject, const char *from,
+                          const char *headers, size_t hlen)
+{
+    if (f == NULL)
+        return 0;
+    if (headers == NULL || hlen > FMT_SCAN_HEADERS)
+        hlen = headers == NULL ? 0 : FMT_SCAN_HEADERS;
+    return formats_bounce_sender(f, from) ||
+           has_literal(f, R_SIGNAL_SUBJECT, subject, bounded(subject, FMT_SCAN_LINE)) ||
+           has_literal(f, R_SIGNAL_HEADER, headers, hlen);
 }
 
 const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char *text, size_t len)

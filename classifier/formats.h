@@ -47,8 +47,8 @@ typedef struct fmt_hit {
     int delayed;             /* the report is a delay warning (the `delayed` wording) */
 } fmt_hit;
 
-/* Load the `formats` lists (and the `delayed`, `smtp_commands` and
- * `remote_hosts` tables) of the given libconfig files, in order (a user's
+/* Load the `formats` lists (and the `delayed`, `bounce_signals`,
+ * `smtp_commands` and `remote_hosts` tables) of the given libconfig files, in order (a user's
  * local file first, so its formats are tried first).  A file without them
  * contributes nothing.  NULL with "file:line: message" in err on any error. */
 bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen);
@@ -65,11 +65,21 @@ void formats_free(bc_formats *f);
 size_t formats_count(const bc_formats *f);
 
 /* Recognise the first format (in load order) whose signature the message
- * carries; hit->end is set even when none matched.  Returns 1 if a format
+ * carries; hit->end is set even when none matched.  When bounce_signals are
+ * loaded, a message that shows none of them (a null sender, a bounce
+ * sender's From, a failure subject, a report's header) has no format.  Returns 1 if a format
  * matched, 0 if not.  Text beyond the scan limit is not looked at. */
 int formats_recognise(const bc_formats *f, struct rx_scratch *s, const char *subject,
                       const char *from, const char *headers, size_t hlen, const char *text,
                       size_t len, fmt_hit *hit);
+
+/* 1 if the subject, From or header block show one of the bounce_signals
+ * (case-insensitive literals), 0 if not or none are loaded. */
+int formats_bounce_signal(const bc_formats *f, const char *subject, const char *from,
+                          const char *headers, size_t hlen);
+
+/* 1 if From names a sender of bounces (bounce_signals' from literals). */
+int formats_bounce_sender(const bc_formats *f, const char *from);
 
 /* The SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text says failed,
  * per the smtp_commands table, or "". */

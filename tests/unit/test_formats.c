@@ -548,6 +548,68 @@ TEST(body_literals_match_a_plain_search)
     formats_free(f);
 }
 
+/* With bounce_signals loaded, a format is named only for a message that
+ * shows one: a mailer's header (or a format's wording) alone is not a
+ * bounce. */
+static const char *signal_conf =
+    "formats = (\n"
+    "  { id = \"gateway\"; header = [ \"X-Mailer: Gateway Mail Service\" ]; },\n"
+    "  { id = \"wording\"; body = [ \"did not reach the following recipients\" ]; }\n"
+    ");\n"
+    "bounce_signals = {\n"
+    "  subject = [ \"undeliverable\" ];\n"
+    "  from = [ \"mailer-daemon\", \"postmaster\" ];\n"
+    "  header = [ \"Return-Path: <>\", \"multipart/report\" ];\n"
+    "};\n";
+
+TEST(a_format_needs_a_bounce_signal)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(signal_conf, err, sizeof err);
+    CHECK(f != NULL);
+    const char *gw = "From: Ann <ann@example.org>\nX-Mailer: Gateway Mail Service 5.5\n";
+    const char *words = "Your message did not reach the following recipients: bob@example.net\n";
+    /* list mail sent through the gateway, quoting a bounce's wording */
+    CHECK(recognise(f, "Re: weekly notes", "Ann <ann@example.org>", gw, "Hi all\n", NULL) == NULL);
+    CHECK(recognise(f, "Re: weekly notes", "Ann <ann@example.org>", "", words, NULL) == NULL);
+    /* each signal alone makes either a bounce */
+    CHECK_STR(recognise(f, "Undeliverable: notes", "Ann <ann@example.org>", gw, "x\n", NULL),
+              "gateway");
+    CHECK_STR(recognise(f, "notes", "MAILER-DAEMON@example.org", "", words, NULL), "wording");
+    CHECK_STR(recognise(f, "notes", "System Administrator <Postmaster@example.org>", gw, "x", NULL),
+              "gateway");
+    char hdr[256];
+    snprintf(hdr, sizeof hdr, "Return-Path: <>\n%s", gw);
+    CHECK_STR(recognise(f, "notes", "Ann <ann@example.org>", hdr, "x\n", NULL), "gateway");
+    CHECK_STR(recognise(f, "notes", "a@example.org",
+                        "Content-Type: multipart/report; report-type=delivery-status\n", words,
+                        NULL),
+              "wording");
+    /* a sender's address is not the null one */
+    snprintf(hdr, sizeof hdr, "Return-Path: <owner@example.org>\n%s", gw);
+    CHECK(recognise(f, "notes", "Ann <ann@example.org>", hdr, "x\n", NULL) == NULL);
+
+    CHECK(formats_bounce_signal(f, "Undeliverable", "a@example.org", "", 0));
+    CHECK(formats_bounce_signal(f, "", "Mailer-Daemon@example.org", "", 0));
+    CHECK(formats_bounce_signal(f, "", "", "X: 1\nReturn-Path: <>\n", 22));
+    CHECK(!formats_bounce_signal(f, "Re: notes", "ann@example.org", gw, strlen(gw)));
+    CHECK(!formats_bounce_signal(NULL, "Undeliverable", "", "", 0));
+    CHECK(formats_bounce_sender(f, "\"Postmaster\" <postmaster@example.org>"));
+    CHECK(!formats_bounce_sender(f, "Ann <ann@example.org>"));
+    formats_free(f);
+
+    /* files without bounce_signals keep recognition as it was */
+    f = load_text(two_formats, err, sizeof err);
+    CHECK_STR(recognise(f, "", "", "", "sent by alphamta v1", NULL), "alpha");
+    CHECK(!formats_bounce_signal(f, "Undeliverable", "MAILER-DAEMON", "", 0));
+    formats_free(f);
+    /* a wrong type or key is an error with its line */
+    CHECK(load_text("bounce_signals = [ \"x\" ];\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":1: bounce_signals: expected a group") != NULL);
+    CHECK(load_text("bounce_signals = {\n body = [ \"xy\" ];\n};\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":2: unknown bounce_signals setting: body") != NULL);
+}
+
 int main(void)
 {
     RUN_TESTS();
