@@ -52,6 +52,9 @@ enum role {
     R_SIGNAL_SUBJECT, /* bounce_signals: a bounce's subject, sender or header */
     R_SIGNAL_FROM,
     R_SIGNAL_HEADER,
+    R_WORDING, /* fallback: failure wording, words of lines naming no recipient, */
+    R_SKIP,    /* quoted header names (looked up by line, in no scanner) */
+    R_QUOTED_HEADER,
 };
 enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
@@ -139,6 +142,7 @@ struct bc_formats {
     struct host *hosts;
     size_t nhosts;
     size_t nsignals;                  /* bounce_signals literals: 0 means no gate */
+    size_t nwording;                  /* fallback wording literals: 0, no fallback */
     struct compiled *pool;            /* every distinct regex, compiled once: */
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
@@ -910,6 +914,35 @@ static int load_signals(bc_formats *f, size_t *litcap, const config_setting_t *g
     return 0;
 }
 
+/* fallback = { wording = [...]; skip = [...]; headers = [...]; }: how the
+ * reader of notices in no known layout tells the lines about a failure. */
+static int load_fallback(bc_formats *f, size_t *litcap, const config_setting_t *g, const char *path,
+                         char *err, size_t errlen)
+{
+    static const char *const keys[] = {"wording", "skip", "headers", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path,
+             "fallback: expected a group { wording = ...; skip = ...; headers = ...; }", NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown fallback setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    size_t before = f->nlits;
+    if (load_literals(f, litcap, -1, R_WORDING, conf_member(g, "wording"), path, err, errlen) < 0 ||
+        load_literals(f, litcap, -1, R_SKIP, conf_member(g, "skip"), path, err, errlen) < 0 ||
+        load_literals(f, litcap, -1, R_QUOTED_HEADER, conf_member(g, "headers"), path, err,
+                      errlen) < 0)
+        return -1;
+    for (size_t i = before; i < f->nlits; i++)
+        f->nwording += f->lits[i].role == R_WORDING;
+    return 0;
+}
+
 static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const config_t *cfg,
                        const char *path, char *err, size_t errlen)
 {
@@ -940,6 +973,9 @@ static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const conf
         goto out;
     const config_setting_t *signals = config_lookup(cfg, "bounce_signals");
     if (signals != NULL && load_signals(f, litcap, signals, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *fallback = config_lookup(cfg, "fallback");
+    if (fallback != NULL && load_fallback(f, litcap, fallback, path, err, errlen) < 0)
         goto out;
     const config_setting_t *hosts = config_lookup(cfg, "remote_hosts");
     if (hosts != NULL && load_hosts(f, litcap, hosts, path, err, errlen) < 0)
@@ -1210,6 +1246,31 @@ static int has_literal(const bc_formats *f, enum role role, const char *s, size_
                 return 1;
     }
     return 0;
+}
+
+int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t n)
+{
+    if (f == NULL)
+        return 0;
+    if (what == FMT_LINE_QUOTED_HEADER) {
+        while (n > 0 && (*line == ' ' || *line == '\t')) {
+            line++;
+            n--;
+        }
+        for (size_t i = 0; i < f->nlits; i++) {
+            const struct literal *l = &f->lits[i];
+            if (l->role == R_QUOTED_HEADER && l->len <= n &&
+                same_folded((const unsigned char *)line, f->litstr[i], l->len, f->low))
+                return 1;
+        }
+        return 0;
+    }
+    return has_literal(f, what == FMT_LINE_WORDING ? R_WORDING : R_SKIP, line, n);
+}
+
+int formats_has_fallback(const bc_formats *f)
+{
+    return f != NULL && f->nwording > 0;
 }
 
 int formats_bounce_sender(const bc_formats *f, const char *from)

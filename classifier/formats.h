@@ -81,6 +81,20 @@ int formats_bounce_signal(const bc_formats *f, const char *subject, const char *
 /* 1 if From names a sender of bounces (bounce_signals' from literals). */
 int formats_bounce_sender(const bc_formats *f, const char *from);
 
+/* What the `fallback` table says of one line of a notice in no known
+ * layout. */
+typedef enum fmt_line {
+    FMT_LINE_WORDING,       /* it says delivery failed ("could not be delivered") */
+    FMT_LINE_SKIP,          /* it names no failed recipient (a contact, a link) */
+    FMT_LINE_QUOTED_HEADER, /* it starts with a quoted header name ("To:") */
+} fmt_line;
+
+/* 1 if line[0..n) is what `what` asks (case-insensitive literals), else 0. */
+int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t n);
+
+/* 1 if the fallback wording is loaded (the fallback reader can run). */
+int formats_has_fallback(const bc_formats *f);
+
 /* The SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text says failed,
  * per the smtp_commands table, or "". */
 const char *formats_smtp_command(const bc_formats *f, struct rx_scratch *s, const char *text,

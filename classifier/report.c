@@ -693,6 +693,204 @@ static int unnamed_recipients(const bc_formats *formats, struct rx_scratch *scra
     return 0;
 }
 
+#define NEAR_BEFORE 2 /* non-blank lines before a failure line that may name its recipient */
+#define NEAR_AFTER 4  /* and after it (the list under "to the following recipients:") */
+#define NEAR_MAX_LINES 2000
+
+struct line {
+    size_t b, e;
+    int blank, wording, ignore;
+};
+
+/* Is addr (local@domain) in one of the bounce's own address headers? */
+static int own_address(const tr_input *in, const char *addr, size_t alen)
+{
+    static const char *const names[] = {
+        "from:", "to:", "cc:", "sender:", "reply-to:", "return-path:", "delivered-to:"};
+    const char *h = in->headers, *end = in->headers + in->hlen;
+    while (h < end) {
+        const char *nl = memchr(h, '\n', (size_t)(end - h));
+        const char *le = nl ? nl : end;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            size_t k = strlen(names[i]);
+            if ((size_t)(le - h) > k && strncasecmp(h, names[i], k) == 0 &&
+                mime_memcasemem(h + k, (size_t)(le - h - k), addr, alen) != NULL)
+                return 1;
+        }
+        h = le + 1;
+    }
+    return 0;
+}
+
+static int addr_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c >= 0x80 || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
+}
+
+/* Does the line t[b..e) open with the address at t[at] (after blanks,
+ * a bullet or a label such as "Recipient:")?  An address in the middle of
+ * a sentence without failure wording is about something else. */
+static int address_leads(const char *t, size_t b, size_t e, size_t at)
+{
+    size_t p = b;
+    for (int label = 0; label < 2; label++) {
+        while (p < e && t[p] != '\0' && strchr(" \t<\"'*-.:", t[p]) != NULL)
+            p++;
+        if (p == at)
+            return 1;
+        size_t q = p;
+        while (q < e && q < p + 40 && t[q] != ':' && t[q] != '@')
+            q++;
+        if (q == e || t[q] != ':')
+            return 0;
+        p = q + 1;
+    }
+    return 0;
+}
+
+/* The addresses near failure wording in text[0..end), a notice in no known
+ * layout: on a failure line ("could not be delivered", "550 ...", "unknown
+ * user") or within a few non-blank lines of it, never on a quoted line
+ * ("> ..."), a quoted header line, a line that names a contact or a link,
+ * or after a signature's "-- ", and never the bounce's own.  Where failure
+ * lines name their own addresses, only those lines are read.  Each goes into
+ * out with the failure line through its own line as diagnostic, unless
+ * keep is given: then only recipients already in out that are found so are
+ * kept. */
+static int near_wording(const bc_formats *f, const tr_input *in, size_t end, int keep, arena *a,
+                        rpt_report *out)
+{
+    const char *t = in->text;
+    struct line *ln = arena_alloc(a, NEAR_MAX_LINES * sizeof *ln);
+    if (ln == NULL)
+        return -1;
+    size_t n = 0;
+    for (size_t p = 0; p < end && n < NEAR_MAX_LINES;) {
+        const char *nl = memchr(t + p, '\n', end - p);
+        size_t e = nl ? (size_t)(nl - t) : end, q = p;
+        while (q < e && (t[q] == ' ' || t[q] == '\t'))
+            q++;
+        if (e - p >= 2 && t[p] == '-' && t[p + 1] == '-' && (e - p == 2 || t[p + 2] == ' ') &&
+            e - p <= 3)
+            break; /* a signature follows */
+        struct line *l = &ln[n++];
+        *l = (struct line){p, e, q == e, 0, 0};
+        l->ignore = q < e && (t[q] == '>' || t[q] == '|');
+        if (!l->blank && !l->ignore) {
+            l->ignore = formats_line_is(f, FMT_LINE_SKIP, t + p, e - p) ||
+                        formats_line_is(f, FMT_LINE_QUOTED_HEADER, t + p, e - p);
+            l->wording = formats_line_is(f, FMT_LINE_WORDING, t + p, e - p);
+        }
+        p = e + 1;
+    }
+    int *seen = keep ? arena_calloc(a, (out->nrecipients + 1) * sizeof *seen) : NULL;
+    if (keep && seen == NULL)
+        return -1;
+    for (size_t w = 0; w < n; w++) {
+        if (!ln[w].wording || ln[w].ignore)
+            continue;
+        /* the window crosses one blank line at most (a heading, a blank
+         * line, the list under it) */
+        size_t lo = w, hi = w;
+        for (int k = 0, gaps = 0; k < NEAR_BEFORE && lo > 0 && !ln[lo - 1].ignore; lo--) {
+            if (ln[lo - 1].blank && !ln[lo].blank && ++gaps > 1)
+                break;
+            k += !ln[lo - 1].blank;
+        }
+        for (int k = 0, gaps = 0; k < NEAR_AFTER && hi + 1 < n && !ln[hi + 1].ignore; hi++) {
+            if (ln[hi + 1].blank && !ln[hi].blank && ++gaps > 1)
+                break;
+            k += !ln[hi + 1].blank;
+        }
+        /* a failure line that names its address ("addr: 550 ...") is about
+         * that address alone: in a list of them, the lines that say no
+         * failure ("addr: delivered") name no failed recipient */
+        int own_lines = 0;
+        for (size_t i = lo; i <= hi; i++)
+            own_lines |= ln[i].wording && !ln[i].ignore &&
+                         memchr(t + ln[i].b, '@', ln[i].e - ln[i].b) != NULL;
+        for (size_t i = lo; i <= hi; i++) {
+            if (own_lines && !ln[i].wording)
+                continue;
+            for (size_t p = ln[i].b; p < ln[i].e;) {
+                const char *at = memchr(t + p, '@', ln[i].e - p);
+                if (at == NULL)
+                    break;
+                size_t b = (size_t)(at - t), e = b + 1;
+                while (b > ln[i].b && addr_byte((unsigned char)t[b - 1]))
+                    b--;
+                while (e < ln[i].e && addr_byte((unsigned char)t[e]))
+                    e++;
+                while (e > b && t[e - 1] == '.')
+                    e--;
+                p = e > (size_t)(at - t) + 1 ? e : (size_t)(at - t) + 1;
+                if (!ln[i].wording && !address_leads(t, ln[i].b, ln[i].e, b))
+                    continue;
+                char *addr = dsn_address(t + b, e - b, a);
+                if (addr == NULL || strchr(strchr(addr, '@'), '.') == NULL ||
+                    own_address(in, addr, strlen(addr)))
+                    continue;
+                size_t r = 0;
+                while (r < out->nrecipients && strcasecmp(out->recipients[r].address, addr) != 0)
+                    r++;
+                if (keep) {
+                    if (r < out->nrecipients)
+                        seen[r] = 1;
+                    continue;
+                }
+                if (r < out->nrecipients || out->nrecipients >= ORIG_MAX_RECIPIENTS)
+                    continue;
+                /* the failure line through the address's line, and the
+                 * reason under it ("Reason: 550 ...") */
+                size_t from = w < i ? w : i, to = w > i ? w : i;
+                if (to + 1 <= hi && !ln[to + 1].blank && ln[to + 1].wording)
+                    to++;
+                if (grow_recipients(out, 1, a) != 0)
+                    return -1;
+                rpt_recipient *rc = &out->recipients[out->nrecipients++];
+                *rc = (rpt_recipient){addr, "failed", "", "", "", "", "", ""};
+                if ((rc->diagnostic = dsn_fold(t + ln[from].b, ln[to].e - ln[from].b,
+                                               DSN_MAX_DIAGNOSTIC, a)) == NULL ||
+                    dsn_refine(rc, a) != 0)
+                    return -1;
+            }
+        }
+    }
+    if (keep) {
+        size_t k = 0;
+        for (size_t r = 0; r < out->nrecipients; r++)
+            if (seen[r])
+                out->recipients[k++] = out->recipients[r];
+        out->nrecipients = k;
+    }
+    return 0;
+}
+
+/* A notice in no known layout: read by near_wording(), when the message
+ * shows a bounce signal (a generic format's reading is narrowed to the
+ * same addresses). */
+static int fallback_recipients(const bc_formats *formats, struct rx_scratch *scratch,
+                               const tr_input *in, arena *a, rpt_report *out)
+{
+    if (!formats_has_fallback(formats) ||
+        !formats_bounce_signal(formats, in->subject, in->from, in->headers, in->hlen))
+        return 0;
+    fmt_hit hit;
+    int known = formats_recognise(formats, scratch, in->subject, in->from, in->headers, in->hlen,
+                                  in->text, in->len, &hit);
+    if (out->nrecipients > 0) {
+        if (!known || !hit.format->generic)
+            return 0;
+        return near_wording(formats, in, hit.end, 1, a, out);
+    }
+    if (near_wording(formats, in, hit.end, 0, a, out) != 0)
+        return -1;
+    if (out->nrecipients > 0)
+        set_kind(out, RPT_TRANSCRIPT);
+    return 0;
+}
+
 /* Let the transcript parser fill what the DSN fields left out, from the
  * human-readable part; the DSN's list of recipients stays as it is. */
 static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, const tr_input *in,
@@ -872,7 +1070,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
 
     if (formats != NULL && tlen > 0) {
         int got = transcript_extract(formats, scratch, &in, a, out);
-        if (got < 0)
+        if (got < 0 || (got > 0 && fallback_recipients(formats, scratch, &in, a, out) != 0))
             return -1;
         if (out->nrecipients > 0) {
             set_kind(out, out->kind != RPT_NONE ? out->kind : RPT_TRANSCRIPT);
@@ -896,6 +1094,10 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
     if (formats != NULL && tlen > 0) {
         if (unnamed_recipients(formats, scratch, &in, ps.original != NULL ? &oh : NULL, a, out) !=
             0)
+            return -1;
+        if (out->nrecipients > 0)
+            return find_inline_message_id(text, tlen, a, out);
+        if (fallback_recipients(formats, scratch, &in, a, out) != 0)
             return -1;
         if (out->nrecipients > 0)
             return find_inline_message_id(text, tlen, a, out);

@@ -610,6 +610,32 @@ TEST(a_format_needs_a_bounce_signal)
     CHECK(strstr(err, ":2: unknown bounce_signals setting: body") != NULL);
 }
 
+TEST(fallback_lines)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("fallback = {\n wording = [ \"could not be delivered\", \"550 \" ];\n"
+                              " skip = [ \"contact\" ];\n headers = [ \"to:\" ];\n};\n",
+                              err, sizeof err);
+    CHECK(f != NULL && formats_has_fallback(f));
+    const char *l = "Mail to a@example.com COULD NOT BE DELIVERED.";
+    CHECK(formats_line_is(f, FMT_LINE_WORDING, l, strlen(l)));
+    CHECK(!formats_line_is(f, FMT_LINE_SKIP, l, strlen(l)));
+    l = "Please contact help@example.com";
+    CHECK(formats_line_is(f, FMT_LINE_SKIP, l, strlen(l)));
+    CHECK(!formats_line_is(f, FMT_LINE_WORDING, l, strlen(l)));
+    /* a quoted header name only where the line starts */
+    CHECK(formats_line_is(f, FMT_LINE_QUOTED_HEADER, "  To: b@example.com", 19));
+    CHECK(!formats_line_is(f, FMT_LINE_QUOTED_HEADER, "delivered to: b@example.com", 27));
+    /* a literal is not found past the line's end */
+    CHECK(!formats_line_is(f, FMT_LINE_WORDING, "code 550 x", 8));
+    formats_free(f);
+    f = load_text(two_formats, err, sizeof err);
+    CHECK(!formats_has_fallback(f) && !formats_has_fallback(NULL));
+    formats_free(f);
+    CHECK(load_text("fallback = {\n words = [ \"xy\" ];\n};\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":2: unknown fallback setting: words") != NULL);
+}
+
 int main(void)
 {
     RUN_TESTS();

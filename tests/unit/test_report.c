@@ -477,6 +477,90 @@ TEST(transcript_without_recipients_takes_the_inline_originals_to)
     formats_free(f);
 }
 
+/* The addresses a report of the shipped formats names, space-separated. */
+static const char *shipped_addresses(const bc_formats *f, rx_scratch *s, arena *a, const char *msg)
+{
+    rpt_report r;
+    if (report_extract(msg, strlen(msg), f, s, a, &r) != 0)
+        return "error";
+    static char buf[512];
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r.nrecipients && o < sizeof buf; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "",
+                              r.recipients[i].address);
+    return buf;
+}
+
+TEST(notice_in_no_known_layout_is_read_near_its_failure_wording)
+{
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    arena *a = arena_new();
+    CHECK(f != NULL && s != NULL);
+    /* a gateway's notice (null sender, a sender that names no mail
+     * system): the recipient under its heading; not the sender, not the
+     * quoted original, not the contact */
+    static const char gateway[] =
+        "Return-Path: <>\nFrom: Virus Wall <scanner@av.example.com>\n"
+        "To: sender@example.org\nSubject: Your mail to bo.chan@example.com\n\n"
+        "The scanner at av.example.com stopped a message you sent.\n\n"
+        "  Sender:    sender@example.org\n  Recipient: bo.chan@example.com\n"
+        "  Result:    554 5.7.1 message rejected, attachment type not allowed\n\n"
+        "If you believe this is a mistake, please contact security@example.com.\n\n"
+        "> To: bo.chan@example.com, quoted@example.com\n";
+    rpt_report r;
+    CHECK(report_extract(gateway, strlen(gateway), f, s, a, &r) == 0);
+    CHECK(r.kind == RPT_TRANSCRIPT && r.nrecipients == 1);
+    if (r.nrecipients == 1) {
+        CHECK_STR(r.recipients[0].address, "bo.chan@example.com");
+        CHECK_STR(r.recipients[0].reply_code, "554");
+        CHECK_STR(r.recipients[0].status, "5.7.1");
+        CHECK_STR(r.recipients[0].action, "failed");
+    }
+    /* a relay's notice read by the generic format: its help desk and the
+     * returned original's To: are no recipients */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "From: MAILER-DAEMON@relay.example.edu\nSubject: Returned mail\n\n"
+                                "The relay was unable to deliver your mail.\n"
+                                "Delivery failed for <prof.mori@example.edu>: no such user.\n\n"
+                                "Questions about this notice: mail helpdesk@example.edu\n\n"
+                                "------ Original message ------\nTo: prof.mori@example.edu, "
+                                "dean@example.edu\n"),
+              "prof.mori@example.edu");
+    /* per-recipient outcome lines: only the failed one; a signature's
+     * address is not read */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "From: Postmaster <postmaster@lists.example.org>\n"
+                                "Subject: Delivery problem\n\n"
+                                "The message could not be delivered to some of its recipients.\n\n"
+                                "  eva.lind@example.net  -  550 5.1.1 User unknown\n"
+                                "  list-owner@example.org  -  delivered\n"
+                                "-- \nmail team, noc@example.org, 550 Main St\n"),
+              "eva.lind@example.net");
+    /* the same words with no bounce signal: not read */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "From: Ann <ann@example.org>\nSubject: Re: the list\n\n"
+                                "My mail could not be delivered to bob@example.net, 550 "
+                                "user unknown.\n"),
+              "");
+    /* a signal but no failure wording near any address: nothing */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "Return-Path: <>\nFrom: Gateway <gw@example.com>\n"
+                                "Subject: Notice\n\nYour mail was undeliverable.\n\n\n\n"
+                                "More about our services: see the page of sales@example.com\n"
+                                "or write to office@example.com and ask.\n"
+                                "We answer within a day.\n"),
+              "");
+    arena_free(a);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
 TEST(hostile_sizes)
 {
     arena *a = arena_new();
