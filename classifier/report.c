@@ -30,6 +30,7 @@
 #define DSN_CAP (1024u * 1024)     /* a delivery-status part */
 #define ORIG_CAP (64u * 1024)      /* the returned original, for its headers */
 #define ORIG_MAX_RECIPIENTS 16     /* addresses taken from the original's To: */
+#define WRAP_MAX_DEPTH 3           /* bounces in forwards in bounces, at most */
 
 /* Subject phrases of auto-replies and out-of-office notices, matched at the
  * start of the decoded Subject: ASCII letters lower-case (case is ignored
@@ -264,8 +265,9 @@ static int find_inline_message_id(const char *text, size_t tlen, arena *a, rpt_r
     return 0;
 }
 
-/* Headers of the returned original (decoded if it was wrongly encoded). */
-static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
+/* The bytes of an enclosed message (decoded if it was wrongly encoded),
+ * without the blank lines some MTAs put before its headers. */
+static int original_bytes(const mime_part *orig, arena *a, const char **bp, size_t *np)
 {
     const char *b = orig->body;
     size_t n = orig->blen;
@@ -274,12 +276,21 @@ static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
         if (raw == NULL || (b = mime_lf(raw, n, a, &n)) == NULL)
             return -1;
     }
-    /* skip blank lines some MTAs put before the returned headers */
     while (n > 0 && (*b == '\n' || *b == ' ' || *b == '\t')) {
         b++;
         n--;
     }
-    return mime_parse_headers(b, n, a, hp);
+    *bp = b;
+    *np = n;
+    return 0;
+}
+
+/* Headers of the returned original. */
+static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
+{
+    const char *b;
+    size_t n;
+    return original_bytes(orig, a, &b, &n) != 0 ? -1 : mime_parse_headers(b, n, a, hp);
 }
 
 /* Room for n more recipients in out (the array is the report's own). */
@@ -950,7 +961,45 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
 }
 
 static int extract(const char *msg, size_t len, const struct bc_formats *formats,
-                   struct rx_scratch *scratch, arena *a, rpt_report *out)
+                   struct rx_scratch *scratch, arena *a, rpt_report *out, int depth);
+
+/* A bounce wrapped in a message/rfc822 part: in a forward (the outer
+ * message's sender and headers show no bounce, the enclosed one's sender,
+ * headers or subject do: it is read first), or in another bounce that
+ * names no recipient of its own (outer_read: the returned original is read
+ * when its sender or headers show a bounce; a double bounce's own report is
+ * about its own failure and comes first).  1 with the enclosed report in
+ * out when it names recipients, 0 when the outer message is to be read, -1
+ * on memory exhaustion. */
+static int wrapped_report(const bc_formats *formats, struct rx_scratch *scratch,
+                          const mime_part *root, const mime_part *orig, const mime_part *oh,
+                          const char *from, int outer_read, int depth, arena *a, rpt_report *out)
+{
+    if (formats == NULL || orig == NULL || depth >= WRAP_MAX_DEPTH || oh->nheaders == 0 ||
+        (strcmp(orig->type, "message/rfc822") != 0 && strcmp(orig->type, "message/global") != 0))
+        return 0;
+    size_t hl, ihl;
+    const char *hb = header_block(root, a, &hl), *ihb = header_block(oh, a, &ihl);
+    const char *ifrom = decoded_header(oh, "from", a), *isubj = decoded_header(oh, "subject", a);
+    if (hb == NULL || ihb == NULL || ifrom == NULL || isubj == NULL)
+        return -1;
+    int outer = formats_bounce_signal(formats, "", from, hb, hl);
+    if (outer != outer_read || !formats_bounce_signal(formats, outer ? "" : isubj, ifrom, ihb, ihl))
+        return 0;
+    const char *b;
+    size_t n;
+    rpt_report inner;
+    if (original_bytes(orig, a, &b, &n) != 0 ||
+        extract(b, n, formats, scratch, a, &inner, depth + 1) != 0)
+        return -1;
+    if (inner.kind == RPT_NONE || inner.nrecipients == 0)
+        return 0;
+    *out = inner;
+    return 1;
+}
+
+static int extract(const char *msg, size_t len, const struct bc_formats *formats,
+                   struct rx_scratch *scratch, arena *a, rpt_report *out, int depth)
 {
     *out = (rpt_report){RPT_NONE, "", "", "", "", "", "", "", "", "", 0, NULL};
     size_t n;
@@ -977,6 +1026,10 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
         const mime_header *h = mime_header_find(&oh, "message-id");
         if (h != NULL && (out->message_id = message_id(h->value, h->vlen, a)) == NULL)
             return -1;
+        int w =
+            wrapped_report(formats, scratch, root, ps.original, &oh, out->from, 0, depth, a, out);
+        if (w != 0)
+            return w < 0 ? -1 : 0;
     }
 
     /* The human-readable text. */
@@ -1102,6 +1155,12 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
         if (out->nrecipients > 0)
             return find_inline_message_id(text, tlen, a, out);
     }
+    if (ps.original != NULL) {
+        int w =
+            wrapped_report(formats, scratch, root, ps.original, &oh, out->from, 1, depth, a, out);
+        if (w != 0)
+            return w < 0 ? -1 : 0;
+    }
     out->nrecipients = 0; /* nothing found: no half-filled report either */
     out->mta = "";
     set_kind(out, RPT_NONE);
@@ -1111,7 +1170,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
 int report_extract(const char *msg, size_t len, const struct bc_formats *formats,
                    struct rx_scratch *scratch, arena *a, rpt_report *out)
 {
-    if (extract(msg, len, formats, scratch, a, out) != 0)
+    if (extract(msg, len, formats, scratch, a, out, 0) != 0)
         return -1;
     /* A reply of another class than the status (a 554 greeting refused on
      * one host of a message the report says was deferred, 4.4.7) is about

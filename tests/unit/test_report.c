@@ -561,6 +561,79 @@ TEST(notice_in_no_known_layout_is_read_near_its_failure_wording)
     formats_free(f);
 }
 
+/* A message of the given headers enclosing another as message/rfc822. */
+static const char *enclose(char *buf, size_t size, const char *outer, const char *text,
+                           const char *inner)
+{
+    snprintf(buf, size,
+             "%sMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"w\"\n\n"
+             "--w\nContent-Type: text/plain\n\n%s\n--w\nContent-Type: message/rfc822\n\n%s\n"
+             "--w--\n",
+             outer, text, inner);
+    return buf;
+}
+
+TEST(bounce_in_a_forward_or_a_bounce_is_unwrapped)
+{
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    arena *a = arena_new();
+    CHECK(f != NULL && s != NULL);
+    static const char bounce[] =
+        "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org (Mail Delivery System)\n"
+        "To: ann@example.org\nSubject: Undelivered Mail Returned to Sender\n\n"
+        "This is the mail system at host mx.example.org.\n\n"
+        "<carl@example.net>: host mx.example.net[192.0.2.7] said: 550 5.1.1\n"
+        "    <carl@example.net>: User unknown (in reply to RCPT TO command)\n";
+    static const char person[] = "From: Ann Lee <ann@example.org>\nTo: help@example.org\n";
+    char m[4096];
+    /* forwarded, with a failure subject kept: the enclosed report, not the
+     * forward's text or the bounce's To: */
+    CHECK_STR(shipped_addresses(f, s, a,
+                                enclose(m, sizeof m,
+                                        "From: Ann Lee <ann@example.org>\nTo: help@example.org\n"
+                                        "Subject: Fwd: Undelivered Mail Returned to Sender\n",
+                                        "Can you look? (ann@example.org, bo@example.org)", bounce)),
+              "carl@example.net");
+    rpt_report r;
+    arena_reset(a);
+    enclose(m, sizeof m, person, "FYI", bounce);
+    CHECK(report_extract(m, strlen(m), f, s, a, &r) == 0 && r.nrecipients == 1);
+    if (r.nrecipients == 1) {
+        CHECK_STR(r.mta, "postfix");
+        CHECK_STR(r.recipients[0].status, "5.1.1");
+    }
+    /* a forward of ordinary mail stays ordinary */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                enclose(m, sizeof m, person, "FYI",
+                                        "From: Carl <carl@example.net>\nTo: ann@example.org\n"
+                                        "Subject: lunch\n\nDelivery failed? No, lunch at one.\n")),
+              "");
+    /* a bounce that names nobody, returning a bounce: the enclosed one */
+    arena_reset(a);
+    CHECK_STR(
+        shipped_addresses(f, s, a,
+                          enclose(m, sizeof m,
+                                  "Return-Path: <>\nFrom: postmaster@relay.example.com\n"
+                                  "To: postmaster@example.org\nSubject: Returned mail\n",
+                                  "A message could not be returned; it is enclosed.", bounce)),
+        "carl@example.net");
+    /* a double bounce that names its own failed recipient: that one */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                enclose(m, sizeof m,
+                                        "Return-Path: <>\nFrom: MAILER-DAEMON@relay.example.com\n"
+                                        "To: postmaster@example.com\nSubject: Returned mail\n",
+                                        "The bounce could not be delivered:\n\n"
+                                        "   ann@example.org\n   550 5.1.1 unknown user\n",
+                                        bounce)),
+              "ann@example.org");
+    arena_free(a);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
 TEST(hostile_sizes)
 {
     arena *a = arena_new();
