@@ -55,6 +55,7 @@ enum role {
     R_WORDING, /* fallback: failure wording, words of lines naming no recipient, */
     R_SKIP,    /* quoted header names (looked up by line, in no scanner) */
     R_QUOTED_HEADER,
+    R_AUTOREPLY_SUBJECT, /* autoreply: how an auto-reply's subject starts */
 };
 enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
@@ -943,6 +944,26 @@ static int load_fallback(bc_formats *f, size_t *litcap, const config_setting_t *
     return 0;
 }
 
+/* autoreply = { subject = [...]; }: how auto-replies' subjects start. */
+static int load_autoreply(bc_formats *f, size_t *litcap, const config_setting_t *g,
+                          const char *path, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"subject", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path, "autoreply: expected a group { subject = ...; }", NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown autoreply setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    return load_literals(f, litcap, -1, R_AUTOREPLY_SUBJECT, conf_member(g, "subject"), path, err,
+                         errlen);
+}
+
 static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const config_t *cfg,
                        const char *path, char *err, size_t errlen)
 {
@@ -973,6 +994,9 @@ static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const conf
         goto out;
     const config_setting_t *signals = config_lookup(cfg, "bounce_signals");
     if (signals != NULL && load_signals(f, litcap, signals, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *autoreply = config_lookup(cfg, "autoreply");
+    if (autoreply != NULL && load_autoreply(f, litcap, autoreply, path, err, errlen) < 0)
         goto out;
     const config_setting_t *fallback = config_lookup(cfg, "fallback");
     if (fallback != NULL && load_fallback(f, litcap, fallback, path, err, errlen) < 0)
@@ -1266,6 +1290,22 @@ int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t
         return 0;
     }
     return has_literal(f, what == FMT_LINE_WORDING ? R_WORDING : R_SKIP, line, n);
+}
+
+int formats_autoreply_subject(const bc_formats *f, const char *subject)
+{
+    if (f == NULL || subject == NULL)
+        return 0;
+    while (*subject == ' ' || *subject == '\t')
+        subject++;
+    size_t n = bounded(subject, FMT_SCAN_LINE);
+    for (size_t i = 0; i < f->nlits; i++) {
+        const struct literal *l = &f->lits[i];
+        if (l->role == R_AUTOREPLY_SUBJECT && l->len <= n &&
+            same_folded((const unsigned char *)subject, f->litstr[i], l->len, f->low))
+            return 1;
+    }
+    return 0;
 }
 
 int formats_has_fallback(const bc_formats *f)

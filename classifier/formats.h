@@ -92,6 +92,10 @@ typedef enum fmt_line {
 /* 1 if line[0..n) is what `what` asks (case-insensitive literals), else 0. */
 int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t n);
 
+/* 1 if the subject starts (after blanks) with one of the `autoreply`
+ * subjects (ASCII case ignored). */
+int formats_autoreply_subject(const bc_formats *f, const char *subject);
+
 /* 1 if the fallback wording is loaded (the fallback reader can run). */
 int formats_has_fallback(const bc_formats *f);
 

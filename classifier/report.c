@@ -32,51 +32,6 @@
 #define ORIG_MAX_RECIPIENTS 16     /* addresses taken from the original's To: */
 #define WRAP_MAX_DEPTH 3           /* bounces in forwards in bounces, at most */
 
-/* Subject phrases of auto-replies and out-of-office notices, matched at the
- * start of the decoded Subject: ASCII letters lower-case (case is ignored
- * for them), other letters as a subject starts with them. */
-static const char *const autoreply_subjects[] = {
-    "auto:",
-    "auto reply",
-    "auto-reply",
-    "autoreply",
-    "auto response",
-    "auto-response",
-    "autoresponse",
-    "automatic reply",
-    "automatic response",
-    "automated reply",
-    "out of office",
-    "out of the office",
-    "out-of-office",
-    "abwesenheitsnotiz",
-    "automatische antwort",
-    "réponse automatique",
-    "respuesta automática",
-    "risposta automatica",
-    "automatisch antwoord",
-    "resposta automática",
-    "autosvar",
-    "automaattinen vastaus",
-    "automatyczna odpowiedź",
-    "Автоматический ответ",
-    "Автоответ",
-    "자동 응답",
-    "자동응답",
-    "自动回复",
-    "自動回覆",
-    "自動回复",
-    "自动答复",
-    "自動応答",
-    "自動返信",
-};
-
-/* Senders that write bounces, not auto-replies (lower-case, in From). */
-static const char *const bounce_senders[] = {
-    "mailer-daemon", "mailer_daemon",      "mailerdaemon",      "postmaster",
-    "mail delivery", "mail administrator", "microsoftexchange",
-};
-
 /* Types of the part that carries the returned original. */
 static const char *const original_types[] = {
     "message/rfc822",         "text/rfc822-headers", "message/global",
@@ -93,29 +48,6 @@ static int in_list(const char *s, const char *const *list, size_t n)
     for (size_t i = 0; i < n; i++)
         if (strcmp(s, list[i]) == 0)
             return 1;
-    return 0;
-}
-
-static int contains_any(const char *s, const char *const *list, size_t n)
-{
-    size_t len = strlen(s);
-    for (size_t i = 0; i < n; i++)
-        if (mime_memcasemem(s, len, list[i], strlen(list[i])) != NULL)
-            return 1;
-    return 0;
-}
-
-/* Does s start (after blanks) with one of the phrases? */
-static int starts_with_any(const char *s, const char *const *list, size_t n)
-{
-    while (*s == ' ')
-        s++;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(list[i]);
-        if (l <= len && mime_memcasemem(s, l, list[i], l) == s)
-            return 1;
-    }
     return 0;
 }
 
@@ -483,7 +415,7 @@ static int header_says(const mime_part *root, const char *name, const char *valu
 }
 
 /* 2: headers say auto-reply; 1: only the Subject does; 0: neither. */
-static int autoreply_signal(const mime_part *root, const char *subject)
+static int autoreply_signal(const bc_formats *formats, const mime_part *root, const char *subject)
 {
     if (header_says(root, "auto-submitted", "auto-replied") ||
         header_says(root, "x-autoreply", NULL) || header_says(root, "x-autorespond", NULL) ||
@@ -492,8 +424,7 @@ static int autoreply_signal(const mime_part *root, const char *subject)
         return 2;
     /* A subject alone could be a person writing "Out of office on Friday":
      * it counts when the headers also show the message was automatic. */
-    if (!starts_with_any(subject, autoreply_subjects,
-                         sizeof autoreply_subjects / sizeof autoreply_subjects[0]))
+    if (!formats_autoreply_subject(formats, subject))
         return 0;
     const mime_header *rp = mime_header_find(root, "return-path");
     int null_sender = rp != NULL && memchr(rp->value, '<', rp->vlen) != NULL &&
@@ -1112,9 +1043,8 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
     /* Auto-replies: trusted before transcripts unless a bounce sender wrote
      * it or it carries a known bounce format's signature (Exim marks its
      * bounces auto-replied). */
-    int auto_sig = autoreply_signal(root, out->subject);
-    int bounce_sender =
-        contains_any(out->from, bounce_senders, sizeof bounce_senders / sizeof bounce_senders[0]);
+    int auto_sig = autoreply_signal(formats, root, out->subject);
+    int bounce_sender = formats_bounce_sender(formats, out->from);
     if (auto_sig && !bounce_sender && ps.dsn == NULL &&
         (formats == NULL || transcript_identify(formats, scratch, &in) == NULL)) {
         set_kind(out, RPT_AUTOREPLY);

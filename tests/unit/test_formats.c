@@ -636,6 +636,22 @@ TEST(fallback_lines)
     CHECK(strstr(err, ":2: unknown fallback setting: words") != NULL);
 }
 
+TEST(autoreply_subjects_start_the_subject)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("autoreply = { subject = [ \"out of office\", \"自動返信\" ]; };\n",
+                              err, sizeof err);
+    CHECK(f != NULL);
+    CHECK(formats_autoreply_subject(f, "  Out Of Office: back Monday"));
+    CHECK(formats_autoreply_subject(f, "自動返信: hello"));
+    CHECK(!formats_autoreply_subject(f, "Re: out of office"));
+    CHECK(!formats_autoreply_subject(f, "out of"));
+    CHECK(!formats_autoreply_subject(NULL, "out of office"));
+    formats_free(f);
+    CHECK(load_text("autoreply = { body = [ \"xy\" ]; };\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":1: unknown autoreply setting: body") != NULL);
+}
+
 int main(void)
 {
     RUN_TESTS();

@@ -265,6 +265,8 @@ TEST(complaints_without_arf_part)
     arena_free(a);
 }
 
+static bc_formats *shipped_formats(void);
+
 TEST(autoreplies)
 {
     arena *a = arena_new();
@@ -274,12 +276,21 @@ TEST(autoreplies)
     CHECK(r.kind == RPT_AUTOREPLY);
     CHECK_STR(r.kind_name, "autoreply");
     CHECK(r.nrecipients == 1 && strcmp(r.recipients[0].address, "Kijitora@example.net") == 0);
-    r = extract(a, "Return-Path: <>\nFrom: a@example.org\nSubject: Automatic reply: hello\n\n"
-                   "Away.\n");
+    /* the subjects come from formats.conf's autoreply table */
+    static const char by_subject[] =
+        "Return-Path: <>\nFrom: a@example.org\nSubject: Automatic reply: hello\n\nAway.\n";
+    static const char by_subject_cjk[] = "From: a@example.org\nX-Auto-Response-Suppress: All\n"
+                                         "Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiBoaQ==?=\n\nx\n";
+    r = extract(a, by_subject);
+    CHECK(r.kind == RPT_NONE);
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    CHECK(report_extract(by_subject, strlen(by_subject), f, s, a, &r) == 0);
     CHECK(r.kind == RPT_AUTOREPLY && r.nrecipients == 1);
-    r = extract(a, "From: a@example.org\nX-Auto-Response-Suppress: All\n"
-                   "Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiBoaQ==?=\n\nx\n");
+    CHECK(report_extract(by_subject_cjk, strlen(by_subject_cjk), f, s, a, &r) == 0);
     CHECK(r.kind == RPT_AUTOREPLY);
+    rx_scratch_free(s);
+    formats_free(f);
     /* a person writing about being away is not an auto-reply */
     r = extract(a, "From: a@example.org\nSubject: Out of office on Friday\n\nSee you.\n");
     CHECK(r.kind == RPT_NONE && r.nrecipients == 0);
