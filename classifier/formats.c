@@ -142,8 +142,10 @@ struct bc_formats {
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
-    size_t nsignals;                  /* bounce_signals literals: 0 means no gate */
-    size_t nwording;                  /* fallback wording literals: 0, no fallback */
+    size_t nsignals;           /* bounce_signals literals: 0 means no gate */
+    size_t nwording;           /* fallback wording literals: 0, no fallback */
+    fmt_complaint *complaints; /* strings owned: freed with f */
+    size_t ncomplaints;
     struct compiled *pool;            /* every distinct regex, compiled once: */
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
@@ -944,6 +946,69 @@ static int load_fallback(bc_formats *f, size_t *litcap, const config_setting_t *
     return 0;
 }
 
+static char *lower_dup(const char *s)
+{
+    char *d = strdup(s);
+    for (char *c = d; c != NULL && *c; c++)
+        *c = (char)fold((unsigned char)*c);
+    return d;
+}
+
+/* complaints = ( { header = "..."; in = "original" | "message";
+ * value = "..."; feedback_type = "..."; }, ... ); */
+static int load_complaints(bc_formats *f, const config_setting_t *list, const char *path, char *err,
+                           size_t errlen)
+{
+    static const char *const keys[] = {"header", "in", "value", "feedback_type", NULL};
+    if (!config_setting_is_list(list)) {
+        setf(err, errlen, list, path, "complaints: expected a list ( {...}, ... )", NULL);
+        return -1;
+    }
+    int n = config_setting_length(list);
+    fmt_complaint *c = realloc(f->complaints, (f->ncomplaints + (size_t)n + 1) * sizeof *c);
+    if (c == NULL) {
+        setf(err, errlen, list, path, "out of memory", NULL);
+        return -1;
+    }
+    f->complaints = c;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (!config_setting_is_group(g)) {
+            setf(err, errlen, g, path, "complaints: each entry must be a group { ... }", NULL);
+            return -1;
+        }
+        for (int k = 0; k < config_setting_length(g); k++) {
+            const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+            if (!known_key(config_setting_name(x), keys)) {
+                setf(err, errlen, x, path, "unknown complaints setting: ", config_setting_name(x));
+                return -1;
+            }
+        }
+        const char *header, *in, *value, *type;
+        if (get_string(g, "header", &header, path, err, errlen) < 0 ||
+            get_string(g, "in", &in, path, err, errlen) < 0 ||
+            get_string(g, "value", &value, path, err, errlen) < 0 ||
+            get_string(g, "feedback_type", &type, path, err, errlen) < 0)
+            return -1;
+        if (header == NULL || type == NULL || *header == '\0' ||
+            (in != NULL && strcmp(in, "original") != 0 && strcmp(in, "message") != 0)) {
+            setf(err, errlen, g, path,
+                 "complaints: needs header and feedback_type; in is \"original\" or "
+                 "\"message\"",
+                 NULL);
+            return -1;
+        }
+        fmt_complaint *e = &f->complaints[f->ncomplaints++];
+        *e = (fmt_complaint){lower_dup(header), in != NULL && strcmp(in, "original") == 0,
+                             value ? lower_dup(value) : NULL, lower_dup(type)};
+        if (e->header == NULL || e->type == NULL || (value != NULL && e->value == NULL)) {
+            setf(err, errlen, g, path, "out of memory", NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* autoreply = { subject = [...]; }: how auto-replies' subjects start. */
 static int load_autoreply(bc_formats *f, size_t *litcap, const config_setting_t *g,
                           const char *path, char *err, size_t errlen)
@@ -994,6 +1059,9 @@ static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const conf
         goto out;
     const config_setting_t *signals = config_lookup(cfg, "bounce_signals");
     if (signals != NULL && load_signals(f, litcap, signals, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *complaints = config_lookup(cfg, "complaints");
+    if (complaints != NULL && load_complaints(f, complaints, path, err, errlen) < 0)
         goto out;
     const config_setting_t *autoreply = config_lookup(cfg, "autoreply");
     if (autoreply != NULL && load_autoreply(f, litcap, autoreply, path, err, errlen) < 0)
@@ -1077,6 +1145,12 @@ void formats_free(bc_formats *f)
         free(fm->recipients_header);
     }
     free(f->fmts);
+    for (size_t i = 0; i < f->ncomplaints; i++) {
+        free((char *)f->complaints[i].header);
+        free((char *)f->complaints[i].value);
+        free((char *)f->complaints[i].type);
+    }
+    free(f->complaints);
     if (f->litstr != NULL)
         for (size_t i = 0; i < f->nlits; i++)
             free(f->litstr[i]);
@@ -1306,6 +1380,12 @@ int formats_autoreply_subject(const bc_formats *f, const char *subject)
             return 1;
     }
     return 0;
+}
+
+const fmt_complaint *formats_complaints(const bc_formats *f, size_t *n)
+{
+    *n = f != NULL ? f->ncomplaints : 0;
+    return *n > 0 ? f->complaints : NULL;
 }
 
 int formats_has_fallback(const bc_formats *f)

@@ -96,6 +96,18 @@ int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t
  * subjects (ASCII case ignored). */
 int formats_autoreply_subject(const bc_formats *f, const char *subject);
 
+/* A complaint that comes without a feedback-report part (`complaints`
+ * table): the header that marks it and the Feedback-Type it amounts to. */
+typedef struct fmt_complaint {
+    const char *header; /* header name, lower-case, without the colon */
+    int in_original;    /* looked for in the enclosed original, else at the top */
+    const char *value;  /* a value the header must contain, or NULL */
+    const char *type;   /* the Feedback-Type, e.g. "abuse" */
+} fmt_complaint;
+
+/* The loaded complaints (*n of them, in load order; NULL when none). */
+const fmt_complaint *formats_complaints(const bc_formats *f, size_t *n);
+
 /* 1 if the fallback wording is loaded (the fallback reader can run). */
 int formats_has_fallback(const bc_formats *f);
 

@@ -357,44 +357,37 @@ static void adopt_dsn(rpt_report *out, const dsn_report *dr)
     out->mta = dr->mta;
 }
 
-/* Complaints that come without a feedback-report part: the header that
- * marks them, where it is (in the returned original, or at the top), and
- * the Feedback-Type they amount to.  The recipient is the header's value
- * in the original, the sender at the top. */
-static const struct {
-    int in_original;
-    const char *header, *type;
-} feedback_headers[] = {
-    {1, "x-hmxmroriginalrecipient", "abuse"}, /* Microsoft JMRP complaint */
-    {0, "x-apple-unsubscribe", "opt-out"},    /* Apple Mail's unsubscribe request */
-};
-
 /* 1 if root is such a complaint (out filled), 0 if not, -1 on memory
  * exhaustion. */
-static int other_feedback(const mime_part *root, const struct parts *ps, arena *a, rpt_report *out)
+static int other_feedback(const bc_formats *formats, const mime_part *root, const struct parts *ps,
+                          arena *a, rpt_report *out)
 {
     mime_part oh;
     int have_orig = 0;
-    for (size_t i = 0; i < sizeof feedback_headers / sizeof feedback_headers[0]; i++) {
+    size_t n;
+    const fmt_complaint *c = formats_complaints(formats, &n);
+    for (size_t i = 0; i < n; i++) {
         const mime_header *h;
-        if (feedback_headers[i].in_original) {
+        if (c[i].in_original) {
             if (ps->original == NULL)
                 continue;
             if (!have_orig && original_headers(ps->original, a, &oh) != 0)
                 return -1;
             have_orig = 1;
-            h = mime_header_find(&oh, feedback_headers[i].header);
+            h = mime_header_find(&oh, c[i].header);
         } else {
-            h = mime_header_find(root, feedback_headers[i].header);
-            if (h != NULL && mime_memcasemem(h->value, h->vlen, "true", 4) == NULL)
-                h = NULL;
-            if (h != NULL)
-                h = mime_header_find(root, "from");
+            h = mime_header_find(root, c[i].header);
         }
+        if (h != NULL && c[i].value != NULL &&
+            mime_memcasemem(h->value, h->vlen, c[i].value, strlen(c[i].value)) == NULL)
+            h = NULL;
+        /* at the top, the complaint is the sender's own */
+        if (h != NULL && !c[i].in_original)
+            h = mime_header_find(root, "from");
         if (h == NULL)
             continue;
         set_kind(out, RPT_ARF);
-        out->feedback_type = feedback_headers[i].type;
+        out->feedback_type = c[i].type;
         char *v = mime_unfold(h->value, h->vlen, a);
         if (v == NULL || grow_recipients(out, 1, a) != 0 ||
             add_address_list(out, v, strlen(v), 1, a) != 0)
@@ -1036,7 +1029,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
     if (not_a_report(root, &ps, out->subject))
         return 0;
 
-    int fb = other_feedback(root, &ps, a, out);
+    int fb = other_feedback(formats, root, &ps, a, out);
     if (fb != 0)
         return fb < 0 ? -1 : 0;
 

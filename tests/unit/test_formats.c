@@ -652,6 +652,34 @@ TEST(autoreply_subjects_start_the_subject)
     CHECK(strstr(err, ":1: unknown autoreply setting: body") != NULL);
 }
 
+TEST(complaints_table)
+{
+    char err[256] = "";
+    bc_formats *f =
+        load_text("complaints = (\n { header = \"X-Report-Abuse-To\"; in = \"original\";"
+                  " feedback_type = \"Abuse\"; },\n { header = \"X-Optout\";"
+                  " value = \"Yes\"; feedback_type = \"opt-out\"; }\n);\n",
+                  err, sizeof err);
+    size_t n = 0;
+    const fmt_complaint *c = formats_complaints(f, &n);
+    CHECK(f != NULL && n == 2 && c != NULL);
+    if (n == 2) {
+        CHECK_STR(c[0].header, "x-report-abuse-to");
+        CHECK(c[0].in_original && c[0].value == NULL);
+        CHECK_STR(c[0].type, "abuse");
+        CHECK(!c[1].in_original);
+        CHECK_STR(c[1].value, "yes");
+    }
+    formats_free(f);
+    CHECK(formats_complaints(NULL, &n) == NULL && n == 0);
+    CHECK(
+        load_text("complaints = (\n { header = \"X-A\"; in = \"top\"; feedback_type = \"abuse\"; }"
+                  "\n);\n",
+                  err, sizeof err) == NULL);
+    CHECK(strstr(err, ":2: complaints: needs header") != NULL);
+    CHECK(load_text("complaints = ( { header = \"X-A\"; } );\n", err, sizeof err) == NULL);
+}
+
 int main(void)
 {
     RUN_TESTS();

@@ -247,25 +247,49 @@ TEST(arf)
     arena_free(a);
 }
 
+static bc_formats *shipped_formats(void);
+
+static rpt_report extract_with(const bc_formats *f, rx_scratch *s, arena *a, const char *msg)
+{
+    rpt_report r;
+    arena_reset(a);
+    CHECK(report_extract(msg, strlen(msg), f, s, a, &r) == 0);
+    return r;
+}
+
 TEST(complaints_without_arf_part)
 {
     arena *a = arena_new();
-    rpt_report r = extract(a, "From: staff@mail.example\nSubject: complaint about message\n"
-                              "Content-Type: multipart/mixed; boundary=j\n\n--j\n"
-                              "Content-Type: message/rfc822\n\n"
-                              "X-HmXmrOriginalRecipient: Victim@Example.com\n"
-                              "Message-ID: <m@s.example>\n\nbuy\n--j--\n");
+    /* the headers come from formats.conf's complaints table */
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    rpt_report r = extract_with(f, s, a,
+                                "From: staff@mail.example\nSubject: complaint about message\n"
+                                "Content-Type: multipart/mixed; boundary=j\n\n--j\n"
+                                "Content-Type: message/rfc822\n\n"
+                                "X-HmXmrOriginalRecipient: Victim@Example.com\n"
+                                "Message-ID: <m@s.example>\n\nbuy\n--j--\n");
     CHECK(r.kind == RPT_ARF && r.nrecipients == 1);
     CHECK_STR(r.feedback_type, "abuse");
     CHECK(r.nrecipients == 1 && strcmp(r.recipients[0].address, "Victim@example.com") == 0);
-    r = extract(a, "From: someone@icloud.example\nSubject: unsubscribe\n"
-                   "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n");
+    r = extract_with(f, s, a,
+                     "From: someone@icloud.example\nSubject: unsubscribe\n"
+                     "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n");
     CHECK(r.kind == RPT_ARF && r.nrecipients == 1);
     CHECK_STR(r.feedback_type, "opt-out");
+    /* the header must say true */
+    r = extract_with(f, s, a,
+                     "From: someone@icloud.example\nSubject: hi\n"
+                     "X-Apple-Unsubscribe: false\n\nbye\n");
+    CHECK(r.kind == RPT_NONE);
+    /* without the table, neither is a complaint */
+    r = extract(a, "From: someone@icloud.example\nSubject: unsubscribe\n"
+                   "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n");
+    CHECK(r.kind != RPT_ARF && *r.feedback_type == '\0');
+    rx_scratch_free(s);
+    formats_free(f);
     arena_free(a);
 }
-
-static bc_formats *shipped_formats(void);
 
 TEST(autoreplies)
 {
