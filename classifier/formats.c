@@ -1,7 +1,9 @@
 /*
- * formats.c - loads the `formats`, `smtp_commands` and `remote_hosts`
+ * formats.c - loads the `formats`, `delayed`, `bounce_signals`,
+ * `fallback`, `autoreply`, `complaints`, `smtp_commands` and `remote_hosts`
  * settings of conf/formats.conf (and of the user's files) and recognises
- * which format a bounce is in.
+ * which format a bounce is in (only in a message that shows a bounce
+ * signal).
  *
  *     bc_formats *f = formats_load(paths, n, err, sizeof err);
  *     fmt_hit hit;
