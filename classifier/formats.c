@@ -558,9 +558,26 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
         goto oom;
     for (size_t i = 0; i <= n; i++)
         copy[i] = (char)fold((unsigned char)s[i]);
-    static const unsigned char field_of[] = {F_SUBJECT, F_FROM,    F_HEADER, F_TEXT,    F_TEXT,
-                                             F_TEXT,    F_COMMAND, F_HOST,   F_SUBJECT, F_TEXT,
-                                             F_SUBJECT, F_FROM,    F_HEADER};
+    /* the scanner a role's literals go into; NFIELDS: none (looked up by
+     * line or by start) */
+    static const unsigned char field_of[] = {[R_SUBJECT] = F_SUBJECT,
+                                             [R_FROM] = F_FROM,
+                                             [R_HEADER] = F_HEADER,
+                                             [R_BODY] = F_TEXT,
+                                             [R_START] = F_TEXT,
+                                             [R_ORIGINAL] = F_TEXT,
+                                             [R_COMMAND] = F_COMMAND,
+                                             [R_HOST] = F_HOST,
+                                             [R_DELAY_SUBJECT] = F_SUBJECT,
+                                             [R_DELAY_BODY] = F_TEXT,
+                                             [R_SIGNAL_SUBJECT] = F_SUBJECT,
+                                             [R_SIGNAL_FROM] = F_FROM,
+                                             [R_SIGNAL_HEADER] = F_HEADER,
+                                             [R_WORDING] = NFIELDS,
+                                             [R_SKIP] = NFIELDS,
+                                             [R_QUOTED_HEADER] = NFIELDS,
+                                             [R_AUTOREPLY_SUBJECT] = NFIELDS};
+    _Static_assert(sizeof field_of == R_AUTOREPLY_SUBJECT + 1, "a field for every role");
     f->litstr[f->nlits] = copy;
     f->lits[f->nlits++] = (struct literal){
         fmt, (unsigned char)role, field_of[role], (unsigned char)copy[0], (uint32_t)n, -1};
