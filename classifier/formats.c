@@ -1,7 +1,9 @@
 /*
- * formats.c - loads the `formats`, `smtp_commands` and `remote_hosts`
+ * formats.c - loads the `formats`, `delayed`, `bounce_signals`,
+ * `fallback`, `autoreply`, `complaints`, `smtp_commands` and `remote_hosts`
  * settings of conf/formats.conf (and of the user's files) and recognises
- * which format a bounce is in.
+ * which format a bounce is in (only in a message that shows a bounce
+ * signal).
  *
  *     bc_formats *f = formats_load(paths, n, err, sizeof err);
  *     fmt_hit hit;
@@ -49,6 +51,13 @@ enum role {
     R_HOST,
     R_DELAY_SUBJECT,
     R_DELAY_BODY,
+    R_SIGNAL_SUBJECT, /* bounce_signals: a bounce's subject, sender or header */
+    R_SIGNAL_FROM,
+    R_SIGNAL_HEADER,
+    R_WORDING, /* fallback: failure wording, words of lines naming no recipient, */
+    R_SKIP,    /* quoted header names (looked up by line, in no scanner) */
+    R_QUOTED_HEADER,
+    R_AUTOREPLY_SUBJECT, /* autoreply: how an auto-reply's subject starts */
 };
 enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
@@ -135,6 +144,10 @@ struct bc_formats {
     size_t ncmds;
     struct host *hosts;
     size_t nhosts;
+    size_t nsignals;           /* bounce_signals literals: 0 means no gate */
+    size_t nwording;           /* fallback wording literals: 0, no fallback */
+    fmt_complaint *complaints; /* strings owned: freed with f */
+    size_t ncomplaints;
     struct compiled *pool;            /* every distinct regex, compiled once: */
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
@@ -545,8 +558,26 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
         goto oom;
     for (size_t i = 0; i <= n; i++)
         copy[i] = (char)fold((unsigned char)s[i]);
-    static const unsigned char field_of[] = {F_SUBJECT, F_FROM,    F_HEADER, F_TEXT,    F_TEXT,
-                                             F_TEXT,    F_COMMAND, F_HOST,   F_SUBJECT, F_TEXT};
+    /* the scanner a role's literals go into; NFIELDS: none (looked up by
+     * line or by start) */
+    static const unsigned char field_of[] = {[R_SUBJECT] = F_SUBJECT,
+                                             [R_FROM] = F_FROM,
+                                             [R_HEADER] = F_HEADER,
+                                             [R_BODY] = F_TEXT,
+                                             [R_START] = F_TEXT,
+                                             [R_ORIGINAL] = F_TEXT,
+                                             [R_COMMAND] = F_COMMAND,
+                                             [R_HOST] = F_HOST,
+                                             [R_DELAY_SUBJECT] = F_SUBJECT,
+                                             [R_DELAY_BODY] = F_TEXT,
+                                             [R_SIGNAL_SUBJECT] = F_SUBJECT,
+                                             [R_SIGNAL_FROM] = F_FROM,
+                                             [R_SIGNAL_HEADER] = F_HEADER,
+                                             [R_WORDING] = NFIELDS,
+                                             [R_SKIP] = NFIELDS,
+                                             [R_QUOTED_HEADER] = NFIELDS,
+                                             [R_AUTOREPLY_SUBJECT] = NFIELDS};
+    _Static_assert(sizeof field_of == R_AUTOREPLY_SUBJECT + 1, "a field for every role");
     f->litstr[f->nlits] = copy;
     f->lits[f->nlits++] = (struct literal){
         fmt, (unsigned char)role, field_of[role], (unsigned char)copy[0], (uint32_t)n, -1};
@@ -874,6 +905,149 @@ static int load_delayed(bc_formats *f, size_t *litcap, const config_setting_t *g
     return 0;
 }
 
+/* bounce_signals = { subject = [...]; from = [...]; header = [...]; }: what
+ * shows a message is about a delivery at all.  Without one of them, no
+ * format is named (a mailer's header alone never makes a bounce). */
+static int load_signals(bc_formats *f, size_t *litcap, const config_setting_t *g, const char *path,
+                        char *err, size_t errlen)
+{
+    static const char *const keys[] = {"subject", "from", "header", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path,
+             "bounce_signals: expected a group { subject = ...; from = ...; header = ...; }", NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown bounce_signals setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    size_t before = f->nlits;
+    if (load_literals(f, litcap, -1, R_SIGNAL_SUBJECT, conf_member(g, "subject"), path, err,
+                      errlen) < 0 ||
+        load_literals(f, litcap, -1, R_SIGNAL_FROM, conf_member(g, "from"), path, err, errlen) <
+            0 ||
+        load_literals(f, litcap, -1, R_SIGNAL_HEADER, conf_member(g, "header"), path, err, errlen) <
+            0)
+        return -1;
+    f->nsignals += f->nlits - before;
+    return 0;
+}
+
+/* fallback = { wording = [...]; skip = [...]; headers = [...]; }: how the
+ * reader of notices in no known layout tells the lines about a failure. */
+static int load_fallback(bc_formats *f, size_t *litcap, const config_setting_t *g, const char *path,
+                         char *err, size_t errlen)
+{
+    static const char *const keys[] = {"wording", "skip", "headers", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path,
+             "fallback: expected a group { wording = ...; skip = ...; headers = ...; }", NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown fallback setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    size_t before = f->nlits;
+    if (load_literals(f, litcap, -1, R_WORDING, conf_member(g, "wording"), path, err, errlen) < 0 ||
+        load_literals(f, litcap, -1, R_SKIP, conf_member(g, "skip"), path, err, errlen) < 0 ||
+        load_literals(f, litcap, -1, R_QUOTED_HEADER, conf_member(g, "headers"), path, err,
+                      errlen) < 0)
+        return -1;
+    for (size_t i = before; i < f->nlits; i++)
+        f->nwording += f->lits[i].role == R_WORDING;
+    return 0;
+}
+
+static char *lower_dup(const char *s)
+{
+    char *d = strdup(s);
+    for (char *c = d; c != NULL && *c; c++)
+        *c = (char)fold((unsigned char)*c);
+    return d;
+}
+
+/* complaints = ( { header = "..."; in = "original" | "message";
+ * value = "..."; feedback_type = "..."; }, ... ); */
+static int load_complaints(bc_formats *f, const config_setting_t *list, const char *path, char *err,
+                           size_t errlen)
+{
+    static const char *const keys[] = {"header", "in", "value", "feedback_type", NULL};
+    if (!config_setting_is_list(list)) {
+        setf(err, errlen, list, path, "complaints: expected a list ( {...}, ... )", NULL);
+        return -1;
+    }
+    int n = config_setting_length(list);
+    fmt_complaint *c = realloc(f->complaints, (f->ncomplaints + (size_t)n + 1) * sizeof *c);
+    if (c == NULL) {
+        setf(err, errlen, list, path, "out of memory", NULL);
+        return -1;
+    }
+    f->complaints = c;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (!config_setting_is_group(g)) {
+            setf(err, errlen, g, path, "complaints: each entry must be a group { ... }", NULL);
+            return -1;
+        }
+        for (int k = 0; k < config_setting_length(g); k++) {
+            const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+            if (!known_key(config_setting_name(x), keys)) {
+                setf(err, errlen, x, path, "unknown complaints setting: ", config_setting_name(x));
+                return -1;
+            }
+        }
+        const char *header, *in, *value, *type;
+        if (get_string(g, "header", &header, path, err, errlen) < 0 ||
+            get_string(g, "in", &in, path, err, errlen) < 0 ||
+            get_string(g, "value", &value, path, err, errlen) < 0 ||
+            get_string(g, "feedback_type", &type, path, err, errlen) < 0)
+            return -1;
+        if (header == NULL || type == NULL || *header == '\0' ||
+            (in != NULL && strcmp(in, "original") != 0 && strcmp(in, "message") != 0)) {
+            setf(err, errlen, g, path,
+                 "complaints: needs header and feedback_type; in is \"original\" or "
+                 "\"message\"",
+                 NULL);
+            return -1;
+        }
+        fmt_complaint *e = &f->complaints[f->ncomplaints++];
+        *e = (fmt_complaint){lower_dup(header), in != NULL && strcmp(in, "original") == 0,
+                             value ? lower_dup(value) : NULL, lower_dup(type)};
+        if (e->header == NULL || e->type == NULL || (value != NULL && e->value == NULL)) {
+            setf(err, errlen, g, path, "out of memory", NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* autoreply = { subject = [...]; }: how auto-replies' subjects start. */
+static int load_autoreply(bc_formats *f, size_t *litcap, const config_setting_t *g,
+                          const char *path, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"subject", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path, "autoreply: expected a group { subject = ...; }", NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown autoreply setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    return load_literals(f, litcap, -1, R_AUTOREPLY_SUBJECT, conf_member(g, "subject"), path, err,
+                         errlen);
+}
+
 static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const config_t *cfg,
                        const char *path, char *err, size_t errlen)
 {
@@ -901,6 +1075,18 @@ static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const conf
         goto out;
     const config_setting_t *delayed = config_lookup(cfg, "delayed");
     if (delayed != NULL && load_delayed(f, litcap, delayed, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *signals = config_lookup(cfg, "bounce_signals");
+    if (signals != NULL && load_signals(f, litcap, signals, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *complaints = config_lookup(cfg, "complaints");
+    if (complaints != NULL && load_complaints(f, complaints, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *autoreply = config_lookup(cfg, "autoreply");
+    if (autoreply != NULL && load_autoreply(f, litcap, autoreply, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *fallback = config_lookup(cfg, "fallback");
+    if (fallback != NULL && load_fallback(f, litcap, fallback, path, err, errlen) < 0)
         goto out;
     const config_setting_t *hosts = config_lookup(cfg, "remote_hosts");
     if (hosts != NULL && load_hosts(f, litcap, hosts, path, err, errlen) < 0)
@@ -978,6 +1164,12 @@ void formats_free(bc_formats *f)
         free(fm->recipients_header);
     }
     free(f->fmts);
+    for (size_t i = 0; i < f->ncomplaints; i++) {
+        free((char *)f->complaints[i].header);
+        free((char *)f->complaints[i].value);
+        free((char *)f->complaints[i].type);
+    }
+    free(f->complaints);
     if (f->litstr != NULL)
         for (size_t i = 0; i < f->nlits; i++)
             free(f->litstr[i]);
@@ -1040,9 +1232,12 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
 
     /* The returned original starts at the earliest marker of any format. */
     size_t delay = NOPOS;
+    int signal = f->nsignals == 0;
     for (size_t k = 0; k < nfound; k++) {
         size_t i = found[k];
-        if (f->lits[i].role == R_ORIGINAL && pos[i] < hit->end)
+        if (f->lits[i].role >= R_SIGNAL_SUBJECT)
+            signal = 1;
+        else if (f->lits[i].role == R_ORIGINAL && pos[i] < hit->end)
             hit->end = pos[i];
         else if (f->lits[i].role == R_DELAY_SUBJECT)
             hit->delayed = 1;
@@ -1051,6 +1246,8 @@ static int recognise(const bc_formats *f, rx_scratch *s, const char *subject, si
     }
     if (delay < hit->end)
         hit->delayed = 1;
+    if (!signal)
+        return 0;
 
     /* Candidates: formats with a recognition literal found (in the text,
      * before the original), kept sorted to be tried in load order. */
@@ -1151,6 +1348,85 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
                 memcpy(b, part[i], plen[i]);
     }
     return rc;
+}
+
+/* Is one of the literals of role in s[0..n)? */
+static int has_literal(const bc_formats *f, enum role role, const char *s, size_t n)
+{
+    for (size_t i = 0; s != NULL && i < f->nlits; i++) {
+        const struct literal *l = &f->lits[i];
+        if (l->role != role || l->len > n)
+            continue;
+        for (size_t k = 0; k + l->len <= n; k++)
+            if (f->low[(unsigned char)s[k]] == l->first &&
+                same_folded((const unsigned char *)s + k, f->litstr[i], l->len, f->low))
+                return 1;
+    }
+    return 0;
+}
+
+int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t n)
+{
+    if (f == NULL)
+        return 0;
+    if (what == FMT_LINE_QUOTED_HEADER) {
+        while (n > 0 && (*line == ' ' || *line == '\t')) {
+            line++;
+            n--;
+        }
+        for (size_t i = 0; i < f->nlits; i++) {
+            const struct literal *l = &f->lits[i];
+            if (l->role == R_QUOTED_HEADER && l->len <= n &&
+                same_folded((const unsigned char *)line, f->litstr[i], l->len, f->low))
+                return 1;
+        }
+        return 0;
+    }
+    return has_literal(f, what == FMT_LINE_WORDING ? R_WORDING : R_SKIP, line, n);
+}
+
+int formats_autoreply_subject(const bc_formats *f, const char *subject)
+{
+    if (f == NULL || subject == NULL)
+        return 0;
+    while (*subject == ' ' || *subject == '\t')
+        subject++;
+    size_t n = bounded(subject, FMT_SCAN_LINE);
+    for (size_t i = 0; i < f->nlits; i++) {
+        const struct literal *l = &f->lits[i];
+        if (l->role == R_AUTOREPLY_SUBJECT && l->len <= n &&
+            same_folded((const unsigned char *)subject, f->litstr[i], l->len, f->low))
+            return 1;
+    }
+    return 0;
+}
+
+const fmt_complaint *formats_complaints(const bc_formats *f, size_t *n)
+{
+    *n = f != NULL ? f->ncomplaints : 0;
+    return *n > 0 ? f->complaints : NULL;
+}
+
+int formats_has_fallback(const bc_formats *f)
+{
+    return f != NULL && f->nwording > 0;
+}
+
+int formats_bounce_sender(const bc_formats *f, const char *from)
+{
+    return f != NULL && has_literal(f, R_SIGNAL_FROM, from, bounded(from, FMT_SCAN_LINE));
+}
+
+int formats_bounce_signal(const bc_formats *f, const char *subject, const char *from,
+                          const char *headers, size_t hlen)
+{
+    if (f == NULL)
+        return 0;
+    if (headers == NULL || hlen > FMT_SCAN_HEADERS)
+        hlen = headers == NULL ? 0 : FMT_SCAN_HEADERS;
+    return formats_bounce_sender(f, from) ||
+           has_literal(f, R_SIGNAL_SUBJECT, subject, bounded(subject, FMT_SCAN_LINE)) ||
+           has_literal(f, R_SIGNAL_HEADER, headers, hlen);
 }
 
 const char *formats_smtp_command(const bc_formats *f, rx_scratch *s, const char *text, size_t len)

@@ -47,8 +47,8 @@ typedef struct fmt_hit {
     int delayed;             /* the report is a delay warning (the `delayed` wording) */
 } fmt_hit;
 
-/* Load the `formats` lists (and the `delayed`, `smtp_commands` and
- * `remote_hosts` tables) of the given libconfig files, in order (a user's
+/* Load the `formats` lists (and the `delayed`, `bounce_signals`,
+ * `smtp_commands` and `remote_hosts` tables) of the given libconfig files, in order (a user's
  * local file first, so its formats are tried first).  A file without them
  * contributes nothing.  NULL with "file:line: message" in err on any error. */
 bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen);
@@ -65,11 +65,51 @@ void formats_free(bc_formats *f);
 size_t formats_count(const bc_formats *f);
 
 /* Recognise the first format (in load order) whose signature the message
- * carries; hit->end is set even when none matched.  Returns 1 if a format
+ * carries; hit->end is set even when none matched.  When bounce_signals are
+ * loaded, a message that shows none of them (a null sender, a bounce
+ * sender's From, a failure subject, a report's header) has no format.  Returns 1 if a format
  * matched, 0 if not.  Text beyond the scan limit is not looked at. */
 int formats_recognise(const bc_formats *f, struct rx_scratch *s, const char *subject,
                       const char *from, const char *headers, size_t hlen, const char *text,
                       size_t len, fmt_hit *hit);
+
+/* 1 if the subject, From or header block show one of the bounce_signals
+ * (case-insensitive literals), 0 if not or none are loaded. */
+int formats_bounce_signal(const bc_formats *f, const char *subject, const char *from,
+                          const char *headers, size_t hlen);
+
+/* 1 if From names a sender of bounces (bounce_signals' from literals). */
+int formats_bounce_sender(const bc_formats *f, const char *from);
+
+/* What the `fallback` table says of one line of a notice in no known
+ * layout. */
+typedef enum fmt_line {
+    FMT_LINE_WORDING,       /* it says delivery failed ("could not be delivered") */
+    FMT_LINE_SKIP,          /* it names no failed recipient (a contact, a link) */
+    FMT_LINE_QUOTED_HEADER, /* it starts with a quoted header name ("To:") */
+} fmt_line;
+
+/* 1 if line[0..n) is what `what` asks (case-insensitive literals), else 0. */
+int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t n);
+
+/* 1 if the subject starts (after blanks) with one of the `autoreply`
+ * subjects (ASCII case ignored). */
+int formats_autoreply_subject(const bc_formats *f, const char *subject);
+
+/* A complaint that comes without a feedback-report part (`complaints`
+ * table): the header that marks it and the Feedback-Type it amounts to. */
+typedef struct fmt_complaint {
+    const char *header; /* header name, lower-case, without the colon */
+    int in_original;    /* looked for in the enclosed original, else at the top */
+    const char *value;  /* a value the header must contain, or NULL */
+    const char *type;   /* the Feedback-Type, e.g. "abuse" */
+} fmt_complaint;
+
+/* The loaded complaints (*n of them, in load order; NULL when none). */
+const fmt_complaint *formats_complaints(const bc_formats *f, size_t *n);
+
+/* 1 if the fallback wording is loaded (the fallback reader can run). */
+int formats_has_fallback(const bc_formats *f);
 
 /* The SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text says failed,
  * per the smtp_commands table, or "". */

@@ -30,51 +30,7 @@
 #define DSN_CAP (1024u * 1024)     /* a delivery-status part */
 #define ORIG_CAP (64u * 1024)      /* the returned original, for its headers */
 #define ORIG_MAX_RECIPIENTS 16     /* addresses taken from the original's To: */
-
-/* Subject phrases of auto-replies and out-of-office notices, matched at the
- * start of the decoded Subject: ASCII letters lower-case (case is ignored
- * for them), other letters as a subject starts with them. */
-static const char *const autoreply_subjects[] = {
-    "auto:",
-    "auto reply",
-    "auto-reply",
-    "autoreply",
-    "auto response",
-    "auto-response",
-    "autoresponse",
-    "automatic reply",
-    "automatic response",
-    "automated reply",
-    "out of office",
-    "out of the office",
-    "out-of-office",
-    "abwesenheitsnotiz",
-    "automatische antwort",
-    "réponse automatique",
-    "respuesta automática",
-    "risposta automatica",
-    "automatisch antwoord",
-    "resposta automática",
-    "autosvar",
-    "automaattinen vastaus",
-    "automatyczna odpowiedź",
-    "Автоматический ответ",
-    "Автоответ",
-    "자동 응답",
-    "자동응답",
-    "自动回复",
-    "自動回覆",
-    "自動回复",
-    "自动答复",
-    "自動応答",
-    "自動返信",
-};
-
-/* Senders that write bounces, not auto-replies (lower-case, in From). */
-static const char *const bounce_senders[] = {
-    "mailer-daemon", "mailer_daemon",      "mailerdaemon",      "postmaster",
-    "mail delivery", "mail administrator", "microsoftexchange",
-};
+#define WRAP_MAX_DEPTH 3           /* bounces in forwards in bounces, at most */
 
 /* Types of the part that carries the returned original. */
 static const char *const original_types[] = {
@@ -92,29 +48,6 @@ static int in_list(const char *s, const char *const *list, size_t n)
     for (size_t i = 0; i < n; i++)
         if (strcmp(s, list[i]) == 0)
             return 1;
-    return 0;
-}
-
-static int contains_any(const char *s, const char *const *list, size_t n)
-{
-    size_t len = strlen(s);
-    for (size_t i = 0; i < n; i++)
-        if (mime_memcasemem(s, len, list[i], strlen(list[i])) != NULL)
-            return 1;
-    return 0;
-}
-
-/* Does s start (after blanks) with one of the phrases? */
-static int starts_with_any(const char *s, const char *const *list, size_t n)
-{
-    while (*s == ' ')
-        s++;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(list[i]);
-        if (l <= len && mime_memcasemem(s, l, list[i], l) == s)
-            return 1;
-    }
     return 0;
 }
 
@@ -264,8 +197,9 @@ static int find_inline_message_id(const char *text, size_t tlen, arena *a, rpt_r
     return 0;
 }
 
-/* Headers of the returned original (decoded if it was wrongly encoded). */
-static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
+/* The bytes of an enclosed message (decoded if it was wrongly encoded),
+ * without the blank lines some MTAs put before its headers. */
+static int original_bytes(const mime_part *orig, arena *a, const char **bp, size_t *np)
 {
     const char *b = orig->body;
     size_t n = orig->blen;
@@ -274,12 +208,21 @@ static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
         if (raw == NULL || (b = mime_lf(raw, n, a, &n)) == NULL)
             return -1;
     }
-    /* skip blank lines some MTAs put before the returned headers */
     while (n > 0 && (*b == '\n' || *b == ' ' || *b == '\t')) {
         b++;
         n--;
     }
-    return mime_parse_headers(b, n, a, hp);
+    *bp = b;
+    *np = n;
+    return 0;
+}
+
+/* Headers of the returned original. */
+static int original_headers(const mime_part *orig, arena *a, mime_part *hp)
+{
+    const char *b;
+    size_t n;
+    return original_bytes(orig, a, &b, &n) != 0 ? -1 : mime_parse_headers(b, n, a, hp);
 }
 
 /* Room for n more recipients in out (the array is the report's own). */
@@ -414,44 +357,37 @@ static void adopt_dsn(rpt_report *out, const dsn_report *dr)
     out->mta = dr->mta;
 }
 
-/* Complaints that come without a feedback-report part: the header that
- * marks them, where it is (in the returned original, or at the top), and
- * the Feedback-Type they amount to.  The recipient is the header's value
- * in the original, the sender at the top. */
-static const struct {
-    int in_original;
-    const char *header, *type;
-} feedback_headers[] = {
-    {1, "x-hmxmroriginalrecipient", "abuse"}, /* Microsoft JMRP complaint */
-    {0, "x-apple-unsubscribe", "opt-out"},    /* Apple Mail's unsubscribe request */
-};
-
 /* 1 if root is such a complaint (out filled), 0 if not, -1 on memory
  * exhaustion. */
-static int other_feedback(const mime_part *root, const struct parts *ps, arena *a, rpt_report *out)
+static int other_feedback(const bc_formats *formats, const mime_part *root, const struct parts *ps,
+                          arena *a, rpt_report *out)
 {
     mime_part oh;
     int have_orig = 0;
-    for (size_t i = 0; i < sizeof feedback_headers / sizeof feedback_headers[0]; i++) {
+    size_t n;
+    const fmt_complaint *c = formats_complaints(formats, &n);
+    for (size_t i = 0; i < n; i++) {
         const mime_header *h;
-        if (feedback_headers[i].in_original) {
+        if (c[i].in_original) {
             if (ps->original == NULL)
                 continue;
             if (!have_orig && original_headers(ps->original, a, &oh) != 0)
                 return -1;
             have_orig = 1;
-            h = mime_header_find(&oh, feedback_headers[i].header);
+            h = mime_header_find(&oh, c[i].header);
         } else {
-            h = mime_header_find(root, feedback_headers[i].header);
-            if (h != NULL && mime_memcasemem(h->value, h->vlen, "true", 4) == NULL)
-                h = NULL;
-            if (h != NULL)
-                h = mime_header_find(root, "from");
+            h = mime_header_find(root, c[i].header);
         }
+        if (h != NULL && c[i].value != NULL &&
+            mime_memcasemem(h->value, h->vlen, c[i].value, strlen(c[i].value)) == NULL)
+            h = NULL;
+        /* at the top, the complaint is the sender's own */
+        if (h != NULL && !c[i].in_original)
+            h = mime_header_find(root, "from");
         if (h == NULL)
             continue;
         set_kind(out, RPT_ARF);
-        out->feedback_type = feedback_headers[i].type;
+        out->feedback_type = c[i].type;
         char *v = mime_unfold(h->value, h->vlen, a);
         if (v == NULL || grow_recipients(out, 1, a) != 0 ||
             add_address_list(out, v, strlen(v), 1, a) != 0)
@@ -472,7 +408,7 @@ static int header_says(const mime_part *root, const char *name, const char *valu
 }
 
 /* 2: headers say auto-reply; 1: only the Subject does; 0: neither. */
-static int autoreply_signal(const mime_part *root, const char *subject)
+static int autoreply_signal(const bc_formats *formats, const mime_part *root, const char *subject)
 {
     if (header_says(root, "auto-submitted", "auto-replied") ||
         header_says(root, "x-autoreply", NULL) || header_says(root, "x-autorespond", NULL) ||
@@ -481,8 +417,7 @@ static int autoreply_signal(const mime_part *root, const char *subject)
         return 2;
     /* A subject alone could be a person writing "Out of office on Friday":
      * it counts when the headers also show the message was automatic. */
-    if (!starts_with_any(subject, autoreply_subjects,
-                         sizeof autoreply_subjects / sizeof autoreply_subjects[0]))
+    if (!formats_autoreply_subject(formats, subject))
         return 0;
     const mime_header *rp = mime_header_find(root, "return-path");
     int null_sender = rp != NULL && memchr(rp->value, '<', rp->vlen) != NULL &&
@@ -693,6 +628,204 @@ static int unnamed_recipients(const bc_formats *formats, struct rx_scratch *scra
     return 0;
 }
 
+#define NEAR_BEFORE 2 /* non-blank lines before a failure line that may name its recipient */
+#define NEAR_AFTER 4  /* and after it (the list under "to the following recipients:") */
+#define NEAR_MAX_LINES 2000
+
+struct line {
+    size_t b, e;
+    int blank, wording, ignore;
+};
+
+/* Is addr (local@domain) in one of the bounce's own address headers? */
+static int own_address(const tr_input *in, const char *addr, size_t alen)
+{
+    static const char *const names[] = {
+        "from:", "to:", "cc:", "sender:", "reply-to:", "return-path:", "delivered-to:"};
+    const char *h = in->headers, *end = in->headers + in->hlen;
+    while (h < end) {
+        const char *nl = memchr(h, '\n', (size_t)(end - h));
+        const char *le = nl ? nl : end;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            size_t k = strlen(names[i]);
+            if ((size_t)(le - h) > k && strncasecmp(h, names[i], k) == 0 &&
+                mime_memcasemem(h + k, (size_t)(le - h - k), addr, alen) != NULL)
+                return 1;
+        }
+        h = le + 1;
+    }
+    return 0;
+}
+
+static int addr_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c >= 0x80 || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
+}
+
+/* Does the line t[b..e) open with the address at t[at] (after blanks,
+ * a bullet or a label such as "Recipient:")?  An address in the middle of
+ * a sentence without failure wording is about something else. */
+static int address_leads(const char *t, size_t b, size_t e, size_t at)
+{
+    size_t p = b;
+    for (int label = 0; label < 2; label++) {
+        while (p < e && t[p] != '\0' && strchr(" \t<\"'*-.:", t[p]) != NULL)
+            p++;
+        if (p == at)
+            return 1;
+        size_t q = p;
+        while (q < e && q < p + 40 && t[q] != ':' && t[q] != '@')
+            q++;
+        if (q == e || t[q] != ':')
+            return 0;
+        p = q + 1;
+    }
+    return 0;
+}
+
+/* The addresses near failure wording in text[0..end), a notice in no known
+ * layout: on a failure line ("could not be delivered", "550 ...", "unknown
+ * user") or within a few non-blank lines of it, never on a quoted line
+ * ("> ..."), a quoted header line, a line that names a contact or a link,
+ * or after a signature's "-- ", and never the bounce's own.  Where failure
+ * lines name their own addresses, only those lines are read.  Each goes into
+ * out with the failure line through its own line as diagnostic, unless
+ * keep is given: then only recipients already in out that are found so are
+ * kept. */
+static int near_wording(const bc_formats *f, const tr_input *in, size_t end, int keep, arena *a,
+                        rpt_report *out)
+{
+    const char *t = in->text;
+    struct line *ln = arena_alloc(a, NEAR_MAX_LINES * sizeof *ln);
+    if (ln == NULL)
+        return -1;
+    size_t n = 0;
+    for (size_t p = 0; p < end && n < NEAR_MAX_LINES;) {
+        const char *nl = memchr(t + p, '\n', end - p);
+        size_t e = nl ? (size_t)(nl - t) : end, q = p;
+        while (q < e && (t[q] == ' ' || t[q] == '\t'))
+            q++;
+        if (e - p >= 2 && t[p] == '-' && t[p + 1] == '-' && (e - p == 2 || t[p + 2] == ' ') &&
+            e - p <= 3)
+            break; /* a signature follows */
+        struct line *l = &ln[n++];
+        *l = (struct line){p, e, q == e, 0, 0};
+        l->ignore = q < e && (t[q] == '>' || t[q] == '|');
+        if (!l->blank && !l->ignore) {
+            l->ignore = formats_line_is(f, FMT_LINE_SKIP, t + p, e - p) ||
+                        formats_line_is(f, FMT_LINE_QUOTED_HEADER, t + p, e - p);
+            l->wording = formats_line_is(f, FMT_LINE_WORDING, t + p, e - p);
+        }
+        p = e + 1;
+    }
+    int *seen = keep ? arena_calloc(a, (out->nrecipients + 1) * sizeof *seen) : NULL;
+    if (keep && seen == NULL)
+        return -1;
+    for (size_t w = 0; w < n; w++) {
+        if (!ln[w].wording || ln[w].ignore)
+            continue;
+        /* the window crosses one blank line at most (a heading, a blank
+         * line, the list under it) */
+        size_t lo = w, hi = w;
+        for (int k = 0, gaps = 0; k < NEAR_BEFORE && lo > 0 && !ln[lo - 1].ignore; lo--) {
+            if (ln[lo - 1].blank && !ln[lo].blank && ++gaps > 1)
+                break;
+            k += !ln[lo - 1].blank;
+        }
+        for (int k = 0, gaps = 0; k < NEAR_AFTER && hi + 1 < n && !ln[hi + 1].ignore; hi++) {
+            if (ln[hi + 1].blank && !ln[hi].blank && ++gaps > 1)
+                break;
+            k += !ln[hi + 1].blank;
+        }
+        /* a failure line that names its address ("addr: 550 ...") is about
+         * that address alone: in a list of them, the lines that say no
+         * failure ("addr: delivered") name no failed recipient */
+        int own_lines = 0;
+        for (size_t i = lo; i <= hi; i++)
+            own_lines |= ln[i].wording && !ln[i].ignore &&
+                         memchr(t + ln[i].b, '@', ln[i].e - ln[i].b) != NULL;
+        for (size_t i = lo; i <= hi; i++) {
+            if (own_lines && !ln[i].wording)
+                continue;
+            for (size_t p = ln[i].b; p < ln[i].e;) {
+                const char *at = memchr(t + p, '@', ln[i].e - p);
+                if (at == NULL)
+                    break;
+                size_t b = (size_t)(at - t), e = b + 1;
+                while (b > ln[i].b && addr_byte((unsigned char)t[b - 1]))
+                    b--;
+                while (e < ln[i].e && addr_byte((unsigned char)t[e]))
+                    e++;
+                while (e > b && t[e - 1] == '.')
+                    e--;
+                p = e > (size_t)(at - t) + 1 ? e : (size_t)(at - t) + 1;
+                if (!ln[i].wording && !address_leads(t, ln[i].b, ln[i].e, b))
+                    continue;
+                char *addr = dsn_address(t + b, e - b, a);
+                if (addr == NULL || strchr(strchr(addr, '@'), '.') == NULL ||
+                    own_address(in, addr, strlen(addr)))
+                    continue;
+                size_t r = 0;
+                while (r < out->nrecipients && strcasecmp(out->recipients[r].address, addr) != 0)
+                    r++;
+                if (keep) {
+                    if (r < out->nrecipients)
+                        seen[r] = 1;
+                    continue;
+                }
+                if (r < out->nrecipients || out->nrecipients >= ORIG_MAX_RECIPIENTS)
+                    continue;
+                /* the failure line through the address's line, and the
+                 * reason under it ("Reason: 550 ...") */
+                size_t from = w < i ? w : i, to = w > i ? w : i;
+                if (to + 1 <= hi && !ln[to + 1].blank && ln[to + 1].wording)
+                    to++;
+                if (grow_recipients(out, 1, a) != 0)
+                    return -1;
+                rpt_recipient *rc = &out->recipients[out->nrecipients++];
+                *rc = (rpt_recipient){addr, "failed", "", "", "", "", "", ""};
+                if ((rc->diagnostic = dsn_fold(t + ln[from].b, ln[to].e - ln[from].b,
+                                               DSN_MAX_DIAGNOSTIC, a)) == NULL ||
+                    dsn_refine(rc, a) != 0)
+                    return -1;
+            }
+        }
+    }
+    if (keep) {
+        size_t k = 0;
+        for (size_t r = 0; r < out->nrecipients; r++)
+            if (seen[r])
+                out->recipients[k++] = out->recipients[r];
+        out->nrecipients = k;
+    }
+    return 0;
+}
+
+/* A notice in no known layout: read by near_wording(), when the message
+ * shows a bounce signal (a generic format's reading is narrowed to the
+ * same addresses). */
+static int fallback_recipients(const bc_formats *formats, struct rx_scratch *scratch,
+                               const tr_input *in, arena *a, rpt_report *out)
+{
+    if (!formats_has_fallback(formats) ||
+        !formats_bounce_signal(formats, in->subject, in->from, in->headers, in->hlen))
+        return 0;
+    fmt_hit hit;
+    int known = formats_recognise(formats, scratch, in->subject, in->from, in->headers, in->hlen,
+                                  in->text, in->len, &hit);
+    if (out->nrecipients > 0) {
+        if (!known || !hit.format->generic)
+            return 0;
+        return near_wording(formats, in, hit.end, 1, a, out);
+    }
+    if (near_wording(formats, in, hit.end, 0, a, out) != 0)
+        return -1;
+    if (out->nrecipients > 0)
+        set_kind(out, RPT_TRANSCRIPT);
+    return 0;
+}
+
 /* Let the transcript parser fill what the DSN fields left out, from the
  * human-readable part; the DSN's list of recipients stays as it is. */
 static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, const tr_input *in,
@@ -752,7 +885,45 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
 }
 
 static int extract(const char *msg, size_t len, const struct bc_formats *formats,
-                   struct rx_scratch *scratch, arena *a, rpt_report *out)
+                   struct rx_scratch *scratch, arena *a, rpt_report *out, int depth);
+
+/* A bounce wrapped in a message/rfc822 part: in a forward (the outer
+ * message's sender and headers show no bounce, the enclosed one's sender,
+ * headers or subject do: it is read first), or in another bounce that
+ * names no recipient of its own (outer_read: the returned original is read
+ * when its sender or headers show a bounce; a double bounce's own report is
+ * about its own failure and comes first).  1 with the enclosed report in
+ * out when it names recipients, 0 when the outer message is to be read, -1
+ * on memory exhaustion. */
+static int wrapped_report(const bc_formats *formats, struct rx_scratch *scratch,
+                          const mime_part *root, const mime_part *orig, const mime_part *oh,
+                          const char *from, int outer_read, int depth, arena *a, rpt_report *out)
+{
+    if (formats == NULL || orig == NULL || depth >= WRAP_MAX_DEPTH || oh->nheaders == 0 ||
+        (strcmp(orig->type, "message/rfc822") != 0 && strcmp(orig->type, "message/global") != 0))
+        return 0;
+    size_t hl, ihl;
+    const char *hb = header_block(root, a, &hl), *ihb = header_block(oh, a, &ihl);
+    const char *ifrom = decoded_header(oh, "from", a), *isubj = decoded_header(oh, "subject", a);
+    if (hb == NULL || ihb == NULL || ifrom == NULL || isubj == NULL)
+        return -1;
+    int outer = formats_bounce_signal(formats, "", from, hb, hl);
+    if (outer != outer_read || !formats_bounce_signal(formats, outer ? "" : isubj, ifrom, ihb, ihl))
+        return 0;
+    const char *b;
+    size_t n;
+    rpt_report inner;
+    if (original_bytes(orig, a, &b, &n) != 0 ||
+        extract(b, n, formats, scratch, a, &inner, depth + 1) != 0)
+        return -1;
+    if (inner.kind == RPT_NONE || inner.nrecipients == 0)
+        return 0;
+    *out = inner;
+    return 1;
+}
+
+static int extract(const char *msg, size_t len, const struct bc_formats *formats,
+                   struct rx_scratch *scratch, arena *a, rpt_report *out, int depth)
 {
     *out = (rpt_report){RPT_NONE, "", "", "", "", "", "", "", "", "", 0, NULL};
     size_t n;
@@ -779,6 +950,10 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
         const mime_header *h = mime_header_find(&oh, "message-id");
         if (h != NULL && (out->message_id = message_id(h->value, h->vlen, a)) == NULL)
             return -1;
+        int w =
+            wrapped_report(formats, scratch, root, ps.original, &oh, out->from, 0, depth, a, out);
+        if (w != 0)
+            return w < 0 ? -1 : 0;
     }
 
     /* The human-readable text. */
@@ -854,16 +1029,15 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
     if (not_a_report(root, &ps, out->subject))
         return 0;
 
-    int fb = other_feedback(root, &ps, a, out);
+    int fb = other_feedback(formats, root, &ps, a, out);
     if (fb != 0)
         return fb < 0 ? -1 : 0;
 
     /* Auto-replies: trusted before transcripts unless a bounce sender wrote
      * it or it carries a known bounce format's signature (Exim marks its
      * bounces auto-replied). */
-    int auto_sig = autoreply_signal(root, out->subject);
-    int bounce_sender =
-        contains_any(out->from, bounce_senders, sizeof bounce_senders / sizeof bounce_senders[0]);
+    int auto_sig = autoreply_signal(formats, root, out->subject);
+    int bounce_sender = formats_bounce_sender(formats, out->from);
     if (auto_sig && !bounce_sender && ps.dsn == NULL &&
         (formats == NULL || transcript_identify(formats, scratch, &in) == NULL)) {
         set_kind(out, RPT_AUTOREPLY);
@@ -872,7 +1046,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
 
     if (formats != NULL && tlen > 0) {
         int got = transcript_extract(formats, scratch, &in, a, out);
-        if (got < 0)
+        if (got < 0 || (got > 0 && fallback_recipients(formats, scratch, &in, a, out) != 0))
             return -1;
         if (out->nrecipients > 0) {
             set_kind(out, out->kind != RPT_NONE ? out->kind : RPT_TRANSCRIPT);
@@ -899,6 +1073,16 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
             return -1;
         if (out->nrecipients > 0)
             return find_inline_message_id(text, tlen, a, out);
+        if (fallback_recipients(formats, scratch, &in, a, out) != 0)
+            return -1;
+        if (out->nrecipients > 0)
+            return find_inline_message_id(text, tlen, a, out);
+    }
+    if (ps.original != NULL) {
+        int w =
+            wrapped_report(formats, scratch, root, ps.original, &oh, out->from, 1, depth, a, out);
+        if (w != 0)
+            return w < 0 ? -1 : 0;
     }
     out->nrecipients = 0; /* nothing found: no half-filled report either */
     out->mta = "";
@@ -909,7 +1093,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
 int report_extract(const char *msg, size_t len, const struct bc_formats *formats,
                    struct rx_scratch *scratch, arena *a, rpt_report *out)
 {
-    if (extract(msg, len, formats, scratch, a, out) != 0)
+    if (extract(msg, len, formats, scratch, a, out, 0) != 0)
         return -1;
     /* A reply of another class than the status (a 554 greeting refused on
      * one host of a message the report says was deferred, 4.4.7) is about

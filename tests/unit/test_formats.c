@@ -548,6 +548,138 @@ TEST(body_literals_match_a_plain_search)
     formats_free(f);
 }
 
+/* With bounce_signals loaded, a format is named only for a message that
+ * shows one: a mailer's header (or a format's wording) alone is not a
+ * bounce. */
+static const char *signal_conf =
+    "formats = (\n"
+    "  { id = \"gateway\"; header = [ \"X-Mailer: Gateway Mail Service\" ]; },\n"
+    "  { id = \"wording\"; body = [ \"did not reach the following recipients\" ]; }\n"
+    ");\n"
+    "bounce_signals = {\n"
+    "  subject = [ \"undeliverable\" ];\n"
+    "  from = [ \"mailer-daemon\", \"postmaster\" ];\n"
+    "  header = [ \"Return-Path: <>\", \"multipart/report\" ];\n"
+    "};\n";
+
+TEST(a_format_needs_a_bounce_signal)
+{
+    char err[256] = "";
+    bc_formats *f = load_text(signal_conf, err, sizeof err);
+    CHECK(f != NULL);
+    const char *gw = "From: Ann <ann@example.org>\nX-Mailer: Gateway Mail Service 5.5\n";
+    const char *words = "Your message did not reach the following recipients: bob@example.net\n";
+    /* list mail sent through the gateway, quoting a bounce's wording */
+    CHECK(recognise(f, "Re: weekly notes", "Ann <ann@example.org>", gw, "Hi all\n", NULL) == NULL);
+    CHECK(recognise(f, "Re: weekly notes", "Ann <ann@example.org>", "", words, NULL) == NULL);
+    /* each signal alone makes either a bounce */
+    CHECK_STR(recognise(f, "Undeliverable: notes", "Ann <ann@example.org>", gw, "x\n", NULL),
+              "gateway");
+    CHECK_STR(recognise(f, "notes", "MAILER-DAEMON@example.org", "", words, NULL), "wording");
+    CHECK_STR(recognise(f, "notes", "System Administrator <Postmaster@example.org>", gw, "x", NULL),
+              "gateway");
+    char hdr[256];
+    snprintf(hdr, sizeof hdr, "Return-Path: <>\n%s", gw);
+    CHECK_STR(recognise(f, "notes", "Ann <ann@example.org>", hdr, "x\n", NULL), "gateway");
+    CHECK_STR(recognise(f, "notes", "a@example.org",
+                        "Content-Type: multipart/report; report-type=delivery-status\n", words,
+                        NULL),
+              "wording");
+    /* a sender's address is not the null one */
+    snprintf(hdr, sizeof hdr, "Return-Path: <owner@example.org>\n%s", gw);
+    CHECK(recognise(f, "notes", "Ann <ann@example.org>", hdr, "x\n", NULL) == NULL);
+
+    CHECK(formats_bounce_signal(f, "Undeliverable", "a@example.org", "", 0));
+    CHECK(formats_bounce_signal(f, "", "Mailer-Daemon@example.org", "", 0));
+    CHECK(formats_bounce_signal(f, "", "", "X: 1\nReturn-Path: <>\n", 22));
+    CHECK(!formats_bounce_signal(f, "Re: notes", "ann@example.org", gw, strlen(gw)));
+    CHECK(!formats_bounce_signal(NULL, "Undeliverable", "", "", 0));
+    CHECK(formats_bounce_sender(f, "\"Postmaster\" <postmaster@example.org>"));
+    CHECK(!formats_bounce_sender(f, "Ann <ann@example.org>"));
+    formats_free(f);
+
+    /* files without bounce_signals keep recognition as it was */
+    f = load_text(two_formats, err, sizeof err);
+    CHECK_STR(recognise(f, "", "", "", "sent by alphamta v1", NULL), "alpha");
+    CHECK(!formats_bounce_signal(f, "Undeliverable", "MAILER-DAEMON", "", 0));
+    formats_free(f);
+    /* a wrong type or key is an error with its line */
+    CHECK(load_text("bounce_signals = [ \"x\" ];\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":1: bounce_signals: expected a group") != NULL);
+    CHECK(load_text("bounce_signals = {\n body = [ \"xy\" ];\n};\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":2: unknown bounce_signals setting: body") != NULL);
+}
+
+TEST(fallback_lines)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("fallback = {\n wording = [ \"could not be delivered\", \"550 \" ];\n"
+                              " skip = [ \"contact\" ];\n headers = [ \"to:\" ];\n};\n",
+                              err, sizeof err);
+    CHECK(f != NULL && formats_has_fallback(f));
+    const char *l = "Mail to a@example.com COULD NOT BE DELIVERED.";
+    CHECK(formats_line_is(f, FMT_LINE_WORDING, l, strlen(l)));
+    CHECK(!formats_line_is(f, FMT_LINE_SKIP, l, strlen(l)));
+    l = "Please contact help@example.com";
+    CHECK(formats_line_is(f, FMT_LINE_SKIP, l, strlen(l)));
+    CHECK(!formats_line_is(f, FMT_LINE_WORDING, l, strlen(l)));
+    /* a quoted header name only where the line starts */
+    CHECK(formats_line_is(f, FMT_LINE_QUOTED_HEADER, "  To: b@example.com", 19));
+    CHECK(!formats_line_is(f, FMT_LINE_QUOTED_HEADER, "delivered to: b@example.com", 27));
+    /* a literal is not found past the line's end */
+    CHECK(!formats_line_is(f, FMT_LINE_WORDING, "code 550 x", 8));
+    formats_free(f);
+    f = load_text(two_formats, err, sizeof err);
+    CHECK(!formats_has_fallback(f) && !formats_has_fallback(NULL));
+    formats_free(f);
+    CHECK(load_text("fallback = {\n words = [ \"xy\" ];\n};\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":2: unknown fallback setting: words") != NULL);
+}
+
+TEST(autoreply_subjects_start_the_subject)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("autoreply = { subject = [ \"out of office\", \"自動返信\" ]; };\n",
+                              err, sizeof err);
+    CHECK(f != NULL);
+    CHECK(formats_autoreply_subject(f, "  Out Of Office: back Monday"));
+    CHECK(formats_autoreply_subject(f, "自動返信: hello"));
+    CHECK(!formats_autoreply_subject(f, "Re: out of office"));
+    CHECK(!formats_autoreply_subject(f, "out of"));
+    CHECK(!formats_autoreply_subject(NULL, "out of office"));
+    formats_free(f);
+    CHECK(load_text("autoreply = { body = [ \"xy\" ]; };\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":1: unknown autoreply setting: body") != NULL);
+}
+
+TEST(complaints_table)
+{
+    char err[256] = "";
+    bc_formats *f =
+        load_text("complaints = (\n { header = \"X-Report-Abuse-To\"; in = \"original\";"
+                  " feedback_type = \"Abuse\"; },\n { header = \"X-Optout\";"
+                  " value = \"Yes\"; feedback_type = \"opt-out\"; }\n);\n",
+                  err, sizeof err);
+    size_t n = 0;
+    const fmt_complaint *c = formats_complaints(f, &n);
+    CHECK(f != NULL && n == 2 && c != NULL);
+    if (n == 2) {
+        CHECK_STR(c[0].header, "x-report-abuse-to");
+        CHECK(c[0].in_original && c[0].value == NULL);
+        CHECK_STR(c[0].type, "abuse");
+        CHECK(!c[1].in_original);
+        CHECK_STR(c[1].value, "yes");
+    }
+    formats_free(f);
+    CHECK(formats_complaints(NULL, &n) == NULL && n == 0);
+    CHECK(
+        load_text("complaints = (\n { header = \"X-A\"; in = \"top\"; feedback_type = \"abuse\"; }"
+                  "\n);\n",
+                  err, sizeof err) == NULL);
+    CHECK(strstr(err, ":2: complaints: needs header") != NULL);
+    CHECK(load_text("complaints = ( { header = \"X-A\"; } );\n", err, sizeof err) == NULL);
+}
+
 int main(void)
 {
     RUN_TESTS();

@@ -247,21 +247,47 @@ TEST(arf)
     arena_free(a);
 }
 
+static bc_formats *shipped_formats(void);
+
+static rpt_report extract_with(const bc_formats *f, rx_scratch *s, arena *a, const char *msg)
+{
+    rpt_report r;
+    arena_reset(a);
+    CHECK(report_extract(msg, strlen(msg), f, s, a, &r) == 0);
+    return r;
+}
+
 TEST(complaints_without_arf_part)
 {
     arena *a = arena_new();
-    rpt_report r = extract(a, "From: staff@mail.example\nSubject: complaint about message\n"
-                              "Content-Type: multipart/mixed; boundary=j\n\n--j\n"
-                              "Content-Type: message/rfc822\n\n"
-                              "X-HmXmrOriginalRecipient: Victim@Example.com\n"
-                              "Message-ID: <m@s.example>\n\nbuy\n--j--\n");
+    /* the headers come from formats.conf's complaints table */
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    rpt_report r = extract_with(f, s, a,
+                                "From: staff@mail.example\nSubject: complaint about message\n"
+                                "Content-Type: multipart/mixed; boundary=j\n\n--j\n"
+                                "Content-Type: message/rfc822\n\n"
+                                "X-HmXmrOriginalRecipient: Victim@Example.com\n"
+                                "Message-ID: <m@s.example>\n\nbuy\n--j--\n");
     CHECK(r.kind == RPT_ARF && r.nrecipients == 1);
     CHECK_STR(r.feedback_type, "abuse");
     CHECK(r.nrecipients == 1 && strcmp(r.recipients[0].address, "Victim@example.com") == 0);
-    r = extract(a, "From: someone@icloud.example\nSubject: unsubscribe\n"
-                   "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n");
+    r = extract_with(f, s, a,
+                     "From: someone@icloud.example\nSubject: unsubscribe\n"
+                     "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n");
     CHECK(r.kind == RPT_ARF && r.nrecipients == 1);
     CHECK_STR(r.feedback_type, "opt-out");
+    /* the header must say true */
+    r = extract_with(f, s, a,
+                     "From: someone@icloud.example\nSubject: hi\n"
+                     "X-Apple-Unsubscribe: false\n\nbye\n");
+    CHECK(r.kind == RPT_NONE);
+    /* without the table, neither is a complaint */
+    r = extract(a, "From: someone@icloud.example\nSubject: unsubscribe\n"
+                   "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n");
+    CHECK(r.kind != RPT_ARF && *r.feedback_type == '\0');
+    rx_scratch_free(s);
+    formats_free(f);
     arena_free(a);
 }
 
@@ -274,12 +300,21 @@ TEST(autoreplies)
     CHECK(r.kind == RPT_AUTOREPLY);
     CHECK_STR(r.kind_name, "autoreply");
     CHECK(r.nrecipients == 1 && strcmp(r.recipients[0].address, "Kijitora@example.net") == 0);
-    r = extract(a, "Return-Path: <>\nFrom: a@example.org\nSubject: Automatic reply: hello\n\n"
-                   "Away.\n");
+    /* the subjects come from formats.conf's autoreply table */
+    static const char by_subject[] =
+        "Return-Path: <>\nFrom: a@example.org\nSubject: Automatic reply: hello\n\nAway.\n";
+    static const char by_subject_cjk[] = "From: a@example.org\nX-Auto-Response-Suppress: All\n"
+                                         "Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiBoaQ==?=\n\nx\n";
+    r = extract(a, by_subject);
+    CHECK(r.kind == RPT_NONE);
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    CHECK(report_extract(by_subject, strlen(by_subject), f, s, a, &r) == 0);
     CHECK(r.kind == RPT_AUTOREPLY && r.nrecipients == 1);
-    r = extract(a, "From: a@example.org\nX-Auto-Response-Suppress: All\n"
-                   "Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiBoaQ==?=\n\nx\n");
+    CHECK(report_extract(by_subject_cjk, strlen(by_subject_cjk), f, s, a, &r) == 0);
     CHECK(r.kind == RPT_AUTOREPLY);
+    rx_scratch_free(s);
+    formats_free(f);
     /* a person writing about being away is not an auto-reply */
     r = extract(a, "From: a@example.org\nSubject: Out of office on Friday\n\nSee you.\n");
     CHECK(r.kind == RPT_NONE && r.nrecipients == 0);
@@ -472,6 +507,163 @@ TEST(transcript_without_recipients_takes_the_inline_originals_to)
     arena_reset(a);
     CHECK(report_extract(person, strlen(person), f, s, a, &r) == 0);
     CHECK(r.kind == RPT_NONE && r.nrecipients == 0);
+    arena_free(a);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
+/* The addresses a report of the shipped formats names, space-separated. */
+static const char *shipped_addresses(const bc_formats *f, rx_scratch *s, arena *a, const char *msg)
+{
+    rpt_report r;
+    if (report_extract(msg, strlen(msg), f, s, a, &r) != 0)
+        return "error";
+    static char buf[512];
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r.nrecipients && o < sizeof buf; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? " " : "",
+                              r.recipients[i].address);
+    return buf;
+}
+
+TEST(notice_in_no_known_layout_is_read_near_its_failure_wording)
+{
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    arena *a = arena_new();
+    CHECK(f != NULL && s != NULL);
+    /* a gateway's notice (null sender, a sender that names no mail
+     * system): the recipient under its heading; not the sender, not the
+     * quoted original, not the contact */
+    static const char gateway[] =
+        "Return-Path: <>\nFrom: Virus Wall <scanner@av.example.com>\n"
+        "To: sender@example.org\nSubject: Your mail to bo.chan@example.com\n\n"
+        "The scanner at av.example.com stopped a message you sent.\n\n"
+        "  Sender:    sender@example.org\n  Recipient: bo.chan@example.com\n"
+        "  Result:    554 5.7.1 message rejected, attachment type not allowed\n\n"
+        "If you believe this is a mistake, please contact security@example.com.\n\n"
+        "> To: bo.chan@example.com, quoted@example.com\n";
+    rpt_report r;
+    CHECK(report_extract(gateway, strlen(gateway), f, s, a, &r) == 0);
+    CHECK(r.kind == RPT_TRANSCRIPT && r.nrecipients == 1);
+    if (r.nrecipients == 1) {
+        CHECK_STR(r.recipients[0].address, "bo.chan@example.com");
+        CHECK_STR(r.recipients[0].reply_code, "554");
+        CHECK_STR(r.recipients[0].status, "5.7.1");
+        CHECK_STR(r.recipients[0].action, "failed");
+    }
+    /* a relay's notice read by the generic format: its help desk and the
+     * returned original's To: are no recipients */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "From: MAILER-DAEMON@relay.example.edu\nSubject: Returned mail\n\n"
+                                "The relay was unable to deliver your mail.\n"
+                                "Delivery failed for <prof.mori@example.edu>: no such user.\n\n"
+                                "Questions about this notice: mail helpdesk@example.edu\n\n"
+                                "------ Original message ------\nTo: prof.mori@example.edu, "
+                                "dean@example.edu\n"),
+              "prof.mori@example.edu");
+    /* per-recipient outcome lines: only the failed one; a signature's
+     * address is not read */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "From: Postmaster <postmaster@lists.example.org>\n"
+                                "Subject: Delivery problem\n\n"
+                                "The message could not be delivered to some of its recipients.\n\n"
+                                "  eva.lind@example.net  -  550 5.1.1 User unknown\n"
+                                "  list-owner@example.org  -  delivered\n"
+                                "-- \nmail team, noc@example.org, 550 Main St\n"),
+              "eva.lind@example.net");
+    /* the same words with no bounce signal: not read */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "From: Ann <ann@example.org>\nSubject: Re: the list\n\n"
+                                "My mail could not be delivered to bob@example.net, 550 "
+                                "user unknown.\n"),
+              "");
+    /* a signal but no failure wording near any address: nothing */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                "Return-Path: <>\nFrom: Gateway <gw@example.com>\n"
+                                "Subject: Notice\n\nYour mail was undeliverable.\n\n\n\n"
+                                "More about our services: see the page of sales@example.com\n"
+                                "or write to office@example.com and ask.\n"
+                                "We answer within a day.\n"),
+              "");
+    arena_free(a);
+    rx_scratch_free(s);
+    formats_free(f);
+}
+
+/* A message of the given headers enclosing another as message/rfc822. */
+static const char *enclose(char *buf, size_t size, const char *outer, const char *text,
+                           const char *inner)
+{
+    snprintf(buf, size,
+             "%sMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"w\"\n\n"
+             "--w\nContent-Type: text/plain\n\n%s\n--w\nContent-Type: message/rfc822\n\n%s\n"
+             "--w--\n",
+             outer, text, inner);
+    return buf;
+}
+
+TEST(bounce_in_a_forward_or_a_bounce_is_unwrapped)
+{
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
+    arena *a = arena_new();
+    CHECK(f != NULL && s != NULL);
+    static const char bounce[] =
+        "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org (Mail Delivery System)\n"
+        "To: ann@example.org\nSubject: Undelivered Mail Returned to Sender\n\n"
+        "This is the mail system at host mx.example.org.\n\n"
+        "<carl@example.net>: host mx.example.net[192.0.2.7] said: 550 5.1.1\n"
+        "    <carl@example.net>: User unknown (in reply to RCPT TO command)\n";
+    static const char person[] = "From: Ann Lee <ann@example.org>\nTo: help@example.org\n";
+    char m[4096];
+    /* forwarded, with a failure subject kept: the enclosed report, not the
+     * forward's text or the bounce's To: */
+    CHECK_STR(shipped_addresses(f, s, a,
+                                enclose(m, sizeof m,
+                                        "From: Ann Lee <ann@example.org>\nTo: help@example.org\n"
+                                        "Subject: Fwd: Undelivered Mail Returned to Sender\n",
+                                        "Can you look? (ann@example.org, bo@example.org)", bounce)),
+              "carl@example.net");
+    rpt_report r;
+    arena_reset(a);
+    enclose(m, sizeof m, person, "FYI", bounce);
+    CHECK(report_extract(m, strlen(m), f, s, a, &r) == 0 && r.nrecipients == 1);
+    if (r.nrecipients == 1) {
+        CHECK_STR(r.mta, "postfix");
+        CHECK_STR(r.recipients[0].status, "5.1.1");
+    }
+    /* a forward of ordinary mail stays ordinary */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                enclose(m, sizeof m, person, "FYI",
+                                        "From: Carl <carl@example.net>\nTo: ann@example.org\n"
+                                        "Subject: lunch\n\nDelivery failed? No, lunch at one.\n")),
+              "");
+    /* a bounce that names nobody, returning a bounce: the enclosed one */
+    arena_reset(a);
+    CHECK_STR(
+        shipped_addresses(f, s, a,
+                          enclose(m, sizeof m,
+                                  "Return-Path: <>\nFrom: postmaster@relay.example.com\n"
+                                  "To: postmaster@example.org\nSubject: Returned mail\n",
+                                  "A message could not be returned; it is enclosed.", bounce)),
+        "carl@example.net");
+    /* a double bounce that names its own failed recipient: that one */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                enclose(m, sizeof m,
+                                        "Return-Path: <>\nFrom: MAILER-DAEMON@relay.example.com\n"
+                                        "To: postmaster@example.com\nSubject: Returned mail\n",
+                                        "The bounce could not be delivered:\n\n"
+                                        "   ann@example.org\n   550 5.1.1 unknown user\n",
+                                        bounce)),
+              "ann@example.org");
     arena_free(a);
     rx_scratch_free(s);
     formats_free(f);

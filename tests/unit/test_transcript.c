@@ -1781,18 +1781,6 @@ static const struct variant variants[] = {
      "---------------------------------------------------------------------\n"
      "Message text follows:\n",
      "exim", "tomoko@example.net", "", "", "", "failed"},
-    /* fml */
-    {"From: sales-admin@ml.example.jp\n"
-     "To: me@example.com\n"
-     "Subject: Re: FML: unknown users\n"
-     "X-MLServer: fml [fml 8.0]\n",
-     "Re: FML: unknown users", "sales-admin@ml.example.jp",
-     "The following addresses are not members of this mailing list:\n"
-     "\n"
-     "	unknown member <nobu@example.jp>.\n"
-     "\n"
-     "Original mail as follows:\n",
-     "fml", "nobu@example.jp", "", "", "", "failed"},
     /* hmailserver kerio */
     {"From: postmaster@mail.example.net\n"
      "To: me@example.com\n"
