@@ -113,12 +113,17 @@ bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *er
 
     /* the shipped rules: rules.conf, then rules.d/NAME.conf beside it, in
      * name order */
-    char pattern[4200];
+    char pattern[4200], dir[4200];
+    sibling_path(rules_path, "rules.d", dir, sizeof dir);
+    if (access(dir, F_OK) == 0 && access(dir, R_OK | X_OK) != 0) {
+        snprintf(err, errlen, "%s: cannot read the rules directory", dir);
+        return NULL;
+    }
     sibling_path(rules_path, "rules.d/*.conf", pattern, sizeof pattern);
     glob_t more;
-    int grc = glob(pattern, GLOB_ERR, NULL, &more);
+    int grc = glob(pattern, 0, NULL, &more);
     if (grc != 0 && grc != GLOB_NOMATCH) {
-        snprintf(err, errlen, "%s: cannot read the rules directory", pattern);
+        snprintf(err, errlen, "%s: cannot read the rules directory", dir);
         return NULL;
     }
     size_t nmore = grc == 0 ? more.gl_pathc : 0;
