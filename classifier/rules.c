@@ -720,9 +720,11 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     }
     uint32_t idx = (uint32_t)rs->nrules++;
     r.info.index = idx;
-    /* libconfig's file names go with its config: keep a copy */
-    r.doc.file =
-        keep(rs, config_setting_source_file(g) ? config_setting_source_file(g) : L->path, 0);
+    /* libconfig's file names go with its config: keep one copy per file */
+    const char *src = config_setting_source_file(g) ? config_setting_source_file(g) : L->path;
+    r.doc.file = idx > 0 && strcmp(rs->rules[idx - 1].doc.file, src) == 0
+                     ? rs->rules[idx - 1].doc.file
+                     : keep(rs, src, 0);
     if (r.doc.file == NULL) {
         rs->nrules--;
         rx_free(r.text);
