@@ -388,6 +388,7 @@ static const struct key rule_keys[] = {
     {"command", K_STR},  {"detail", K_STR},   {"advice", K_STR},
     {"severity", K_STR}, {"code", K_INT},     {"override", K_BOOL},
     {"beats", K_STRS},   {"source", K_STR},   {"examples", K_EXAMPLES},
+    {"unless_status", K_STR},
 };
 
 /* An example given as a group: the evidence besides (or instead of) text. */
@@ -431,6 +432,24 @@ static int norm_status(const char *s, char *out, size_t outlen)
     if (strchr("245*", fields[0][0]) == NULL || strlen(fields[0]) != 1)
         return -1;
     snprintf(out, outlen, "%s.%s.%s", fields[0], fields[1], fields[2]);
+    return 0;
+}
+
+/* A rule's status key (status or unless_status), normalised into *out
+ * (left NULL when the rule has none); 0, or -1 after reporting. */
+static int load_status(struct loader *L, struct ruleset *rs, const config_setting_t *g,
+                       const char *id, const char *key, const char **out)
+{
+    char buf[16];
+    const char *v = get_str(g, key);
+    if (v == NULL)
+        return 0;
+    if (norm_status(v, buf, sizeof buf) != 0)
+        return fail(L, conf_member(g, key),
+                    "rule \"%s\": bad %s \"%s\" (e.g. \"5.1.1\", \"5.7.*\", \"4.*.*\")", id, key,
+                    v);
+    if ((*out = keep(rs, buf, 0)) == NULL)
+        return oom(L);
     return 0;
 }
 
@@ -587,15 +606,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
 
     const char *v;
     const config_setting_t *m;
-    char buf[16];
-    if ((v = get_str(g, "status")) != NULL) {
-        if (norm_status(v, buf, sizeof buf) != 0)
-            return fail(L, conf_member(g, "status"),
-                        "rule \"%s\": bad status \"%s\" (e.g. \"5.1.1\", \"5.7.*\", \"4.*.*\")", id,
-                        v);
-        if ((r.status = keep(rs, buf, 0)) == NULL)
-            return oom(L);
-    }
+    if (load_status(L, rs, g, id, "status", &r.status) != 0 ||
+        load_status(L, rs, g, id, "unless_status", &r.unless_status) != 0)
+        return -1;
     if ((v = get_str(g, "reply")) != NULL && norm_reply(v, r.reply) != 0)
         return fail(L, conf_member(g, "reply"),
                     "rule \"%s\": bad reply \"%s\" (e.g. \"550\", \"55*\", \"4*\")", id, v);
@@ -655,7 +668,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
                                 : TIER_CAUSE;
     }
     r.info.tier = (enum rule_tier)tier;
-    r.specificity = (r.status != NULL) + (r.reply[0] != '\0') + (r.nhosts > 0) + (r.mta != NULL) +
+    r.specificity = (r.status != NULL) + (r.unless_status != NULL) + (r.reply[0] != '\0') + (r.nhosts > 0) + (r.mta != NULL) +
                     (r.kind != NULL) + (r.action != NULL) + (r.feedback != NULL) +
                     (r.command != NULL);
     if (load_doc(L, g, id, &r) != 0) {

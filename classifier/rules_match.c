@@ -142,6 +142,8 @@ static int rule_matches(const struct ruleset *rs, const struct rule *r, const ru
         return 0;
     if (r->status != NULL && !status_match(r->status, ev->status))
         return 0;
+    if (r->unless_status != NULL && status_match(r->unless_status, ev->status))
+        return 0;
     if (r->reply[0] != '\0' && !reply_match(r->reply, ev->reply))
         return 0;
     if (r->nhosts > 0) {
