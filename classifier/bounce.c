@@ -223,14 +223,7 @@ const char *bc_describe(const bc_rules *r, const char *class_name, const char *d
 
 const char *bc_severity_name(enum bc_severity sev)
 {
-    switch (sev) {
-    case BC_SEV_HARD:
-        return "hard";
-    case BC_SEV_SOFT:
-        return "soft";
-    default:
-        return "none";
-    }
+    return rule_severity_name(sev);
 }
 
 bc_classifier *bc_classifier_new(const bc_rules *rules, size_t max_bytes, unsigned flags)

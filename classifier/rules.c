@@ -84,12 +84,25 @@ static int class_index(const char *name)
     return find_word(class_names, NCLASSES, name);
 }
 
+/* The names rules files give severities, by enum bc_severity. */
+static const char *const severity_names[] = {
+    [BC_SEV_NONE] = "none",
+    [BC_SEV_SOFT] = "soft",
+    [BC_SEV_HARD] = "hard",
+};
+
 static int severity_of(const char *s)
 {
-    return strcmp(s, "hard") == 0   ? BC_SEV_HARD
-           : strcmp(s, "soft") == 0 ? BC_SEV_SOFT
-           : strcmp(s, "none") == 0 ? BC_SEV_NONE
-                                    : -1;
+    for (size_t i = 0; i < NELEM(severity_names); i++)
+        if (severity_names[i] != NULL && strcmp(s, severity_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *rule_severity_name(enum bc_severity sev)
+{
+    return (size_t)sev < NELEM(severity_names) && severity_names[sev] != NULL ? severity_names[sev]
+                                                                              : "none";
 }
 
 static int lang_index(const char *lang)
@@ -381,13 +394,27 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
 /* ---- rules ---- */
 
 static const struct key rule_keys[] = {
-    {"id", K_STR},       {"tier", K_STR},     {"class", K_STR},
-    {"text", K_STR},     {"literal", K_STRS}, {"status", K_STR},
-    {"reply", K_STR},    {"host", K_STRS},    {"mta", K_STR},
-    {"kind", K_STR},     {"action", K_STR},   {"feedback", K_STR},
-    {"command", K_STR},  {"detail", K_STR},   {"advice", K_STR},
-    {"severity", K_STR}, {"code", K_INT},     {"override", K_BOOL},
-    {"beats", K_STRS},   {"source", K_STR},   {"examples", K_EXAMPLES},
+    {"id", K_STR},
+    {"tier", K_STR},
+    {"class", K_STR},
+    {"text", K_STR},
+    {"literal", K_STRS},
+    {"status", K_STR},
+    {"reply", K_STR},
+    {"host", K_STRS},
+    {"mta", K_STR},
+    {"kind", K_STR},
+    {"action", K_STR},
+    {"feedback", K_STR},
+    {"command", K_STR},
+    {"detail", K_STR},
+    {"advice", K_STR},
+    {"severity", K_STR},
+    {"code", K_INT},
+    {"override", K_BOOL},
+    {"beats", K_STRS},
+    {"source", K_STR},
+    {"examples", K_EXAMPLES},
     {"unless_status", K_STR},
 };
 
@@ -668,9 +695,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
                                 : TIER_CAUSE;
     }
     r.info.tier = (enum rule_tier)tier;
-    r.specificity = (r.status != NULL) + (r.unless_status != NULL) + (r.reply[0] != '\0') + (r.nhosts > 0) + (r.mta != NULL) +
-                    (r.kind != NULL) + (r.action != NULL) + (r.feedback != NULL) +
-                    (r.command != NULL);
+    r.specificity = (r.status != NULL) + (r.unless_status != NULL) + (r.reply[0] != '\0') +
+                    (r.nhosts > 0) + (r.mta != NULL) + (r.kind != NULL) + (r.action != NULL) +
+                    (r.feedback != NULL) + (r.command != NULL);
     if (load_doc(L, g, id, &r) != 0) {
         rx_free(r.text);
         return -1;
