@@ -57,12 +57,32 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/libbounce.a: $(LIB_OBJ)
+# libbounce.a is the public library: one relocatable object in which only
+# the bc_ functions named in bounce.h stay global, so that a program linking
+# it neither reaches nor collides with the library's internals.  What calls
+# internal modules (the CLI's mbox reader, the unit tests) links
+# libbounce-internal.a, the same objects as they are; the daemon uses only
+# bounce.h and links libbounce.a.
+LD ?= ld
+OBJCOPY ?= objcopy
+
+$(BUILD)/libbounce-internal.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bounce-classify: $(CLI_OBJ) $(BUILD)/libbounce.a
+$(BUILD)/libbounce.exports: classifier/bounce.h
+	@mkdir -p $(dir $@)
+	grep -o 'bc_[A-Za-z0-9_]*(' $< | tr -d '(' | sort -u >$@
+
+$(BUILD)/libbounce.a: $(LIB_OBJ) $(BUILD)/libbounce.exports
+	@mkdir -p $(dir $@)
+	rm -f $@ $(BUILD)/libbounce.o
+	$(LD) -r -o $(BUILD)/libbounce.o $(LIB_OBJ)
+	$(OBJCOPY) --keep-global-symbols=$(BUILD)/libbounce.exports $(BUILD)/libbounce.o
+	ar rcs $@ $(BUILD)/libbounce.o
+
+$(BUILD)/bounce-classify: $(CLI_OBJ) $(BUILD)/libbounce-internal.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/libmilterd.a: $(MILTER_LIB_OBJ)
@@ -72,14 +92,14 @@ $(BUILD)/libmilterd.a: $(MILTER_LIB_OBJ)
 $(BUILD)/bounce-milter: $(BUILD)/$(MILTER_MAIN:.c=.o) $(BUILD)/libmilterd.a $(BUILD)/libbounce.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS)
 
-# Unit tests link the library and the daemon's modules (all but main.c).
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbounce.a $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a)
+# Unit tests link the library's internals and the daemon's modules (all but main.c).
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbounce-internal.a $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a) $(BUILD)/libbounce.a $(LIBS) $(MILTER_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a) $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS)
 
-$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libbounce.a
+$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libbounce-internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbounce.a $(LIBS) $(MILTER_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS)
 
 tests: all $(TEST_BIN) $(TOOL_BIN)
 

@@ -203,7 +203,7 @@ int bc_rules_check(const bc_rules *r, void (*line)(const char *text, void *arg),
                    bc_rules_check_counts *counts)
 {
     rulecheck_counts c;
-    if (rulecheck_run(r->rs, line, arg, &c) != 0)
+    if (rulecheck_run(r->rs, formats_dsn_vocab(r->formats), line, arg, &c) != 0)
         return -1;
     counts->rules = c.rules;
     counts->examples = c.examples;
