@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounce.h"
 #include "verp.h"
 
 #define MC_MAX_ERRORS 20
@@ -62,6 +63,14 @@ static const struct opt opts[] = {
     {"internal", "daemon_names", T_LIST, F(internal_daemon_names), 0, 0},
 };
 #undef F
+_Static_assert(sizeof opts / sizeof *opts <= MC_NOPTS, "config.h: MC_NOPTS too small");
+
+/* The values a match can name besides classes and details (TAXONOMY.md,
+ * INTERFACES.md section 2): anything else would never match. */
+static const char *const severities[] = {"hard", "soft", "none"};
+static const char *const advices[] = {
+    "suppress", "retry", "slow-down", "fix-sender", "fix-content", "contact-recipient", "none"};
+static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf"};
 
 static const char *const action_names[] = {"headers", "subject", "quarantine", "redirect",
                                            "copy",    "strip",   "reject",     "discard"};
@@ -223,6 +232,7 @@ static int read_list(config_setting_t *s, mc_list *l, struct errs *e)
 {
     const char *one;
     list_free(l);
+    l->line = config_setting_source_line(s);
     if (config_setting_type(s) == CONFIG_TYPE_STRING) {
         one = config_setting_get_string(s);
         return list_set(l, &one, 1);
@@ -264,6 +274,7 @@ static int read_opt(mconf *c, const struct opt *o, config_setting_t *s, struct e
     int line = config_setting_source_line(s);
     int t = config_setting_type(s);
     char *base = (char *)c;
+    c->lines[o - opts] = line;
     switch (o->type) {
     case T_STR: {
         if (t != CONFIG_TYPE_STRING) {
@@ -350,9 +361,21 @@ static int address_ok(const char *a)
     return 1;
 }
 
+/* Each value of l must be one of words (any case, as matching compares). */
+static void check_words(const mc_list *l, const char *field, const char *const *words, size_t n,
+                        const char *valid, struct errs *e)
+{
+    for (size_t k = 0; k < l->n; k++) {
+        size_t w = 0;
+        while (w < n && strcasecmp(l->v[k], words[w]) != 0)
+            w++;
+        if (w == n)
+            err_at(e, l->line, "match: %s \"%s\" is not %s", field, l->v[k], valid);
+    }
+}
+
 static void read_match(mc_match *m, config_setting_t *g, struct errs *e)
 {
-    static const char *const sev[] = {"hard", "soft", "none"};
     if (!config_setting_is_group(g)) {
         err_at(e, config_setting_source_line(g), "match: expected a group { ... }");
         return;
@@ -375,11 +398,17 @@ static void read_match(mc_match *m, config_setting_t *g, struct errs *e)
         }
         if (read_list(s, l, e) != 0)
             continue;
+#define N(a) (sizeof a / sizeof *a)
         if (l == &m->severity)
-            for (size_t k = 0; k < l->n; k++)
-                if (strcmp(l->v[k], sev[0]) && strcmp(l->v[k], sev[1]) && strcmp(l->v[k], sev[2]))
-                    err_at(e, config_setting_source_line(s),
-                           "match: severity \"%s\" is not hard, soft or none", l->v[k]);
+            check_words(l, name, severities, N(severities), "hard, soft or none", e);
+        else if (l == &m->advice)
+            check_words(l, name, advices, N(advices),
+                        "suppress, retry, slow-down, fix-sender, fix-content, "
+                        "contact-recipient or none",
+                        e);
+        else if (l == &m->kind)
+            check_words(l, name, kinds, N(kinds), "dsn, transcript, autoreply or arf", e);
+#undef N
     }
 }
 
@@ -587,6 +616,51 @@ static void check_values(mconf *c, config_t *cf, struct errs *e)
         }
     }
 #undef LINE
+}
+
+/* Each value of l must be a class (detail) the rules can give. */
+static void check_rule_names(const mc_list *l, const struct bc_rules *rules,
+                             enum bc_name_field field, struct errs *e)
+{
+    const char *what = field == BC_NAME_CLASS ? "class" : "detail";
+    for (size_t k = 0; k < l->n; k++) {
+        const char *near;
+        if (bc_rules_knows(rules, field, l->v[k], &near))
+            continue;
+        if (near != NULL)
+            err_at(e, l->line,
+                   "match: %s \"%s\" is not a %s of the loaded rules; did you mean \"%s\"?", what,
+                   l->v[k], what, near);
+        else
+            err_at(e, l->line, "match: %s \"%s\" is not a %s of the loaded rules", what, l->v[k],
+                   what);
+    }
+}
+
+int mconf_check_names(const mconf *c, const struct bc_rules *rules, char *err, size_t errlen)
+{
+    struct errs e = {err, 0, errlen, 0, c->path};
+    if (errlen > 0)
+        err[0] = '\0';
+    for (size_t i = 0; i < c->nactions; i++) {
+        check_rule_names(&c->actions[i].match.class_name, rules, BC_NAME_CLASS, &e);
+        check_rule_names(&c->actions[i].match.detail, rules, BC_NAME_DETAIL, &e);
+    }
+    return e.n > 0 ? -1 : 0;
+}
+
+int mconf_line(const mconf *c, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    char group[32];
+    const struct opt *o;
+    if (dot != NULL) {
+        snprintf(group, sizeof group, "%.*s", (int)(dot - name), name);
+        o = find_opt(group, dot + 1);
+    } else {
+        o = find_opt(NULL, name);
+    }
+    return o != NULL ? c->lines[o - opts] : 0;
 }
 
 int mconf_recipient_match(const mconf *c, const char *addr)

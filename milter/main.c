@@ -49,13 +49,14 @@ static char config_path[PATH_MAX];
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bounce-milter [-f] [-c FILE] [-p SOCKET] [-u USER]\n"
+            "usage: bounce-milter [-f] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]\n"
             "       bounce-milter -n [-c FILE]            check the configuration\n"
             "       bounce-milter -t MSGFILE [-c FILE] [-F SENDER] [-R RCPT]... [-D DAEMON]\n"
             "       bounce-milter -V                      print the version\n"
             "  -c FILE    configuration (default %s/milter.conf)\n"
             "  -f         stay in the foreground, log to standard error\n"
             "  -p SOCKET  listen here instead of the config's socket\n"
+            "  -P FILE    write the process id here instead of the config's pid_file\n"
             "  -u USER    run as USER instead of the config's user\n"
             "  -t MSGFILE run one message offline and print what would be done\n"
             "  -F, -R, -D with -t: envelope sender, recipient(s), {daemon_name}\n",
@@ -281,11 +282,11 @@ static int run_daemon(int foreground)
 int main(int argc, char **argv)
 {
     const char *conf = BC_SYSCONFDIR "/milter.conf", *test_file = NULL;
-    const char *sock = NULL, *user = NULL, *test_from = NULL, *test_daemon = NULL;
+    const char *sock = NULL, *user = NULL, *pid_file = NULL, *test_from = NULL, *test_daemon = NULL;
     const char *test_rcpts[MAX_TEST_RCPTS];
     size_t ntest_rcpts = 0;
     int foreground = 0, check_only = 0, opt;
-    while ((opt = getopt(argc, argv, "c:fnt:p:u:VF:R:D:h")) != -1) {
+    while ((opt = getopt(argc, argv, "c:fnt:p:P:u:VF:R:D:h")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
@@ -301,6 +302,9 @@ int main(int argc, char **argv)
             break;
         case 'p':
             sock = optarg;
+            break;
+        case 'P':
+            pid_file = optarg;
             break;
         case 'u':
             user = optarg;
@@ -348,7 +352,7 @@ int main(int argc, char **argv)
         snprintf(config_path, sizeof config_path, "%s", conf);
 
     log_init("bounce-milter", 1, NULL);
-    runtime_set_overrides(sock, user);
+    runtime_set_overrides(sock, user, pid_file);
     char cwd[PATH_MAX];
     runtime_set_basedir(getcwd(cwd, sizeof cwd));
     char err[8192];

@@ -14,15 +14,17 @@
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static mruntime *current;
-static char *override_socket, *override_user;
+static char *override_socket, *override_user, *override_pid_file;
 static char *base_dir;
 
-void runtime_set_overrides(const char *socket, const char *user)
+void runtime_set_overrides(const char *socket, const char *user, const char *pid_file)
 {
     free(override_socket);
     free(override_user);
+    free(override_pid_file);
     override_socket = socket ? strdup(socket) : NULL;
     override_user = user ? strdup(user) : NULL;
+    override_pid_file = pid_file ? strdup(pid_file) : NULL;
 }
 
 static int replace(char **dst, const char *v)
@@ -63,7 +65,8 @@ mruntime *runtime_load(const char *path, char *err, size_t errlen)
     if (c == NULL)
         return NULL;
     if ((override_socket && replace(&c->socket, override_socket)) ||
-        (override_user && replace(&c->user, override_user)) || anchor(&c->rules) ||
+        (override_user && replace(&c->user, override_user)) ||
+        (override_pid_file && replace(&c->pid_file, override_pid_file)) || anchor(&c->rules) ||
         anchor(&c->local_rules) || anchor(&c->stats_file) || anchor(&c->pid_file)) {
         snprintf(err, errlen, "out of memory\n");
         mconf_free(c);
@@ -80,6 +83,11 @@ mruntime *runtime_load(const char *path, char *err, size_t errlen)
                                     *c->local_rules ? c->local_rules : NULL, rerr, sizeof rerr);
     if (rules == NULL) {
         snprintf(err, errlen, "%s\n", rerr);
+        mconf_free(c);
+        return NULL;
+    }
+    if (mconf_check_names(c, rules, err, errlen) != 0) {
+        bc_rules_free(rules);
         mconf_free(c);
         return NULL;
     }

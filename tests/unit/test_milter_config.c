@@ -331,15 +331,15 @@ TEST(command_line_socket_checked)
     fputs("rules = \"conf/rules.conf\";\n", f);
     fclose(f);
     /* -p is held to the same rules as the file's socket */
-    runtime_set_overrides("unix:run/sock", NULL);
+    runtime_set_overrides("unix:run/sock", NULL, NULL);
     mruntime *rt = runtime_load(tmpfile_path, err, sizeof err);
     CHECK(rt == NULL && strstr(err, "-p unix:run/sock: needs an absolute path") != NULL);
     runtime_release(rt);
-    runtime_set_overrides("inet:8891@127.0.0.1", NULL);
+    runtime_set_overrides("inet:8891@127.0.0.1", NULL, NULL);
     rt = runtime_load(tmpfile_path, err, sizeof err);
     CHECK(rt != NULL && strcmp(rt->conf->socket, "inet:8891@127.0.0.1") == 0);
     runtime_release(rt);
-    runtime_set_overrides(NULL, NULL);
+    runtime_set_overrides(NULL, NULL, NULL);
     unlink(tmpfile_path);
 }
 
