@@ -27,6 +27,7 @@
 
 #include "bounce.h"
 #include "callbacks.h"
+#include "instance.h"
 #include "log.h"
 #include "runtime.h"
 #include "stats.h"
@@ -38,6 +39,7 @@
 
 #define EX_USAGE 64
 #define EX_NOINPUT 66
+#define EX_UNAVAILABLE 69
 #define EX_SOFTWARE 70
 #define EX_OSERR 71
 #define EX_CONFIG 78
@@ -200,17 +202,6 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-static int write_pid_file(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        log_msg(LOG_ERR, "cannot write pid file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f);
-}
-
 static int run_daemon(int foreground)
 {
     mruntime *rt = runtime_acquire();
@@ -224,6 +215,14 @@ static int run_daemon(int foreground)
                 c->path);
         return EX_CONFIG;
     }
+    /* before the socket or pid file is touched: never another's */
+    char msg[PATH_MAX + 200];
+    if (instance_other(c->socket, c->pid_file, msg, sizeof msg)) {
+        fprintf(stderr, "bounce-milter: %s\n", msg);
+        return EX_UNAVAILABLE;
+    }
+    if (instance_user_check(config_path, c->user, uid, gid) != 0)
+        return EX_CONFIG;
     const char *spath = socket_path(c->socket);
     if (!foreground && daemon(0, 0) != 0) {
         fprintf(stderr, "bounce-milter: daemon: %s\n", strerror(errno));
@@ -237,8 +236,10 @@ static int run_daemon(int foreground)
     mallopt(M_ARENA_MAX, 4);
     if (spath != NULL && geteuid() == 0)
         make_socket_dir(spath, uid, sock_gid != (gid_t)-1 ? sock_gid : gid);
-    if (*c->pid_file != '\0' && write_pid_file(c->pid_file) != 0)
+    if (*c->pid_file != '\0' && instance_write_pid(c->pid_file, msg, sizeof msg) != 0) {
+        log_msg(LOG_ERR, "%s", msg);
         return EX_OSERR;
+    }
 
     if (drop_privileges(c, uid, gid, sock_gid) != 0)
         return EX_OSERR;
@@ -366,7 +367,8 @@ int main(int argc, char **argv)
         uid_t uid;
         gid_t gid, sock_gid;
         rt = runtime_acquire();
-        int bad = check_identities(rt->conf, &uid, &gid, &sock_gid) != 0;
+        int bad = check_identities(rt->conf, &uid, &gid, &sock_gid) != 0 ||
+                  instance_user_check(config_path, rt->conf->user, uid, gid) != 0;
         if (!bad)
             printf("%s: configuration OK (%zu actions, %zu rules)\n", config_path,
                    rt->conf->nactions, bc_rules_count(rt->rules));

@@ -61,4 +61,27 @@ action good.conf 'class = [ "UserUnknown", "feedback", "undefined" ]; detail = [
   advice = [ "Retry", "contact-recipient" ]; kind = [ "ARF", "transcript" ]; severity = "hard";'
 check "names the classifier gives are accepted" good.conf 0 "configuration OK"
 
+# stats_file: its directory must be writable by the service user (checked
+# as that user when run as root)
+mkdir "$T/ro" "$T/rw" && chmod 555 "$T/ro" && chmod 777 "$T/rw"
+printf 'socket = "unix:%s/sock";\nstats_file = "%s/ro/bm.prom";\n' "$T" "$T" >"$T/stats-ro.conf"
+check "stats_file in a directory the user cannot write refused with file:line" stats-ro.conf 1 \
+    "stats-ro.conf:2: stats_file: .*directory $T/ro is not writable"
+printf 'socket = "unix:%s/sock";\nstats_file = "%s/rw/bm.prom";\n' "$T" "$T" >"$T/stats-rw.conf"
+check "stats_file in a writable directory accepted" stats-rw.conf 0 "configuration OK"
+
+# local rules: a file that exists but cannot be read is an error, explicit
+# or the default one; a missing default file is fine
+: >"$T/local.conf"
+chmod 000 "$T/local.conf"
+printf 'socket = "unix:%s/sock";\nlocal_rules = "%s/local.conf";\n' "$T" "$T" >"$T/local.conf.conf"
+check "unreadable local_rules refused" local.conf.conf 1 "$T/local.conf: cannot read local rules file"
+printf 'socket = "unix:%s/sock";\n' "$T" >"$T/plain.conf"
+check "missing default local rules file is fine" plain.conf 0 "configuration OK"
+BOUNCE_LOCAL_RULES=$T/local.conf check "unreadable default local rules file refused" plain.conf 1 \
+    "$T/local.conf: cannot read local rules file"
+chmod 644 "$T/local.conf"
+BOUNCE_LOCAL_RULES=$T/local.conf check "readable default local rules file read" plain.conf 0 \
+    "configuration OK"
+
 echo "1..$n"
