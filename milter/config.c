@@ -9,16 +9,20 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <libconfig.h>
 #include <libmilter/mfapi.h>
+#include <netdb.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 
 #include "bounce.h"
 #include "verp.h"
@@ -269,6 +273,37 @@ static int read_list(config_setting_t *s, mc_list *l, struct errs *e)
     return 0;
 }
 
+/* libconfig 1.5 wraps an integer literal past 32 bits that lacks the L
+ * suffix (4294967297 reads as 1): the number as written on the setting's
+ * line must be the value read.  1 when it is (or the line is not found). */
+static int literal_is(const config_setting_t *s, long long v)
+{
+    const char *file = config_setting_source_file(s), *name = config_setting_name(s);
+    int line = config_setting_source_line(s);
+    FILE *f = file != NULL ? fopen(file, "r") : NULL;
+    if (f == NULL)
+        return 1;
+    char *buf = NULL;
+    size_t cap = 0;
+    int n = 0, same = 1;
+    while (n < line && getline(&buf, &cap, f) >= 0)
+        n++;
+    for (const char *p = n == line ? buf : NULL; p != NULL && (p = strstr(p, name)) != NULL; p++) {
+        const char *q = p + strlen(name) + strspn(p + strlen(name), " \t");
+        if (*q != '=' && *q != ':')
+            continue;
+        q++;
+        char *end;
+        errno = 0;
+        long long lit = strtoll(q, &end, 0);
+        same = end != q && errno == 0 && lit == v;
+        break;
+    }
+    free(buf);
+    fclose(f);
+    return same;
+}
+
 static int read_opt(mconf *c, const struct opt *o, config_setting_t *s, struct errs *e)
 {
     int line = config_setting_source_line(s);
@@ -319,6 +354,10 @@ static int read_opt(mconf *c, const struct opt *o, config_setting_t *s, struct e
             return 0;
         }
         long long v = config_setting_get_int64(s);
+        if (!literal_is(s, v)) {
+            err_at(e, line, "%s: the number is outside %ld..%ld", o->name, o->min, o->max);
+            return 0;
+        }
         if (v < o->min || v > o->max) {
             err_at(e, line, "%s: %lld is outside %ld..%ld", o->name, v, o->min, o->max);
             return 0;
@@ -677,13 +716,57 @@ int mconf_recipient_match(const mconf *c, const char *addr)
     return found;
 }
 
+/* "port[@host]" of an inet (family AF_INET) or inet6 socket: what is
+ * wrong, or NULL.  Host names are not looked up here (no DNS at a check). */
+static const char *inet_problem(const char *portat, int family)
+{
+    const char *at = strchr(portat, '@');
+    size_t plen = at != NULL ? (size_t)(at - portat) : strlen(portat);
+    char port[64], host[256];
+    if (plen == 0 || plen >= sizeof port)
+        return "needs a port: inet:port@host";
+    memcpy(port, portat, plen);
+    port[plen] = '\0';
+    if (strspn(port, "0123456789") == plen) {
+        if (plen > 5 || atoi(port) < 1 || atoi(port) > 65535)
+            return "has a port outside 1..65535";
+    } else if (getservbyname(port, "tcp") == NULL) {
+        return "has a port that is neither a number nor a known service";
+    }
+    if (at == NULL)
+        return NULL;
+    if (strlen(at + 1) == 0 || strlen(at + 1) >= sizeof host)
+        return "has an empty or overlong host after @";
+    snprintf(host, sizeof host, "%s", at + 1);
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (family == AF_INET6) {
+        if (strchr(host, ':') != NULL && inet_pton(AF_INET6, host, addr) != 1)
+            return "has a host that is not an IPv6 address";
+    } else if (strspn(host, "0123456789.") == strlen(host) && inet_pton(AF_INET, host, addr) != 1) {
+        return "has a host that is not an IPv4 address";
+    }
+    if (strchr(host, ':') == NULL &&
+        strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-") !=
+            strlen(host))
+        return "has a host that is neither an address nor a host name";
+    return NULL;
+}
+
 const char *mconf_socket_problem(const char *spec)
 {
-    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
+    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+        const char *path = strchr(spec, ':') + 1;
         /* the daemon changes directory: a relative path would move */
-        return strchr(spec, ':')[1] == '/' ? NULL : "needs an absolute path";
-    if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0)
+        if (*path != '/')
+            return "needs an absolute path";
+        if (strlen(path) >= sizeof((struct sockaddr_un *)NULL)->sun_path)
+            return "has a path too long for a socket address (at most 107 bytes)";
         return NULL;
+    }
+    if (strncmp(spec, "inet:", 5) == 0)
+        return inet_problem(spec + 5, AF_INET);
+    if (strncmp(spec, "inet6:", 6) == 0)
+        return inet_problem(spec + 6, AF_INET6);
     return "is not unix:/path, local:/path, inet:port@host or inet6:port@host";
 }
 

@@ -47,6 +47,7 @@
 #define MAX_TEST_RCPTS 100
 
 static char config_path[PATH_MAX];
+static int user_from_option; /* -u given: the config's user line does not apply */
 
 static void usage(void)
 {
@@ -79,28 +80,31 @@ static const char *socket_path(const char *spec)
 /* Users and groups named in the config must exist. */
 static int check_identities(const mconf *c, uid_t *uid, gid_t *gid, gid_t *sock_gid)
 {
+    int bad = 0;
     *uid = geteuid();
     *gid = getegid();
     *sock_gid = (gid_t)-1;
-    if (*c->user != '\0') {
-        struct passwd *pw = getpwnam(c->user);
-        if (pw == NULL) {
-            fprintf(stderr, "bounce-milter: %s: user \"%s\" does not exist\n", c->path, c->user);
-            return -1;
-        }
+    struct passwd *pw = *c->user != '\0' ? getpwnam(c->user) : NULL;
+    if (pw != NULL) {
         *uid = pw->pw_uid;
         *gid = pw->pw_gid;
+    } else if (*c->user != '\0' && user_from_option) {
+        fprintf(stderr, "bounce-milter: -u %s: user does not exist\n", c->user);
+        bad = 1;
+    } else if (*c->user != '\0') {
+        fprintf(stderr, "bounce-milter: %s:%d: user: \"%s\" does not exist\n", c->path,
+                mconf_line(c, "user"), c->user);
+        bad = 1;
     }
-    if (*c->socket_group != '\0') {
-        struct group *gr = getgrnam(c->socket_group);
-        if (gr == NULL) {
-            fprintf(stderr, "bounce-milter: %s: group \"%s\" does not exist\n", c->path,
-                    c->socket_group);
-            return -1;
-        }
+    struct group *gr = *c->socket_group != '\0' ? getgrnam(c->socket_group) : NULL;
+    if (gr != NULL) {
         *sock_gid = gr->gr_gid;
+    } else if (*c->socket_group != '\0') {
+        fprintf(stderr, "bounce-milter: %s:%d: socket_group: \"%s\" does not exist\n", c->path,
+                mconf_line(c, "socket_group"), c->socket_group);
+        bad = 1;
     }
-    return 0;
+    return bad ? -1 : 0;
 }
 
 /* As root: create the socket's directory for the user if it is missing.
@@ -309,6 +313,7 @@ int main(int argc, char **argv)
             break;
         case 'u':
             user = optarg;
+            user_from_option = 1;
             break;
         case 'V':
             printf("bounce-milter %s (libmilter %u.%u.%u)\n", BC_VERSION,

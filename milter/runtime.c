@@ -7,10 +7,12 @@
  */
 #include "runtime.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static mruntime *current;
@@ -59,6 +61,18 @@ static int anchor(char **path)
     return 0;
 }
 
+/* A rules file the config names that cannot be read: say which setting
+ * named it, and where.  0 when it can be read (or none is named). */
+static int named_file_problem(const mconf *c, const char *setting, const char *file, char *err,
+                              size_t errlen)
+{
+    if (*file == '\0' || access(file, R_OK) == 0)
+        return 0;
+    snprintf(err, errlen, "%s:%d: %s: cannot read %s: %s\n", c->path, mconf_line(c, setting),
+             setting, file, strerror(errno));
+    return -1;
+}
+
 mruntime *runtime_load(const char *path, char *err, size_t errlen)
 {
     mconf *c = mconf_load(path, err, errlen);
@@ -75,6 +89,11 @@ mruntime *runtime_load(const char *path, char *err, size_t errlen)
     const char *why = override_socket ? mconf_socket_problem(override_socket) : NULL;
     if (why != NULL) {
         snprintf(err, errlen, "-p %s: %s\n", override_socket, why);
+        mconf_free(c);
+        return NULL;
+    }
+    if (named_file_problem(c, "rules", c->rules, err, errlen) != 0 ||
+        named_file_problem(c, "local_rules", c->local_rules, err, errlen) != 0) {
         mconf_free(c);
         return NULL;
     }

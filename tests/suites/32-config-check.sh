@@ -75,7 +75,8 @@ check "stats_file in a writable directory accepted" stats-rw.conf 0 "configurati
 : >"$T/local.conf"
 chmod 000 "$T/local.conf"
 printf 'socket = "unix:%s/sock";\nlocal_rules = "%s/local.conf";\n' "$T" "$T" >"$T/local.conf.conf"
-check "unreadable local_rules refused" local.conf.conf 1 "$T/local.conf: cannot read local rules file"
+check "unreadable local_rules refused with file:line" local.conf.conf 1 \
+    "local.conf.conf:2: local_rules: cannot read $T/local.conf"
 printf 'socket = "unix:%s/sock";\n' "$T" >"$T/plain.conf"
 check "missing default local rules file is fine" plain.conf 0 "configuration OK"
 BOUNCE_LOCAL_RULES=$T/local.conf check "unreadable default local rules file refused" plain.conf 1 \
@@ -83,5 +84,23 @@ BOUNCE_LOCAL_RULES=$T/local.conf check "unreadable default local rules file refu
 chmod 644 "$T/local.conf"
 BOUNCE_LOCAL_RULES=$T/local.conf check "readable default local rules file read" plain.conf 0 \
     "configuration OK"
+
+# a missing user, group or rules file: the setting that named it, with
+# file:line
+printf 'socket = "unix:%s/sock";\nuser = "no-such-user-bm";\nsocket_group = "no-such-group-bm";\n' \
+    "$T" >"$T/ids.conf"
+"$BIN" -n -c "$T/ids.conf" >"$T/out" 2>&1
+if [ $? -ne 0 ] && grep -q 'ids.conf:2: user: "no-such-user-bm" does not exist' "$T/out" &&
+    grep -q 'ids.conf:3: socket_group: "no-such-group-bm" does not exist' "$T/out"; then
+    ok "missing user and group named with file:line"
+else
+    notok "missing user and group named with file:line"; sed 's/^/#   /' "$T/out"
+fi
+"$BIN" -n -c "$T/plain.conf" -u no-such-user-bm >"$T/out" 2>&1
+[ $? -ne 0 ] && grep -q -- '-u no-such-user-bm: user does not exist' "$T/out" &&
+    ok "missing -u user named as such" || { notok "missing -u user named as such"; sed 's/^/#   /' "$T/out"; }
+printf 'socket = "unix:%s/sock";\n\nrules = "%s/none/rules.conf";\n' "$T" "$T" >"$T/rules.conf"
+check "missing rules file named with the setting's file:line" rules.conf 1 \
+    "rules.conf:3: rules: cannot read $T/none/rules.conf"
 
 echo "1..$n"

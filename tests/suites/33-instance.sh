@@ -137,7 +137,7 @@ fi
 : >"$T/local.conf"
 chmod 000 "$T/local.conf"
 printf 'socket = "unix:%s/sock/g.sock";\nlocal_rules = "%s/local.conf";\n' "$T" "$T" >"$T/g.conf"
-if refused g -c "$T/g.conf" && grep -q "$T/local.conf: cannot read local rules file" "$T/g.log"; then
+if refused g -c "$T/g.conf" && grep -q "g.conf:2: local_rules: cannot read $T/local.conf" "$T/g.log"; then
     ok "start refused when the local rules cannot be read"
 else
     notok "start refused when the local rules cannot be read"; sed 's/^/#   /' "$T/g.log"
