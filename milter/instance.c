@@ -9,7 +9,9 @@
  * connection, or a pid file naming a live bounce-milter, means another
  * instance runs.  A socket file nobody answers on, or a pid file left by a
  * crash (its process gone, or the number reused by another program), is
- * stale and may be replaced.
+ * stale and may be replaced.  The socket is tried as the service user, whose
+ * it is: root under the shipped unit lacks CAP_DAC_OVERRIDE and would be
+ * refused, which looks the same as a stale socket.
  *
  * The pid file is written as root into a directory the service user may
  * own: it is opened without following a symlink and must be a regular file
@@ -42,6 +44,8 @@
 #include "runtime.h"
 
 #define CONNECT_WAIT_MS 2000 /* a live daemon accepts at once */
+
+static char as_who[300]; /* "as user NAME: " in a child that became NAME */
 
 /* 1 if fd's non-blocking connect to sa completes. */
 static int connects(int fd, const struct sockaddr *sa, socklen_t len)
@@ -128,25 +132,62 @@ static long pid_file_owner(const char *path)
     return ours ? pid : 0;
 }
 
-int instance_other(const char *spec, const char *pid_file, char *msg, size_t msglen)
+/* 1 when something accepts a connection on spec. */
+static int answers(const void *spec_arg)
 {
-    int answers = 0;
+    const char *spec = spec_arg;
     if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
-        answers = unix_answers(strchr(spec, ':') + 1);
-    else if (strncmp(spec, "inet:", 5) == 0)
-        answers = inet_answers(spec + 5, AF_INET);
-    else if (strncmp(spec, "inet6:", 6) == 0)
-        answers = inet_answers(spec + 6, AF_INET6);
-    if (answers) {
-        snprintf(msg, msglen, "another instance answers on %s; not starting", spec);
+        return unix_answers(strchr(spec, ':') + 1);
+    if (strncmp(spec, "inet:", 5) == 0)
+        return inet_answers(spec + 5, AF_INET);
+    if (strncmp(spec, "inet6:", 6) == 0)
+        return inet_answers(spec + 6, AF_INET6);
+    return 0;
+}
+
+/* fn(arg) as user (uid, gid) in a child when we are root and user is set,
+ * else here: fn's result (0 or 1), or -1 when the child could not run it. */
+static int as_user(const char *user, uid_t uid, gid_t gid, int (*fn)(const void *), const void *arg)
+{
+    if (geteuid() != 0 || *user == '\0')
+        return fn(arg);
+    fflush(NULL); /* the child must not write our buffers again */
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "bounce-milter: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        if (initgroups(user, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+            fprintf(stderr, "bounce-milter: cannot become user %s: %s\n", user, strerror(errno));
+            _exit(2);
+        }
+        snprintf(as_who, sizeof as_who, "as user %s: ", user);
+        int rc = fn(arg);
+        fflush(NULL);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return !WIFEXITED(status) || WEXITSTATUS(status) > 1 ? -1 : WEXITSTATUS(status);
+}
+
+int instance_other(const char *spec, const char *pid_file, const char *user, uid_t uid, gid_t gid)
+{
+    /* as the user the daemon runs as: the socket is that user's, and root
+     * under the shipped unit has no CAP_DAC_OVERRIDE to connect to it */
+    if (as_user(user, uid, gid, answers, spec) != 0) {
+        fprintf(stderr, "bounce-milter: another instance answers on %s; not starting\n", spec);
         return 1;
     }
     long pid = *pid_file != '\0' ? pid_file_owner(pid_file) : 0;
     if (pid != 0) {
-        snprintf(msg, msglen,
-                 "pid file %s names running process %ld; not starting (use -P for a "
-                 "second instance)",
-                 pid_file, pid);
+        fprintf(stderr,
+                "bounce-milter: pid file %s names running process %ld; not starting (use -P for a "
+                "second instance)\n",
+                pid_file, pid);
         return 1;
     }
     return 0;
@@ -179,16 +220,17 @@ int instance_write_pid(const char *path, char *msg, size_t msglen)
     return 0;
 }
 
-/* What the service user must be able to do: the checks proper. */
-static int user_checks(const char *config_path, const char *as)
+/* What the service user must be able to do: 0 when all is well. */
+static int user_checks(const void *config_path)
 {
     char err[8192];
+    const char *as = as_who;
     mruntime *rt = runtime_load(config_path, err, sizeof err);
     if (rt == NULL) {
         char *save = NULL;
         for (char *l = strtok_r(err, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save))
             fprintf(stderr, "bounce-milter: %s%s\n", as, l);
-        return -1;
+        return 1;
     }
     int bad = 0;
     const mconf *c = rt->conf;
@@ -204,33 +246,10 @@ static int user_checks(const char *config_path, const char *as)
         }
     }
     runtime_release(rt);
-    return bad ? -1 : 0;
+    return bad;
 }
 
 int instance_user_check(const char *config_path, const char *user, uid_t uid, gid_t gid)
 {
-    if (geteuid() != 0 || *user == '\0')
-        return user_checks(config_path, "");
-    fflush(NULL); /* the child must not write our buffers again */
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "bounce-milter: fork: %s\n", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        char as[300];
-        snprintf(as, sizeof as, "as user %s: ", user);
-        if (initgroups(user, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
-            fprintf(stderr, "bounce-milter: cannot become user %s: %s\n", user, strerror(errno));
-            _exit(1);
-        }
-        int rc = user_checks(config_path, as);
-        fflush(NULL);
-        _exit(rc == 0 ? 0 : 1);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return as_user(user, uid, gid, user_checks, config_path) == 0 ? 0 : -1;
 }

@@ -14,9 +14,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* 1 when a process answers on socket spec (unix or inet) or pid_file (may
- * be "") names a live bounce-milter, with what was found in msg; else 0. */
-int instance_other(const char *spec, const char *pid_file, char *msg, size_t msglen);
+/* 1 when a process answers on socket spec (unix or inet; tried as user,
+ * as for instance_user_check) or pid_file (may be "") names a live
+ * bounce-milter, saying so on stderr; else 0. */
+int instance_other(const char *spec, const char *pid_file, const char *user, uid_t uid, gid_t gid);
 
 /* Write this process's id to path (not through a symlink, hard link or
  * anything but a regular file): 0, or -1 with the reason in msg. */

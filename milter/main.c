@@ -221,10 +221,8 @@ static int run_daemon(int foreground)
     }
     /* before the socket or pid file is touched: never another's */
     char msg[PATH_MAX + 200];
-    if (instance_other(c->socket, c->pid_file, msg, sizeof msg)) {
-        fprintf(stderr, "bounce-milter: %s\n", msg);
+    if (instance_other(c->socket, c->pid_file, c->user, uid, gid))
         return EX_UNAVAILABLE;
-    }
     if (instance_user_check(config_path, c->user, uid, gid) != 0)
         return EX_CONFIG;
     const char *spath = socket_path(c->socket);
