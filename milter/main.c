@@ -3,7 +3,9 @@
  *
  * Start-up order matters: block the signals we take before anything else
  * (libmilter blocks its own only in the thread that calls smfi_main), load
- * and check the config as root, become a daemon, write the pid file, drop
+ * and check the config as root, make sure no other instance runs
+ * (instance.c), load it again as the service user as a reload will, become
+ * a daemon, write the pid file, drop
  * privileges, and only then create the socket, so that it belongs to the
  * unprivileged user.  One thread takes
  * SIGUSR1 (reload) and SIGUSR2 (counters to the log) with sigtimedwait and
@@ -220,7 +222,6 @@ static int run_daemon(int foreground)
         return EX_CONFIG;
     }
     /* before the socket or pid file is touched: never another's */
-    char msg[PATH_MAX + 200];
     if (instance_other(c->socket, c->pid_file, c->user, uid, gid))
         return EX_UNAVAILABLE;
     if (instance_user_check(config_path, c->user, uid, gid) != 0)
@@ -238,6 +239,7 @@ static int run_daemon(int foreground)
     mallopt(M_ARENA_MAX, 4);
     if (spath != NULL && geteuid() == 0)
         make_socket_dir(spath, uid, sock_gid != (gid_t)-1 ? sock_gid : gid);
+    char msg[PATH_MAX + 200];
     if (*c->pid_file != '\0' && instance_write_pid(c->pid_file, msg, sizeof msg) != 0) {
         log_msg(LOG_ERR, "%s", msg);
         return EX_OSERR;
