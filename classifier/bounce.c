@@ -240,6 +240,11 @@ static void consider(const char *name, const char *cand, const char **best, int 
     }
 }
 
+const char *const *bc_fixed_names(enum bc_name_field field)
+{
+    return rule_fixed_names((int)field);
+}
+
 int bc_rules_knows(const bc_rules *r, enum bc_name_field field, const char *name,
                    const char **closest)
 {

@@ -80,8 +80,20 @@ void bc_rules_free(bc_rules *rules);
 /* Path of the shipped rules file that bc_rules_load(NULL, ...) would read. */
 const char *bc_rules_default_path(char *buf, size_t buflen);
 
-/* What bc_rules_knows() looks a name up as. */
-enum bc_name_field { BC_NAME_CLASS, BC_NAME_DETAIL };
+/* What bc_rules_knows() looks a name up as; bc_fixed_names() lists the
+ * last three. */
+enum bc_name_field {
+    BC_NAME_CLASS,
+    BC_NAME_DETAIL,
+    BC_NAME_SEVERITY,
+    BC_NAME_ADVICE,
+    BC_NAME_KIND
+};
+
+/* The words a recipient's severity, advice or a report's kind can be (in
+ * the order of the documentation), NULL-terminated; NULL for the class and
+ * the detail, which come from a rule set (bc_rules_knows()). */
+const char *const *bc_fixed_names(enum bc_name_field field);
 
 /* 1 if the rule set can give name (in any case) as a recipient's class or
  * detail; else 0, with *closest set to the nearest name it can give (at most

@@ -36,12 +36,14 @@ static const char *const class_names[] = {
 };
 _Static_assert(NELEM(class_names) == NCLASSES, "ruleset.h counts the classes");
 
-static const char *const advices[] = {
-    "suppress", "retry", "slow-down", "fix-sender", "fix-content", "contact-recipient", "none"};
+/* The fixed words (INTERFACES.md): NULL-terminated, for rule_fixed_names(). */
+static const char *const advices[] = {"suppress",   "retry",       "slow-down",
+                                      "fix-sender", "fix-content", "contact-recipient",
+                                      "none",       NULL};
 /* enum rule_tier's names; "text" and "host" are the names of the tiers
  * that "cause" replaced, still read in local rules files. */
 static const char *const tiers[] = {"cause", "status", "generic", "generic-status", "reply"};
-static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf"};
+static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf", NULL};
 static const char *const actions[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
 static const char *const commands[] = {"CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"};
 static const char *const langs[] = {"en", "zh_TW", "zh_CN"};
@@ -90,6 +92,8 @@ static const char *const severity_names[] = {
     [BC_SEV_SOFT] = "soft",
     [BC_SEV_HARD] = "hard",
 };
+/* The same in the documentation's order. */
+static const char *const severity_words[] = {"hard", "soft", "none", NULL};
 
 static int severity_of(const char *s)
 {
@@ -97,6 +101,14 @@ static int severity_of(const char *s)
         if (severity_names[i] != NULL && strcmp(s, severity_names[i]) == 0)
             return (int)i;
     return -1;
+}
+
+const char *const *rule_fixed_names(int field)
+{
+    return field == BC_NAME_SEVERITY ? severity_words
+           : field == BC_NAME_ADVICE ? advices
+           : field == BC_NAME_KIND   ? kinds
+                                     : NULL;
 }
 
 const char *rule_severity_name(enum bc_severity sev)
@@ -268,7 +280,7 @@ static const struct key class_keys[] = {
 static int check_advice(struct loader *L, const config_setting_t *g, const char *key)
 {
     const char *v = get_str(g, key);
-    if (v != NULL && find_word(advices, NELEM(advices), v) < 0)
+    if (v != NULL && find_word(advices, NELEM(advices) - 1, v) < 0)
         return fail(L, conf_member(g, key), "unknown advice \"%s\"", v);
     return 0;
 }
@@ -651,7 +663,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     }
     if (check_word(L, g, "mta", NULL, 0, &r.mta) ||
         check_word(L, g, "feedback", NULL, 0, &r.feedback) ||
-        check_word(L, g, "kind", kinds, NELEM(kinds), &r.kind) ||
+        check_word(L, g, "kind", kinds, NELEM(kinds) - 1, &r.kind) ||
         check_word(L, g, "action", actions, NELEM(actions), &r.action) ||
         check_word(L, g, "command", commands, NELEM(commands), &r.command))
         return -1;

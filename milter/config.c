@@ -71,10 +71,6 @@ _Static_assert(sizeof opts / sizeof *opts <= MC_NOPTS, "config.h: MC_NOPTS too s
 
 /* The values a match can name besides classes and details (TAXONOMY.md,
  * INTERFACES.md section 2): anything else would never match. */
-static const char *const severities[] = {"hard", "soft", "none"};
-static const char *const advices[] = {
-    "suppress", "retry", "slow-down", "fix-sender", "fix-content", "contact-recipient", "none"};
-static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf"};
 
 static const char *const action_names[] = {"headers", "subject", "quarantine", "redirect",
                                            "copy",    "strip",   "reject",     "discard"};
@@ -401,15 +397,25 @@ static int address_ok(const char *a)
 }
 
 /* Each value of l must be one of words (any case, as matching compares). */
-static void check_words(const mc_list *l, const char *field, const char *const *words, size_t n,
-                        const char *valid, struct errs *e)
+/* Every value of l must be one of the library's words for field. */
+static void check_words(const mc_list *l, const char *name, enum bc_name_field field,
+                        struct errs *e)
 {
+    const char *const *words = bc_fixed_names(field);
     for (size_t k = 0; k < l->n; k++) {
         size_t w = 0;
-        while (w < n && strcasecmp(l->v[k], words[w]) != 0)
+        while (words[w] != NULL && strcasecmp(l->v[k], words[w]) != 0)
             w++;
-        if (w == n)
-            err_at(e, l->line, "match: %s \"%s\" is not %s", field, l->v[k], valid);
+        if (words[w] != NULL)
+            continue;
+        char valid[160] = "";
+        for (size_t i = 0; words[i] != NULL; i++)
+            snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
+                     i == 0                 ? ""
+                     : words[i + 1] == NULL ? " or "
+                                            : ", ",
+                     words[i]);
+        err_at(e, l->line, "match: %s \"%s\" is not %s", name, l->v[k], valid);
     }
 }
 
@@ -437,17 +443,12 @@ static void read_match(mc_match *m, config_setting_t *g, struct errs *e)
         }
         if (read_list(s, l, e) != 0)
             continue;
-#define N(a) (sizeof a / sizeof *a)
         if (l == &m->severity)
-            check_words(l, name, severities, N(severities), "hard, soft or none", e);
+            check_words(l, name, BC_NAME_SEVERITY, e);
         else if (l == &m->advice)
-            check_words(l, name, advices, N(advices),
-                        "suppress, retry, slow-down, fix-sender, fix-content, "
-                        "contact-recipient or none",
-                        e);
+            check_words(l, name, BC_NAME_ADVICE, e);
         else if (l == &m->kind)
-            check_words(l, name, kinds, N(kinds), "dsn, transcript, autoreply or arf", e);
-#undef N
+            check_words(l, name, BC_NAME_KIND, e);
     }
 }
 
