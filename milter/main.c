@@ -28,13 +28,10 @@
 #include "bounce.h"
 #include "callbacks.h"
 #include "log.h"
+#include "paths.h" /* generated: BC_SYSCONFDIR */
 #include "runtime.h"
 #include "stats.h"
 #include "testmode.h"
-
-#ifndef BC_SYSCONFDIR
-#define BC_SYSCONFDIR "/etc/bounce-milter"
-#endif
 
 #define EX_USAGE 64
 #define EX_NOINPUT 66
