@@ -33,7 +33,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
         -Wvla -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 SAN_FLAGS ?=
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
               -Iclassifier -Imilter -I$(BUILD) -MMD -MP
 LDFLAGS ?=
 LIBS := $(PKG_LIBS)
