@@ -20,9 +20,12 @@ B=$T/build
 D=$T/root
 MSG=tests/corpus/sisimai/dev/lhost-activehunter-01.eml
 
-# mk ARGS...: make quietly into the private build directory.
+# mk ARGS...: make quietly into the private build directory, with the
+# Makefile's defaults for every path not given (none from the environment or
+# an outer make's command line).
 mk() {
-    make -s BUILD="$B" "$@" >>"$T/make.log" 2>&1
+    env -u MAKEFLAGS -u MAKELEVEL -u PREFIX -u BINDIR -u SBINDIR -u DATADIR -u MANDIR \
+        -u SYSCONFDIR -u UNITDIR -u DESTDIR make -s BUILD="$B" "$@" >>"$T/make.log" 2>&1
 }
 # check STATUS DESCRIPTION
 check() {
