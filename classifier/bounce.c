@@ -19,18 +19,12 @@
 #include "arena.h"
 #include "classify.h"
 #include "formats.h"
+#include "paths.h" /* generated: BC_RULESDIR, BC_SYSCONFDIR */
 #include "regex.h"
 #include "report.h"
 #include "rulecheck.h"
 #include "rules.h"
 #include "rxcache.h"
-
-#ifndef BC_RULESDIR
-#define BC_RULESDIR "/usr/local/share/bounce-milter"
-#endif
-#ifndef BC_SYSCONFDIR
-#define BC_SYSCONFDIR "/etc/bounce-milter"
-#endif
 
 #define BC_DEFAULT_MAX_BYTES (8u * 1024 * 1024)
 #define BC_MAX_RULE_FILES 64 /* rules.d/NAME.conf files read */

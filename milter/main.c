@@ -31,13 +31,10 @@
 #include "callbacks.h"
 #include "instance.h"
 #include "log.h"
+#include "paths.h" /* generated: BC_SYSCONFDIR */
 #include "runtime.h"
 #include "stats.h"
 #include "testmode.h"
-
-#ifndef BC_SYSCONFDIR
-#define BC_SYSCONFDIR "/etc/bounce-milter"
-#endif
 
 #define EX_USAGE 64
 #define EX_NOINPUT 66
