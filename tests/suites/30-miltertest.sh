@@ -158,12 +158,15 @@ mtest bodycap a
 mtest onerror a -D EXPECT=tempfail
 mtest onerror b -D EXPECT=accept
 
-# one log line per bounce: queue id, recipient, class, severity, rule, action
-if grep -q "QIDUHOLDTEST: bounce from=<> kind=dsn .*<u@hold.test> userunknown/hard/.*action=quarantine \"held by test\"" "$T/a.log"; then
-    ok "log line per bounce with queue id, recipient, class, severity, rule, action"
+# one log line per bounce: queue id, envelope recipient, failed recipient,
+# class, severity, rule, action; a reject's reply code
+if grep -q "QIDUHOLDTEST: bounce from=<> to=<sender@sender.test> kind=dsn .*<u@hold.test> userunknown/hard/.*action=quarantine \"held by test\"" "$T/a.log"; then
+    ok "log line per bounce with queue id, envelope and failed recipient, class, severity, rule, action"
 else
     notok "log line per bounce"; grep bounce "$T/a.log" | head -n 5 | sed 's/^/#   /'
 fi
+grep -q "QIDUREJECTTEST: bounce from=<> to=<sender@sender.test> .*action=reject 550 5.7.1 \"test: bounce refused\"" "$T/a.log" &&
+    ok "a reject's log line names the reply code" || notok "a reject's log line names the reply code"
 grep -q "action=headers (reject not done on Postfix's own bounce) (postfix-internal)" "$T/a.log" &&
     ok "own bounce: the refused action is logged" || notok "own bounce: the refused action is logged"
 grep -q "error: .*on_error: tempfail, message unmodified" "$T/a.log" && ok "internal failure logged" ||
