@@ -1,6 +1,7 @@
 #!/bin/sh
 # 32-syslog.sh - where bounce-milter's log goes: syslog with the configured
-# facility (local3 here) and a priority that fits each line, also with -f;
+# facility (local3 here) and a priority that fits each line (info, notice,
+# debug, err), also with -f;
 # libmilter's own messages in the same facility; stderr only with -e.
 #
 # The daemon runs in a private mount namespace (unshare -m, as root) where
@@ -70,7 +71,7 @@ run_ns() {
 }
 
 # local3 is facility 19: PRI = 19 * 8 + severity
-ERR=155 NOTICE=157 INFO=158
+ERR=155 NOTICE=157 INFO=158 DEBUG=159
 has() { # PRI TEXT: a datagram with that priority contains TEXT
     grep "^<$1>" "$T/syslog" | grep -qF -- "$2"
 }
@@ -87,8 +88,12 @@ wait_socket() {
 run_ns "$T/f.out" "$T/f.err" -f -c "$T/s.conf" -p "unix:$T/sock/s.sock" -u nobody &
 PID=$!
 wait_socket "$PID"
-miltertest -D SOCK="unix:$T/sock/s.sock" -D LIB="$LIB" -s "$LIB/syslog.lua" >"$T/mt.out" 2>&1 ||
-    { echo "# miltertest failed:"; sed 's/^/#   /' "$T/mt.out"; }
+if miltertest -D SOCK="unix:$T/sock/s.sock" -D LIB="$LIB" -s "$LIB/syslog.lua" >"$T/mt.out" 2>&1; then
+    ok "syslog.lua: a tagged bounce, a rejected one, a null-sender message that is none"
+else
+    notok "syslog.lua: a tagged bounce, a rejected one, a null-sender message that is none"
+    sed 's/^/#   /' "$T/mt.out" | head -n 10
+fi
 kill -TERM "$PID"
 wait "$PID"
 sleep 0.2 # the sink writes each datagram as it comes
@@ -110,6 +115,11 @@ if has $NOTICE "QIDUREJECTTEST: bounce from=<> to=<bounces@bm.test>" &&
     ok "a rejected bounce: local3.notice with the reply code"
 else
     notok "a rejected bounce: local3.notice with the reply code"
+fi
+if has $DEBUG "QIDNOBOUNCE: inspected (null-sender), not a bounce"; then
+    ok "an inspected message that is no bounce: local3.debug"
+else
+    notok "an inspected message that is no bounce: local3.debug"
 fi
 if has $INFO "bounce-milter[$PID]: stopped"; then
     ok "the stop is logged as local3.info"
