@@ -1,8 +1,8 @@
 #!/bin/sh
 # 32-syslog.sh - where bounce-milter's log goes: syslog with the configured
 # facility (local3 here) and a priority that fits each line (info, notice,
-# debug, err), also with -f;
-# libmilter's own messages in the same facility; stderr only with -e.
+# debug, err), also with -f; libmilter's own messages in the same facility;
+# stderr only with -e.
 #
 # The daemon runs in a private mount namespace (unshare -m, as root) where
 # a test listener's socket (build/tests/syslog-sink) is bind-mounted over
