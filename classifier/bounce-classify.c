@@ -11,7 +11,8 @@
  * One rule set serves every message; files are read with one read() into a
  * reused buffer (mmap for big ones), output is buffered.  JSON Lines
  * (INTERFACES.md section 2) is the default when standard output is not a
- * terminal, a readable table when it is.
+ * terminal, a readable table when it is: as wide as $COLUMNS, or the
+ * terminal, or 80 columns, its widest cells cut with an ellipsis.
  *
  * With -j N (default: the online CPUs, at most 8) and more than one input,
  * the inputs are listed first (directories walked, while the rules load),
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,7 +50,7 @@ enum format { FMT_AUTO, FMT_JSON, FMT_CSV, FMT_TSV, FMT_TABLE };
 
 /* A table row: cells, or (ncells == 0) one free line such as a trace. */
 struct row {
-    char *cell[8];
+    char *cell[9];
     int ncells;
     char *line;
 };
@@ -72,6 +74,7 @@ static struct {
     enum format fmt;
     int explain;
     const char *lang;
+    size_t width; /* of the table, in terminal columns */
     const bc_rules *rules;
     struct row rows[TABLE_BLOCK];
     int nrows;
@@ -189,13 +192,100 @@ static char *clean_str(const char *s)
     return out;
 }
 
-/* Display width of clean UTF-8 text, counted in code points. */
+/* Terminal columns of code point cp: 2 for East Asian wide and fullwidth
+ * characters (CJK, Hangul, fullwidth forms), else 1. */
+static size_t cp_width(unsigned cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
+                   (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                   (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+                   (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd)
+               ? 2
+               : 1;
+}
+
+/* The code point of the (valid) UTF-8 sequence at *p; *p moves past it. */
+static unsigned next_cp(const char **p)
+{
+    const unsigned char *s = (const unsigned char *)*p;
+    unsigned cp = s[0];
+    size_t n = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+    if (n > 1)
+        cp &= 0x3fu >> (n - 1);
+    for (size_t i = 1; i < n && s[i] != '\0'; i++)
+        cp = cp << 6 | (s[i] & 0x3fu);
+    *p += n;
+    return cp;
+}
+
+/* Display width of clean UTF-8 text in terminal columns. */
 static size_t text_width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xc0) != 0x80;
+    while (*s)
+        w += cp_width(next_cp(&s));
     return w;
+}
+
+/* Write clean text s in at most w columns: whole, or cut with an
+ * ellipsis; returns the columns written. */
+static size_t put_cut(FILE *out, const char *s, size_t w)
+{
+    if (text_width(s) <= w) {
+        fputs_unlocked(s, out);
+        return text_width(s);
+    }
+    size_t used = 0;
+    const char *p = s;
+    while (*p) {
+        const char *q = p;
+        size_t cw = cp_width(next_cp(&q));
+        if (used + cw + 1 > w)
+            break;
+        used += cw;
+        p = q;
+    }
+    fwrite_unlocked(s, 1, (size_t)(p - s), out);
+    if (w > 0) {
+        fputs_unlocked("\xe2\x80\xa6", out); /* U+2026 HORIZONTAL ELLIPSIS */
+        used++;
+    }
+    return used;
+}
+
+/* The table's width: $COLUMNS, else the terminal's, else 80. */
+static size_t table_width(void)
+{
+    const char *env = getenv("COLUMNS");
+    if (env != NULL && *env != '\0') {
+        char *e;
+        long v = strtol(env, &e, 10);
+        if (*e == '\0' && v > 0 && v <= 100000)
+            return (size_t)v;
+    }
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+/* The table's own words in the --lang languages (the class descriptions
+ * come from the rules file). */
+enum ui_word { UI_NOT_A_BOUNCE, UI_NO_RECIPIENT };
+static const struct {
+    const char *en, *zh_tw, *zh_cn;
+} ui_words[] = {
+    [UI_NOT_A_BOUNCE] = {"not a bounce", "不是退信", "不是退信"},
+    [UI_NO_RECIPIENT] = {"report names no recipient", "報告未列出收件人", "报告未列出收件人"},
+};
+
+static const char *ui(enum ui_word w)
+{
+    if (strcmp(cli.lang, "zh-TW") == 0)
+        return ui_words[w].zh_tw;
+    if (strcmp(cli.lang, "zh-CN") == 0)
+        return ui_words[w].zh_cn;
+    return ui_words[w].en;
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -322,9 +412,39 @@ static void sv_result(struct ctx *x, const char *source, const bc_result *r)
 
 /* ---------------------------------------------------------------- table */
 
-static const char *const table_header[] = {"SOURCE", "KIND",   "RECIPIENT", "CLASS",
-                                           "SEV",    "STATUS", "REPLY",     "DESCRIPTION"};
-#define TABLE_COLS 8
+static const char *const table_header[] = {"SOURCE", "KIND",  "RECIPIENT", "CLASS",      "SEV",
+                                           "STATUS", "REPLY", "ADVICE",    "DESCRIPTION"};
+#define TABLE_COLS 9
+
+/* Narrow the columns w[] until the table fits cli.width, the widest
+ * first: the free text (source, recipient, description: the least lost by
+ * a cut) down to its header's width, then down to 4 columns, then any
+ * column down to its header's width. */
+static void fit_widths(size_t *w)
+{
+    static const struct {
+        int all;    /* every column, or only the free text */
+        size_t min; /* 0: the header's width */
+    } pass[] = {{0, 0}, {0, 4}, {1, 0}};
+    static const int free_text[] = {0, 2, 8};
+    size_t total = 2 * (TABLE_COLS - 1);
+    for (int c = 0; c < TABLE_COLS; c++)
+        total += w[c];
+    for (size_t p = 0; p < sizeof pass / sizeof *pass; p++)
+        while (total > cli.width) {
+            int widest = -1;
+            for (int k = 0; k < (pass[p].all ? TABLE_COLS : 3); k++) {
+                int c = pass[p].all ? k : free_text[k];
+                size_t min = pass[p].min ? pass[p].min : strlen(table_header[c]);
+                if (w[c] > min && (widest < 0 || w[c] > w[widest]))
+                    widest = c;
+            }
+            if (widest < 0)
+                break;
+            w[widest]--;
+            total--;
+        }
+}
 
 static void table_flush(FILE *out)
 {
@@ -337,8 +457,12 @@ static void table_flush(FILE *out)
             if (cw > w[c])
                 w[c] = cw;
         }
-    for (int c = 0; c < TABLE_COLS; c++)
-        fprintf(out, "%s%-*s", c ? "  " : "", c + 1 < TABLE_COLS ? (int)w[c] : 0, table_header[c]);
+    fit_widths(w);
+    for (int c = 0; c < TABLE_COLS; c++) {
+        fputs_unlocked(c ? "  " : "", out);
+        for (size_t k = put_cut(out, table_header[c], w[c]); c + 1 < TABLE_COLS && k < w[c]; k++)
+            putc_unlocked(' ', out);
+    }
     putc_unlocked('\n', out);
     for (int i = 0; i < cli.nrows; i++) {
         struct row *r = &cli.rows[i];
@@ -349,8 +473,7 @@ static void table_flush(FILE *out)
         }
         for (int c = 0; c < r->ncells; c++) {
             fputs_unlocked(c ? "  " : "", out);
-            fputs_unlocked(r->cell[c], out);
-            for (size_t k = text_width(r->cell[c]); c + 1 < r->ncells && k < w[c]; k++)
+            for (size_t k = put_cut(out, r->cell[c], w[c]); c + 1 < r->ncells && k < w[c]; k++)
                 putc_unlocked(' ', out);
             free(r->cell[c]);
         }
@@ -405,11 +528,15 @@ static void table_add(struct ctx *x, const char *const *v, int n)
 static void table_result(struct ctx *x, const char *source, const bc_result *r)
 {
     if (!r->bounce || r->nrecipients == 0) {
-        const char *v[TABLE_COLS] = {
-            source, *r->kind ? r->kind : "-",
-            "-",    "-",
-            "-",    "-",
-            "-",    r->bounce ? "report names no recipient" : "not a bounce"};
+        const char *v[TABLE_COLS] = {source,
+                                     *r->kind ? r->kind : "-",
+                                     "-",
+                                     "-",
+                                     "-",
+                                     "-",
+                                     "-",
+                                     "-",
+                                     ui(r->bounce ? UI_NO_RECIPIENT : UI_NOT_A_BOUNCE)};
         table_add(x, v, TABLE_COLS);
     }
     for (size_t i = 0; r->bounce && i < r->nrecipients; i++) {
@@ -421,6 +548,7 @@ static void table_result(struct ctx *x, const char *source, const bc_result *r)
                                      bc_severity_name(p->severity),
                                      *p->status ? p->status : "-",
                                      *p->reply_code ? p->reply_code : "-",
+                                     *p->advice ? p->advice : "-",
                                      bc_describe(cli.rules, p->class_name, p->detail, cli.lang)};
         table_add(x, v, TABLE_COLS);
     }
@@ -459,7 +587,7 @@ static void emit_error(struct ctx *x, const char *source, const char *msg)
         v[SV_COLS - 1] = msg;
         sv_row(out, v);
     } else if (cli.fmt == FMT_TABLE) {
-        const char *v[TABLE_COLS] = {source, "error", "-", "-", "-", "-", "-", msg};
+        const char *v[TABLE_COLS] = {source, "error", "-", "-", "-", "-", "-", "-", msg};
         table_add(x, v, TABLE_COLS);
     } else {
         putc_unlocked('{', out);
@@ -1045,6 +1173,7 @@ int main(int argc, char **argv)
         return run_check_rules(rules_path, local_path);
     if (cli.fmt == FMT_AUTO)
         cli.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
+    cli.width = table_width();
 
     if (jobs == 0) {
         jobs = sysconf(_SC_NPROCESSORS_ONLN);

@@ -242,11 +242,17 @@ const char *rxcache_default_path(char *buf, size_t buflen)
             return NULL;
         return buf;
     }
+    /* Root's home is no place for a file a command-line run leaves behind
+     * (sudo keeps the caller's HOME, so it may not even be root's), and an
+     * unwritable home would only cost a failed write at every run. */
+    if (geteuid() == 0)
+        return NULL;
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     int n = -1;
-    if (xdg != NULL && *xdg == '/')
-        n = snprintf(buf, buflen, "%s/bounce-milter/regex-ok", xdg);
-    else if (home != NULL && *home == '/' && home[1] != '\0')
+    if (xdg != NULL && *xdg == '/') {
+        if (access(xdg, W_OK) == 0)
+            n = snprintf(buf, buflen, "%s/bounce-milter/regex-ok", xdg);
+    } else if (home != NULL && *home == '/' && home[1] != '\0' && access(home, W_OK) == 0)
         n = snprintf(buf, buflen, "%s/.cache/bounce-milter/regex-ok", home);
     return n > 0 && (size_t)n < buflen ? buf : NULL;
 }

@@ -37,7 +37,8 @@ void rxcache_close(rxcache *c);
 
 /* The default cache file: $BOUNCE_CACHE when set (empty: none), else
  * $XDG_CACHE_HOME or $HOME/.cache, then /bounce-milter/regex-ok; NULL when
- * there is none.  buf holds the path. */
+ * there is none: also when running as root or when that directory
+ * ($XDG_CACHE_HOME or $HOME) cannot be written.  buf holds the path. */
 const char *rxcache_default_path(char *buf, size_t buflen);
 
 #endif

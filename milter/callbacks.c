@@ -5,9 +5,9 @@
  * Negotiation asks for the actions the current config needs (and takes
  * what the MTA grants: an action it refuses is replaced by "headers" and
  * logged), drops the steps the milter never uses (HELO, DATA, unknown
- * commands; connect when {daemon_name} can come with MAIL; RCPT when the
- * config looks at no recipient) and asks for no replies where it always
- * continues (connect, MAIL, RCPT, each header).
+ * commands; connect when {daemon_name} can come with MAIL) and asks for
+ * no replies where it always continues (connect, MAIL, RCPT, each header).
+ * RCPT always stays: the log names the bounce's envelope recipients.
  */
 #include "callbacks.h"
 
@@ -123,15 +123,13 @@ static struct conn *conn_get(SMFICTX *ctx)
     return c;
 }
 
-unsigned long callbacks_steps(unsigned long offered, int no_connect, int no_rcpt)
+unsigned long callbacks_steps(unsigned long offered, int no_connect)
 {
     unsigned long want = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_SKIP |
                          SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
                          SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR;
     if (no_connect)
         want |= SMFIP_NOCONNECT;
-    if (no_rcpt)
-        want |= SMFIP_NORCPT;
     return want & offered;
 }
 
@@ -147,7 +145,6 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
         return SMFIS_ALL_OPTS; /* accept everything libmilter's defaults allow */
     }
     unsigned long need = mconf_required_actions(rt->conf);
-    int no_rcpt = !mconf_needs_recipients(rt->conf);
     runtime_release(rt);
     if ((f0 & need) != need)
         log_msg(LOG_WARNING,
@@ -164,7 +161,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
                   smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS;
     if (symlist)
         *pf0 |= SMFIF_SETSYMLIST;
-    *pf1 = callbacks_steps(f1, symlist, no_rcpt);
+    *pf1 = callbacks_steps(f1, symlist);
     *pf2 = *pf3 = 0;
     c->steps = *pf1;
     session_set_granted(c->s, *pf0);

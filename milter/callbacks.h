@@ -13,7 +13,7 @@ struct smfiDesc *callbacks_desc(void);
 
 /* Protocol steps bounce-milter asks the MTA to leave out or not answer,
  * given what the MTA offers; no_connect: the connect step is not needed
- * ({daemon_name} comes with MAIL), no_rcpt: RCPT is not needed. */
-unsigned long callbacks_steps(unsigned long offered, int no_connect, int no_rcpt);
+ * ({daemon_name} comes with MAIL). */
+unsigned long callbacks_steps(unsigned long offered, int no_connect);
 
 #endif

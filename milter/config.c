@@ -771,16 +771,6 @@ const char *mconf_socket_problem(const char *spec)
     return "is not unix:/path, local:/path, inet:port@host or inet6:port@host";
 }
 
-int mconf_needs_recipients(const mconf *c)
-{
-    if (c->recipients.n > 0 || c->verp.n > 0)
-        return 1;
-    for (size_t i = 0; i < c->nactions; i++)
-        if (c->actions[i].type == MC_ACT_REDIRECT)
-            return 1;
-    return 0;
-}
-
 unsigned long mconf_required_actions(const mconf *c)
 {
     unsigned long f = SMFIF_ADDHDRS;

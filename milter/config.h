@@ -115,10 +115,6 @@ int mconf_recipient_match(const mconf *c, const char *addr);
  * NULL when it is usable. */
 const char *mconf_socket_problem(const char *spec);
 
-/* 1 if the config needs the envelope recipients (recipient patterns, VERP,
- * a redirect action). */
-int mconf_needs_recipients(const mconf *c);
-
 /* libmilter SMFIF_* action flags the config's actions may need. */
 unsigned long mconf_required_actions(const mconf *c);
 

@@ -1,8 +1,12 @@
 /*
  * log.c - one-line log messages to syslog or standard error.
  *
- * In the foreground every line goes to stderr as "ident[pid]: message", one
- * fprintf per line so lines from different threads never interleave.
+ * syslog is opened with the configured facility whichever way lines go:
+ * libmilter logs its own errors with syslog(3), and they belong next to
+ * ours.  With -e this module's lines go to stderr as "ident[pid]: message"
+ * (one fprintf per line, so lines from different threads never interleave)
+ * and libmilter's to both (LOG_PERROR).  Until log_init() every line goes
+ * to stderr: configuration errors at start-up, -n and -t.
  */
 #include "log.h"
 
@@ -36,10 +40,8 @@ void log_init(const char *ident, int to_stderr, const char *facility)
 {
     snprintf(log_ident, sizeof log_ident, "%s", ident);
     use_stderr = to_stderr;
-    if (!to_stderr) {
-        int f = facility ? log_facility(facility) : -1;
-        openlog(log_ident, LOG_PID | LOG_NDELAY, f >= 0 ? f : LOG_MAIL);
-    }
+    int f = facility ? log_facility(facility) : -1;
+    openlog(log_ident, LOG_PID | LOG_NDELAY | (to_stderr ? LOG_PERROR : 0), f >= 0 ? f : LOG_MAIL);
 }
 
 void log_msg(int prio, const char *fmt, ...)

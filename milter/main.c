@@ -7,12 +7,20 @@
  * (instance.c), load it again as the service user as a reload will, become
  * a daemon, write the pid file, drop
  * privileges, and only then create the socket, so that it belongs to the
- * unprivileged user.  One thread takes
- * SIGUSR1 (reload) and SIGUSR2 (counters to the log) with sigtimedwait and
- * writes the Prometheus file between signals; SIGTERM, SIGHUP and SIGINT
- * are libmilter's own (stop, stop, abort).
+ * unprivileged user.
+ *
+ * Threads: libmilter's accept loop (smfi_main) runs in a thread of its own;
+ * the main thread takes every signal with sigtimedwait: SIGUSR1 (reload),
+ * SIGUSR2 (counters to the log), and writes the Prometheus file between
+ * signals.  SIGTERM, SIGHUP and SIGINT stay libmilter's (stop, stop,
+ * abort), but libmilter's accept loop looks at its stop flag only between
+ * polls of up to 5 seconds (MI_CHK_TIME): the main thread, which the kernel
+ * prefers for a signal sent to the process while it waits for it, passes
+ * the signal on to libmilter's signal thread and interrupts the accept
+ * loop's poll until it returns, so an idle daemon stops at once.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
 #include <limits.h>
@@ -25,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounce.h"
@@ -45,25 +54,32 @@
 
 #define MAX_TEST_RCPTS 100
 
-static char config_path[PATH_MAX];
 static int user_from_option; /* -u given: the config's user line does not apply */
+/* Interrupts the accept loop's poll (a handler that does nothing). */
+#define WAKE_SIGNAL SIGALRM
 
-static void usage(void)
+static char config_path[PATH_MAX];
+static pthread_t main_thread, listener_thread;
+static int listener_done, listener_rc; /* set by the listener thread */
+
+static void usage(FILE *out, int status)
 {
-    fprintf(stderr,
-            "usage: bounce-milter [-f] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]\n"
+    fprintf(out,
+            "usage: bounce-milter [-f] [-e] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]\n"
             "       bounce-milter -n [-c FILE]            check the configuration\n"
             "       bounce-milter -t MSGFILE [-c FILE] [-F SENDER] [-R RCPT]... [-D DAEMON]\n"
             "       bounce-milter -V                      print the version\n"
+            "       bounce-milter -h, --help              this help\n"
             "  -c FILE    configuration (default %s/milter.conf)\n"
-            "  -f         stay in the foreground, log to standard error\n"
+            "  -f         stay in the foreground (still logging to syslog)\n"
+            "  -e         log to standard error instead of syslog (implies -f)\n"
             "  -p SOCKET  listen here instead of the config's socket\n"
             "  -P FILE    write the process id here instead of the config's pid_file\n"
             "  -u USER    run as USER instead of the config's user\n"
             "  -t MSGFILE run one message offline and print what would be done\n"
             "  -F, -R, -D with -t: envelope sender, recipient(s), {daemon_name}\n",
             BC_SYSCONFDIR);
-    exit(EX_USAGE);
+    exit(status);
 }
 
 /* Path of a unix socket spec, or NULL for inet sockets. */
@@ -184,14 +200,51 @@ static void reload(void)
             bc_rules_count(rt->rules));
 }
 
-/* Takes SIGUSR1/SIGUSR2; writes the counters file every stats_interval. */
-static void *signal_thread(void *arg)
+static void wake_handler(int sig)
+{
+    (void)sig; /* only there to make the accept loop's poll return EINTR */
+}
+
+/* libmilter's accept loop, with the wake-up signal unblocked here only. */
+static void *listener(void *arg)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, WAKE_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    int rc = smfi_main();
+    __atomic_store_n(&listener_rc, rc, __ATOMIC_RELEASE);
+    __atomic_store_n(&listener_done, 1, __ATOMIC_RELEASE);
+    pthread_kill(main_thread, WAKE_SIGNAL); /* tell the main thread */
+    return NULL;
+}
+
+/* Stop (SIGTERM, SIGHUP) or abort (SIGINT) the way libmilter does: its
+ * signal thread is now the only one waiting for sig and takes it; then the
+ * accept loop is interrupted until it sees the stop flag and returns. */
+static void stop_listener(int sig)
+{
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    kill(getpid(), sig);
+    while (!__atomic_load_n(&listener_done, __ATOMIC_ACQUIRE)) {
+        pthread_kill(listener_thread, WAKE_SIGNAL);
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* The main thread until the listener returns: signals, and the counters
+ * file every stats_interval. */
+static void signal_loop(void)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
-    for (;;) {
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, WAKE_SIGNAL);
+    while (!__atomic_load_n(&listener_done, __ATOMIC_ACQUIRE)) {
         mruntime *rt = runtime_acquire();
         struct timespec ts = {rt ? (time_t)rt->conf->stats_interval : 10, 0};
         runtime_release(rt);
@@ -200,12 +253,15 @@ static void *signal_thread(void *arg)
             reload();
         else if (sig == SIGUSR2)
             stats_log();
+        else if (sig == SIGTERM || sig == SIGHUP || sig == SIGINT) {
+            stop_listener(sig);
+            break;
+        }
         write_stats_file();
     }
-    return NULL;
 }
 
-static int run_daemon(int foreground)
+static int run_daemon(int foreground, int to_stderr)
 {
     mruntime *rt = runtime_acquire();
     const mconf *c = rt->conf;
@@ -228,7 +284,9 @@ static int run_daemon(int foreground)
         fprintf(stderr, "bounce-milter: daemon: %s\n", strerror(errno));
         return EX_OSERR;
     }
-    log_init("bounce-milter", foreground, c->log_facility);
+    /* Opened before libmilter starts, so that its own messages (it calls
+     * syslog itself) go to the configured facility too. */
+    log_init("bounce-milter", to_stderr, c->log_facility);
     /* Memory stays flat under load: large message buffers always come from
      * mmap and go back to the system when freed (glibc would otherwise
      * raise the threshold and keep them in its per-thread arenas). */
@@ -260,19 +318,23 @@ static int run_daemon(int foreground)
         if (chmod(spath, c->socket_mode) != 0)
             log_msg(LOG_WARNING, "chmod %s: %s", spath, strerror(errno));
     }
-    pthread_t tid;
-    if (pthread_create(&tid, NULL, signal_thread, NULL) != 0) {
-        log_msg(LOG_ERR, "cannot start the signal thread");
-        return EX_OSERR;
-    }
-    pthread_detach(tid);
     log_msg(LOG_INFO, "bounce-milter %s started on %s as uid %ld, %zu rules, config %s", BC_VERSION,
             c->socket, (long)geteuid(), bc_rules_count(rt->rules), config_path);
     char pid_file[PATH_MAX];
     snprintf(pid_file, sizeof pid_file, "%s", c->pid_file);
     runtime_release(rt);
 
-    int rc = smfi_main();
+    main_thread = pthread_self();
+    struct sigaction sa = {.sa_handler = wake_handler};
+    sigemptyset(&sa.sa_mask);
+    sigaction(WAKE_SIGNAL, &sa, NULL);
+    if (pthread_create(&listener_thread, NULL, listener, NULL) != 0) {
+        log_msg(LOG_ERR, "cannot start the listener thread");
+        return EX_OSERR;
+    }
+    signal_loop();
+    pthread_join(listener_thread, NULL);
+    int rc = listener_rc;
     write_stats_file();
     stats_log();
     log_msg(LOG_INFO, "stopped");
@@ -287,11 +349,15 @@ int main(int argc, char **argv)
     const char *sock = NULL, *user = NULL, *pid_file = NULL, *test_from = NULL, *test_daemon = NULL;
     const char *test_rcpts[MAX_TEST_RCPTS];
     size_t ntest_rcpts = 0;
-    int foreground = 0, check_only = 0, opt;
-    while ((opt = getopt(argc, argv, "c:fnt:p:P:u:VF:R:D:h")) != -1) {
+    int foreground = 0, to_stderr = 0, check_only = 0, opt;
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    while ((opt = getopt_long(argc, argv, "c:efnt:p:P:u:VF:R:D:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
+            break;
+        case 'e':
+            to_stderr = foreground = 1; /* a daemon's stderr is /dev/null */
             break;
         case 'f':
             foreground = 1;
@@ -327,12 +393,15 @@ int main(int argc, char **argv)
         case 'D':
             test_daemon = optarg;
             break;
+        case 'h':
+            usage(stdout, 0);
+            break;
         default:
-            usage();
+            usage(stderr, EX_USAGE);
         }
     }
     if (optind != argc)
-        usage();
+        usage(stderr, EX_USAGE);
     /* The rules' regex cache (a file under the user's home) only shortens
      * the start-up of short command-line runs: a daemon writes nothing
      * there and checks every pattern when it loads or reloads its rules. */
@@ -348,13 +417,13 @@ int main(int argc, char **argv)
         sigaddset(&set, SIGHUP);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
+        sigaddset(&set, WAKE_SIGNAL);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
     }
     if (realpath(conf, config_path) == NULL)
         snprintf(config_path, sizeof config_path, "%s", conf);
 
-    log_init("bounce-milter", 1, NULL);
     runtime_set_overrides(sock, user, pid_file);
     char cwd[PATH_MAX];
     runtime_set_basedir(getcwd(cwd, sizeof cwd));
@@ -384,5 +453,5 @@ int main(int argc, char **argv)
             fprintf(stderr, "bounce-milter: cannot read %s\n", test_file);
         return rc ? EX_NOINPUT : 0;
     }
-    return run_daemon(foreground);
+    return run_daemon(foreground, to_stderr);
 }

@@ -384,7 +384,7 @@ static int remove_forged(session *s, const mops *ops, const char *qid)
             removed++;
         }
     stats_add(ST_FORGED_REMOVED, (unsigned long)removed);
-    log_msg(LOG_INFO, "%s: removed %d forged %s* header(s)%s", qid, removed,
+    log_msg(LOG_NOTICE, "%s: removed %d forged %s* header(s)%s", qid, removed,
             s->rt->conf->header_prefix, s->forged_overflow ? " (more names than tracked)" : "");
     return 0;
 }
@@ -511,13 +511,45 @@ static int carry_out(session *s, const mops *ops, const mc_action *a, enum mc_ac
     }
 }
 
-/* One log line: who failed, how, and what was done. */
-static void log_bounce(session *s, const char *qid, const bc_result *res, const bounce_view *v,
-                       const char *action)
+/* The envelope recipients as "<a>,<b>" (the first MAX_LOG_RCPTS). */
+static void envelope_list(const session *s, char *out, size_t outlen)
 {
-    char list[1400], clean[200];
+    char addr[512], clean[200];
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < s->nrcpts && i < MAX_LOG_RCPTS && o < outlen; i++) {
+        strip_brackets(addr, sizeof addr, s->rcpts[i]);
+        hdr_sanitize(clean, sizeof clean, addr, strlen(addr), 100);
+        o += (size_t)snprintf(out + o, outlen - o, "%s<%s>", i ? "," : "", clean);
+    }
+    if ((s->nrcpts > MAX_LOG_RCPTS || s->rcpts_overflow) && o < outlen)
+        snprintf(out + o, outlen - o, ",...");
+}
+
+/* Delivery changes (hold, reroute, refuse, drop, cut) are notices; tags
+ * are information. */
+static int action_priority(enum mc_action_type t)
+{
+    switch (t) {
+    case MC_ACT_QUARANTINE:
+    case MC_ACT_REDIRECT:
+    case MC_ACT_STRIP:
+    case MC_ACT_REJECT:
+    case MC_ACT_DISCARD:
+        return LOG_NOTICE;
+    default:
+        return LOG_INFO;
+    }
+}
+
+/* One log line: who got the bounce, who failed and how, what was done. */
+static void log_bounce(session *s, const char *qid, const bc_result *res, const bounce_view *v,
+                       enum mc_action_type t, const char *action)
+{
+    char list[1400], clean[200], to[1200];
     size_t o = 0;
     list[0] = '\0';
+    envelope_list(s, to, sizeof to);
     for (size_t i = 0; i < v->n && i < MAX_LOG_RCPTS && o < sizeof list; i++) {
         const bc_recipient *r = &v->rcpts[i];
         hdr_sanitize(clean, sizeof clean, r->address, strlen(r->address), 100);
@@ -526,8 +558,9 @@ static void log_bounce(session *s, const char *qid, const bc_result *res, const 
     }
     if (v->n > MAX_LOG_RCPTS && o < sizeof list)
         snprintf(list + o, sizeof list - o, ", ... (%zu in all)", v->n);
-    log_msg(LOG_INFO, "%s: bounce from=<%s> kind=%s mta=%s recipients: %s; action=%s%s", qid,
-            s->sender, res->kind, res->mta, v->n ? list : "(none)", action,
+    log_msg(action_priority(t),
+            "%s: bounce from=<%s> to=%s kind=%s mta=%s recipients: %s; action=%s%s", qid, s->sender,
+            *to ? to : "(unknown)", res->kind, res->mta, v->n ? list : "(none)", action,
             s->internal ? " (postfix-internal)" : "");
 }
 
@@ -587,7 +620,7 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
     }
     if (!res->bounce && !verp_only) {
         stats_inc(ST_NOT_BOUNCES);
-        log_msg(LOG_INFO, "%s: inspected (%s), not a bounce", qid, s->why);
+        log_msg(LOG_DEBUG, "%s: inspected (%s), not a bounce", qid, s->why);
         bc_result_free(res);
         strcpy(s->last_action, "none");
         return remove_forged(s, ops, qid) == 0 ? SV_ACCEPT
@@ -617,20 +650,22 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         snprintf(note, sizeof note, " (subject: over %d bytes, left alone)", MAX_SUBJECT);
         t = MC_ACT_HEADERS;
     }
-    /* No recipients seen (the connection negotiated RCPT away before a
-     * reload added the redirect): adding the address without removing the
-     * others would make a copy, not a redirect. */
+    /* No recipients seen (an MTA that sent no RCPT): adding the address
+     * without removing the others would make a copy, not a redirect. */
     if (t == MC_ACT_REDIRECT && s->nrcpts == 0) {
         snprintf(note, sizeof note, " (redirect: envelope recipients not known)");
         t = MC_ACT_HEADERS;
     }
     /* The log names what was done and to what: Postfix's hold queue keeps
      * no quarantine reason, so the log has to. */
-    char action[512], what[300] = "";
+    char action[512], what[300] = "", reply[32] = "";
     if (a != NULL && a->arg != NULL && t != MC_ACT_HEADERS && t == a->type)
         hdr_sanitize(what, sizeof what, a->arg, strlen(a->arg), 200);
-    snprintf(action, sizeof action, "%s%s%s%s%s", mconf_action_name(t), *what ? " \"" : "", what,
-             *what ? "\"" : "", note);
+    if (t == MC_ACT_REJECT)
+        snprintf(reply, sizeof reply, " %s%s%s", a->reply_code, *a->reply_status ? " " : "",
+                 a->reply_status);
+    snprintf(action, sizeof action, "%s%s%s%s%s%s", mconf_action_name(t), reply, *what ? " \"" : "",
+             what, *what ? "\"" : "", note);
 
     /* Everything that can fail is settled before the first change: a
      * failure must leave the message as it came, never half modified.
@@ -651,7 +686,7 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
             cannot = "out of memory prefixing the subject";
     }
     if (cannot != NULL) {
-        log_bounce(s, qid, res, &v, "none (error)");
+        log_bounce(s, qid, res, &v, MC_ACT_HEADERS, "none (error)");
         bc_result_free(res);
         return fail(s, qid, cannot);
     }
@@ -669,13 +704,13 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
                  carry_out(s, ops, a, t, qid, made, madelen) != 0;
         free(made);
         if (rc) {
-            log_bounce(s, qid, res, &v, "none (error)");
+            log_bounce(s, qid, res, &v, MC_ACT_HEADERS, "none (error)");
             bc_result_free(res);
             return fail(s, qid, "the MTA refused a change to the message");
         }
     }
     stats_action(t);
-    log_bounce(s, qid, res, &v, action);
+    log_bounce(s, qid, res, &v, t, action);
     snprintf(s->last_action, sizeof s->last_action, "%s", mconf_action_name(t));
     bc_result_free(res);
     return verdict;

@@ -154,12 +154,27 @@ check "--csv: the non-bounce row says false" has "$tmp/out" "^$ham,false,"
 check "--tsv: every row has the header's number of fields" \
     sh -c "awk -F'\t' 'NR==1{n=NF} NF!=n{exit 1}' '$tmp/out' && grep -c '' '$tmp/out' | grep -qx 3"
 
-# table, --explain, --lang
-"$CLI" --table "$msg" >"$tmp/out"
+# table, --explain, --lang (wide enough for whole cells)
+COLUMNS=200 "$CLI" --table "$msg" >"$tmp/out"
 check "--table: a header and the recipient" sh -c "head -1 '$tmp/out' | grep -q '^SOURCE' &&
     grep -q 'kijitora@example.jp' '$tmp/out'"
-"$CLI" --table --lang zh-TW "$msg" >"$tmp/zh"
+COLUMNS=200 "$CLI" --table --lang zh-TW "$msg" >"$tmp/zh"
 check "--lang zh-TW changes the description" sh -c "! cmp -s '$tmp/out' '$tmp/zh'"
+check "--table: an ADVICE column with the recipient's advice" sh -c "head -1 '$tmp/out' |
+    grep -q ' ADVICE ' && grep -q 'kijitora@example.jp .* suppress ' '$tmp/out'"
+"$CLI" --table --lang zh-TW "$ham" >"$tmp/zh"
+check "--lang zh-TW: 'not a bounce' translated" sh -c "grep -q '不是退信' '$tmp/zh' &&
+    ! grep -q 'not a bounce' '$tmp/zh'"
+# the table fits the terminal: \$COLUMNS, else 80 when not a terminal; long
+# cells cut with an ellipsis (display width, CJK counted double)
+width() { LC_ALL=C.UTF-8 wc -L <"$1"; }
+COLUMNS=60 "$CLI" --table --lang zh-TW "$D"/*.eml >"$tmp/out"
+check "--table: COLUMNS=60 gives lines of at most 60 columns" test "$(width "$tmp/out")" -le 60
+check "--table: long cells cut with an ellipsis" grep -q '…' "$tmp/out"
+(unset COLUMNS; "$CLI" --table "$D"/*.eml >"$tmp/out")
+check "--table: at most 80 columns when not on a terminal" test "$(width "$tmp/out")" -le 80
+COLUMNS=400 "$CLI" --table "$D"/*.eml >"$tmp/out"
+check "--table: a wide terminal gets whole cells" sh -c "! grep -q '…' '$tmp/out'"
 "$CLI" --json --explain "$msg" >"$tmp/out"
 check "--explain --json adds a non-empty explain array" has "$tmp/out" '"explain": \["'
 check "--explain output still passes the contract check" "$JC" <"$tmp/out"
@@ -178,7 +193,20 @@ check "--json: control characters in a source are escaped" sh -c "grep -q 'evil\
 
 # options
 check "-V prints the version" sh -c "'$CLI' -V | grep -q '^bounce-classify [0-9]'"
-check "--help exits 0" "$CLI" --help
+for h in -h --help; do
+    "$CLI" $h >"$tmp/out" 2>"$tmp/err"
+    check "$h prints the usage to stdout and exits 0" sh -c "[ $? -eq 0 ] &&
+        grep -q '^usage: bounce-classify' '$tmp/out' && [ ! -s '$tmp/err' ]"
+done
+
+# the regex cache: never written as root, nor into a home that cannot be
+# written (and such a home is no error)
+mkdir "$tmp/home"
+[ "$(id -u)" = 0 ] || chmod 555 "$tmp/home"
+(unset BOUNCE_CACHE XDG_CACHE_HOME; HOME=$tmp/home "$CLI" --json "$msg" >"$tmp/out" 2>"$tmp/err")
+check "no regex cache as root or in an unwritable home" sh -c "[ ! -e '$tmp/home/.cache' ] &&
+    [ ! -s '$tmp/err' ] && grep -q '\"bounce\": true' '$tmp/out'"
+chmod 755 "$tmp/home"
 "$CLI" --no-such-option >/dev/null 2>&1
 check "an unknown option: exit status 2" test $? -eq 2
 "$CLI" --lang fr "$msg" >/dev/null 2>&1

@@ -42,7 +42,7 @@ mkdir -p "$SAVE"
 # bounce-internal to it, see master.cf.in).
 postconf -c "$E2E/etc" -e "smtpd_milters = unix:$E2E/milter/bm.sock" \
     "non_smtpd_milters = unix:$E2E/milter/bm.sock" "internal_mail_filter_classes = bounce"
-if ! e2e_milter_start bm "$BUILD/bounce-milter" -f -c "$E2E/milter.conf" \
+if ! e2e_milter_start bm "$BUILD/bounce-milter" -e -c "$E2E/milter.conf" \
     -p "unix:$E2E/milter/bm.sock" -u postfix; then
     notok "bounce-milter starts"
     exit 1

@@ -35,7 +35,7 @@ trap 'exit 1' INT TERM
 # sit in a directory only root can enter: it gets a readable copy.
 mkdir -p "$E2E/conf" && cp -r conf/rules.conf conf/rules.d conf/formats.conf "$E2E/conf/"
 sed "s|@REPO@|$E2E|g" tests/e2e/milter/actions.conf.in >"$E2E/milter.conf"
-if ! e2e_milter_start bm "$BUILD/bounce-milter" -f -c "$E2E/milter.conf" \
+if ! e2e_milter_start bm "$BUILD/bounce-milter" -e -c "$E2E/milter.conf" \
     -p "unix:$E2E/milter/bm.sock" -u postfix; then
     notok "bounce-milter starts"
     exit 1

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "regex.h"
@@ -269,6 +270,47 @@ TEST(rule_set_with_a_cache)
     }
     CHECK(known(cpath, "over quota", RX_CASELESS));
     CHECK(!known(cpath, "user (unknown", RX_CASELESS));
+}
+
+/* What rxcache_default_path gives with HOME set to home (no other
+ * variable): 1 a path under it, 0 none. */
+static int default_path_in(const char *home)
+{
+    char buf[256];
+    unsetenv("BOUNCE_CACHE");
+    unsetenv("XDG_CACHE_HOME");
+    setenv("HOME", home, 1);
+    const char *p = rxcache_default_path(buf, sizeof buf);
+    return p != NULL && strncmp(p, home, strlen(home)) == 0;
+}
+
+TEST(no_default_cache_as_root_or_in_an_unwritable_home)
+{
+    const char *home = tmp_path("home"), *ro = tmp_path("ro-home");
+    CHECK(mkdir(home, 0755) == 0 && mkdir(ro, 0555) == 0);
+    if (geteuid() != 0) {
+        CHECK(default_path_in(home));
+        CHECK(!default_path_in(ro));
+        return;
+    }
+    CHECK(!default_path_in(home)); /* root: never */
+    /* the same as an ordinary user: a cache in a home it owns, none in one
+     * it cannot write (mkdtemp made their directory 0700) */
+    CHECK(chmod(tmpdir, 0755) == 0 && chown(home, 65534, 65534) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(3);
+        _exit(default_path_in(home) && !default_path_in(ro) ? 0 : 1);
+    }
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* an explicit BOUNCE_CACHE is still honoured, also as root */
+    char buf[256];
+    setenv("BOUNCE_CACHE", tmp_path("explicit"), 1);
+    CHECK(rxcache_default_path(buf, sizeof buf) != NULL);
+    unsetenv("BOUNCE_CACHE");
 }
 
 int main(void)
