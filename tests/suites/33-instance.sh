@@ -48,7 +48,7 @@ fi
 start() {
     name=$1
     shift
-    "$BIN" -f $USEROPT "$@" >"$T/$name.log" 2>&1 &
+    "$BIN" -e $USEROPT "$@" >"$T/$name.log" 2>&1 &
     eval "PID_$name=$!"
     PIDS="$PIDS $!"
     i=0
@@ -60,7 +60,7 @@ start() {
 refused() {
     name=$1
     shift
-    "$BIN" -f $USEROPT "$@" >"$T/$name.log" 2>&1 &
+    "$BIN" -e $USEROPT "$@" >"$T/$name.log" 2>&1 &
     p=$!
     i=0
     while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
