@@ -300,6 +300,18 @@ const char *bc_describe(const bc_rules *r, const char *class_name, const char *d
     return ruleset_describe(r->rs, class_name, detail, lang);
 }
 
+int bc_class_defaults(const bc_rules *r, const char *class_name, enum bc_severity *severity,
+                      const char **advice, int *code)
+{
+    const rule_class *c = r != NULL && class_name != NULL ? ruleset_class(r->rs, class_name) : NULL;
+    if (c == NULL)
+        return -1;
+    *severity = c->severity;
+    *advice = c->advice;
+    *code = c->code;
+    return 0;
+}
+
 const char *bc_severity_name(enum bc_severity sev)
 {
     return rule_severity_name(sev);

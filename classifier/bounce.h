@@ -102,6 +102,13 @@ const char *const *bc_fixed_names(enum bc_name_field field);
 int bc_rules_knows(const bc_rules *rules, enum bc_name_field field, const char *name,
                    const char **closest);
 
+/* A class's defaults in a rule set (rules.conf `classes`): severity,
+ * advice and return code, for a recipient a caller makes up itself (the
+ * milter's VERP address when a report names nobody).  0, or -1 when the set
+ * has no such class (the outputs are then left alone). */
+int bc_class_defaults(const bc_rules *rules, const char *class_name, enum bc_severity *severity,
+                      const char **advice, int *code);
+
 /* Number of classification rules in a loaded set. */
 size_t bc_rules_count(const bc_rules *rules);
 

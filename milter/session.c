@@ -610,10 +610,11 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
         synth.action = "failed";
         synth.status = synth.reply_code = synth.detail = synth.smtp_command = "";
         synth.diagnostic = synth.remote_mta = "";
+        /* too little to decide: onhold, with its defaults from the rules */
         synth.class_name = "onhold";
         synth.severity = BC_SEV_SOFT;
         synth.advice = "retry";
-        synth.code = 900;
+        bc_class_defaults(s->rt->rules, "onhold", &synth.severity, &synth.advice, &synth.code);
         synth.rule = "verp";
         v.rcpts = &synth;
         v.n = 1;
