@@ -23,6 +23,7 @@
  */
 #include "bounce.h"
 #include "mbox.h"
+#include "paths.h" /* generated: BC_SYSCONFDIR */
 
 #include <dirent.h>
 #include <errno.h>
@@ -947,7 +948,7 @@ static void usage(FILE *out)
             "  --lang LANG          descriptions in en, zh-TW or zh-CN (table)\n"
             "  --max-size BYTES     read at most BYTES of each message (default 8 MiB)\n"
             "  -j, --jobs N         classify with N threads (default: the CPUs, at most 8)\n"
-            "  -V, --version        print the version\n"
+            "  -V, --version        print the version and the default rules files\n"
             "  -h, --help           this help\n"
             "\n"
             "Exit status: 0 all read, 1 some input could not be read, 2 usage or rules error.\n");
@@ -1025,9 +1026,13 @@ int main(int argc, char **argv)
             }
             break;
         }
-        case 'V':
-            printf("bounce-classify %s\n", BC_VERSION);
+        case 'V': {
+            /* The paths show where an installed copy looks for its rules. */
+            char rules[4096];
+            printf("bounce-classify %s\nrules: %s\nlocal rules: %s/local-rules.conf\n", BC_VERSION,
+                   bc_rules_default_path(rules, sizeof rules), BC_SYSCONFDIR);
             return 0;
+        }
         case 'h':
             usage(stdout);
             return 0;

@@ -6,28 +6,25 @@
  */
 #include "bounce.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <glob.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "classify.h"
 #include "formats.h"
+#include "paths.h" /* generated: BC_RULESDIR, BC_SYSCONFDIR */
 #include "regex.h"
 #include "report.h"
 #include "rulecheck.h"
 #include "rules.h"
 #include "rxcache.h"
-
-#ifndef BC_RULESDIR
-#define BC_RULESDIR "/usr/local/share/bounce-milter"
-#endif
-#ifndef BC_SYSCONFDIR
-#define BC_SYSCONFDIR "/etc/bounce-milter"
-#endif
 
 #define BC_DEFAULT_MAX_BYTES (8u * 1024 * 1024)
 #define BC_MAX_RULE_FILES 64 /* rules.d/NAME.conf files read */
@@ -98,8 +95,17 @@ bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *er
     if (rules_path == NULL)
         rules_path = bc_rules_default_path(shipped, sizeof shipped);
     if (local_path == NULL) {
-        snprintf(local_default, sizeof local_default, "%s/local-rules.conf", BC_SYSCONFDIR);
-        local_path = file_exists(local_default) ? local_default : "";
+        const char *env = getenv("BOUNCE_LOCAL_RULES");
+        if (env != NULL && *env != '\0')
+            snprintf(local_default, sizeof local_default, "%s", env);
+        else
+            snprintf(local_default, sizeof local_default, "%s/local-rules.conf", BC_SYSCONFDIR);
+        /* Optional, but never skipped when it is there and unreadable: a
+         * daemon reloading as its own user would silently lose the rules
+         * it read at start as root. */
+        local_path = access(local_default, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR)
+                         ? local_default
+                         : "";
     }
     if (!file_exists(rules_path)) {
         snprintf(err, errlen, "%s: cannot read rules file", rules_path);
@@ -194,6 +200,79 @@ void bc_rules_free(bc_rules *r)
     free(r);
 }
 
+/* Edit distance of a and b ignoring case, or 3 when above 2 (or too long
+ * to bother): only near misses are worth suggesting. */
+static int near_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > MAXLEN || lb > MAXLEN || (la > lb ? la - lb : lb - la) > 2)
+        return 3;
+    int prev[MAXLEN + 1], cur[MAXLEN + 1];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int sub = prev[j - 1] +
+                      (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb] > 2 ? 3 : prev[lb];
+}
+
+/* Keep cand as *best when it is nearer to name than *dist. */
+static void consider(const char *name, const char *cand, const char **best, int *dist)
+{
+    int d = cand != NULL && *cand != '\0' ? near_distance(name, cand) : 3;
+    if (d < *dist) {
+        *dist = d;
+        *best = cand;
+    }
+}
+
+const char *const *bc_fixed_names(enum bc_name_field field)
+{
+    return rule_fixed_names((int)field);
+}
+
+int bc_rules_knows(const bc_rules *r, enum bc_name_field field, const char *name,
+                   const char **closest)
+{
+    *closest = NULL;
+    if (r == NULL || name == NULL || *name == '\0')
+        return 0;
+    /* The classes every rule set defines are lower case; a detail may be
+     * given in the details table without any rule naming it ({feedback}). */
+    char lower[64];
+    size_t n = 0;
+    for (; name[n] != '\0' && n < sizeof lower - 1; n++)
+        lower[n] = (char)tolower((unsigned char)name[n]);
+    lower[n] = '\0';
+    if (field == BC_NAME_CLASS ? ruleset_class(r->rs, lower) != NULL
+                               : ruleset_detail(r->rs, name) != NULL)
+        return 1;
+    int dist = 3;
+    if (field == BC_NAME_CLASS) {
+        /* what the classifier answers when no rule decides */
+        consider(name, "undefined", closest, &dist);
+        consider(name, "onhold", closest, &dist);
+    }
+    for (size_t i = 0; i < ruleset_count(r->rs); i++) {
+        const rule_info *ri = ruleset_rule(r->rs, i);
+        const char *cand = field == BC_NAME_DETAIL ? ri->detail : ri->cls ? ri->cls->name : "";
+        if (field == BC_NAME_DETAIL && strcmp(cand, "{feedback}") == 0)
+            continue;
+        if (strcasecmp(cand, name) == 0 && *cand != '\0')
+            return 1;
+        consider(name, cand, closest, &dist);
+    }
+    return 0;
+}
+
 size_t bc_rules_count(const bc_rules *r)
 {
     return r == NULL ? 0 : ruleset_count(r->rs);
@@ -203,7 +282,7 @@ int bc_rules_check(const bc_rules *r, void (*line)(const char *text, void *arg),
                    bc_rules_check_counts *counts)
 {
     rulecheck_counts c;
-    if (rulecheck_run(r->rs, line, arg, &c) != 0)
+    if (rulecheck_run(r->rs, formats_dsn_vocab(r->formats), line, arg, &c) != 0)
         return -1;
     counts->rules = c.rules;
     counts->examples = c.examples;
@@ -223,14 +302,7 @@ const char *bc_describe(const bc_rules *r, const char *class_name, const char *d
 
 const char *bc_severity_name(enum bc_severity sev)
 {
-    switch (sev) {
-    case BC_SEV_HARD:
-        return "hard";
-    case BC_SEV_SOFT:
-        return "soft";
-    default:
-        return "none";
-    }
+    return rule_severity_name(sev);
 }
 
 bc_classifier *bc_classifier_new(const bc_rules *rules, size_t max_bytes, unsigned flags)

@@ -67,6 +67,9 @@ typedef struct bc_result {
 
 /* Load the shipped rules (NULL: found automatically) and an optional local
  * rules file read before them; NULL with a "file:line: message" in err.
+ * Without a local file, $BOUNCE_LOCAL_RULES or else
+ * SYSCONFDIR/local-rules.conf is read when it exists (one that exists but
+ * cannot be read is an error, never skipped).
  * Patterns listed in the regex cache ($BOUNCE_CACHE, empty: off) as having
  * compiled before are compiled when first used. */
 bc_rules *bc_rules_load(const char *rules_path, const char *local_path, char *err, size_t errlen);
@@ -76,6 +79,28 @@ void bc_rules_free(bc_rules *rules);
 
 /* Path of the shipped rules file that bc_rules_load(NULL, ...) would read. */
 const char *bc_rules_default_path(char *buf, size_t buflen);
+
+/* What bc_rules_knows() looks a name up as; bc_fixed_names() lists the
+ * last three. */
+enum bc_name_field {
+    BC_NAME_CLASS,
+    BC_NAME_DETAIL,
+    BC_NAME_SEVERITY,
+    BC_NAME_ADVICE,
+    BC_NAME_KIND
+};
+
+/* The words a recipient's severity, advice or a report's kind can be (in
+ * the order of the documentation), NULL-terminated; NULL for the class and
+ * the detail, which come from a rule set (bc_rules_knows()). */
+const char *const *bc_fixed_names(enum bc_name_field field);
+
+/* 1 if the rule set can give name (in any case) as a recipient's class or
+ * detail; else 0, with *closest set to the nearest name it can give (at most
+ * two edits away) or to NULL.  For a configuration's match lists, where a
+ * typo would otherwise never match. */
+int bc_rules_knows(const bc_rules *rules, enum bc_name_field field, const char *name,
+                   const char **closest);
 
 /* Number of classification rules in a loaded set. */
 size_t bc_rules_count(const bc_rules *rules);

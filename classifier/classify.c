@@ -128,7 +128,7 @@ static const char *trace_line(arena *a, const bc_recipient *out, const rule_evid
     return arena_printf(a, "%s: %smatched: %s -> %s%s%s %s/%s (rule %s: %s%s; %zu rules tried)",
                         out->address, with_body ? "(with the report's text) " : "", list,
                         out->class_name, *out->detail ? " detail " : "", out->detail,
-                        bc_severity_name(out->severity), out->advice, out->rule, why,
+                        rule_severity_name(out->severity), out->advice, out->rule, why,
                         guarded == 1   ? "; not hard: temporary failure"
                         : guarded == 2 ? "; not hard: the text says otherwise"
                                        : "",

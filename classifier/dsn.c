@@ -17,39 +17,6 @@
 #include "mime.h"
 #include "smtpreply.h"
 
-/* SMTP command named by a diagnostic's phrasing, most specific first.
- * Patterns are lower-case and matched case-insensitively. */
-static const struct {
-    const char *phrase, *command;
-} command_phrases[] = {
-    {"in reply to rcpt to", "RCPT"},
-    {"after rcpt to", "RCPT"},
-    {"while sending rcpt to", "RCPT"},
-    {"rcpt to command", "RCPT"},
-    {"in reply to end of data", "DATA"},
-    {"after end of data", "DATA"},
-    {"while sending end of data", "DATA"},
-    {"in reply to data", "DATA"},
-    {"after data", "DATA"},
-    {"while sending data", "DATA"},
-    {"while sending message body", "DATA"},
-    {"data command", "DATA"},
-    {"in reply to mail from", "MAIL"},
-    {"mail from command", "MAIL"},
-    {"after mail from", "MAIL"},
-    {"while sending mail from", "MAIL"},
-    {"in reply to helo", "HELO"},
-    {"in reply to ehlo", "HELO"},
-    {"after helo", "HELO"},
-    {"after ehlo", "HELO"},
-    {"while sending helo", "HELO"},
-    {"while sending ehlo", "HELO"},
-    {"initial server greeting", "CONN"},
-    {"while connected", "CONN"},
-    {"connect to", "CONN"},
-    {"after initial connection", "CONN"},
-};
-
 static int lc(int c)
 {
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
@@ -344,54 +311,62 @@ static int find_reply(const char *s, size_t n, char out[4])
     return 0;
 }
 
-/* "host mx.example.com[192.0.2.1] said:" -> mx.example.com */
-static char *find_remote(const char *s, size_t n, arena *a)
+/* "host mx.example.com[192.0.2.1] said:" -> mx.example.com: a dotted name
+ * after one of v's host_before words, then maybe its [address], then one of
+ * its host_after words. */
+static int said_at(const dsn_vocab *v, const char *r, const char *e)
 {
-    const char *p = s, *e = s + n;
-    while ((p = mime_memcasemem(p, (size_t)(e - p), "host ", 5)) != NULL) {
-        const char *h = p + 5, *q = h;
-        p = h;
-        while (q < e && !is_space((unsigned char)*q) && *q != '[' && *q != ':' && *q != ',')
-            q++;
-        if (q == h || memchr(h, '.', (size_t)(q - h)) == NULL)
-            continue;
-        const char *r = q;
-        if (r < e && *r == '[') {
-            const char *close = memchr(r, ']', (size_t)(e - r) < 64 ? (size_t)(e - r) : 64);
-            if (close == NULL)
+    for (size_t k = 0; k < v->nhost_after; k++) {
+        size_t l = strlen(v->host_after[k]);
+        if ((size_t)(e - r) >= l && strncasecmp(r, v->host_after[k], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static char *find_remote(const dsn_vocab *v, const char *s, size_t n, arena *a)
+{
+    const char *e = s + n;
+    for (size_t w = 0; v != NULL && w < v->nhost_before; w++) {
+        const char *p = s, *word = v->host_before[w];
+        size_t wl = strlen(word);
+        while ((p = mime_memcasemem(p, (size_t)(e - p), word, wl)) != NULL) {
+            const char *h = p + wl, *q = h;
+            p = h;
+            while (q < e && !is_space((unsigned char)*q) && *q != '[' && *q != ':' && *q != ',')
+                q++;
+            if (q == h || memchr(h, '.', (size_t)(q - h)) == NULL)
                 continue;
-            r = close + 1;
-        }
-        while (r < e && *r == ' ')
-            r++;
-        if ((size_t)(e - r) >= 4 && strncasecmp(r, "said", 4) == 0) {
-            char *out = arena_strndup(a, h, (size_t)(q - h));
-            if (out == NULL)
-                return NULL;
-            for (char *c = out; *c; c++)
-                *c = (char)lc((unsigned char)*c);
-            return out;
+            const char *r = q;
+            if (r < e && *r == '[') {
+                const char *close = memchr(r, ']', (size_t)(e - r) < 64 ? (size_t)(e - r) : 64);
+                if (close == NULL)
+                    continue;
+                r = close + 1;
+            }
+            while (r < e && *r == ' ')
+                r++;
+            if (said_at(v, r, e)) {
+                char *out = arena_strndup(a, h, (size_t)(q - h));
+                if (out == NULL)
+                    return NULL;
+                for (char *c = out; *c; c++)
+                    *c = (char)lc((unsigned char)*c);
+                return out;
+            }
         }
     }
     return "";
 }
 
-/* Verbs of a session transcript's ">>> " lines. */
-static const struct {
-    const char *verb, *command;
-} transcript_verbs[] = {
-    {"rcpt", "RCPT"}, {"data", "DATA"}, {".", "DATA"},    {"mail", "MAIL"},
-    {"helo", "HELO"}, {"ehlo", "HELO"}, {"lhlo", "HELO"}, {"starttls", "HELO"},
-};
-
 /* The command a transcript line's text names (after its arrow), or "". */
-static const char *verb_command(const char *v, const char *e)
+static const char *verb_command(const dsn_vocab *voc, const char *v, const char *e)
 {
-    for (size_t i = 0; i < sizeof transcript_verbs / sizeof transcript_verbs[0]; i++) {
-        size_t l = strlen(transcript_verbs[i].verb);
-        if ((size_t)(e - v) >= l && strncasecmp(v, transcript_verbs[i].verb, l) == 0 &&
+    for (size_t i = 0; i < voc->nverbs; i++) {
+        size_t l = strlen(voc->verbs[i].text);
+        if ((size_t)(e - v) >= l && strncasecmp(v, voc->verbs[i].text, l) == 0 &&
             (v + l == e || !((v[l] | 0x20) >= 'a' && (v[l] | 0x20) <= 'z')))
-            return transcript_verbs[i].command;
+            return voc->verbs[i].command;
     }
     return "";
 }
@@ -399,7 +374,7 @@ static const char *verb_command(const char *v, const char *e)
 /* In a session transcript (">>> DATA" / "<<< 550 ..."; some MTAs draw the
  * arrows the other way), the command sent last before the first failure
  * reply; "" if there is none. */
-static const char *transcript_command(const char *s, size_t n)
+static const char *transcript_command(const dsn_vocab *v, const char *s, size_t n)
 {
     const char *sent = "", *e = s + n;
     for (const char *p = s; p < e;) {
@@ -414,7 +389,7 @@ static const char *transcript_command(const char *s, size_t n)
             if (*sent)
                 return sent;
         } else {
-            const char *c = verb_command(q + 4, le);
+            const char *c = verb_command(v, q + 4, le);
             if (*c)
                 sent = c;
         }
@@ -447,7 +422,7 @@ static int phrase_at(const char *p, const char *e, const char *ph)
 }
 
 /* The phrases' distinct two-letter openings, each with its phrases. */
-enum { NPHRASES = sizeof command_phrases / sizeof command_phrases[0] };
+enum { NPHRASES = DSN_MAX_PHRASES };
 struct openings {
     size_t n;
     unsigned char c0[NPHRASES], c1[NPHRASES];
@@ -458,11 +433,11 @@ struct openings {
 #endif
 };
 
-static void openings_init(struct openings *o)
+static void openings_init(struct openings *o, const dsn_vocab *v)
 {
     o->n = 0;
-    for (size_t i = 0; i < NPHRASES; i++) {
-        const char *ph = command_phrases[i].phrase; /* every phrase opens with two letters */
+    for (size_t i = 0; i < v->nphrases && i < NPHRASES; i++) {
+        const char *ph = v->phrases[i].text; /* every phrase opens with two letters */
         size_t k = 0;
         while (k < o->n && (o->c0[k] != (unsigned char)ph[0] || o->c1[k] != (unsigned char)ph[1]))
             k++;
@@ -481,12 +456,12 @@ static void openings_init(struct openings *o)
 
 /* The phrases of opening k at p: lowers *exact / *joined to the first
  * phrase (in table order) matching there as it is / only joined. */
-static void phrases_at(const struct openings *o, size_t k, const char *p, const char *e,
-                       size_t *exact, size_t *joined)
+static void phrases_at(const dsn_vocab *v, const struct openings *o, size_t k, const char *p,
+                       const char *e, size_t *exact, size_t *joined)
 {
     for (size_t j = 0; j < o->nmember[k] && o->member[k][j] < *exact; j++) {
         size_t i = o->member[k][j];
-        int m = phrase_at(p, e, command_phrases[i].phrase);
+        int m = phrase_at(p, e, v->phrases[i].text);
         if (m == 2)
             *exact = i;
         else if (m == 1 && i < *joined)
@@ -499,10 +474,10 @@ static void phrases_at(const struct openings *o, size_t k, const char *p, const 
  * one broken across them ("(in reply to RCPT\n    TO command)").  One pass:
  * sixteen positions at a time are tested for the phrases' openings, and
  * only there are phrases compared. */
-static const char *phrase_command(const char *s, size_t n)
+static const char *phrase_command(const dsn_vocab *v, const char *s, size_t n)
 {
     struct openings o;
-    openings_init(&o);
+    openings_init(&o, v);
     size_t exact = NPHRASES, joined = NPHRASES, i = 0;
     const char *e = s + n;
 #ifdef __SSE2__
@@ -520,24 +495,26 @@ static const char *phrase_command(const char *s, size_t n)
             continue;
         for (size_t k = 0; k < o.n; k++)
             for (unsigned m = (unsigned)_mm_movemask_epi8(hit[k]); m != 0; m &= m - 1)
-                phrases_at(&o, k, s + i + __builtin_ctz(m), e, &exact, &joined);
+                phrases_at(v, &o, k, s + i + __builtin_ctz(m), e, &exact, &joined);
     }
 #endif
     for (; i + 1 < n && exact > 0; i++)
         for (size_t k = 0; k < o.n; k++)
             if (lc((unsigned char)s[i]) == o.c0[k] && lc((unsigned char)s[i + 1]) == o.c1[k])
-                phrases_at(&o, k, s + i, e, &exact, &joined);
+                phrases_at(v, &o, k, s + i, e, &exact, &joined);
     if (exact < NPHRASES)
-        return command_phrases[exact].command;
+        return v->phrases[exact].command;
     if (joined < NPHRASES && memchr(s, '\n', n) != NULL)
-        return command_phrases[joined].command;
+        return v->phrases[joined].command;
     return "";
 }
 
-const char *dsn_command(const char *s, size_t n)
+const char *dsn_command(const dsn_vocab *v, const char *s, size_t n)
 {
-    const char *c = transcript_command(s, n);
-    return *c ? c : phrase_command(s, n);
+    if (v == NULL)
+        return "";
+    const char *c = transcript_command(v, s, n);
+    return *c ? c : phrase_command(v, s, n);
 }
 
 /* The status of the last reply a diagnostic quotes after its own ("554
@@ -591,7 +568,7 @@ int dsn_quoted_status(rpt_recipient *r, arena *a)
 
 /* Refine r from its diagnostic; the reply code only when the diagnostic
  * is an SMTP one (an X-Unix diagnostic holds an exit status). */
-static int refine(rpt_recipient *r, int smtp, arena *a)
+static int refine(const dsn_vocab *v, rpt_recipient *r, int smtp, arena *a)
 {
     const char *d = r->diagnostic;
     size_t n = strlen(d);
@@ -615,15 +592,15 @@ static int refine(rpt_recipient *r, int smtp, arena *a)
             return -1;
     }
     if (*r->smtp_command == '\0')
-        r->smtp_command = dsn_command(d, n);
+        r->smtp_command = dsn_command(v, d, n);
     if (*r->remote_mta == '\0') {
-        if ((r->remote_mta = find_remote(d, n, a)) == NULL)
+        if ((r->remote_mta = find_remote(v, d, n, a)) == NULL)
             return -1;
     }
     return 0;
 }
 
-int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a)
+int dsn_context(const dsn_vocab *v, rpt_recipient *r, const char *s, size_t n, arena *a)
 {
     /* the paragraph naming the recipient first: a text about several
      * recipients names each one's command there */
@@ -642,20 +619,20 @@ int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a)
         const char *blank = mime_memcasemem(m, (size_t)(e - m), "\n\n", 2);
         size_t pn = (size_t)((blank ? blank : e) - b);
         if (*r->smtp_command == '\0')
-            r->smtp_command = dsn_command(b, pn);
-        if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(b, pn, a)) == NULL)
+            r->smtp_command = dsn_command(v, b, pn);
+        if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(v, b, pn, a)) == NULL)
             return -1;
     }
     if (*r->smtp_command == '\0')
-        r->smtp_command = dsn_command(s, n);
-    if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(s, n, a)) == NULL)
+        r->smtp_command = dsn_command(v, s, n);
+    if (*r->remote_mta == '\0' && (r->remote_mta = find_remote(v, s, n, a)) == NULL)
         return -1;
     return 0;
 }
 
-int dsn_refine(rpt_recipient *r, arena *a)
+int dsn_refine(const dsn_vocab *v, rpt_recipient *r, arena *a)
 {
-    return refine(r, 1, a);
+    return refine(v, r, 1, a);
 }
 
 /* One recipient group being read. */
@@ -732,7 +709,8 @@ static int internet_address(const char *v, size_t n, const char *addr)
            strncasecmp(addr, "imcea", 5) != 0;
 }
 
-static int add_group(const struct group *g, arena *a, dsn_report *out, size_t cap)
+static int add_group(const dsn_vocab *voc, const struct group *g, arena *a, dsn_report *out,
+                     size_t cap)
 {
     if (out->nrecipients >= cap) /* full: later groups are dropped, not merged */
         return 0;
@@ -790,7 +768,7 @@ static int add_group(const struct group *g, arena *a, dsn_report *out, size_t ca
         if ((r->remote_mta = lower_token(v, n, a)) == NULL)
             return -1;
     }
-    return refine(r, smtp, a);
+    return refine(voc, r, smtp, a);
 }
 
 static int field_is(const char *name, size_t n, const char *want)
@@ -798,7 +776,7 @@ static int field_is(const char *name, size_t n, const char *want)
     return strlen(want) == n && strncasecmp(name, want, n) == 0;
 }
 
-int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
+int dsn_parse(const dsn_vocab *voc, const char *text, size_t len, arena *a, dsn_report *out)
 {
     out->reporting_mta = "";
     out->mta = "";
@@ -829,7 +807,7 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         while (q < e && (*q == ' ' || *q == '\t'))
             q++;
         if (q == e) { /* blank line (or the end): close the group */
-            if (g.nfields > 0 && add_group(&g, a, out, cap) != 0)
+            if (g.nfields > 0 && add_group(voc, &g, a, out, cap) != 0)
                 return -1;
             if (msg_fields)
                 in_recipients = 1; /* the per-message group has ended */
@@ -868,7 +846,7 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
         /* a repeated field means the blank line before a new group is missing */
         if ((is_final && g.final) || (is_orig && (g.original || (g.final && g.action))) ||
             (field_is(name, nlen, "action") && g.action)) {
-            if (add_group(&g, a, out, cap) != 0)
+            if (add_group(voc, &g, a, out, cap) != 0)
                 return -1;
             memset(&g, 0, sizeof g);
         }
@@ -918,5 +896,5 @@ int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out)
 #undef TAKE
         s = next;
     }
-    return g.nfields > 0 ? add_group(&g, a, out, cap) : 0;
+    return g.nfields > 0 ? add_group(voc, &g, a, out, cap) : 0;
 }

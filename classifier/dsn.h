@@ -19,6 +19,27 @@
 
 #define DSN_MAX_RECIPIENTS 1000
 #define DSN_MAX_DIAGNOSTIC 1024
+#define DSN_MAX_PHRASES 64 /* command phrases, at most (they are matched in one pass) */
+
+/* A wording and the SMTP command (CONN, HELO, MAIL, RCPT, DATA) it names. */
+typedef struct dsn_term {
+    const char *text;
+    const char *command;
+} dsn_term;
+
+/* The wording the readers below look for, loaded from formats.conf
+ * (formats_dsn_vocab()); the loader owns it.  NULL or empty lists find
+ * nothing. */
+typedef struct dsn_vocab {
+    const dsn_term *phrases; /* command_phrases: lower case, single spaces, */
+    size_t nphrases;         /* opening with two letters; most specific first */
+    const dsn_term *verbs;   /* transcript_verbs: a ">>> " line's first word */
+    size_t nverbs;
+    const char *const *host_before; /* remote_said: words before the host ("host "), */
+    size_t nhost_before;
+    const char *const *host_after; /* and after it and its [address] ("said") */
+    size_t nhost_after;
+} dsn_vocab;
 
 /* What one delivery-status part says. */
 typedef struct dsn_report {
@@ -31,7 +52,7 @@ typedef struct dsn_report {
 /* Parse a delivery-status body (UTF-8; LF or CRLF line endings, mixed;
  * field names in any case, blanks allowed before the colon).  0, or -1 on
  * memory exhaustion. */
-int dsn_parse(const char *text, size_t len, arena *a, dsn_report *out);
+int dsn_parse(const dsn_vocab *v, const char *text, size_t len, arena *a, dsn_report *out);
 
 /* An address as local@domain: type prefix ("rfc822;"), angle brackets,
  * quotes and blanks removed, domain lower-cased; NULL if s holds none. */
@@ -43,7 +64,7 @@ char *dsn_fold(const char *s, size_t n, size_t cap, arena *a);
 
 /* Fill what r->diagnostic tells and r lacks: a more specific status, the
  * reply code, the SMTP command, the remote MTA.  -1 on memory exhaustion. */
-int dsn_refine(rpt_recipient *r, arena *a);
+int dsn_refine(const dsn_vocab *v, rpt_recipient *r, arena *a);
 
 /* Take the status of a remote server's reply that r->diagnostic quotes
  * after its own ("554 4.4.7 expired <421 4.4.2 timed out>") when it is at
@@ -61,11 +82,11 @@ int dsn_inner_reply(const char *s, size_t n, char reply[4], char status[16]);
 /* SMTP command (CONN, HELO, MAIL, RCPT, DATA) that text s[0..n) says
  * failed: a session transcript's last ">>>" command before the failure, or
  * phrasing such as "in reply to end of DATA command"; "" if none. */
-const char *dsn_command(const char *s, size_t n);
+const char *dsn_command(const dsn_vocab *v, const char *s, size_t n);
 
 /* Fill r's missing SMTP command and remote MTA from text about it (the
  * paragraph of a human-readable part).  -1 on memory exhaustion. */
-int dsn_context(rpt_recipient *r, const char *s, size_t n, arena *a);
+int dsn_context(const dsn_vocab *v, rpt_recipient *r, const char *s, size_t n, arena *a);
 
 /* Length of the enhanced status code at s[i] (RFC 3463: class 2, 4 or 5,
  * subject 0-7, detail 0-999, not glued to a longer dotted number or word),

@@ -1,6 +1,7 @@
 /*
  * formats.c - loads the `formats`, `delayed`, `bounce_signals`,
- * `fallback`, `autoreply`, `complaints`, `smtp_commands` and `remote_hosts`
+ * `fallback`, `contact_words`, `autoreply`, `complaints`, `smtp_commands`,
+ * `remote_hosts`, `command_phrases`, `transcript_verbs` and `remote_said`
  * settings of conf/formats.conf (and of the user's files) and recognises
  * which format a bounce is in (only in a message that shows a bounce
  * signal).
@@ -29,6 +30,7 @@
 #endif
 
 #include "confutil.h"
+#include "dsn.h"
 #include "literals.h"
 #include "regex.h"
 
@@ -58,6 +60,7 @@ enum role {
     R_SKIP,    /* quoted header names (looked up by line, in no scanner) */
     R_QUOTED_HEADER,
     R_AUTOREPLY_SUBJECT, /* autoreply: how an auto-reply's subject starts */
+    R_CONTACT,           /* contact_words: a line giving an address for help */
 };
 enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
@@ -148,6 +151,11 @@ struct bc_formats {
     size_t nwording;           /* fallback wording literals: 0, no fallback */
     fmt_complaint *complaints; /* strings owned: freed with f */
     size_t ncomplaints;
+    dsn_term *phrases, *verbs; /* command_phrases, transcript_verbs: text owned */
+    size_t nphrases, nverbs;
+    char **before, **after; /* remote_said: owned */
+    size_t nbefore, nafter;
+    dsn_vocab vocab;                  /* a view of the four lists above, for dsn.c */
     struct compiled *pool;            /* every distinct regex, compiled once: */
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
@@ -576,8 +584,9 @@ static int add_literal(bc_formats *f, size_t *cap, int fmt, enum role role, cons
                                              [R_WORDING] = NFIELDS,
                                              [R_SKIP] = NFIELDS,
                                              [R_QUOTED_HEADER] = NFIELDS,
-                                             [R_AUTOREPLY_SUBJECT] = NFIELDS};
-    _Static_assert(sizeof field_of == R_AUTOREPLY_SUBJECT + 1, "a field for every role");
+                                             [R_AUTOREPLY_SUBJECT] = NFIELDS,
+                                             [R_CONTACT] = NFIELDS};
+    _Static_assert(sizeof field_of == R_CONTACT + 1, "a field for every role");
     f->litstr[f->nlits] = copy;
     f->lits[f->nlits++] = (struct literal){
         fmt, (unsigned char)role, field_of[role], (unsigned char)copy[0], (uint32_t)n, -1};
@@ -1048,6 +1057,183 @@ static int load_autoreply(bc_formats *f, size_t *litcap, const config_setting_t 
                          errlen);
 }
 
+/* The static name of an SMTP command (so that what dsn.c returns outlives
+ * the formats), or NULL. */
+static const char *command_name(const char *s)
+{
+    static const char *const names[] = {"CONN", "HELO", "MAIL", "RCPT", "DATA"};
+    for (size_t i = 0; s != NULL && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* Is s (lower-cased) a command phrase dsn.c can match: two letters first,
+ * single spaces between words, no other blanks? */
+static int phrase_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 64 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z' || s[n - 1] == ' ')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || (s[i] == ' ' && s[i + 1] == ' '))
+            return 0;
+    return 1;
+}
+
+/* Is s a transcript verb: 1..16 bytes, no blanks or controls? */
+static int verb_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 16)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* NAME = ( { command = "RCPT"; text = [ ... ]; }, ... ): wordings, in
+ * order, each naming a command; appended to *terms.  phrases: the
+ * command_phrases rules (lower-cased, at most DSN_MAX_PHRASES), else the
+ * transcript_verbs ones. */
+static int load_terms(const config_setting_t *list, int phrases, dsn_term **terms, size_t *nterms,
+                      const char *path, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"command", "text", NULL};
+    const char *name = config_setting_name(list);
+    if (!config_setting_is_list(list) || config_setting_length(list) == 0) {
+        setf(err, errlen, list, path, name, ": expected a non-empty list ( {...}, ... )");
+        return -1;
+    }
+    for (int i = 0; i < config_setting_length(list); i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (!config_setting_is_group(g)) {
+            setf(err, errlen, g, path, name, ": each entry must be a group { ... }");
+            return -1;
+        }
+        for (int k = 0; k < config_setting_length(g); k++) {
+            const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+            if (!known_key(config_setting_name(x), keys)) {
+                setf(err, errlen, x, path, "unknown setting: ", config_setting_name(x));
+                return -1;
+            }
+        }
+        const char *cmd_s;
+        if (get_string(g, "command", &cmd_s, path, err, errlen) < 0)
+            return -1;
+        const char *cmd = command_name(cmd_s);
+        if (cmd == NULL) {
+            setf(err, errlen, g, path, "command must be CONN, HELO, MAIL, RCPT or DATA", NULL);
+            return -1;
+        }
+        const config_setting_t *text = conf_member(g, "text");
+        if (text == NULL || !config_setting_is_array(text) || config_setting_length(text) == 0) {
+            setf(err, errlen, text ? text : g, path, name,
+                 ": text must be a non-empty list of strings [ ... ]");
+            return -1;
+        }
+        for (int k = 0; k < config_setting_length(text); k++) {
+            const config_setting_t *e = config_setting_get_elem(text, (unsigned)k);
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                setf(err, errlen, e, path, name, ": text must hold strings");
+                return -1;
+            }
+            if (phrases && *nterms >= DSN_MAX_PHRASES) {
+                setf(err, errlen, e, path, name, ": too many phrases (64 at most)");
+                return -1;
+            }
+            dsn_term *t = realloc(*terms, (*nterms + 1) * sizeof *t);
+            if (t == NULL) {
+                setf(err, errlen, e, path, "out of memory", NULL);
+                return -1;
+            }
+            *terms = t;
+            char *w = phrases ? lower_dup(config_setting_get_string(e))
+                              : strdup(config_setting_get_string(e));
+            if (w == NULL) {
+                setf(err, errlen, e, path, "out of memory", NULL);
+                return -1;
+            }
+            t[(*nterms)++] = (dsn_term){w, cmd};
+            if (!(phrases ? phrase_ok(w) : verb_ok(w))) {
+                setf(err, errlen, e, path, name,
+                     phrases ? ": a phrase opens with two letters and has single spaces"
+                             : ": a verb is 1..16 bytes without blanks");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* One non-empty list of strings (1..64 bytes) of group g, appended to
+ * *words. */
+static int load_words(const config_setting_t *g, const char *key, char ***words, size_t *n,
+                      const char *path, char *err, size_t errlen)
+{
+    const config_setting_t *l = conf_member(g, key);
+    if (l == NULL || !config_setting_is_array(l) || config_setting_length(l) == 0) {
+        setf(err, errlen, l ? l : g, path, key, ": expected a non-empty list of strings [ ... ]");
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(l); k++) {
+        const config_setting_t *e = config_setting_get_elem(l, (unsigned)k);
+        const char *v = config_setting_get_string(e);
+        if (v == NULL || *v == '\0' || strlen(v) > 64) {
+            setf(err, errlen, e, path, key, ": each entry is a string of 1..64 bytes");
+            return -1;
+        }
+        char **w = realloc(*words, (*n + 1) * sizeof *w);
+        if (w == NULL || (w[*n] = strdup(v)) == NULL) {
+            if (w != NULL)
+                *words = w;
+            setf(err, errlen, e, path, "out of memory", NULL);
+            return -1;
+        }
+        *words = w;
+        (*n)++;
+    }
+    return 0;
+}
+
+/* remote_said = { before = [ ... ]; after = [ ... ]; }: how a diagnostic
+ * says which host answered ("host NAME[ADDR] said"). */
+static int load_said(bc_formats *f, const config_setting_t *g, const char *path, char *err,
+                     size_t errlen)
+{
+    static const char *const keys[] = {"before", "after", NULL};
+    if (!config_setting_is_group(g)) {
+        setf(err, errlen, g, path, "remote_said: expected a group { before = ...; after = ...; }",
+             NULL);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *x = config_setting_get_elem(g, (unsigned)k);
+        if (!known_key(config_setting_name(x), keys)) {
+            setf(err, errlen, x, path, "unknown remote_said setting: ", config_setting_name(x));
+            return -1;
+        }
+    }
+    return load_words(g, "before", &f->before, &f->nbefore, path, err, errlen) < 0 ||
+                   load_words(g, "after", &f->after, &f->nafter, path, err, errlen) < 0
+               ? -1
+               : 0;
+}
+
+/* contact_words = [ ... ]: a line with one of them gives an address to
+ * write to for help, not a failed recipient. */
+static int load_contact(bc_formats *f, size_t *litcap, const config_setting_t *l, const char *path,
+                        char *err, size_t errlen)
+{
+    if (!config_setting_is_array(l) || config_setting_length(l) == 0) {
+        setf(err, errlen, l, path, "contact_words: expected a non-empty list of strings [ ... ]",
+             NULL);
+        return -1;
+    }
+    return load_literals(f, litcap, -1, R_CONTACT, l, path, err, errlen);
+}
+
 static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const config_t *cfg,
                        const char *path, char *err, size_t errlen)
 {
@@ -1090,6 +1276,17 @@ static int load_config(bc_formats *f, size_t *fmtcap, size_t *litcap, const conf
         goto out;
     const config_setting_t *hosts = config_lookup(cfg, "remote_hosts");
     if (hosts != NULL && load_hosts(f, litcap, hosts, path, err, errlen) < 0)
+        goto out;
+    const config_setting_t *x = config_lookup(cfg, "command_phrases");
+    if (x != NULL && load_terms(x, 1, &f->phrases, &f->nphrases, path, err, errlen) < 0)
+        goto out;
+    if ((x = config_lookup(cfg, "transcript_verbs")) != NULL &&
+        load_terms(x, 0, &f->verbs, &f->nverbs, path, err, errlen) < 0)
+        goto out;
+    if ((x = config_lookup(cfg, "remote_said")) != NULL && load_said(f, x, path, err, errlen) < 0)
+        goto out;
+    if ((x = config_lookup(cfg, "contact_words")) != NULL &&
+        load_contact(f, litcap, x, path, err, errlen) < 0)
         goto out;
     rc = 0;
 out:
@@ -1137,6 +1334,14 @@ bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *
             formats_free(f);
             return NULL;
         }
+    f->vocab = (dsn_vocab){f->phrases,
+                           f->nphrases,
+                           f->verbs,
+                           f->nverbs,
+                           (const char *const *)f->before,
+                           f->nbefore,
+                           (const char *const *)f->after,
+                           f->nafter};
     for (int c = 0; c < 256; c++)
         f->low[c] = fold((unsigned char)c);
     for (uint32_t k = 0; k < 4; k++)
@@ -1170,6 +1375,18 @@ void formats_free(bc_formats *f)
         free((char *)f->complaints[i].type);
     }
     free(f->complaints);
+    for (size_t i = 0; i < f->nphrases; i++)
+        free((char *)f->phrases[i].text);
+    free(f->phrases);
+    for (size_t i = 0; i < f->nverbs; i++)
+        free((char *)f->verbs[i].text);
+    free(f->verbs);
+    for (size_t i = 0; i < f->nbefore; i++)
+        free(f->before[i]);
+    free(f->before);
+    for (size_t i = 0; i < f->nafter; i++)
+        free(f->after[i]);
+    free(f->after);
     if (f->litstr != NULL)
         for (size_t i = 0; i < f->nlits; i++)
             free(f->litstr[i]);
@@ -1382,7 +1599,11 @@ int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t
         }
         return 0;
     }
-    return has_literal(f, what == FMT_LINE_WORDING ? R_WORDING : R_SKIP, line, n);
+    return has_literal(f,
+                       what == FMT_LINE_WORDING   ? R_WORDING
+                       : what == FMT_LINE_CONTACT ? R_CONTACT
+                                                  : R_SKIP,
+                       line, n);
 }
 
 int formats_autoreply_subject(const bc_formats *f, const char *subject)
@@ -1473,4 +1694,9 @@ int formats_remote_mta(const bc_formats *f, rx_scratch *s, const char *text, siz
         }
     }
     return 0;
+}
+
+const dsn_vocab *formats_dsn_vocab(const bc_formats *f)
+{
+    return f != NULL ? &f->vocab : NULL;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 struct config_t;
+struct dsn_vocab;
 struct rx;
 struct rx_scratch;
 
@@ -48,9 +49,10 @@ typedef struct fmt_hit {
 } fmt_hit;
 
 /* Load the `formats` lists (and the `delayed`, `bounce_signals`,
- * `smtp_commands` and `remote_hosts` tables) of the given libconfig files, in order (a user's
- * local file first, so its formats are tried first).  A file without them
- * contributes nothing.  NULL with "file:line: message" in err on any error. */
+ * `smtp_commands`, `remote_hosts`, `command_phrases`, `transcript_verbs`,
+ * `remote_said`, `contact_words` and the other tables) of the given libconfig files, in order (a
+ * user's local file first, so its formats are tried first).  A file without them contributes
+ * nothing.  NULL with "file:line: message" in err on any error. */
 bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen);
 
 /* formats_load() with some files already parsed: cfgs[i] is paths[i], or
@@ -87,6 +89,7 @@ typedef enum fmt_line {
     FMT_LINE_WORDING,       /* it says delivery failed ("could not be delivered") */
     FMT_LINE_SKIP,          /* it names no failed recipient (a contact, a link) */
     FMT_LINE_QUOTED_HEADER, /* it starts with a quoted header name ("To:") */
+    FMT_LINE_CONTACT,       /* it gives an address to contact (contact_words) */
 } fmt_line;
 
 /* 1 if line[0..n) is what `what` asks (case-insensitive literals), else 0. */
@@ -120,5 +123,9 @@ const char *formats_smtp_command(const bc_formats *f, struct rx_scratch *s, cons
  * text[*start..*end) the host, 0 if none. */
 int formats_remote_mta(const bc_formats *f, struct rx_scratch *s, const char *text, size_t len,
                        size_t *start, size_t *end);
+
+/* The wording dsn.c reads commands and remote hosts by (command_phrases,
+ * transcript_verbs, remote_said), owned by f; NULL when f is NULL. */
+const struct dsn_vocab *formats_dsn_vocab(const bc_formats *f);
 
 #endif

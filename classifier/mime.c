@@ -9,6 +9,7 @@
 #include "mime.h"
 
 #include <string.h>
+#include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -371,6 +372,24 @@ static int header_line(const char *s, const char *e, const char **colon)
     return (int)(p - s) + 1;
 }
 
+/* A trace field (RFC 5322 3.6.7, RFC 6376, RFC 8617)?  A relay adds them
+ * above everything else; a message with hundreds of them must not push the
+ * fields that say what it is (From, Subject, Content-Type) past the cap. */
+static int trace_field(const char *name, size_t n)
+{
+    static const char *const names[] = {"Received",
+                                        "X-Received",
+                                        "DKIM-Signature",
+                                        "Authentication-Results",
+                                        "ARC-Seal",
+                                        "ARC-Message-Signature",
+                                        "ARC-Authentication-Results"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strlen(names[i]) == n && strncasecmp(names[i], name, n) == 0)
+            return 1;
+    return 0;
+}
+
 /* Is line [s, e) a bare MIME parameter ("name=value")? */
 static int param_line(const char *s, const char *e)
 {
@@ -383,7 +402,7 @@ static int param_line(const char *s, const char *e)
 int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
 {
     const char *s = buf, *end = buf + len;
-    size_t cap = 0;
+    size_t cap = 0, ntrace = 0;
     p->headers = NULL;
     p->nheaders = 0;
     mime_header *last = NULL;
@@ -412,6 +431,11 @@ int mime_parse_headers(const char *buf, size_t len, arena *a, mime_part *p)
                 last->vlen = (size_t)(e - last->value);
         } else if ((nlen = header_line(s, e, &colon)) > 0) {
             last = NULL;
+            if (trace_field(s, (size_t)nlen - 1) && ++ntrace > MIME_MAX_TRACE) {
+                s = next; /* skipped with its continuation lines */
+                first = 0;
+                continue;
+            }
             if (p->nheaders == cap && cap < MIME_MAX_HEADERS) {
                 size_t ncap = cap ? cap * 2 : 16;
                 mime_header *nh = arena_alloc(a, ncap * sizeof *nh);

@@ -23,6 +23,7 @@
 #define MIME_MAX_DEPTH 32    /* nested multiparts */
 #define MIME_MAX_PARTS 1000  /* parts per message */
 #define MIME_MAX_HEADERS 512 /* headers kept per part (the rest are skipped) */
+#define MIME_MAX_TRACE 64    /* of them trace fields (Received, DKIM, ARC) */
 #define MIME_MAX_VALUE 16384 /* bytes of one unfolded header value */
 
 typedef struct mime_header {

@@ -262,9 +262,13 @@ int rx_search(const rx *r, rx_scratch *s, const char *subj, size_t len, size_t s
     if (m != NULL) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         uint32_t n = pcre2_get_ovector_count(s->md);
+        /* PCRE2 writes only the pairs up to the highest group that took
+         * part (rc of them; rc 0: the vector was too small, all written);
+         * the slots after those hold whatever an earlier match left. */
+        uint32_t set = rc == 0 ? n : (uint32_t)rc;
         m->ngroups = rc == 0 ? RX_MAXGROUPS : rc;
         for (int i = 0; i < RX_MAXGROUPS; i++) {
-            if ((uint32_t)i < n && ov[2 * i] != PCRE2_UNSET) {
+            if ((uint32_t)i < set && (uint32_t)i < n && ov[2 * i] != PCRE2_UNSET) {
                 m->start[i] = ov[2 * i];
                 m->end[i] = ov[2 * i + 1];
             } else {

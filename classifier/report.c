@@ -488,14 +488,15 @@ static void paragraph(const char *t, size_t n, size_t i, size_t *b, size_t *e)
 /* What the human-readable text says about each DSN recipient that its
  * fields did not: the SMTP command and the remote host.  One recipient
  * owns the whole text; several own the paragraphs naming them. */
-static int context_from_text(rpt_report *out, const char *text, size_t tlen, arena *a)
+static int context_from_text(const dsn_vocab *v, rpt_report *out, const char *text, size_t tlen,
+                             arena *a)
 {
     for (size_t i = 0; i < out->nrecipients; i++) {
         rpt_recipient *r = &out->recipients[i];
         if (*r->smtp_command && *r->remote_mta)
             continue;
         if (out->nrecipients == 1) {
-            if (dsn_context(r, text, tlen, a) != 0)
+            if (dsn_context(v, r, text, tlen, a) != 0)
                 return -1;
             continue;
         }
@@ -511,7 +512,7 @@ static int context_from_text(rpt_report *out, const char *text, size_t tlen, are
         while (alen > 0 && (p = mime_memcasemem(p, (size_t)(e - p), needle, alen)) != NULL) {
             size_t b, f;
             paragraph(text, tlen, (size_t)(p - text), &b, &f);
-            if (dsn_context(r, text + b, f - b, a) != 0)
+            if (dsn_context(v, r, text + b, f - b, a) != 0)
                 return -1;
             if (*r->smtp_command && *r->remote_mta)
                 break;
@@ -565,7 +566,8 @@ static const char *last_failure_line(const char *t, size_t len, int with_status,
 /* Pasted delivery-status fields for one recipient with no diagnostic: the
  * session transcript above them ("554 \"|procmail ...\"... Service
  * unavailable") has the server's last reply, which is about it. */
-static int session_reply(rpt_report *out, const char *text, size_t tlen, arena *a)
+static int session_reply(const dsn_vocab *v, rpt_report *out, const char *text, size_t tlen,
+                         arena *a)
 {
     rpt_recipient *r = &out->recipients[0];
     if (out->nrecipients != 1 || !weak_diagnostic(r->diagnostic))
@@ -580,7 +582,7 @@ static int session_reply(rpt_report *out, const char *text, size_t tlen, arena *
         return 0;
     if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL)
         return -1;
-    return dsn_refine(r, a);
+    return dsn_refine(v, r, a);
 }
 
 /* A bounce in a known (not generic) layout whose text named no recipient:
@@ -622,7 +624,7 @@ static int unnamed_recipients(const bc_formats *formats, struct rx_scratch *scra
     for (size_t i = 0; line != NULL && i < out->nrecipients; i++) {
         rpt_recipient *r = &out->recipients[i];
         if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL ||
-            dsn_refine(r, a) != 0)
+            dsn_refine(formats_dsn_vocab(formats), r, a) != 0)
             return -1;
     }
     return 0;
@@ -787,7 +789,7 @@ static int near_wording(const bc_formats *f, const tr_input *in, size_t end, int
                 *rc = (rpt_recipient){addr, "failed", "", "", "", "", "", ""};
                 if ((rc->diagnostic = dsn_fold(t + ln[from].b, ln[to].e - ln[from].b,
                                                DSN_MAX_DIAGNOSTIC, a)) == NULL ||
-                    dsn_refine(rc, a) != 0)
+                    dsn_refine(formats_dsn_vocab(f), rc, a) != 0)
                     return -1;
             }
         }
@@ -856,7 +858,7 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
         rpt_recipient *r = &out->recipients[i];
         if (*r->diagnostic == '\0')
             r->diagnostic = saved[i];
-        else if (dsn_refine(r, a) != 0)
+        else if (dsn_refine(formats_dsn_vocab(formats), r, a) != 0)
             return -1;
     }
     for (size_t i = 0; i < keep; i++) {
@@ -875,7 +877,7 @@ static int enrich_dsn(const bc_formats *formats, struct rx_scratch *scratch, con
         if (line != NULL) {
             const char *d = r->diagnostic;
             if ((r->diagnostic = dsn_fold(line, n, DSN_MAX_DIAGNOSTIC, a)) == NULL ||
-                dsn_refine(r, a) != 0)
+                dsn_refine(formats_dsn_vocab(formats), r, a) != 0)
                 return -1;
             if (!weak_diagnostic(d))
                 r->diagnostic = d;
@@ -998,7 +1000,7 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
         size_t dl;
         const char *d = part_text(ps.dsn, "utf-8", DSN_CAP, a, &dl);
         dsn_report dr;
-        if (d == NULL || dsn_parse(d, dl, a, &dr) != 0)
+        if (d == NULL || dsn_parse(formats_dsn_vocab(formats), d, dl, a, &dr) != 0)
             return -1;
         /* a report that names no recipient: the original's To: does */
         if (dr.nrecipients == 0 && original_recipients(&oh, a, out) != 0)
@@ -1013,8 +1015,9 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
                 const char *id = transcript_identify(formats, scratch, &in);
                 out->mta = id ? id : "";
             }
-            if (tlen > 0 && (enrich_dsn(formats, scratch, &in, a, out) != 0 ||
-                             context_from_text(out, text, tlen, a) != 0))
+            if (tlen > 0 &&
+                (enrich_dsn(formats, scratch, &in, a, out) != 0 ||
+                 context_from_text(formats_dsn_vocab(formats), out, text, tlen, a) != 0))
                 return -1;
             return 0;
         }
@@ -1058,11 +1061,11 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
     if (tlen > 0 && (mime_memcasemem(text, tlen, "final-recipient:", 16) != NULL ||
                      mime_memcasemem(text, tlen, "original-recipient:", 19) != NULL)) {
         dsn_report dr;
-        if (dsn_parse(text, tlen, a, &dr) != 0)
+        if (dsn_parse(formats_dsn_vocab(formats), text, tlen, a, &dr) != 0)
             return -1;
         if (dr.nrecipients > 0) {
             adopt_dsn(out, &dr);
-            if (session_reply(out, text, tlen, a) != 0)
+            if (session_reply(formats_dsn_vocab(formats), out, text, tlen, a) != 0)
                 return -1;
             return find_inline_message_id(text, tlen, a, out);
         }

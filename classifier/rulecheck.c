@@ -27,7 +27,7 @@ static const char *nz(const char *s)
 }
 
 /* The evidence of one example, as classify.c builds it for a recipient. */
-static int example_evidence(const rule_example *x, arena *a, rule_evidence *ev)
+static int example_evidence(const dsn_vocab *v, const rule_example *x, arena *a, rule_evidence *ev)
 {
     rpt_recipient r;
     memset(&r, 0, sizeof r);
@@ -39,7 +39,7 @@ static int example_evidence(const rule_example *x, arena *a, rule_evidence *ev)
     r.diagnostic = nz(x->text);
     r.remote_mta = nz(x->host);
     r.text = "";
-    if (dsn_refine(&r, a) != 0)
+    if (dsn_refine(v, &r, a) != 0)
         return -1;
     memset(ev, 0, sizeof *ev);
     ev->text = r.diagnostic;
@@ -71,8 +71,9 @@ static int overlap_seen(unsigned char *seen, size_t n, size_t i, size_t j)
 }
 
 /* Check every example of rule i. */
-static int check_rule(const struct ruleset *rs, size_t i, rx_scratch *s, arena *a,
-                      unsigned char *seen, rulecheck_report report, void *arg, rulecheck_counts *c)
+static int check_rule(const struct ruleset *rs, const dsn_vocab *v, size_t i, rx_scratch *s,
+                      arena *a, unsigned char *seen, rulecheck_report report, void *arg,
+                      rulecheck_counts *c)
 {
     const rule_info *me = ruleset_rule(rs, i);
     const rule_doc *doc = ruleset_doc(rs, i);
@@ -83,7 +84,7 @@ static int check_rule(const struct ruleset *rs, size_t i, rx_scratch *s, arena *
         rule_evidence ev;
         rule_trace t;
         int err;
-        if (example_evidence(&doc->examples[k], a, &ev) != 0)
+        if (example_evidence(v, &doc->examples[k], a, &ev) != 0)
             return -1;
         const rule_info *win = ruleset_match(rs, &ev, s, a, NULL, &t, NULL, &err);
         if (err != 0)
@@ -110,7 +111,8 @@ static int check_rule(const struct ruleset *rs, size_t i, rx_scratch *s, arena *
     return 0;
 }
 
-int rulecheck_run(const struct ruleset *rs, rulecheck_report report, void *arg, rulecheck_counts *c)
+int rulecheck_run(const struct ruleset *rs, const dsn_vocab *v, rulecheck_report report, void *arg,
+                  rulecheck_counts *c)
 {
     memset(c, 0, sizeof *c);
     size_t n = ruleset_count(rs);
@@ -128,7 +130,7 @@ int rulecheck_run(const struct ruleset *rs, rulecheck_report report, void *arg, 
                      doc->source == NULL ? "source" : "examples", doc->file, doc->line);
             report(line, arg);
         }
-        rc = check_rule(rs, i, s, a, seen, report, arg, c);
+        rc = check_rule(rs, v, i, s, a, seen, report, arg, c);
     }
     free(seen);
     arena_free(a);

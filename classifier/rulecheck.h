@@ -5,7 +5,7 @@
  * wins, and every shipped rule names its source and carries examples.
  *
  *     rulecheck_counts c;
- *     if (rulecheck_run(rs, print_line, stdout, &c) != 0) ... out of memory
+ *     if (rulecheck_run(rs, vocab, print_line, stdout, &c) != 0) ... out of memory
  *     ok = c.failed == 0 && c.overlaps == 0 && c.unsourced == 0;
  */
 #ifndef RULECHECK_H
@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "dsn.h"
 #include "rules.h"
 
 typedef struct rulecheck_counts {
@@ -26,8 +27,9 @@ typedef struct rulecheck_counts {
  * "UNDOCUMENTED ...". */
 typedef void (*rulecheck_report)(const char *line, void *arg);
 
-/* 0, or -1 on memory exhaustion. */
-int rulecheck_run(const struct ruleset *rs, rulecheck_report report, void *arg,
+/* v: the wording an example's text is read with (as a bounce's would be).
+ * 0, or -1 on memory exhaustion. */
+int rulecheck_run(const struct ruleset *rs, const dsn_vocab *v, rulecheck_report report, void *arg,
                   rulecheck_counts *c);
 
 #endif

@@ -36,12 +36,14 @@ static const char *const class_names[] = {
 };
 _Static_assert(NELEM(class_names) == NCLASSES, "ruleset.h counts the classes");
 
-static const char *const advices[] = {
-    "suppress", "retry", "slow-down", "fix-sender", "fix-content", "contact-recipient", "none"};
+/* The fixed words (INTERFACES.md): NULL-terminated, for rule_fixed_names(). */
+static const char *const advices[] = {"suppress",   "retry",       "slow-down",
+                                      "fix-sender", "fix-content", "contact-recipient",
+                                      "none",       NULL};
 /* enum rule_tier's names; "text" and "host" are the names of the tiers
  * that "cause" replaced, still read in local rules files. */
 static const char *const tiers[] = {"cause", "status", "generic", "generic-status", "reply"};
-static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf"};
+static const char *const kinds[] = {"dsn", "transcript", "autoreply", "arf", NULL};
 static const char *const actions[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
 static const char *const commands[] = {"CONN", "HELO", "EHLO", "MAIL", "RCPT", "DATA"};
 static const char *const langs[] = {"en", "zh_TW", "zh_CN"};
@@ -84,12 +86,35 @@ static int class_index(const char *name)
     return find_word(class_names, NCLASSES, name);
 }
 
+/* The names rules files give severities, by enum bc_severity. */
+static const char *const severity_names[] = {
+    [BC_SEV_NONE] = "none",
+    [BC_SEV_SOFT] = "soft",
+    [BC_SEV_HARD] = "hard",
+};
+/* The same in the documentation's order. */
+static const char *const severity_words[] = {"hard", "soft", "none", NULL};
+
 static int severity_of(const char *s)
 {
-    return strcmp(s, "hard") == 0   ? BC_SEV_HARD
-           : strcmp(s, "soft") == 0 ? BC_SEV_SOFT
-           : strcmp(s, "none") == 0 ? BC_SEV_NONE
-                                    : -1;
+    for (size_t i = 0; i < NELEM(severity_names); i++)
+        if (severity_names[i] != NULL && strcmp(s, severity_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *const *rule_fixed_names(int field)
+{
+    return field == BC_NAME_SEVERITY ? severity_words
+           : field == BC_NAME_ADVICE ? advices
+           : field == BC_NAME_KIND   ? kinds
+                                     : NULL;
+}
+
+const char *rule_severity_name(enum bc_severity sev)
+{
+    return (size_t)sev < NELEM(severity_names) && severity_names[sev] != NULL ? severity_names[sev]
+                                                                              : "none";
 }
 
 static int lang_index(const char *lang)
@@ -255,7 +280,7 @@ static const struct key class_keys[] = {
 static int check_advice(struct loader *L, const config_setting_t *g, const char *key)
 {
     const char *v = get_str(g, key);
-    if (v != NULL && find_word(advices, NELEM(advices), v) < 0)
+    if (v != NULL && find_word(advices, NELEM(advices) - 1, v) < 0)
         return fail(L, conf_member(g, key), "unknown advice \"%s\"", v);
     return 0;
 }
@@ -381,13 +406,28 @@ static int load_detail(struct loader *L, const config_setting_t *g, struct strta
 /* ---- rules ---- */
 
 static const struct key rule_keys[] = {
-    {"id", K_STR},       {"tier", K_STR},     {"class", K_STR},
-    {"text", K_STR},     {"literal", K_STRS}, {"status", K_STR},
-    {"reply", K_STR},    {"host", K_STRS},    {"mta", K_STR},
-    {"kind", K_STR},     {"action", K_STR},   {"feedback", K_STR},
-    {"command", K_STR},  {"detail", K_STR},   {"advice", K_STR},
-    {"severity", K_STR}, {"code", K_INT},     {"override", K_BOOL},
-    {"beats", K_STRS},   {"source", K_STR},   {"examples", K_EXAMPLES},
+    {"id", K_STR},
+    {"tier", K_STR},
+    {"class", K_STR},
+    {"text", K_STR},
+    {"literal", K_STRS},
+    {"status", K_STR},
+    {"reply", K_STR},
+    {"host", K_STRS},
+    {"mta", K_STR},
+    {"kind", K_STR},
+    {"action", K_STR},
+    {"feedback", K_STR},
+    {"command", K_STR},
+    {"detail", K_STR},
+    {"advice", K_STR},
+    {"severity", K_STR},
+    {"code", K_INT},
+    {"override", K_BOOL},
+    {"beats", K_STRS},
+    {"source", K_STR},
+    {"examples", K_EXAMPLES},
+    {"unless_status", K_STR},
 };
 
 /* An example given as a group: the evidence besides (or instead of) text. */
@@ -431,6 +471,24 @@ static int norm_status(const char *s, char *out, size_t outlen)
     if (strchr("245*", fields[0][0]) == NULL || strlen(fields[0]) != 1)
         return -1;
     snprintf(out, outlen, "%s.%s.%s", fields[0], fields[1], fields[2]);
+    return 0;
+}
+
+/* A rule's status key (status or unless_status), normalised into *out
+ * (left NULL when the rule has none); 0, or -1 after reporting. */
+static int load_status(struct loader *L, struct ruleset *rs, const config_setting_t *g,
+                       const char *id, const char *key, const char **out)
+{
+    char buf[16];
+    const char *v = get_str(g, key);
+    if (v == NULL)
+        return 0;
+    if (norm_status(v, buf, sizeof buf) != 0)
+        return fail(L, conf_member(g, key),
+                    "rule \"%s\": bad %s \"%s\" (e.g. \"5.1.1\", \"5.7.*\", \"4.*.*\")", id, key,
+                    v);
+    if ((*out = keep(rs, buf, 0)) == NULL)
+        return oom(L);
     return 0;
 }
 
@@ -587,15 +645,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
 
     const char *v;
     const config_setting_t *m;
-    char buf[16];
-    if ((v = get_str(g, "status")) != NULL) {
-        if (norm_status(v, buf, sizeof buf) != 0)
-            return fail(L, conf_member(g, "status"),
-                        "rule \"%s\": bad status \"%s\" (e.g. \"5.1.1\", \"5.7.*\", \"4.*.*\")", id,
-                        v);
-        if ((r.status = keep(rs, buf, 0)) == NULL)
-            return oom(L);
-    }
+    if (load_status(L, rs, g, id, "status", &r.status) != 0 ||
+        load_status(L, rs, g, id, "unless_status", &r.unless_status) != 0)
+        return -1;
     if ((v = get_str(g, "reply")) != NULL && norm_reply(v, r.reply) != 0)
         return fail(L, conf_member(g, "reply"),
                     "rule \"%s\": bad reply \"%s\" (e.g. \"550\", \"55*\", \"4*\")", id, v);
@@ -611,7 +663,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     }
     if (check_word(L, g, "mta", NULL, 0, &r.mta) ||
         check_word(L, g, "feedback", NULL, 0, &r.feedback) ||
-        check_word(L, g, "kind", kinds, NELEM(kinds), &r.kind) ||
+        check_word(L, g, "kind", kinds, NELEM(kinds) - 1, &r.kind) ||
         check_word(L, g, "action", actions, NELEM(actions), &r.action) ||
         check_word(L, g, "command", commands, NELEM(commands), &r.command))
         return -1;
@@ -655,9 +707,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
                                 : TIER_CAUSE;
     }
     r.info.tier = (enum rule_tier)tier;
-    r.specificity = (r.status != NULL) + (r.reply[0] != '\0') + (r.nhosts > 0) + (r.mta != NULL) +
-                    (r.kind != NULL) + (r.action != NULL) + (r.feedback != NULL) +
-                    (r.command != NULL);
+    r.specificity = (r.status != NULL) + (r.unless_status != NULL) + (r.reply[0] != '\0') +
+                    (r.nhosts > 0) + (r.mta != NULL) + (r.kind != NULL) + (r.action != NULL) +
+                    (r.feedback != NULL) + (r.command != NULL);
     if (load_doc(L, g, id, &r) != 0) {
         rx_free(r.text);
         return -1;

@@ -169,6 +169,12 @@ const rule_doc *ruleset_doc(const struct ruleset *rs, size_t i);
 /* Does rule a name rule b in its `beats` list? */
 int ruleset_beats(const struct ruleset *rs, const rule_info *a, const rule_info *b);
 
+/* bc_fixed_names(): the words of a fixed field (enum bc_name_field). */
+const char *const *rule_fixed_names(int field);
+
+/* "hard", "soft" or "none": the word rules files use for sev. */
+const char *rule_severity_name(enum bc_severity sev);
+
 /* Class (or class+detail) description in lang, falling back to en; never NULL. */
 const char *ruleset_describe(const struct ruleset *rs, const char *class_name, const char *detail,
                              const char *lang);

@@ -142,6 +142,8 @@ static int rule_matches(const struct ruleset *rs, const struct rule *r, const ru
         return 0;
     if (r->status != NULL && !status_match(r->status, ev->status))
         return 0;
+    if (r->unless_status != NULL && status_match(r->unless_status, ev->status))
+        return 0;
     if (r->reply[0] != '\0' && !reply_match(r->reply, ev->reply))
         return 0;
     if (r->nhosts > 0) {
@@ -264,8 +266,16 @@ static int wins_over(const struct ruleset *rs, const struct rule *a, size_t len_
     return a->info.index < b->info.index;
 }
 
-/* Does a text rule of a rank below the winner's match ev with another
- * class?  Asked only when a status table's hard answer would decide. */
+/* Does a rule's answer say hard?  A text of another hard class (an
+ * "address rejected" wrapper under a 5.3.2) does not contradict a hard
+ * status; a soft one does. */
+static int reads_hard(const rule_info *r)
+{
+    return (r->severity >= 0 ? r->severity : (int)r->cls->severity) == BC_SEV_HARD;
+}
+
+/* Does a text rule of a rank below the winner's match ev with a soft
+ * reading?  Asked only when a status table's hard answer would decide. */
 static int text_disagrees(const struct ruleset *rs, const rule_evidence *ev, const uint64_t *bits,
                           const uint64_t *ubits, rule_memo *memo, rx_scratch *scratch,
                           const rule_info *win)
@@ -278,7 +288,7 @@ static int text_disagrees(const struct ruleset *rs, const rule_evidence *ev, con
             const struct rule *r = &rs->rules[i];
             size_t at, len;
             if (r->info.tier > win->tier && r->nunit > 0 && r->info.cls != win->cls &&
-                rule_matches(rs, r, ev, ubits, memo, scratch, &at, &len))
+                !reads_hard(&r->info) && rule_matches(rs, r, ev, ubits, memo, scratch, &at, &len))
                 return 1;
         }
     return 0;

@@ -37,6 +37,7 @@ struct rule {
     rx *text;              /* while loading; then owned by its units */
     uint32_t unit0, nunit; /* its text matcher: units[unit0 .. unit0 + nunit) */
     const char *status;    /* normalised "5.1.*", or NULL */
+    const char *unless_status; /* a status that keeps the rule from matching */
     char reply[4];         /* normalised "55?", or "" */
     const char **hosts;
     size_t nhosts;

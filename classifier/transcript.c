@@ -423,9 +423,9 @@ static int own_address(const tr_input *in, const char *addr)
 }
 
 /* Lines that quote a message's headers, or give an address to contact for
- * help (the word may follow the address), name no failed recipient.  The
- * address starts at i; the section is t[b..e). */
-static int header_line(const char *t, size_t i, size_t b, size_t e)
+ * help (contact_words; the word may follow the address), name no failed
+ * recipient.  The address starts at i; the section is t[b..e). */
+static int header_line(const bc_formats *f, const char *t, size_t i, size_t b, size_t e)
 {
     size_t ls = i;
     while (ls > b && t[ls - 1] != '\n')
@@ -439,13 +439,8 @@ static int header_line(const char *t, size_t i, size_t b, size_t e)
         until = le + 24 < e ? le + 24 : e;
     if (until > ls + 512)
         until = ls + 512;
-    static const char *const help[] = {"contact", "ご連絡", "联系", "聯繫", "kontakt", NULL};
-    for (int h = 0; help[h]; h++) {
-        size_t hl = strlen(help[h]);
-        for (size_t k = ls; k + hl <= until; k++)
-            if (strncasecmp(t + k, help[h], hl) == 0)
-                return 1;
-    }
+    if (formats_line_is(f, FMT_LINE_CONTACT, t + ls, until - ls))
+        return 1;
     while (ls < i && is_space((unsigned char)t[ls]))
         ls++;
     static const char *const names[] = {
@@ -513,7 +508,8 @@ static void split_shared(found *out, int n, const span *paras, const size_t *ls,
     }
 }
 
-static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, found *out, int max)
+static int by_addresses(const bc_formats *f, const tr_input *in, arena *a, const char *t, span sect,
+                        found *out, int max)
 {
     size_t *ls = arena_alloc(a, 2 * (size_t)max * sizeof *ls), *open = ls + max;
     span *paras = arena_alloc(a, (size_t)max * sizeof *paras);
@@ -533,7 +529,7 @@ static int by_addresses(const tr_input *in, arena *a, const char *t, span sect, 
         i = e > p + 1 ? e : p + 1;
         const char *addr = clean_address(a, t + b, e - b);
         if (addr == NULL || strchr(strchr(addr, '@'), '.') == NULL || own_address(in, addr) ||
-            header_line(t, b, sect.b, sect.e) || seen_before(out, n, addr))
+            header_line(f, t, b, sect.b, sect.e) || seen_before(out, n, addr))
             continue;
         span para = {para_start(t, b, sect.b), para_end(t, b, sect.e)};
         out[n].addr = addr;
@@ -837,7 +833,7 @@ int transcript_extract(const bc_formats *f, rx_scratch *s, const tr_input *in, a
     /* Delivery-status fields pasted into the text name the recipients
      * better than the addresses around them: leave those to the DSN parser. */
     if (n == 0 && !has_dsn_fields(in->text, sect))
-        n = by_addresses(in, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
+        n = by_addresses(f, in, a, in->text, sect, fd, TR_MAX_RECIPIENTS);
     if (n < 0)
         return -1;
 

@@ -9,17 +9,22 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <libconfig.h>
 #include <libmilter/mfapi.h>
+#include <netdb.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 
+#include "bounce.h"
 #include "verp.h"
 
 #define MC_MAX_ERRORS 20
@@ -62,6 +67,10 @@ static const struct opt opts[] = {
     {"internal", "daemon_names", T_LIST, F(internal_daemon_names), 0, 0},
 };
 #undef F
+_Static_assert(sizeof opts / sizeof *opts <= MC_NOPTS, "config.h: MC_NOPTS too small");
+
+/* The values a match can name besides classes and details (TAXONOMY.md,
+ * INTERFACES.md section 2): anything else would never match. */
 
 static const char *const action_names[] = {"headers", "subject", "quarantine", "redirect",
                                            "copy",    "strip",   "reject",     "discard"};
@@ -223,6 +232,7 @@ static int read_list(config_setting_t *s, mc_list *l, struct errs *e)
 {
     const char *one;
     list_free(l);
+    l->line = config_setting_source_line(s);
     if (config_setting_type(s) == CONFIG_TYPE_STRING) {
         one = config_setting_get_string(s);
         return list_set(l, &one, 1);
@@ -259,11 +269,43 @@ static int read_list(config_setting_t *s, mc_list *l, struct errs *e)
     return 0;
 }
 
+/* libconfig 1.5 wraps an integer literal past 32 bits that lacks the L
+ * suffix (4294967297 reads as 1): the number as written on the setting's
+ * line must be the value read.  1 when it is (or the line is not found). */
+static int literal_is(const config_setting_t *s, long long v)
+{
+    const char *file = config_setting_source_file(s), *name = config_setting_name(s);
+    int line = config_setting_source_line(s);
+    FILE *f = file != NULL ? fopen(file, "r") : NULL;
+    if (f == NULL)
+        return 1;
+    char *buf = NULL;
+    size_t cap = 0;
+    int n = 0, same = 1;
+    while (n < line && getline(&buf, &cap, f) >= 0)
+        n++;
+    for (const char *p = n == line ? buf : NULL; p != NULL && (p = strstr(p, name)) != NULL; p++) {
+        const char *q = p + strlen(name) + strspn(p + strlen(name), " \t");
+        if (*q != '=' && *q != ':')
+            continue;
+        q++;
+        char *end;
+        errno = 0;
+        long long lit = strtoll(q, &end, 0);
+        same = end != q && errno == 0 && lit == v;
+        break;
+    }
+    free(buf);
+    fclose(f);
+    return same;
+}
+
 static int read_opt(mconf *c, const struct opt *o, config_setting_t *s, struct errs *e)
 {
     int line = config_setting_source_line(s);
     int t = config_setting_type(s);
     char *base = (char *)c;
+    c->lines[o - opts] = line;
     switch (o->type) {
     case T_STR: {
         if (t != CONFIG_TYPE_STRING) {
@@ -308,6 +350,10 @@ static int read_opt(mconf *c, const struct opt *o, config_setting_t *s, struct e
             return 0;
         }
         long long v = config_setting_get_int64(s);
+        if (!literal_is(s, v)) {
+            err_at(e, line, "%s: the number is outside %ld..%ld", o->name, o->min, o->max);
+            return 0;
+        }
         if (v < o->min || v > o->max) {
             err_at(e, line, "%s: %lld is outside %ld..%ld", o->name, v, o->min, o->max);
             return 0;
@@ -350,9 +396,31 @@ static int address_ok(const char *a)
     return 1;
 }
 
+/* Each value of l must be one of words (any case, as matching compares). */
+/* Every value of l must be one of the library's words for field. */
+static void check_words(const mc_list *l, const char *name, enum bc_name_field field,
+                        struct errs *e)
+{
+    const char *const *words = bc_fixed_names(field);
+    for (size_t k = 0; k < l->n; k++) {
+        size_t w = 0;
+        while (words[w] != NULL && strcasecmp(l->v[k], words[w]) != 0)
+            w++;
+        if (words[w] != NULL)
+            continue;
+        char valid[160] = "";
+        for (size_t i = 0; words[i] != NULL; i++)
+            snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
+                     i == 0                 ? ""
+                     : words[i + 1] == NULL ? " or "
+                                            : ", ",
+                     words[i]);
+        err_at(e, l->line, "match: %s \"%s\" is not %s", name, l->v[k], valid);
+    }
+}
+
 static void read_match(mc_match *m, config_setting_t *g, struct errs *e)
 {
-    static const char *const sev[] = {"hard", "soft", "none"};
     if (!config_setting_is_group(g)) {
         err_at(e, config_setting_source_line(g), "match: expected a group { ... }");
         return;
@@ -376,10 +444,11 @@ static void read_match(mc_match *m, config_setting_t *g, struct errs *e)
         if (read_list(s, l, e) != 0)
             continue;
         if (l == &m->severity)
-            for (size_t k = 0; k < l->n; k++)
-                if (strcmp(l->v[k], sev[0]) && strcmp(l->v[k], sev[1]) && strcmp(l->v[k], sev[2]))
-                    err_at(e, config_setting_source_line(s),
-                           "match: severity \"%s\" is not hard, soft or none", l->v[k]);
+            check_words(l, name, BC_NAME_SEVERITY, e);
+        else if (l == &m->advice)
+            check_words(l, name, BC_NAME_ADVICE, e);
+        else if (l == &m->kind)
+            check_words(l, name, BC_NAME_KIND, e);
     }
 }
 
@@ -589,6 +658,51 @@ static void check_values(mconf *c, config_t *cf, struct errs *e)
 #undef LINE
 }
 
+/* Each value of l must be a class (detail) the rules can give. */
+static void check_rule_names(const mc_list *l, const struct bc_rules *rules,
+                             enum bc_name_field field, struct errs *e)
+{
+    const char *what = field == BC_NAME_CLASS ? "class" : "detail";
+    for (size_t k = 0; k < l->n; k++) {
+        const char *near;
+        if (bc_rules_knows(rules, field, l->v[k], &near))
+            continue;
+        if (near != NULL)
+            err_at(e, l->line,
+                   "match: %s \"%s\" is not a %s of the loaded rules; did you mean \"%s\"?", what,
+                   l->v[k], what, near);
+        else
+            err_at(e, l->line, "match: %s \"%s\" is not a %s of the loaded rules", what, l->v[k],
+                   what);
+    }
+}
+
+int mconf_check_names(const mconf *c, const struct bc_rules *rules, char *err, size_t errlen)
+{
+    struct errs e = {err, 0, errlen, 0, c->path};
+    if (errlen > 0)
+        err[0] = '\0';
+    for (size_t i = 0; i < c->nactions; i++) {
+        check_rule_names(&c->actions[i].match.class_name, rules, BC_NAME_CLASS, &e);
+        check_rule_names(&c->actions[i].match.detail, rules, BC_NAME_DETAIL, &e);
+    }
+    return e.n > 0 ? -1 : 0;
+}
+
+int mconf_line(const mconf *c, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    char group[32];
+    const struct opt *o;
+    if (dot != NULL) {
+        snprintf(group, sizeof group, "%.*s", (int)(dot - name), name);
+        o = find_opt(group, dot + 1);
+    } else {
+        o = find_opt(NULL, name);
+    }
+    return o != NULL ? c->lines[o - opts] : 0;
+}
+
 int mconf_recipient_match(const mconf *c, const char *addr)
 {
     int found = 0;
@@ -603,13 +717,57 @@ int mconf_recipient_match(const mconf *c, const char *addr)
     return found;
 }
 
+/* "port[@host]" of an inet (family AF_INET) or inet6 socket: what is
+ * wrong, or NULL.  Host names are not looked up here (no DNS at a check). */
+static const char *inet_problem(const char *portat, int family)
+{
+    const char *at = strchr(portat, '@');
+    size_t plen = at != NULL ? (size_t)(at - portat) : strlen(portat);
+    char port[64], host[256];
+    if (plen == 0 || plen >= sizeof port)
+        return "needs a port: inet:port@host";
+    memcpy(port, portat, plen);
+    port[plen] = '\0';
+    if (strspn(port, "0123456789") == plen) {
+        if (plen > 5 || atoi(port) < 1 || atoi(port) > 65535)
+            return "has a port outside 1..65535";
+    } else if (getservbyname(port, "tcp") == NULL) {
+        return "has a port that is neither a number nor a known service";
+    }
+    if (at == NULL)
+        return NULL;
+    if (strlen(at + 1) == 0 || strlen(at + 1) >= sizeof host)
+        return "has an empty or overlong host after @";
+    snprintf(host, sizeof host, "%s", at + 1);
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (family == AF_INET6) {
+        if (strchr(host, ':') != NULL && inet_pton(AF_INET6, host, addr) != 1)
+            return "has a host that is not an IPv6 address";
+    } else if (strspn(host, "0123456789.") == strlen(host) && inet_pton(AF_INET, host, addr) != 1) {
+        return "has a host that is not an IPv4 address";
+    }
+    if (strchr(host, ':') == NULL &&
+        strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-") !=
+            strlen(host))
+        return "has a host that is neither an address nor a host name";
+    return NULL;
+}
+
 const char *mconf_socket_problem(const char *spec)
 {
-    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
+    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+        const char *path = strchr(spec, ':') + 1;
         /* the daemon changes directory: a relative path would move */
-        return strchr(spec, ':')[1] == '/' ? NULL : "needs an absolute path";
-    if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0)
+        if (*path != '/')
+            return "needs an absolute path";
+        if (strlen(path) >= sizeof((struct sockaddr_un *)NULL)->sun_path)
+            return "has a path too long for a socket address (at most 107 bytes)";
         return NULL;
+    }
+    if (strncmp(spec, "inet:", 5) == 0)
+        return inet_problem(spec + 5, AF_INET);
+    if (strncmp(spec, "inet6:", 6) == 0)
+        return inet_problem(spec + 6, AF_INET6);
     return "is not unix:/path, local:/path, inet:port@host or inet6:port@host";
 }
 

@@ -13,6 +13,10 @@
 
 enum mc_on_error { MC_ONERR_ACCEPT, MC_ONERR_TEMPFAIL };
 
+#define MC_NOPTS 32 /* room for the settings' lines; config.c checks it */
+
+struct bc_rules;
+
 /* Action types, in the order the man page lists them. */
 enum mc_action_type {
     MC_ACT_HEADERS,    /* add the X-Bounce-* headers only */
@@ -28,6 +32,7 @@ enum mc_action_type {
 typedef struct mc_list {
     char **v;
     size_t n;
+    int line; /* where it was set, 0: a default */
 } mc_list;
 
 /* Every list given must contain the recipient's value (domain: the failed
@@ -77,6 +82,7 @@ typedef struct mconf {
     mc_list internal_daemon_names;
     mc_action *actions;
     size_t nactions;
+    int lines[MC_NOPTS]; /* where each scalar setting was set: mconf_line() */
 } mconf;
 
 /* Load and check path; NULL with "file:line: message" lines in err. */
@@ -84,6 +90,14 @@ mconf *mconf_load(const char *path, char *err, size_t errlen);
 
 /* The built-in defaults; NULL only on memory exhaustion. */
 mconf *mconf_defaults(void);
+
+/* Check the class and detail names of the actions' matches against what
+ * rules can give: 0, or -1 with "file:line: message" lines in err. */
+int mconf_check_names(const mconf *c, const struct bc_rules *rules, char *err, size_t errlen);
+
+/* Line of c's file that set the setting name ("stats_file",
+ * "inspect.recipients"), or 0 when it kept its default. */
+int mconf_line(const mconf *c, const char *name);
 
 /* Release a config (NULL is fine). */
 void mconf_free(mconf *c);

@@ -3,7 +3,9 @@
  *
  * Start-up order matters: block the signals we take before anything else
  * (libmilter blocks its own only in the thread that calls smfi_main), load
- * and check the config as root, become a daemon, write the pid file, drop
+ * and check the config as root, make sure no other instance runs
+ * (instance.c), load it again as the service user as a reload will, become
+ * a daemon, write the pid file, drop
  * privileges, and only then create the socket, so that it belongs to the
  * unprivileged user.  One thread takes
  * SIGUSR1 (reload) and SIGUSR2 (counters to the log) with sigtimedwait and
@@ -27,17 +29,16 @@
 
 #include "bounce.h"
 #include "callbacks.h"
+#include "instance.h"
 #include "log.h"
+#include "paths.h" /* generated: BC_SYSCONFDIR */
 #include "runtime.h"
 #include "stats.h"
 #include "testmode.h"
 
-#ifndef BC_SYSCONFDIR
-#define BC_SYSCONFDIR "/etc/bounce-milter"
-#endif
-
 #define EX_USAGE 64
 #define EX_NOINPUT 66
+#define EX_UNAVAILABLE 69
 #define EX_SOFTWARE 70
 #define EX_OSERR 71
 #define EX_CONFIG 78
@@ -45,17 +46,19 @@
 #define MAX_TEST_RCPTS 100
 
 static char config_path[PATH_MAX];
+static int user_from_option; /* -u given: the config's user line does not apply */
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bounce-milter [-f] [-c FILE] [-p SOCKET] [-u USER]\n"
+            "usage: bounce-milter [-f] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]\n"
             "       bounce-milter -n [-c FILE]            check the configuration\n"
             "       bounce-milter -t MSGFILE [-c FILE] [-F SENDER] [-R RCPT]... [-D DAEMON]\n"
             "       bounce-milter -V                      print the version\n"
             "  -c FILE    configuration (default %s/milter.conf)\n"
             "  -f         stay in the foreground, log to standard error\n"
             "  -p SOCKET  listen here instead of the config's socket\n"
+            "  -P FILE    write the process id here instead of the config's pid_file\n"
             "  -u USER    run as USER instead of the config's user\n"
             "  -t MSGFILE run one message offline and print what would be done\n"
             "  -F, -R, -D with -t: envelope sender, recipient(s), {daemon_name}\n",
@@ -76,28 +79,31 @@ static const char *socket_path(const char *spec)
 /* Users and groups named in the config must exist. */
 static int check_identities(const mconf *c, uid_t *uid, gid_t *gid, gid_t *sock_gid)
 {
+    int bad = 0;
     *uid = geteuid();
     *gid = getegid();
     *sock_gid = (gid_t)-1;
-    if (*c->user != '\0') {
-        struct passwd *pw = getpwnam(c->user);
-        if (pw == NULL) {
-            fprintf(stderr, "bounce-milter: %s: user \"%s\" does not exist\n", c->path, c->user);
-            return -1;
-        }
+    struct passwd *pw = *c->user != '\0' ? getpwnam(c->user) : NULL;
+    if (pw != NULL) {
         *uid = pw->pw_uid;
         *gid = pw->pw_gid;
+    } else if (*c->user != '\0' && user_from_option) {
+        fprintf(stderr, "bounce-milter: -u %s: user does not exist\n", c->user);
+        bad = 1;
+    } else if (*c->user != '\0') {
+        fprintf(stderr, "bounce-milter: %s:%d: user: \"%s\" does not exist\n", c->path,
+                mconf_line(c, "user"), c->user);
+        bad = 1;
     }
-    if (*c->socket_group != '\0') {
-        struct group *gr = getgrnam(c->socket_group);
-        if (gr == NULL) {
-            fprintf(stderr, "bounce-milter: %s: group \"%s\" does not exist\n", c->path,
-                    c->socket_group);
-            return -1;
-        }
+    struct group *gr = *c->socket_group != '\0' ? getgrnam(c->socket_group) : NULL;
+    if (gr != NULL) {
         *sock_gid = gr->gr_gid;
+    } else if (*c->socket_group != '\0') {
+        fprintf(stderr, "bounce-milter: %s:%d: socket_group: \"%s\" does not exist\n", c->path,
+                mconf_line(c, "socket_group"), c->socket_group);
+        bad = 1;
     }
-    return 0;
+    return bad ? -1 : 0;
 }
 
 /* As root: create the socket's directory for the user if it is missing.
@@ -199,17 +205,6 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-static int write_pid_file(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        log_msg(LOG_ERR, "cannot write pid file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f);
-}
-
 static int run_daemon(int foreground)
 {
     mruntime *rt = runtime_acquire();
@@ -223,6 +218,11 @@ static int run_daemon(int foreground)
                 c->path);
         return EX_CONFIG;
     }
+    /* before the socket or pid file is touched: never another's */
+    if (instance_other(c->socket, c->pid_file, c->user, uid, gid))
+        return EX_UNAVAILABLE;
+    if (instance_user_check(config_path, c->user, uid, gid) != 0)
+        return EX_CONFIG;
     const char *spath = socket_path(c->socket);
     if (!foreground && daemon(0, 0) != 0) {
         fprintf(stderr, "bounce-milter: daemon: %s\n", strerror(errno));
@@ -236,8 +236,11 @@ static int run_daemon(int foreground)
     mallopt(M_ARENA_MAX, 4);
     if (spath != NULL && geteuid() == 0)
         make_socket_dir(spath, uid, sock_gid != (gid_t)-1 ? sock_gid : gid);
-    if (*c->pid_file != '\0' && write_pid_file(c->pid_file) != 0)
+    char msg[PATH_MAX + 200];
+    if (*c->pid_file != '\0' && instance_write_pid(c->pid_file, msg, sizeof msg) != 0) {
+        log_msg(LOG_ERR, "%s", msg);
         return EX_OSERR;
+    }
 
     if (drop_privileges(c, uid, gid, sock_gid) != 0)
         return EX_OSERR;
@@ -281,11 +284,11 @@ static int run_daemon(int foreground)
 int main(int argc, char **argv)
 {
     const char *conf = BC_SYSCONFDIR "/milter.conf", *test_file = NULL;
-    const char *sock = NULL, *user = NULL, *test_from = NULL, *test_daemon = NULL;
+    const char *sock = NULL, *user = NULL, *pid_file = NULL, *test_from = NULL, *test_daemon = NULL;
     const char *test_rcpts[MAX_TEST_RCPTS];
     size_t ntest_rcpts = 0;
     int foreground = 0, check_only = 0, opt;
-    while ((opt = getopt(argc, argv, "c:fnt:p:u:VF:R:D:h")) != -1) {
+    while ((opt = getopt(argc, argv, "c:fnt:p:P:u:VF:R:D:h")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
@@ -302,8 +305,12 @@ int main(int argc, char **argv)
         case 'p':
             sock = optarg;
             break;
+        case 'P':
+            pid_file = optarg;
+            break;
         case 'u':
             user = optarg;
+            user_from_option = 1;
             break;
         case 'V':
             printf("bounce-milter %s (libmilter %u.%u.%u)\n", BC_VERSION,
@@ -348,7 +355,7 @@ int main(int argc, char **argv)
         snprintf(config_path, sizeof config_path, "%s", conf);
 
     log_init("bounce-milter", 1, NULL);
-    runtime_set_overrides(sock, user);
+    runtime_set_overrides(sock, user, pid_file);
     char cwd[PATH_MAX];
     runtime_set_basedir(getcwd(cwd, sizeof cwd));
     char err[8192];
@@ -362,7 +369,8 @@ int main(int argc, char **argv)
         uid_t uid;
         gid_t gid, sock_gid;
         rt = runtime_acquire();
-        int bad = check_identities(rt->conf, &uid, &gid, &sock_gid) != 0;
+        int bad = check_identities(rt->conf, &uid, &gid, &sock_gid) != 0 ||
+                  instance_user_check(config_path, rt->conf->user, uid, gid) != 0;
         if (!bad)
             printf("%s: configuration OK (%zu actions, %zu rules)\n", config_path,
                    rt->conf->nactions, bc_rules_count(rt->rules));

@@ -7,22 +7,26 @@
  */
 #include "runtime.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static mruntime *current;
-static char *override_socket, *override_user;
+static char *override_socket, *override_user, *override_pid_file;
 static char *base_dir;
 
-void runtime_set_overrides(const char *socket, const char *user)
+void runtime_set_overrides(const char *socket, const char *user, const char *pid_file)
 {
     free(override_socket);
     free(override_user);
+    free(override_pid_file);
     override_socket = socket ? strdup(socket) : NULL;
     override_user = user ? strdup(user) : NULL;
+    override_pid_file = pid_file ? strdup(pid_file) : NULL;
 }
 
 static int replace(char **dst, const char *v)
@@ -57,13 +61,26 @@ static int anchor(char **path)
     return 0;
 }
 
+/* A rules file the config names that cannot be read: say which setting
+ * named it, and where.  0 when it can be read (or none is named). */
+static int named_file_problem(const mconf *c, const char *setting, const char *file, char *err,
+                              size_t errlen)
+{
+    if (*file == '\0' || access(file, R_OK) == 0)
+        return 0;
+    snprintf(err, errlen, "%s:%d: %s: cannot read %s: %s\n", c->path, mconf_line(c, setting),
+             setting, file, strerror(errno));
+    return -1;
+}
+
 mruntime *runtime_load(const char *path, char *err, size_t errlen)
 {
     mconf *c = mconf_load(path, err, errlen);
     if (c == NULL)
         return NULL;
     if ((override_socket && replace(&c->socket, override_socket)) ||
-        (override_user && replace(&c->user, override_user)) || anchor(&c->rules) ||
+        (override_user && replace(&c->user, override_user)) ||
+        (override_pid_file && replace(&c->pid_file, override_pid_file)) || anchor(&c->rules) ||
         anchor(&c->local_rules) || anchor(&c->stats_file) || anchor(&c->pid_file)) {
         snprintf(err, errlen, "out of memory\n");
         mconf_free(c);
@@ -75,11 +92,21 @@ mruntime *runtime_load(const char *path, char *err, size_t errlen)
         mconf_free(c);
         return NULL;
     }
+    if (named_file_problem(c, "rules", c->rules, err, errlen) != 0 ||
+        named_file_problem(c, "local_rules", c->local_rules, err, errlen) != 0) {
+        mconf_free(c);
+        return NULL;
+    }
     char rerr[1024];
     bc_rules *rules = bc_rules_load(*c->rules ? c->rules : NULL,
                                     *c->local_rules ? c->local_rules : NULL, rerr, sizeof rerr);
     if (rules == NULL) {
         snprintf(err, errlen, "%s\n", rerr);
+        mconf_free(c);
+        return NULL;
+    }
+    if (mconf_check_names(c, rules, err, errlen) != 0) {
+        bc_rules_free(rules);
         mconf_free(c);
         return NULL;
     }

@@ -22,8 +22,9 @@ typedef struct mruntime {
     int refs; /* atomic */
 } mruntime;
 
-/* Command-line values that override the file's, on every (re)load. */
-void runtime_set_overrides(const char *socket, const char *user);
+/* Command-line values that override the file's, on every (re)load (NULL:
+ * the file's). */
+void runtime_set_overrides(const char *socket, const char *user, const char *pid_file);
 
 /* Directory that relative file names in the config are taken from (the
  * start directory), on every (re)load; NULL: as they are. */

@@ -266,6 +266,10 @@ static void keep_header(session *s, const char *name, const char *value)
     size_t need = strlen(name) + 2 + strlen(value) * 2 + 2;
     if (need > MAX_HEADER_BYTES - s->hdr_len)
         return; /* too big for what is left: skip it, keep the later ones */
+    /* Relays stack Received fields above the ones that say what the message
+     * is (From, Subject, Content-Type): a long trace gets a quarter. */
+    if (strcasecmp(name, "Received") == 0 && s->hdr_len > MAX_HEADER_BYTES / 4)
+        return;
     int rc = buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, name, strlen(name));
     rc |= buf_append(&s->hdr, &s->hdr_len, &s->hdr_cap, MAX_HEADER_BYTES, ": ", 2);
     for (const char *p = value; rc == 0 && *p != '\0';) {

@@ -6,9 +6,11 @@
  */
 #include "stats.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -109,9 +111,16 @@ int stats_write_file(const char *path)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
+    /* 0644 whatever the daemon's umask: node_exporter runs as another user */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
         return -1;
+    FILE *f = fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL) {
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
     stats_print(f);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         unlink(tmp);

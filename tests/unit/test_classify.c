@@ -47,6 +47,8 @@ static const char *rules_text =
     " { id = \"status-4.1.1\"; class = \"userunknown\"; status = \"4.1.1\"; },\n"
     " { id = \"generic-unavailable\"; tier = \"generic\"; class = \"filtered\";\n"
     "   text = \"mailbox unavailable\"; },\n"
+    " { id = \"generic-rejected\"; tier = \"generic\"; class = \"hasmoved\";\n"
+    "   text = \"address rejected\"; },\n"
     " { id = \"delayed\"; tier = \"status\"; class = \"expired\"; action = \"delayed\"; },\n"
     " { id = \"reply-550\"; class = \"filtered\"; reply = \"550\"; }\n"
     ");\n";
@@ -228,26 +230,28 @@ TEST(severity_advice_and_overrides)
  * when a status table decided against what a text rule says. */
 TEST(severity_guard)
 {
-    rpt_recipient r[3] = {
+    rpt_recipient r[4] = {
         rcpt("a@example.com", "4.1.1", "452", "452 4.1.1 <a@example.com>: try again later"),
         rcpt("b@example.com", "5.1.1", "550", "550 5.1.1 mailbox unavailable"),
         rcpt("c@example.com", "5.1.1", "550", "550 5.1.1 no such mailbox"),
+        rcpt("d@example.com", "5.1.1", "550", "550 5.1.1 Recipient address rejected"),
     };
-    rpt_report rep = report(RPT_DSN, "dsn", r, 3);
+    rpt_report rep = report(RPT_DSN, "dsn", r, 4);
     arena *a = arena_new();
     bc_result res;
     CHECK(run(&rep, BC_EXPLAIN, a, &res) == 0);
-    CHECK(res.nrecipients == 3);
+    CHECK(res.nrecipients == 4);
     bc_recipient *o = res.recipients;
     CHECK_STR(o[0].class_name, "userunknown");
     CHECK(o[0].severity == BC_SEV_SOFT);
     CHECK_STR(o[0].advice, "retry");
-    CHECK(res.ntrace == 3 && strstr(res.trace[0], "not hard: temporary failure") != NULL);
+    CHECK(res.ntrace == 4 && strstr(res.trace[0], "not hard: temporary failure") != NULL);
     CHECK_STR(o[1].class_name, "userunknown"); /* the specific status outranks generic text */
     CHECK_STR(o[1].rule, "status-5.1.1");
     CHECK(o[1].severity == BC_SEV_SOFT);
-    CHECK(res.ntrace == 3 && strstr(res.trace[1], "not hard: the text says otherwise") != NULL);
+    CHECK(res.ntrace == 4 && strstr(res.trace[1], "not hard: the text says otherwise") != NULL);
     CHECK(o[2].severity == BC_SEV_HARD); /* a bare status keeps its class's severity */
+    CHECK(o[3].severity == BC_SEV_HARD); /* a wrapper text of a hard class is no contradiction */
     arena_free(a);
 }
 

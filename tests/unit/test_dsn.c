@@ -5,13 +5,28 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "formats.h"
 #include "tap.h"
+
+/* The shipped wording (conf/formats.conf), loaded once for every test. */
+static const dsn_vocab *vocab(void)
+{
+    static bc_formats *f;
+    if (f == NULL) {
+        const char *paths[] = {"conf/formats.conf"};
+        char err[256];
+        f = formats_load(paths, 1, err, sizeof err);
+        if (f == NULL)
+            fprintf(stderr, "# %s\n", err);
+    }
+    return formats_dsn_vocab(f);
+}
 
 static dsn_report parse(arena *a, const char *s)
 {
     dsn_report d;
     memset(&d, 0, sizeof d);
-    CHECK(dsn_parse(s, strlen(s), a, &d) == 0);
+    CHECK(dsn_parse(vocab(), s, strlen(s), a, &d) == 0);
     return d;
 }
 
@@ -233,7 +248,7 @@ TEST(no_recipients)
 static rpt_recipient refined(arena *a, const char *status, const char *diag)
 {
     rpt_recipient r = {"x@y", "failed", status, "", "", diag, "", ""};
-    CHECK(dsn_refine(&r, a) == 0);
+    CHECK(dsn_refine(vocab(), &r, a) == 0);
     return r;
 }
 
@@ -382,8 +397,8 @@ TEST(command_per_recipient)
                        "    message too big (in reply to end of DATA command)\n";
     rpt_recipient ana = {"ana@example.org", "failed", "5.1.1", "", "", "", "", ""};
     rpt_recipient ben = {"Ben@Example.NET", "failed", "5.3.4", "", "", "", "", ""};
-    CHECK(dsn_context(&ana, text, strlen(text), a) == 0);
-    CHECK(dsn_context(&ben, text, strlen(text), a) == 0);
+    CHECK(dsn_context(vocab(), &ana, text, strlen(text), a) == 0);
+    CHECK(dsn_context(vocab(), &ben, text, strlen(text), a) == 0);
     CHECK_STR(ana.smtp_command, "RCPT");
     CHECK_STR(ben.smtp_command, "DATA");
     CHECK_STR(ana.remote_mta, "mx.example.org");
@@ -391,10 +406,10 @@ TEST(command_per_recipient)
     /* a transcript drawn with the arrows the other way */
     const char *rev = "<<< MAIL FROM:<s@example.com>\n>>> 250 ok\n<<< RCPT TO:<ana@example.org>\n"
                       ">>> 550 5.1.1 unknown\n";
-    CHECK_STR(dsn_command(rev, strlen(rev)), "RCPT");
+    CHECK_STR(dsn_command(vocab(), rev, strlen(rev)), "RCPT");
     /* a recipient the text does not name: the whole text */
     rpt_recipient cy = {"cy@example.com", "failed", "5.0.0", "", "", "", "", ""};
-    CHECK(dsn_context(&cy, text, strlen(text), a) == 0);
+    CHECK(dsn_context(vocab(), &cy, text, strlen(text), a) == 0);
     CHECK_STR(cy.smtp_command, "RCPT");
     arena_free(a);
 }
@@ -403,37 +418,37 @@ TEST(command_from_session_transcript)
 {
     const char *rcpt = "... while talking to mx.example:\n>>> MAIL From:<a@b>\n"
                        "<<< 250 ok\n>>> RCPT To:<c@d>\n<<< 550 5.1.1 unknown\n";
-    CHECK_STR(dsn_command(rcpt, strlen(rcpt)), "RCPT");
+    CHECK_STR(dsn_command(vocab(), rcpt, strlen(rcpt)), "RCPT");
     const char *data = ">>> DATA\n<<< 554 5.7.1 rejected as spam\n";
-    CHECK_STR(dsn_command(data, strlen(data)), "DATA");
+    CHECK_STR(dsn_command(vocab(), data, strlen(data)), "DATA");
     /* with PIPELINING the RCPT replies come after ">>> DATA": the command is
      * what the transcript shows, as the reference implementation reads it */
     const char *piped = ">>> DATA\n<<< 550 5.1.1 <c@d>... User unknown\n"
                         "<<< 503 5.0.0 Need RCPT (recipient)\n";
-    CHECK_STR(dsn_command(piped, strlen(piped)), "DATA");
+    CHECK_STR(dsn_command(vocab(), piped, strlen(piped)), "DATA");
     const char *said = "host mx[192.0.2.1] said: 550 no (in reply to end of DATA command)";
-    CHECK_STR(dsn_command(said, strlen(said)), "DATA");
-    CHECK_STR(dsn_command(">>> DATA\n", 9), "");
+    CHECK_STR(dsn_command(vocab(), said, strlen(said)), "DATA");
+    CHECK_STR(dsn_command(vocab(), ">>> DATA\n", 9), "");
     /* Postfix wraps its text: the phrase may break across lines */
     const char *wrapped = "host mx[192.0.2.1] said: 550\n    <c@d>: Recipient address rejected. "
                           "(in reply to RCPT\n    TO command)\n";
-    CHECK_STR(dsn_command(wrapped, strlen(wrapped)), "RCPT");
+    CHECK_STR(dsn_command(vocab(), wrapped, strlen(wrapped)), "RCPT");
     const char *wrapped_data = "said: 554 rejected (in reply\n\tto end of DATA command)";
-    CHECK_STR(dsn_command(wrapped_data, strlen(wrapped_data)), "DATA");
+    CHECK_STR(dsn_command(vocab(), wrapped_data, strlen(wrapped_data)), "DATA");
     /* a phrase as it is wins over a more specific one only found joined */
     const char *both = "550 (in reply to RCPT\n TO command) ... in reply to DATA command";
-    CHECK_STR(dsn_command(both, strlen(both)), "DATA");
+    CHECK_STR(dsn_command(vocab(), both, strlen(both)), "DATA");
     /* without lines, spaces are not joined: "rcpt  to" is no phrase */
-    CHECK_STR(dsn_command("in reply to RCPT  TO", 20), "");
+    CHECK_STR(dsn_command(vocab(), "in reply to RCPT  TO", 20), "");
     const char *runs = "in reply to RCPT \r\n\t TO";
-    CHECK_STR(dsn_command(runs, strlen(runs)), "RCPT");
+    CHECK_STR(dsn_command(vocab(), runs, strlen(runs)), "RCPT");
     /* phrases at every offset of a block, cut at every length */
     char buf[64];
     for (size_t off = 0; off < 40; off++) {
         memset(buf, 'x', sizeof buf);
         memcpy(buf + off, "After Data", 10);
-        CHECK_STR(dsn_command(buf, off + 10), "DATA");
-        CHECK_STR(dsn_command(buf, off + 9), "");
+        CHECK_STR(dsn_command(vocab(), buf, off + 10), "DATA");
+        CHECK_STR(dsn_command(vocab(), buf, off + 9), "");
     }
 }
 
@@ -479,7 +494,7 @@ TEST(status_in_rfc3463_shape)
     /* a diagnostic whose only dotted number is a wrapper code keeps the field */
     arena *a = arena_new();
     rpt_recipient r = {"x@y", "failed", "4.4.7", "", "", "Delivery failed #4.16.1 (retry)", "", ""};
-    CHECK(dsn_refine(&r, a) == 0);
+    CHECK(dsn_refine(vocab(), &r, a) == 0);
     CHECK_STR(r.status, "4.4.7");
     arena_free(a);
 }

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "dsn.h"
 #include "formats.h"
 #include "regex.h"
 #include "rules.h"
@@ -678,6 +679,107 @@ TEST(complaints_table)
                   err, sizeof err) == NULL);
     CHECK(strstr(err, ":2: complaints: needs header") != NULL);
     CHECK(load_text("complaints = ( { header = \"X-A\"; } );\n", err, sizeof err) == NULL);
+}
+
+/* command_phrases, transcript_verbs and remote_said: what dsn.c reads the
+ * failed command and the answering host by comes from the file. */
+TEST(dsn_vocabulary_is_loaded)
+{
+    char err[256] = "";
+    bc_formats *f =
+        load_text("command_phrases = ( { command = \"RCPT\"; text = [ \"upon Recipient\" ]; },\n"
+                  "  { command = \"DATA\"; text = [ \"upon recipient body\" ]; } );\n"
+                  "transcript_verbs = ( { command = \"MAIL\"; text = [ \"sender\" ]; } );\n"
+                  "remote_said = { before = [ \"peer \" ]; after = [ \"answered\" ]; };\n"
+                  "contact_words = [ \"write to\" ];\n",
+                  err, sizeof err);
+    CHECK(f != NULL);
+    const dsn_vocab *v = formats_dsn_vocab(f);
+    CHECK(v != NULL && v->nphrases == 2 && v->nverbs == 1);
+    /* phrases are lower-cased, tried in file order, and a wrapped one counts */
+    const char *t = "rejected upon recipient\n  body";
+    CHECK_STR(dsn_command(v, t, strlen(t)), "RCPT");
+    CHECK_STR(dsn_command(v, "in reply to RCPT TO command", 27), "");
+    t = ">>> SENDER <a@example.org>\n<<< 550 no\n";
+    CHECK_STR(dsn_command(v, t, strlen(t)), "MAIL");
+    arena *a = arena_new();
+    rpt_recipient r = {"a@example.org", "", "", "", "", "", "", ""};
+    r.diagnostic = "peer mx.example.net[192.0.2.7] answered: 550 no such user";
+    CHECK(dsn_refine(v, &r, a) == 0);
+    CHECK_STR(r.remote_mta, "mx.example.net");
+    rpt_recipient q = {"a@example.org", "", "", "", "", "", "", ""};
+    q.diagnostic = "host mx.example.net[192.0.2.7] said: 550 no such user";
+    CHECK(dsn_refine(v, &q, a) == 0);
+    CHECK_STR(q.remote_mta, "");
+    arena_free(a);
+    CHECK(formats_line_is(f, FMT_LINE_CONTACT, "or WRITE TO help@example.org", 28) == 1);
+    CHECK(formats_line_is(f, FMT_LINE_CONTACT, "please contact help@example.org", 31) == 0);
+    formats_free(f);
+}
+
+/* Without the keys, nothing is found (the shipped file gives them). */
+TEST(dsn_vocabulary_missing)
+{
+    char err[256] = "";
+    bc_formats *f = load_text("delayed = { subject = [ \"delayed mail\" ]; };\n", err, sizeof err);
+    CHECK(f != NULL);
+    const dsn_vocab *v = formats_dsn_vocab(f);
+    const char *t = "550 unknown (in reply to RCPT TO command)";
+    CHECK_STR(dsn_command(v, t, strlen(t)), "");
+    CHECK(formats_line_is(f, FMT_LINE_CONTACT, "contact help@example.org", 24) == 0);
+    formats_free(f);
+    CHECK_STR(dsn_command(NULL, t, strlen(t)), "");
+}
+
+/* An empty or malformed list stops loading with file:line. */
+TEST(dsn_vocabulary_errors)
+{
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"x = 1;\ncommand_phrases = ( );\n", ":2: command_phrases: expected a non-empty list"},
+        {"command_phrases = (\n { command = \"RCPT\"; text = [ ]; } );\n",
+         ":2: command_phrases: text must be"},
+        {"command_phrases = (\n { command = \"QUIT\"; text = [ \"after quit\" ]; } );\n",
+         ":2: command must be"},
+        {"command_phrases = ( { command = \"RCPT\";\n text = [ \"ok\", \"after  rcpt\" ]; } );\n",
+         ":2: command_phrases: a phrase opens with two letters"},
+        {"command_phrases = ( { command = \"RCPT\"; text = [\n \"> rcpt to\" ]; } );\n",
+         ":2: command_phrases: a phrase opens with two letters"},
+        {"command_phrases = ( { command = \"RCPT\";\n texts = [ \"after rcpt\" ]; } );\n",
+         ":2: unknown setting: texts"},
+        {"transcript_verbs = ( { command = \"RCPT\"; text = [\n \"rcpt to\" ]; } );\n",
+         ":2: transcript_verbs: a verb is"},
+        {"transcript_verbs = \"rcpt\";\n", ":1: transcript_verbs: expected a non-empty list"},
+        {"remote_said = {\n before = [ \"host \" ]; };\n", ":1: after: expected a non-empty list"},
+        {"remote_said = { before = [ \"host \" ];\n after = [ \"\" ]; };\n",
+         ":2: after: each entry is a string"},
+        {"remote_said = [ \"host \" ];\n", ":1: remote_said: expected a group"},
+        {"contact_words = [ ];\n", ":1: contact_words: expected a non-empty list"},
+        {"contact_words = [\n \"x\" ];\n", ":2: literal must be"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[256] = "";
+        bc_formats *f = load_text(bad[i].text, err, sizeof err);
+        CHECK(f == NULL);
+        formats_free(f);
+        CHECK(strstr(err, "/tmp/test_formats.") != NULL);
+        if (strstr(err, bad[i].want) == NULL)
+            printf("# case %zu: %s\n", i, err);
+        CHECK(strstr(err, bad[i].want) != NULL);
+    }
+}
+
+/* More phrases than dsn.c matches in one pass are refused. */
+TEST(dsn_vocabulary_phrase_cap)
+{
+    char text[4096], err[256] = "";
+    int n = snprintf(text, sizeof text, "command_phrases = ( { command = \"RCPT\"; text = [ ");
+    for (int i = 0; i < 65; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s\"ab%d\"", i ? ", " : "", i);
+    snprintf(text + n, sizeof text - (size_t)n, " ]; } );\n");
+    CHECK(load_text(text, err, sizeof err) == NULL);
+    CHECK(strstr(err, "too many phrases") != NULL);
 }
 
 int main(void)

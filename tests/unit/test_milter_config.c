@@ -235,6 +235,37 @@ TEST(errors_with_file_and_line)
     CHECK(fails_at("inspect = { report_types = { a = 1; }; };\n", 1, "list of strings"));
 }
 
+/* Settings that load but could never work. */
+TEST(unusable_values)
+{
+    char err[4096];
+    CHECK(fails_at("socket = \"inet:99999@127.0.0.1\";\n", 1, "port outside 1..65535"));
+    CHECK(fails_at("socket = \"inet:0@127.0.0.1\";\n", 1, "port outside 1..65535"));
+    CHECK(fails_at("socket = \"inet:abc\";\n", 1, "neither a number nor a known service"));
+    CHECK(fails_at("socket = \"inet:@127.0.0.1\";\n", 1, "needs a port"));
+    CHECK(fails_at("socket = \"inet6:1@::1::1\";\n", 1, "not an IPv6 address"));
+    CHECK(fails_at("socket = \"inet:1@1.2.3\";\n", 1, "not an IPv4 address"));
+    CHECK(fails_at("socket = \"inet:1@a b\";\n", 1, "neither an address nor a host name"));
+    char spec[160];
+    snprintf(spec, sizeof spec, "socket = \"unix:/%0107d\";\n", 0); /* 108-byte path */
+    CHECK(fails_at(spec, 1, "too long for a socket address"));
+    snprintf(spec, sizeof spec, "socket = \"unix:/%0106d\";\n", 0); /* 107 bytes fit */
+    mconf *c = load_text(spec, err, sizeof err);
+    CHECK(c != NULL);
+    mconf_free(c);
+    static const char *const good[] = {"inet:8891@127.0.0.1", "inet:8891@localhost", "inet:8891",
+                                       "inet6:8891@::1"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        CHECK(mconf_socket_problem(good[i]) == NULL);
+    /* libconfig wraps 2^32 + 1 without the L suffix to 1 */
+    CHECK(fails_at("timeout = 4294967297;\n", 1, "timeout: the number is outside"));
+    CHECK(fails_at("\nmax_body = 18446744073709551616;\n", 2, "max_body"));
+    CHECK(fails_at("timeout = 4294967297L;\n", 1, "4294967297 is outside"));
+    c = load_text("timeout = 0x3c; stats_interval = 5;\n", err, sizeof err);
+    CHECK(c != NULL && c->timeout == 60 && c->stats_interval == 5);
+    mconf_free(c);
+}
+
 TEST(action_errors)
 {
     CHECK(fails_at("actions = { a = 1; };\n", 1, "expected a list"));
@@ -331,15 +362,15 @@ TEST(command_line_socket_checked)
     fputs("rules = \"conf/rules.conf\";\n", f);
     fclose(f);
     /* -p is held to the same rules as the file's socket */
-    runtime_set_overrides("unix:run/sock", NULL);
+    runtime_set_overrides("unix:run/sock", NULL, NULL);
     mruntime *rt = runtime_load(tmpfile_path, err, sizeof err);
     CHECK(rt == NULL && strstr(err, "-p unix:run/sock: needs an absolute path") != NULL);
     runtime_release(rt);
-    runtime_set_overrides("inet:8891@127.0.0.1", NULL);
+    runtime_set_overrides("inet:8891@127.0.0.1", NULL, NULL);
     rt = runtime_load(tmpfile_path, err, sizeof err);
     CHECK(rt != NULL && strcmp(rt->conf->socket, "inet:8891@127.0.0.1") == 0);
     runtime_release(rt);
-    runtime_set_overrides(NULL, NULL);
+    runtime_set_overrides(NULL, NULL, NULL);
     unlink(tmpfile_path);
 }
 

@@ -203,6 +203,32 @@ TEST(bounce_gets_headers)
     session_free(s);
 }
 
+TEST(long_trace_keeps_report_headers)
+{
+    /* 4,000 Received fields (over the header budget) above the report's own */
+    CHECK(use_config("") == 0);
+    session *s = session_new();
+    ncalls = 0;
+    calls[0] = '\0';
+    session_envfrom(s, &ops, "<>");
+    session_envrcpt(s, "<sender@sender.test>");
+    char rcv[128];
+    for (int i = 0; i < 4000; i++) {
+        snprintf(rcv, sizeof rcv,
+                 "from relay%d.example.org (relay%d.example.org [192.0.2.1]) by mx", i, i);
+        session_header(s, "Received", rcv);
+    }
+    for (size_t i = 0; i < sizeof dsn_headers / sizeof *dsn_headers; i++)
+        session_header(s, dsn_headers[i][0], dsn_headers[i][1]);
+    CHECK(session_eoh(s) == SV_CONTINUE);
+    const char *body = dsn_body(1, "plain.test");
+    if (session_body(s, body, strlen(body)) == SV_CONTINUE)
+        session_body(s, "", 0);
+    CHECK(session_eom(s, &ops) == SV_ACCEPT);
+    CHECK(strstr(calls, "mta=postfix") != NULL); /* read from From and Subject */
+    session_free(s);
+}
+
 TEST(autoreply_counts_no_failure)
 {
     CHECK(use_config("") == 0);

@@ -2,6 +2,7 @@
  * test_milter_stats.c - the counters and their Prometheus text format.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stats.h"
@@ -83,6 +84,22 @@ TEST(file_written_atomically)
     snprintf(other, sizeof other, "%s/bm.prom.%ld.tmp", dir, (long)getpid());
     CHECK(access(other, F_OK) != 0); /* no temporary file left behind */
     CHECK(stats_write_file("/nonexistent/dir/bm.prom") != 0);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* node_exporter reads the file as another user: 0644 even under the
+ * daemon's umask 077 */
+TEST(file_readable_by_all)
+{
+    char dir[] = "/tmp/test_milter_stats.XXXXXX", path[128];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/bm.prom", dir);
+    mode_t old = umask(0077);
+    CHECK(stats_write_file(path) == 0);
+    umask(old);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0644);
     unlink(path);
     rmdir(dir);
 }

@@ -236,6 +236,26 @@ TEST(many_headers)
     arena_free(a);
 }
 
+TEST(long_trace_keeps_later_fields)
+{
+    /* a relay chain of 2,000 Received fields above From and Subject */
+    arena *a = arena_new();
+    size_t cap = 2000 * 64 + 256, o = 0;
+    char *big = malloc(cap);
+    for (int i = 0; i < 2000; i++)
+        o += (size_t)snprintf(big + o, cap - o, "Received: from r%d.example.org\n\tby x;\n", i);
+    o += (size_t)snprintf(big + o, cap - o,
+                          "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\n\nbody");
+    mime_msg m = {0};
+    CHECK(mime_parse(big, o, a, &m) == 0);
+    CHECK(m.root->nheaders == MIME_MAX_TRACE + 2);
+    CHECK_STR(mime_header_value(m.root, "subject", a), "Undelivered Mail");
+    CHECK_STR(mime_header_value(m.root, "received", a), "from r0.example.org by x;");
+    CHECK(m.root->blen == 4);
+    free(big);
+    arena_free(a);
+}
+
 TEST(base64_and_qp)
 {
     arena *a = arena_new();

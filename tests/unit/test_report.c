@@ -163,21 +163,29 @@ TEST(session_transcript_completes_a_weak_dsn)
     arena_free(a);
 }
 
+static bc_formats *shipped_formats(void);
+
+/* The wording that names them is the shipped formats.conf's. */
 TEST(command_and_host_from_the_text)
 {
+    bc_formats *f = shipped_formats();
+    rx_scratch *s = rx_scratch_new();
     arena *a = arena_new();
-    rpt_report r = extract(a, "Content-Type: multipart/report; report-type=delivery-status; "
-                              "boundary=s\n\n--s\n\nThe mail system\n\n"
-                              "<A@example.net>: host mx.example.net[192.0.2.7] said: 550\n"
-                              "    Unknown user (in reply to end of DATA command)\n\n"
-                              "<b@example.net>: connect to mx.example.net[192.0.2.7]:25: "
-                              "Connection refused\n"
-                              "--s\nContent-Type: message/delivery-status\n\n"
-                              "Final-Recipient: rfc822; a@example.net\nAction: failed\n"
-                              "Status: 5.0.0\nDiagnostic-Code: smtp; 550 Unknown user\n\n"
-                              "Final-Recipient: rfc822; b@example.net\nAction: delayed\n"
-                              "Status: 4.4.1\nDiagnostic-Code: X-Postfix; connection refused\n"
-                              "--s--\n");
+    const char *msg = "Content-Type: multipart/report; report-type=delivery-status; "
+                      "boundary=s\n\n--s\n\nThe mail system\n\n"
+                      "<A@example.net>: host mx.example.net[192.0.2.7] said: 550\n"
+                      "    Unknown user (in reply to end of DATA command)\n\n"
+                      "<b@example.net>: connect to mx.example.net[192.0.2.7]:25: "
+                      "Connection refused\n"
+                      "--s\nContent-Type: message/delivery-status\n\n"
+                      "Final-Recipient: rfc822; a@example.net\nAction: failed\n"
+                      "Status: 5.0.0\nDiagnostic-Code: smtp; 550 Unknown user\n\n"
+                      "Final-Recipient: rfc822; b@example.net\nAction: delayed\n"
+                      "Status: 4.4.1\nDiagnostic-Code: X-Postfix; connection refused\n"
+                      "--s--\n";
+    rpt_report r;
+    memset(&r, 0, sizeof r);
+    CHECK(report_extract(msg, strlen(msg), f, s, a, &r) == 0);
     CHECK(r.kind == RPT_DSN && r.nrecipients == 2);
     if (r.nrecipients == 2) {
         CHECK_STR(r.recipients[0].smtp_command, "DATA");
@@ -186,6 +194,8 @@ TEST(command_and_host_from_the_text)
         CHECK_STR(r.recipients[1].remote_mta, "");
     }
     arena_free(a);
+    rx_scratch_free(s);
+    formats_free(f);
 }
 
 TEST(delivery_status_labelled_as_text)
@@ -246,8 +256,6 @@ TEST(arf)
     CHECK_STR(r.recipients[1].address, "b@example.org");
     arena_free(a);
 }
-
-static bc_formats *shipped_formats(void);
 
 static rpt_report extract_with(const bc_formats *f, rx_scratch *s, arena *a, const char *msg)
 {

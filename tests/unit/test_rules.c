@@ -204,6 +204,9 @@ TEST(validation_errors)
                      "has no matcher"));
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; status = \"5.1\"; } );",
                      "bad status \"5.1\""));
+    CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"550\"; "
+                     "unless_status = \"x.1\"; } );",
+                     "bad unless_status \"x.1\""));
     CHECK(load_fails("rules = ( { id = \"a\"; class = \"blocked\"; reply = \"5x0\"; } );",
                      "bad reply \"5x0\""));
     CHECK(load_fails("rules = ( { id = \"A b\"; class = \"blocked\"; reply = \"550\"; } );",
@@ -334,7 +337,7 @@ TEST(precedence)
         " { id = \"cn\"; class = \"mailboxfull\"; text = \"用户空间已满\"; },\n"
         " { id = \"norx\"; class = \"networkerror\"; text = \"^.{0,3}$\"; },\n"
         " { id = \"data-unknown\"; class = \"filtered\"; text = \"unknown user\"; command = "
-        "\"DATA\"; },\n"
+        "\"DATA\"; unless_status = \"*.1.*\"; },\n"
         " { id = \"unstaged-unknown\"; class = \"filtered\"; text = \"unknown user\"; command = "
         "\"-\"; mta = \"x1|-\"; },\n"
         " { id = \"unknown\"; class = \"userunknown\"; text = \"unknown user\"; }\n"
@@ -403,6 +406,13 @@ TEST(precedence)
     CHECK_STR(match_id(rs, &ev), "data-unknown");
     ev.command = "RCPT";
     CHECK_STR(match_id(rs, &ev), "unknown");
+    /* unless_status: an X.1.x status keeps the DATA reading from matching */
+    ev = evidence("550 5.1.1 Unknown user kijitora", "5.1.1", "550");
+    ev.command = "DATA";
+    CHECK_STR(match_id(rs, &ev), "unknown");
+    ev = evidence("550 5.2.0 Unknown user kijitora", "5.2.0", "550");
+    ev.command = "DATA";
+    CHECK_STR(match_id(rs, &ev), "data-unknown");
 
     /* a memo shared by evidences with the same text changes no decision */
     {

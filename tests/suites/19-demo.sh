@@ -1,5 +1,5 @@
 #!/bin/sh
-# 18-demo.sh - the README's quick start, tests/demo, installs only what it
+# 19-demo.sh - the README's quick start, tests/demo, installs only what it
 # uses (sh tests/deps demo: the build dependencies and miltertest, never an
 # MTA or the test tools) while `sh tests/deps` still has everything .ci/run
 # needs; and on a host without Postfix the demo runs, with its socket under
