@@ -17,7 +17,6 @@
 #                       without the sink's own header lines
 # Ports: smtpd 127.0.0.1:2525, sinks 2526/2529 (loopback only, never 25/587).
 
-E2E_CLEANUP_NAME=${E2E_CLEANUP_NAME:-bounce-internal}
 E2E_SRC=${E2E_SRC:-$(cd "$(dirname "$0")/.." && pwd)/e2e}
 E2E_PIDS=""
 E2E_MILTER_PID=""
@@ -44,8 +43,7 @@ e2e_init() {
     chmod 755 "$E2E"
     mkdir -p "$E2E/etc" "$E2E/queue" "$E2E/data" "$E2E/sink" "$E2E/sink2" "$E2E/milter"
     for _e2e_f in main.cf master.cf; do
-        sed -e "s|@DIR@|$E2E|g" -e "s|@CLEANUP_NAME@|$E2E_CLEANUP_NAME|g" \
-            "$E2E_SRC/postfix/$_e2e_f.in" >"$E2E/etc/$_e2e_f" || return 1
+        sed "s|@DIR@|$E2E|g" "$E2E_SRC/postfix/$_e2e_f.in" >"$E2E/etc/$_e2e_f" || return 1
     done
     # Never start a master on the system's queue by accident.
     grep -q "^queue_directory = $E2E/queue\$" "$E2E/etc/main.cf" || return 1

@@ -38,8 +38,9 @@ SAVE=$BUILD/e2e-delivered
 rm -rf "$SAVE"
 mkdir -p "$SAVE"
 
-# Postfix's own bounces pass the milter too (cleanup names itself
-# bounce-internal to it, see master.cf.in).
+# Postfix's own bounces pass the milter too (they go through the dedicated
+# cleanup service bounce-cleanup, which names itself bounce-internal to it;
+# see master.cf.in).
 postconf -c "$E2E/etc" -e "smtpd_milters = unix:$E2E/milter/bm.sock" \
     "non_smtpd_milters = unix:$E2E/milter/bm.sock" "internal_mail_filter_classes = bounce"
 if ! e2e_milter_start bm "$BUILD/bounce-milter" -e -c "$E2E/milter.conf" \
@@ -74,6 +75,38 @@ send_bounce() {
     : >"$DUMP"
     [ -n "$QID" ] || return 1
     e2e_wait_removed "$QID" && e2e_dump "$QID" >"$DUMP"
+}
+
+# counter NAME: the milter's counter bounce_milter_NAME_total from its
+# stats file (written every second), 0 before the first write.
+counter() {
+    awk -v n="bounce_milter_$1_total" '$1 == n { v = $2 } END { print v + 0 }' \
+        "$E2E/milter/stats.prom" 2>/dev/null || echo 0
+}
+
+# wait_counter NAME VALUE: wait up to 5 s until counter NAME reaches VALUE.
+wait_counter() {
+    _n=0
+    while [ "$(counter "$1")" -lt "$2" ] && [ "$_n" -lt 50 ]; do
+        sleep 0.1
+        _n=$((_n + 1))
+    done
+    [ "$(counter "$1")" -ge "$2" ]
+}
+
+# pickup_send FROM TO FILE: submit FILE with Postfix's sendmail(1) (postdrop,
+# pickup, the shared cleanup service), as fetchmail or a list manager
+# re-injecting mail would; sets QID (empty if Postfix never picked it up).
+pickup_send() {
+    _before=$(grep -c 'postfix/pickup\[' "$E2E/maillog")
+    sed '1{/^From /d;}' "$3" | sendmail -C "$E2E/etc" -f "$1" "$2"
+    _n=0
+    while [ "$(grep -c 'postfix/pickup\[' "$E2E/maillog")" -le "$_before" ] && [ "$_n" -lt 100 ]; do
+        sleep 0.1
+        _n=$((_n + 1))
+    done
+    QID=$(sed -n 's/.*postfix\/pickup\[[0-9]*\]: \([0-9A-F]*\): .*/\1/p' "$E2E/maillog" | tail -n 1)
+    [ "$_n" -lt 100 ] || QID=""
 }
 
 # hdr NAME FILE: the unfolded values of header NAME in FILE's header section.
@@ -272,6 +305,7 @@ e2e_wait_log "$QID: milter-discard" 100 && sleep 1 && [ -z "$(e2e_dump_file "$QI
 check $? "discard action: accepted ($QID), discarded, nothing delivered"
 
 # --- Postfix's own bounce (non_smtpd_milters, internal_mail_filter_classes) -
+internal0=$(counter internal)
 QID=$(e2e_send owner@sender.test someone@reject.test "$E2E/plain.eml")
 : >"$E2E/own.delivered"
 e2e_wait_log "$QID: sender non-delivery notification: [0-9A-F]+" 100
@@ -293,6 +327,45 @@ esac
 hdr X-Bounce-Summary "$E2E/own.delivered" | grep -q 'worst=hard'
 check $? "Postfix's own bounce: X-Bounce-Summary worst=hard"
 [ -s "$E2E/own.delivered" ] && cp "$E2E/own.delivered" "$SAVE/hard-postfix-own.eml"
+grep -q "postfix/bounce-cleanup/cleanup\[[0-9]*\]: ${BQID:-none}: " "$E2E/maillog"
+check $? "Postfix's own bounce went through the dedicated bounce-cleanup service"
+wait_counter internal $((internal0 + 1)) && [ "$(counter internal)" -eq $((internal0 + 1)) ]
+check $? "Postfix's own bounce counted once as internal ($internal0 -> $(counter internal))"
+
+# --- a bounce submitted with sendmail(1) is not Postfix's own -------------
+# Only the bounce, defer and trace services use bounce-cleanup: a bounce that
+# a local program re-injects through pickup gets every action, like one that
+# arrives over SMTP, and is not counted as internal.
+internal0=$(counter internal)
+bounces0=$(counter bounces)
+f=lhost-postfix-30.eml
+pickup_send "" bounces@sender.test "$CORPUS/dev/$f"
+rcpts=""
+[ -n "$QID" ] && e2e_wait_removed "$QID" && rcpts=$(e2e_sink_rcpts "$QID" | tr '\n' ' ')
+if [ "$rcpts" = "redirect@archive.test " ]; then
+    ok "sendmail(1) bounce $f: redirect action carried out (delivered to redirect@archive.test only)"
+else
+    notok "sendmail(1) bounce $f ($QID): recipients '$rcpts', expected redirect@archive.test only"
+fi
+grep -q "postfix/cleanup\[[0-9]*\]: ${QID:-none}: " "$E2E/maillog"
+check $? "sendmail(1) bounce went through the shared cleanup service"
+f=lhost-postfix-57.eml
+pickup_send "" bounces@sender.test "$CORPUS/dev/$f"
+: >"$E2E/pickup-strip.delivered"
+[ -n "$QID" ] && e2e_wait_removed "$QID" && e2e_dump "$QID" >"$E2E/pickup-strip.delivered"
+if grep -qi 'message/delivery-status' "$E2E/pickup-strip.delivered" &&
+    ! grep -qiE '^Content-Type: *(message/rfc822|text/rfc822-headers)' "$E2E/pickup-strip.delivered"; then
+    ok "sendmail(1) bounce $f: strip action carried out"
+else
+    notok "sendmail(1) bounce $f ($QID): not delivered, or the returned original is still there"
+fi
+wait_counter bounces $((bounces0 + 2))
+check $? "sendmail(1) bounces classified ($bounces0 -> $(counter bounces) bounces)"
+if [ "$(counter internal)" -eq "$internal0" ]; then
+    ok "sendmail(1) bounces not counted as internal"
+else
+    notok "sendmail(1) bounces counted as internal ($internal0 -> $(counter internal))"
+fi
 
 # --- SIGUSR1 reloads the config; a broken one is refused ------------------
 f=lhost-postfix-33.eml
