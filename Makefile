@@ -34,14 +34,14 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 SAN_FLAGS ?=
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
-              -Iclassifier -Imilter -I$(BUILD) -MMD -MP
+              -Iclassifier -Imilter -Icli -I$(BUILD) -MMD -MP
 LDFLAGS ?=
 LIBS := $(PKG_LIBS)
 MILTER_LIBS := -lmilter -lpthread
 
-LIB_SRC := $(filter-out classifier/bounce-classify.c,$(wildcard classifier/*.c))
+LIB_SRC := $(wildcard classifier/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ := $(BUILD)/classifier/bounce-classify.o
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 MILTER_SRC := $(wildcard milter/*.c)
 MILTER_MAIN := milter/main.c
 MILTER_LIB_OBJ := $(filter-out $(BUILD)/$(MILTER_MAIN:.c=.o),$(MILTER_SRC:%.c=$(BUILD)/%.o))
@@ -76,7 +76,7 @@ $(BUILD)/bounce-milter.service: systemd/bounce-milter.service.in FORCE
 	@$(replace-if-changed)
 
 # Before the first build there are no .d files to say who includes paths.h.
-$(BUILD)/classifier/bounce.o $(CLI_OBJ) $(BUILD)/$(MILTER_MAIN:.c=.o): $(BUILD)/paths.h
+$(BUILD)/classifier/bounce.o $(BUILD)/cli/bounce-classify.o $(BUILD)/$(MILTER_MAIN:.c=.o): $(BUILD)/paths.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -169,9 +169,9 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/rules.d $(DESTDIR)$(DATADIR)
 
 format:
-	clang-format -i classifier/*.[ch] $(wildcard milter/*.[ch]) $(wildcard tests/unit/*.[ch]) $(wildcard tests/tools/*.c)
+	clang-format -i classifier/*.[ch] cli/*.[ch] $(wildcard milter/*.[ch]) $(wildcard tests/unit/*.[ch]) $(wildcard tests/tools/*.c)
 
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/classifier/*.d $(BUILD)/milter/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/classifier/*.d $(BUILD)/milter/*.d $(BUILD)/cli/*.d $(BUILD)/tests/*.d)

@@ -54,7 +54,7 @@ fi
 ok "make install PREFIX=/usr DESTDIR=... after a plain make"
 # (libbounce.o is the library's objects linked into one, exporting bc_ only)
 rebuilt=$(cd "$B" && find . -name '*.o' -newer "$T/stamp" | sort | tr '\n' ' ')
-[ "$rebuilt" = "./classifier/bounce-classify.o ./classifier/bounce.o ./libbounce.o ./milter/main.o " ]
+[ "$rebuilt" = "./classifier/bounce.o ./cli/bounce-classify.o ./libbounce.o ./milter/main.o " ]
 check $? "install with PREFIX=/usr recompiled the objects that use the paths (rebuilt: $rebuilt)"
 v=$("$D/usr/bin/bounce-classify" -V)
 case "$v" in
