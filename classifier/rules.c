@@ -62,8 +62,9 @@ struct loader {
     char *err;
     size_t errlen;
     struct class_set cset[NCLASSES];
-    struct strtab ids; /* rule id -> number of the remembered id */
-    size_t *id_file;   /* per remembered id: its file and line */
+    struct strtab ids;  /* rule id -> number of the remembered id */
+    struct strtab urls; /* a shipped source's url -> its file */
+    size_t *id_file;    /* per remembered id: its file and line */
     int *id_line;
     size_t nid, idcap;
     char classes_at[4200]; /* "file:line" of the last classes list, for errors */
@@ -801,7 +802,9 @@ static int load_rule(struct loader *L, const config_setting_t *g)
 
 /* ---- loading ---- */
 
-/* One entry of `sources`; its id must be new in its file. */
+/* One entry of `sources`; its id must be new in its file, and among the
+ * shipped files each document is listed once: one id, one url (a document
+ * several files cite goes in rules.conf). */
 static int load_source(struct loader *L, const config_setting_t *g, struct strtab *seen_here)
 {
     if (check_keys(L, g, "sources", source_keys, NELEM(source_keys)) != 0)
@@ -813,10 +816,28 @@ static int load_source(struct loader *L, const config_setting_t *g, struct strta
         return fail(L, g, "source \"%s\" has no title", id);
     if (strtab_get(seen_here, id) >= 0)
         return fail(L, conf_member(g, "id"), "duplicate source id \"%s\"", id);
+    int shipped = L->file >= L->nlocal;
+    long prev = strtab_get(&L->rs->sources, id);
+    if (shipped && prev >= (long)L->nlocal)
+        return fail(L, conf_member(g, "id"),
+                    "source \"%s\" is also listed in %s: list a document once (in rules.conf "
+                    "when several files cite it)",
+                    id, L->paths[prev]);
+    const char *url = get_str(g, "url");
+    long same = shipped && url != NULL ? strtab_get(&L->urls, url) : -1;
+    if (same >= 0)
+        return fail(L, conf_member(g, "url"),
+                    "source \"%s\": %s is already a source in %s: one id per document", id, url,
+                    L->paths[same]);
     const char *kept = keep(L->rs, id, 0);
     if (kept == NULL || strtab_put(seen_here, kept, 0) != 0 ||
-        (strtab_get(&L->rs->sources, kept) < 0 && strtab_put(&L->rs->sources, kept, 0) != 0))
+        (prev < 0 && strtab_put(&L->rs->sources, kept, (uint32_t)L->file) != 0))
         return oom(L);
+    if (shipped && url != NULL && *url != '\0') {
+        const char *ku = keep(L->rs, url, 0);
+        if (ku == NULL || strtab_put(&L->urls, ku, (uint32_t)L->file) != 0)
+            return oom(L);
+    }
     return 0;
 }
 
@@ -1051,6 +1072,7 @@ struct ruleset *ruleset_load_parsed(const config_t *const *cfgs, const char *con
     rs->cache = NULL;
     free(by_text);
     strtab_free(&L.ids);
+    strtab_free(&L.urls);
     free(L.id_file);
     free(L.id_line);
     if (rc != 0) {

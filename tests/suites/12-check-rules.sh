@@ -128,6 +128,30 @@ else
 fi
 rm "$tmp/r/rules.d/30-dup.conf"
 
+# each document is listed once among the shipped files: one id, one url
+cat >"$tmp/r/rules.d/30-src.conf" <<'EOF'
+sources = ( { id = "test-doc"; title = "The same document again"; } );
+EOF
+if is 2 "$CLI" --check-rules --rules "$tmp/r/rules.conf" &&
+    grep -q '30-src.conf:1: source "test-doc" is also listed in .*rules.conf' "$tmp/err"; then
+    ok "a source id in two shipped files: exit 2 with file:line"
+else
+    notok "duplicate source id across files: $(cat "$tmp/out" "$tmp/err")"
+fi
+cat >"$tmp/r/rules.d/30-src.conf" <<'EOF'
+sources = ( { id = "doc-a"; title = "A"; url = "https://example.org/doc"; } );
+EOF
+cat >"$tmp/r/rules.d/31-src.conf" <<'EOF'
+sources = ( { id = "doc-b"; title = "B"; url = "https://example.org/doc"; } );
+EOF
+if is 2 "$CLI" --check-rules --rules "$tmp/r/rules.conf" &&
+    grep -q '31-src.conf:1: source "doc-b": https://example.org/doc is already a source in .*30-src.conf' "$tmp/err"; then
+    ok "one document under two source ids: exit 2 with file:line"
+else
+    notok "duplicate source url: $(cat "$tmp/out" "$tmp/err")"
+fi
+rm "$tmp/r/rules.d/30-src.conf" "$tmp/r/rules.d/31-src.conf"
+
 # the rules of rules.d classify messages like those of rules.conf
 printf 'From: MAILER-DAEMON@example.net\nSubject: Undelivered Mail Returned to Sender\nX-Failed-Recipients: a@example.org\n\nThis message was created automatically by mail delivery software.\n\n  a@example.org\n    550 virus detected\n' >"$tmp/m.eml"
 if is 0 "$CLI" --json --rules "$tmp/r/rules.conf" "$tmp/m.eml" &&
