@@ -85,7 +85,7 @@ $(BUILD)/bounce-milter.service: systemd/bounce-milter.service.in FORCE
 	@$(replace-if-changed)
 
 # Before the first build there are no .d files to say who includes paths.h.
-$(BUILD)/classifier/bounce.o $(CLI_OBJ) $(BUILD)/$(MILTER_MAIN:.c=.o): $(BUILD)/paths.h
+$(BUILD)/classifier/bounce.o $(CLI_OBJ) $(REPORT_OBJ) $(BUILD)/$(MILTER_MAIN:.c=.o): $(BUILD)/paths.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
