@@ -146,6 +146,10 @@ $(BUILD)/tests/test_store%: tests/unit/test_store%.c tests/unit/tap.h $(BUILD)/l
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(STORE_LIBS)
 
+$(BUILD)/tests/store-insert: tests/bench/store-insert.c $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(STORE_LIBS)
+
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libbounce-internal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS)
@@ -159,7 +163,7 @@ asan:
 check: tests asan
 	tests/run
 
-bench: tests
+bench: tests $(BUILD)/tests/store-insert
 	tests/bench/run
 
 # Man pages name the installed paths, not the defaults they are written with.

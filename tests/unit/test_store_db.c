@@ -144,6 +144,33 @@ TEST(a_replayed_event_is_not_stored_twice)
     store_close(s);
 }
 
+static int count_one(const event *e, void *arg)
+{
+    ++*(int *)arg;
+    return 0;
+}
+
+TEST(a_large_batch_spans_statements_and_replays_to_nothing)
+{
+    store *s = open_store();
+    event *batch[130];
+    for (int i = 0; i < 129; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "big%03d", i);
+        batch[i] = ev(id, T0 + i, "big@batch.example", "mailboxfull", "soft");
+    }
+    batch[129] = ev("big000", T0, "big@batch.example", "mailboxfull", "soft"); /* a duplicate */
+    CHECK(store_put(s, batch, 129) == 129);
+    CHECK(store_put(s, batch, 130) == 0);
+    struct event_filter f = {.address = "big@batch.example"};
+    int n = 0;
+    CHECK(store_events(s, &f, count_one, &n) == 0);
+    CHECK(n == 129);
+    for (int i = 0; i < 130; i++)
+        event_free(batch[i]);
+    store_close(s);
+}
+
 TEST(events_are_filtered_by_address_domain_class_severity_and_time)
 {
     store *s = open_store();
