@@ -455,6 +455,11 @@ int journal_reader_confirm(journal_reader *r)
     return rc;
 }
 
+void journal_reader_rewind(journal_reader *r)
+{
+    r->gen = UINT64_MAX; /* follow_header() adopts the confirmed offset */
+}
+
 uint64_t journal_reader_backlog(journal_reader *r)
 {
     uint64_t gen, pos;

@@ -63,6 +63,10 @@ int journal_reader_next(journal_reader *r, sbuf *rec);
  * the journal when nothing follows.  0, or -1 on an I/O error. */
 int journal_reader_confirm(journal_reader *r);
 
+/* Forget what next() returned since the last confirm: the next call reads
+ * from the confirmed offset again (after the store failed). */
+void journal_reader_rewind(journal_reader *r);
+
 /* Bytes of records not yet confirmed (the backlog). */
 uint64_t journal_reader_backlog(journal_reader *r);
 

@@ -7,6 +7,7 @@
 #                    PostgreSQL is not installed or does not start
 #   pg_createdb NAME a new empty database
 #   pg_stop          stop it (call from the EXIT trap)
+#   pg_ctl_cmd stop|start  the shell command that stops or starts it again
 #
 # As root the server runs as nobody (PostgreSQL refuses root); DIR must
 # then be reachable by nobody.
@@ -29,12 +30,20 @@ pg_start() {
     pg_as "$PG_BIN/initdb" -D "$PG_DIR/pg" -U bm -A trust -N >"$PG_DIR/pg-init.log" 2>&1 ||
         return 1
     PG_PORT=$((20000 + $$ % 20000))
-    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/pg" -l "$PG_DIR/pg/server.log" -w -t 60 \
-        -o "-k $PG_DIR/pg-sock -p $PG_PORT -c listen_addresses= -c fsync=on" start \
-        >"$PG_DIR/pg-ctl.log" 2>&1 || { cat "$PG_DIR/pg/server.log" >&2; return 1; }
+    eval "$(pg_ctl_cmd start)" >"$PG_DIR/pg-ctl.log" 2>&1 || { cat "$PG_DIR/pg/server.log" >&2; return 1; }
     PG_URI_BASE="postgresql://bm@/"
     PG_URI_OPTS="?host=$PG_DIR/pg-sock&port=$PG_PORT"
     return 0
+}
+
+pg_ctl_cmd() {
+    as=""
+    [ "$(id -u)" != 0 ] || as="runuser -u nobody --"
+    case $1 in
+    start) echo "$as $PG_BIN/pg_ctl -D $PG_DIR/pg -l $PG_DIR/pg/server.log -w -t 60" \
+        "-o '-k $PG_DIR/pg-sock -p $PG_PORT -c listen_addresses= -c fsync=on' start" ;;
+    stop) echo "$as $PG_BIN/pg_ctl -D $PG_DIR/pg -m fast -w stop" ;;
+    esac
 }
 
 # The URI of database NAME.

@@ -1,7 +1,9 @@
 #!/bin/sh
-# 45-store-postgresql.sh - the store's test suite (test_store_db, which
-# tests/run also runs against SQLite) against a private PostgreSQL started
-# here, and two programs migrating one database at once.  TAP output.
+# 45-store-postgresql.sh - the store's test suites (test_store_db and
+# test_store_writer, which tests/run also runs against SQLite) against a
+# private PostgreSQL started here, the server stopped and started again
+# while events are journaled, and two programs migrating one database at
+# once.  TAP output.
 BUILD=${BUILD:-build}
 . tests/tap.sh
 . tests/pg.sh
@@ -31,6 +33,22 @@ while IFS= read -r line; do
     esac
 done <"$T/out"
 [ "$rc" = 0 ] && ok "test_store_db exit status 0" || notok "test_store_db exit status $rc"
+
+# The writer through faults, and the server stopped and started mid-run.
+pg_createdb writer
+STORE_URI=$(pg_uri writer) STORE_FAULT_STOP="$(pg_ctl_cmd stop) >/dev/null" \
+    STORE_FAULT_START="$(pg_ctl_cmd start) >/dev/null" "$BUILD/tests/test_store_writer" >"$T/out" 2>&1
+rc=$?
+grep -q '^# sent 60, journaled 60, stored 60, replayed after the outage 40, lost 0' "$T/out" &&
+    ok "test_store_writer stopped the server mid-run" || notok "test_store_writer stopped the server mid-run"
+while IFS= read -r line; do
+    case "$line" in
+    "ok "*) ok "writer: ${line#ok [0-9]* - }" ;;
+    "not ok "*) notok "writer: ${line#not ok [0-9]* - }" ;;
+    "#"*) echo "$line" ;;
+    esac
+done <"$T/out"
+[ "$rc" = 0 ] && ok "test_store_writer exit status 0" || notok "test_store_writer exit status $rc"
 
 # Two hosts of a fleet starting together migrate the shared database once.
 pg_createdb fleet
