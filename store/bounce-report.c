@@ -380,7 +380,8 @@ static int load_config(struct opts *o)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Options and command: -1 to go on, else the exit status (0 after --help). */
+static int parse_args(int argc, char **argv, struct opts *o, const struct command **cmd)
 {
     static const struct option longopts[] = {
         {"store", required_argument, NULL, 'S'},   {"json", no_argument, NULL, 'j'},
@@ -390,14 +391,13 @@ int main(int argc, char **argv)
         {"by", required_argument, NULL, 'b'},      {"note", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
-    struct opts o = {.conf = BC_SYSCONFDIR "/milter.conf", .now = (int64_t)time(NULL)};
-    char given[16] = "";
+    const char **slot[128] = {
+        ['S'] = &o->store,    ['a'] = &o->address, ['d'] = &o->domain, ['k'] = &o->class_name,
+        ['e'] = &o->severity, ['s'] = &o->since,   ['B'] = &o->before, ['b'] = &o->by,
+        ['n'] = &o->note,     ['f'] = &o->format,  ['c'] = &o->conf};
+    char given[16] = ""; /* the command's own options, to check against allows */
     int c;
     while ((c = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
-        const char **slot[128] = {
-            ['S'] = &o.store,    ['a'] = &o.address, ['d'] = &o.domain, ['k'] = &o.class_name,
-            ['e'] = &o.severity, ['s'] = &o.since,   ['B'] = &o.before, ['b'] = &o.by,
-            ['n'] = &o.note,     ['f'] = &o.format,  ['c'] = &o.conf};
         if (c == 'h') {
             fputs(usage_text, stdout);
             return 0;
@@ -407,10 +407,10 @@ int main(int argc, char **argv)
             return 0;
         }
         if (c == 'j') {
-            o.json = 1;
+            o->json = 1;
         } else if (c > 0 && c < 128 && slot[c]) {
             *slot[c] = optarg;
-            o.conf_given |= c == 'c';
+            o->conf_given |= c == 'c';
             size_t n = strlen(given);
             if (c != 'S' && c != 'c' && n < sizeof given - 1) {
                 given[n] = (char)c;
@@ -423,48 +423,62 @@ int main(int argc, char **argv)
     }
     if (optind >= argc)
         return usage("no command given");
-    const struct command *cmd = NULL;
+    *cmd = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[optind], commands[i].name) == 0)
-            cmd = &commands[i];
-    if (cmd == NULL)
+            *cmd = &commands[i];
+    if (*cmd == NULL)
         return usage("unknown command \"%s\"", argv[optind]);
-    if (argc - optind - 1 != cmd->nargs)
-        return usage("%s: wrong number of arguments", cmd->name);
+    if (argc - optind - 1 != (*cmd)->nargs)
+        return usage("%s: wrong number of arguments", (*cmd)->name);
     for (const char *g = given; *g; g++)
-        if (strchr(cmd->allows, *g) == NULL)
-            return usage("%s: an option it does not take was given", cmd->name);
+        if (strchr((*cmd)->allows, *g) == NULL)
+            return usage("%s: an option it does not take was given", (*cmd)->name);
+    return -1;
+}
 
-    int rc = load_config(&o);
-    if (rc)
-        return rc;
-    const char *uri = o.store ? o.store : o.cf.store;
+/* The store of --store or the config; NULL with the exit status in *rc. */
+static store *open_store(struct opts *o, int *rc)
+{
+    if ((*rc = load_config(o)) != 0)
+        return NULL;
+    const char *uri = o->store ? o->store : o->cf.store;
+    *rc = EXIT_USAGE;
     if (uri == NULL) {
         fprintf(stderr,
                 "bounce-report: %s sets no store (store = \"sqlite:/path\"), and no --store\n",
-                o.conf);
-        sconf_free(&o.cf);
-        return EXIT_USAGE;
+                o->conf);
+        return NULL;
     }
     const char *problem = store_uri_problem(uri);
     if (problem) {
         fprintf(stderr, "bounce-report: %s: %s\n", uri, problem);
-        sconf_free(&o.cf);
-        return EXIT_USAGE;
+        return NULL;
     }
     char err[1024];
     store *s = store_open(uri, err, sizeof err);
-    if (s == NULL) {
+    if (s == NULL)
         fprintf(stderr, "bounce-report: %s\n", err);
-        sconf_free(&o.cf);
-        return EXIT_STORE;
+    *rc = s ? 0 : EXIT_STORE;
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {.conf = BC_SYSCONFDIR "/milter.conf", .now = (int64_t)time(NULL)};
+    const struct command *cmd = NULL;
+    int rc = parse_args(argc, argv, &o, &cmd);
+    if (rc >= 0)
+        return rc;
+    store *s = open_store(&o, &rc);
+    if (s) {
+        rc = run_command(s, &o, cmd, argv + optind + 1);
+        if (rc == EXIT_STORE && store_error(s)[0])
+            fprintf(stderr, "bounce-report: %s\n", store_error(s));
+        if (fflush(stdout) != 0 && rc == 0)
+            rc = EXIT_STORE;
+        store_close(s);
     }
-    rc = run_command(s, &o, cmd, argv + optind + 1);
-    if (rc == EXIT_STORE && store_error(s)[0])
-        fprintf(stderr, "bounce-report: %s\n", store_error(s));
-    if (fflush(stdout) != 0 && rc == 0)
-        rc = EXIT_STORE;
-    store_close(s);
     sconf_free(&o.cf);
     return rc;
 }

@@ -34,11 +34,6 @@ static const char *const field_names[EV_NFIELDS] = {
     [EV_MESSAGE_ID] = "message_id",
 };
 
-const char *event_field_name(enum event_field f)
-{
-    return f < EV_NFIELDS ? field_names[f] : "";
-}
-
 event *event_new(void)
 {
     event *ev = calloc(1, sizeof *ev);

@@ -70,9 +70,6 @@ struct event_ctx {
     int authenticated;
 };
 
-/* Name of a field as the JSON object and the schema call it ("class"). */
-const char *event_field_name(enum event_field f);
-
 /* An event for recipient r of result res with a new unique id; NULL only
  * on memory exhaustion. */
 event *event_from_recipient(const struct bc_result *res, const struct bc_recipient *r,

@@ -62,73 +62,50 @@ static void empty_chart(sbuf *o, const char *id, const char *title)
                 id, title);
 }
 
-static void daily_chart(sbuf *o, const html_data *d)
+/* The daily chart's geometry: plot area, bar width, days shown. */
+struct daily {
+    int64_t first;
+    int ndays, bw, every;
+    long max;
+};
+enum { D_H = 200, D_TOP = 20, D_LEFT = 40, D_GAP = 4, D_PLOT = 600 };
+
+/* One day's stacked bar, its classes in the legend's order. */
+static void day_bar(sbuf *o, const html_data *d, const struct daily *g, int i)
 {
-    if (d->classes.n == 0) {
-        empty_chart(o, "chart-daily", "Bounces per day by class");
-        return;
-    }
-    int64_t first = d->first - d->first % DAY, last = d->last - d->last % DAY;
-    if ((last - first) / DAY >= HTML_MAX_DAYS)
-        first = last - (HTML_MAX_DAYS - 1) * (int64_t)DAY;
-    int ndays = (int)((last - first) / DAY) + 1;
-    long max = 1;
-    for (int i = 0; i < ndays; i++) {
-        char day[32];
-        day_of(first + (int64_t)i * DAY, day);
-        long total = 0;
-        for (size_t c = 0; c < d->classes.n; c++)
-            total += daily_count(d, day, d->classes.rows[c].key);
-        max = total > max ? total : max;
-    }
-    const int H = 200, top = 20, left = 40, gap = 4, plot = 600;
-    int bw = plot / ndays - gap;
-    bw = bw > 40 ? 40 : bw < 3 ? 3 : bw;
-    int every = (40 + bw + gap - 1) / (bw + gap); /* a date label every 40 px at most */
-    int width = left + ndays * (bw + gap) + 20, legend = 20 * (int)((d->classes.n + 3) / 4);
-    width = width < left + 600 ? left + 600 : width;
-    int height = top + H + 30 + legend;
-    sbuf_printf(o,
-                "<svg id=\"chart-daily\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 "
-                "%d %d\"><title>Bounces per day by class</title>\n",
-                width, height, width, height);
-    sbuf_printf(o,
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>"
-                "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%ld</text>"
-                "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">0</text>\n",
-                left, top + H, width - 10, top + H, left - 4, top + 10, max, left - 4, top + H);
-    for (int i = 0; i < ndays; i++) {
-        char day[32];
-        day_of(first + (int64_t)i * DAY, day);
-        int x = left + gap + i * (bw + gap);
-        double y = top + H;
-        long total = 0;
-        sbuf_printf(o, "<g class=\"day\" data-key=\"%s\">", day);
-        for (size_t c = 0; c < d->classes.n; c++) {
-            const char *cls = d->classes.rows[c].key;
-            long n = daily_count(d, day, cls);
-            if (n == 0)
-                continue;
-            double h = (double)H * (double)n / (double)max;
-            y -= h;
-            total += n;
-            sbuf_printf(o, "<rect class=\"bar\" data-key=\"%s\" data-class=\"", day);
-            sbuf_html(o, cls);
-            sbuf_printf(o,
-                        "\" data-count=\"%ld\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "
-                        "fill=\"%s\"><title>%s ",
-                        n, x, y, bw, h, palette[c % NPALETTE], day);
-            sbuf_html(o, cls);
-            sbuf_printf(o, ": %ld</title></rect>", n);
-        }
-        sbuf_printf(o, "<title>%s: %ld</title></g>\n", day, total);
-        if (i % every == 0)
-            sbuf_printf(o,
-                        "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">%s</text>",
-                        x + bw / 2, top + H + 14, day + 5);
-    }
+    char day[32];
+    day_of(g->first + (int64_t)i * DAY, day);
+    int x = D_LEFT + D_GAP + i * (g->bw + D_GAP);
+    double y = D_TOP + D_H;
+    long total = 0;
+    sbuf_printf(o, "<g class=\"day\" data-key=\"%s\">", day);
     for (size_t c = 0; c < d->classes.n; c++) {
-        int lx = left + (int)(c % 4) * 150, ly = top + H + 30 + (int)(c / 4) * 20;
+        const char *cls = d->classes.rows[c].key;
+        long n = daily_count(d, day, cls);
+        if (n == 0)
+            continue;
+        double h = (double)D_H * (double)n / (double)g->max;
+        y -= h;
+        total += n;
+        sbuf_printf(o, "<rect class=\"bar\" data-key=\"%s\" data-class=\"", day);
+        sbuf_html(o, cls);
+        sbuf_printf(o,
+                    "\" data-count=\"%ld\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "
+                    "fill=\"%s\"><title>%s ",
+                    n, x, y, g->bw, h, palette[c % NPALETTE], day);
+        sbuf_html(o, cls);
+        sbuf_printf(o, ": %ld</title></rect>", n);
+    }
+    sbuf_printf(o, "<title>%s: %ld</title></g>\n", day, total);
+    if (i % g->every == 0)
+        sbuf_printf(o, "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">%s</text>",
+                    x + g->bw / 2, D_TOP + D_H + 14, day + 5);
+}
+
+static void legend(sbuf *o, const html_data *d)
+{
+    for (size_t c = 0; c < d->classes.n; c++) {
+        int lx = D_LEFT + (int)(c % 4) * 150, ly = D_TOP + D_H + 30 + (int)(c / 4) * 20;
         sbuf_printf(o, "<g class=\"legend\" data-key=\"");
         sbuf_html(o, d->classes.rows[c].key);
         sbuf_printf(o,
@@ -138,6 +115,44 @@ static void daily_chart(sbuf *o, const html_data *d)
         sbuf_html(o, d->classes.rows[c].key);
         sbuf_printf(o, " (%ld)</text></g>\n", d->classes.rows[c].events);
     }
+}
+
+static void daily_chart(sbuf *o, const html_data *d)
+{
+    if (d->classes.n == 0) {
+        empty_chart(o, "chart-daily", "Bounces per day by class");
+        return;
+    }
+    struct daily g = {.first = d->first - d->first % DAY, .max = 1};
+    int64_t last = d->last - d->last % DAY;
+    if ((last - g.first) / DAY >= HTML_MAX_DAYS)
+        g.first = last - (HTML_MAX_DAYS - 1) * (int64_t)DAY;
+    g.ndays = (int)((last - g.first) / DAY) + 1;
+    for (int i = 0; i < g.ndays; i++) {
+        char day[32];
+        day_of(g.first + (int64_t)i * DAY, day);
+        long total = 0;
+        for (size_t c = 0; c < d->classes.n; c++)
+            total += daily_count(d, day, d->classes.rows[c].key);
+        g.max = total > g.max ? total : g.max;
+    }
+    g.bw = D_PLOT / g.ndays - D_GAP;
+    g.bw = g.bw > 40 ? 40 : g.bw < 3 ? 3 : g.bw;
+    g.every = (40 + g.bw + D_GAP - 1) / (g.bw + D_GAP); /* a date label every 40 px at most */
+    int width = D_LEFT + g.ndays * (g.bw + D_GAP) + 20;
+    width = width < D_LEFT + D_PLOT ? D_LEFT + D_PLOT : width;
+    int height = D_TOP + D_H + 30 + 20 * (int)((d->classes.n + 3) / 4);
+    sbuf_printf(o,
+                "<svg id=\"chart-daily\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 "
+                "%d %d\"><title>Bounces per day by class</title>\n"
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>"
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%ld</text>"
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">0</text>\n",
+                width, height, width, height, D_LEFT, D_TOP + D_H, width - 10, D_TOP + D_H,
+                D_LEFT - 4, D_TOP + 10, g.max, D_LEFT - 4, D_TOP + D_H);
+    for (int i = 0; i < g.ndays; i++)
+        day_bar(o, d, &g, i);
+    legend(o, d);
     sbuf_puts(o, "</svg>\n");
 }
 

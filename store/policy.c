@@ -112,6 +112,48 @@ static int better(const verdict *v, int64_t since, int64_t until)
     return until > v->until || (until == v->until && since > v->since);
 }
 
+/* 1 if o takes part in soft counting. */
+static int counts(const policy *p, const event *o)
+{
+    return (o->authenticated || p->unauthenticated) && !delivered(o) &&
+           policy_rule(p, o->f[EV_CLASS], o->f[EV_SEVERITY], o->f[EV_DETAIL], event_domain(o))
+                   .mode == SUP_COUNT;
+}
+
+/* Counted events from first to i within days before evs[i]; *from gets the
+ * oldest of them. */
+static size_t count_window(const policy *p, const event *const *evs, size_t first, size_t i,
+                           int days, size_t *from)
+{
+    size_t counted = 0;
+    *from = i;
+    for (size_t k = i + 1; k-- > first;) {
+        if (evs[k]->time < evs[i]->time - (int64_t)days * DAY)
+            break;
+        if (counts(p, evs[k])) {
+            counted++;
+            *from = k;
+        }
+    }
+    return counted;
+}
+
+/* Make evs[i] (with the counted events from `from`) the verdict. */
+static void take(const policy *p, const event *const *evs, size_t from, size_t i, int64_t until,
+                 verdict *v, size_t *evidence)
+{
+    const event *e = evs[i];
+    v->suppress = 1;
+    v->since = e->time;
+    v->until = until;
+    snprintf(v->reason, sizeof v->reason, "%s",
+             is_complaint(e->f[EV_CLASS], e->f[EV_DETAIL]) ? "complaint" : e->f[EV_CLASS]);
+    v->nevidence = 0;
+    for (size_t k = from; k <= i; k++)
+        if (k == i || counts(p, evs[k]))
+            evidence[v->nevidence++] = k;
+}
+
 int policy_decide(const policy *p, const char *address, const event *const *evs, size_t n,
                   int64_t reset, int64_t now, verdict *v, size_t *evidence)
 {
@@ -133,43 +175,14 @@ int policy_decide(const policy *p, const char *address, const event *const *evs,
         }
         struct sup_rule r =
             policy_rule(p, e->f[EV_CLASS], e->f[EV_SEVERITY], e->f[EV_DETAIL], event_domain(e));
+        size_t from = i;
         if (r.mode != SUP_NOW && r.mode != SUP_COUNT)
             continue;
-        size_t from = i, counted = 1;
-        if (r.mode == SUP_COUNT) {
-            counted = 0;
-            for (size_t k = i + 1; k-- > first;) {
-                const event *o = evs[k];
-                if (o->time < e->time - (int64_t)r.days * DAY)
-                    break;
-                if ((o->authenticated || p->unauthenticated) &&
-                    policy_rule(p, o->f[EV_CLASS], o->f[EV_SEVERITY], o->f[EV_DETAIL],
-                                event_domain(o))
-                            .mode == SUP_COUNT) {
-                    counted++;
-                    from = k;
-                }
-            }
-            if (counted < (size_t)r.count)
-                continue;
-        }
-        int64_t until = r.expire_days ? e->time + (int64_t)r.expire_days * DAY : 0;
-        if ((until != 0 && until <= now) || !better(v, e->time, until))
+        if (r.mode == SUP_COUNT && count_window(p, evs, first, i, r.days, &from) < (size_t)r.count)
             continue;
-        v->suppress = 1;
-        v->since = e->time;
-        v->until = until;
-        snprintf(v->reason, sizeof v->reason, "%s",
-                 is_complaint(e->f[EV_CLASS], e->f[EV_DETAIL]) ? "complaint" : e->f[EV_CLASS]);
-        v->nevidence = 0;
-        for (size_t k = from; k <= i; k++) {
-            const event *o = evs[k];
-            if (k == i ||
-                ((o->authenticated || p->unauthenticated) && !delivered(o) &&
-                 policy_rule(p, o->f[EV_CLASS], o->f[EV_SEVERITY], o->f[EV_DETAIL], event_domain(o))
-                         .mode == SUP_COUNT))
-                evidence[v->nevidence++] = k;
-        }
+        int64_t until = r.expire_days ? e->time + (int64_t)r.expire_days * DAY : 0;
+        if ((until == 0 || until > now) && better(v, e->time, until))
+            take(p, evs, from, i, until, v, evidence);
     }
     return v->suppress;
 }

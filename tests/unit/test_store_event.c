@@ -8,6 +8,7 @@
 
 #include "bounce.h"
 #include "event.h"
+#include "summary.h"
 #include "tap.h"
 
 static bc_recipient rcpt = {
@@ -120,6 +121,25 @@ TEST(missing_context_gives_empty_fields_and_the_host_name)
     CHECK(e->time > 1700000000);
     CHECK(e->authenticated == 0);
     CHECK_STR(event_domain(e), "example.jp");
+    event_free(e);
+}
+
+TEST(providers_are_registrable_domains)
+{
+    char b[128];
+    CHECK_STR(summary_registrable("gmail-smtp-in.l.google.com", b, sizeof b), "google.com");
+    CHECK_STR(summary_registrable("mx01.mail.Example.CO.JP.", b, sizeof b), "example.co.jp");
+    CHECK_STR(summary_registrable("example.co.jp", b, sizeof b), "example.co.jp");
+    CHECK_STR(summary_registrable("mta7.am0.yahoodns.net", b, sizeof b), "yahoodns.net");
+    CHECK_STR(summary_registrable("mx.example.com.tw", b, sizeof b), "example.com.tw");
+    CHECK_STR(summary_registrable("mx.example.de", b, sizeof b), "example.de");
+    CHECK_STR(summary_registrable("localhost", b, sizeof b), "localhost");
+    event *e = event_new();
+    event_set(e, EV_ADDRESS, "a@sub.example.ne.jp");
+    event_set(e, EV_REMOTE_MTA, "[192.0.2.1]");
+    CHECK_STR(summary_key(e, SUM_PROVIDER, b, sizeof b), "example.ne.jp"); /* not an IP */
+    e->time = 1796601600 + 3600;
+    CHECK_STR(summary_key(e, SUM_DAY, b, sizeof b), "2026-12-07");
     event_free(e);
 }
 
