@@ -238,8 +238,8 @@ static int print_sup(const suppression *sp, void *arg)
         csv_field(&b, sp->evidence, 1);
     } else if (strcmp(fmt, "postfix") == 0) {
         since[10] = '\0';
-        sbuf_printf(&b, "%s\tREJECT recipient suppressed by bounce-milter: %s since %s\n",
-                    sp->address, sp->reason, since);
+        sbuf_printf(&b, "%s\tREJECT " EVENT_SUPPRESSED_TEXT ": %s since %s\n", sp->address,
+                    sp->reason, since);
     } else {
         sbuf_printf(&b, "%s %s since %s until %s%s%s\n", sp->address, sp->reason, since, until,
                     sp->note[0] ? " note: " : "", sp->note);

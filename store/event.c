@@ -83,6 +83,11 @@ void event_new_id(char buf[EVENT_ID_LEN + 1])
     buf[EVENT_ID_LEN] = '\0';
 }
 
+int event_is_own_refusal(const bc_recipient *r)
+{
+    return strstr(r->diagnostic, EVENT_SUPPRESSED_TEXT) != NULL;
+}
+
 static char *host_name(void)
 {
     char h[256];

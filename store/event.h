@@ -30,6 +30,10 @@ struct bc_recipient;
 
 #define EVENT_ID_LEN 32 /* hex digits of an id */
 
+/* The text of the MTA's refusal of a suppressed recipient (the socketmap's
+ * reply, bounce-report export --format postfix). */
+#define EVENT_SUPPRESSED_TEXT "recipient suppressed by bounce-milter"
+
 /* The string fields, in the order of the journal encoding and the schema. */
 enum event_field {
     EV_ID,
@@ -74,6 +78,10 @@ struct event_ctx {
  * on memory exhaustion. */
 event *event_from_recipient(const struct bc_result *res, const struct bc_recipient *r,
                             const struct event_ctx *ctx);
+
+/* 1 if r failed because we refused it as suppressed: a bounce of our own
+ * making, never recorded (it would feed the list it comes from). */
+int event_is_own_refusal(const struct bc_recipient *r);
 
 /* An empty event (all strings ""); NULL on memory exhaustion. */
 event *event_new(void);

@@ -124,6 +124,15 @@ TEST(missing_context_gives_empty_fields_and_the_host_name)
     event_free(e);
 }
 
+TEST(our_own_refusals_are_recognised)
+{
+    CHECK(!event_is_own_refusal(&rcpt));
+    bc_recipient r = rcpt;
+    r.diagnostic = "550 5.7.1 <a@example.jp>: Recipient address rejected: recipient suppressed "
+                   "by bounce-milter: userunknown since 2026-12-01";
+    CHECK(event_is_own_refusal(&r));
+}
+
 TEST(providers_are_registrable_domains)
 {
     char b[128];
