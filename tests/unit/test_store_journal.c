@@ -247,13 +247,14 @@ TEST(kill_9_loses_no_acknowledged_record)
     if (pid == 0) {
         close(fds[0]);
         journal *j = journal_open(p, 0, err, sizeof err);
-        for (int i = 0; j; i++) {
+        if (j == NULL)
+            _exit(1);
+        for (int i = 0;; i++) {
             char rec[32];
             int n = snprintf(rec, sizeof rec, "record %d", i);
             if (journal_append(j, rec, (size_t)n) != 0 || write(fds[1], &i, sizeof i) < 0)
                 _exit(1);
         }
-        _exit(1);
     }
     close(fds[1]);
     int last = -1, i;
