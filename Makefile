@@ -1,6 +1,7 @@
 # bounce-milter - top-level build.
 #
-#   make            build/bounce-classify, build/bounce-milter, build/libbounce.a
+#   make            build/bounce-classify, build/bounce-milter, build/bounce-report,
+#                   build/libbounce.a, build/libstore.a
 #   make check      every test (unit, corpus accuracy, sanitizers, milter, end to end)
 #   make bench      speed and memory benchmarks
 #   make install    DESTDIR= PREFIX=/usr/local SYSCONFDIR=/etc/bounce-milter ...
@@ -50,13 +51,21 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
-PROGRAMS := $(BUILD)/bounce-classify
+# The event store (store/*.c): libstore.a and bounce-report; SQLite and libpq.
+STORE_PKGS := sqlite3 libpq
+STORE_CFLAGS := $(shell pkg-config --cflags $(STORE_PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
+STORE_LIBS := $(shell pkg-config --libs $(STORE_PKGS) 2>/dev/null || echo -lsqlite3 -lpq) -lpthread
+STORE_SRC := $(filter-out store/bounce-report.c,$(wildcard store/*.c))
+STORE_OBJ := $(STORE_SRC:%.c=$(BUILD)/%.o)
+REPORT_OBJ := $(BUILD)/store/bounce-report.o
+
+PROGRAMS := $(BUILD)/bounce-classify $(BUILD)/bounce-report
 ifneq ($(wildcard $(MILTER_MAIN)),)
 PROGRAMS += $(BUILD)/bounce-milter
 endif
 
 .PHONY: all check bench install uninstall clean asan tests format FORCE
-all: $(BUILD)/libbounce.a $(PROGRAMS) $(BUILD)/bounce-milter.service
+all: $(BUILD)/libbounce.a $(BUILD)/libstore.a $(PROGRAMS) $(BUILD)/bounce-milter.service
 
 # Recipes write $@.tmp; $@ is replaced (and its dependents rebuilt) only when
 # the content differs.
@@ -76,7 +85,7 @@ $(BUILD)/bounce-milter.service: systemd/bounce-milter.service.in FORCE
 	@$(replace-if-changed)
 
 # Before the first build there are no .d files to say who includes paths.h.
-$(BUILD)/classifier/bounce.o $(BUILD)/cli/bounce-classify.o $(BUILD)/$(MILTER_MAIN:.c=.o): $(BUILD)/paths.h
+$(BUILD)/classifier/bounce.o $(BUILD)/cli/bounce-classify.o $(REPORT_OBJ) $(BUILD)/$(MILTER_MAIN:.c=.o): $(BUILD)/paths.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -110,6 +119,16 @@ $(BUILD)/libbounce.a: $(LIB_OBJ) $(BUILD)/libbounce.exports
 $(BUILD)/bounce-classify: $(CLI_OBJ) $(BUILD)/libbounce-internal.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(STORE_OBJ) $(REPORT_OBJ): private ALL_CFLAGS += -Istore $(STORE_CFLAGS)
+$(BUILD)/tests/test_store%: private ALL_CFLAGS += -Istore $(STORE_CFLAGS)
+
+$(BUILD)/libstore.a: $(STORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bounce-report: $(REPORT_OBJ) $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(STORE_LIBS)
+
 $(BUILD)/libmilterd.a: $(MILTER_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
@@ -121,6 +140,15 @@ $(BUILD)/bounce-milter: $(BUILD)/$(MILTER_MAIN:.c=.o) $(BUILD)/libmilterd.a $(BU
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbounce-internal.a $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a) $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS)
+
+# The store's unit tests link libstore.a (and libbounce.a for event.c).
+$(BUILD)/tests/test_store%: tests/unit/test_store%.c tests/unit/tap.h $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(STORE_LIBS)
+
+$(BUILD)/tests/store-insert: tests/bench/store-insert.c $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(STORE_LIBS)
 
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libbounce-internal.a
 	@mkdir -p $(dir $@)
@@ -135,19 +163,19 @@ asan:
 check: tests asan
 	tests/run
 
-bench: tests
+bench: tests $(BUILD)/tests/store-insert
 	tests/bench/run
 
 # Man pages name the installed paths, not the defaults they are written with.
 MAN_SED := -e 's|/usr/local/share/bounce-milter|$(DATADIR)|g' -e 's|/etc/bounce-milter|$(SYSCONFDIR)|g'
-MAN_PAGES := $(wildcard classifier/*.1 classifier/*.7 milter/*.5 milter/*.8)
+MAN_PAGES := $(wildcard classifier/*.1 classifier/*.7 milter/*.5 milter/*.8 store/*.1)
 RULES_D := $(wildcard conf/rules.d/*.conf)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/rules.d \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
-	install -m 755 $(BUILD)/bounce-classify $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/bounce-classify $(BUILD)/bounce-report $(DESTDIR)$(BINDIR)/
 	install -m 755 $(BUILD)/bounce-milter $(DESTDIR)$(SBINDIR)/
 	install -m 644 conf/rules.conf conf/formats.conf $(DESTDIR)$(DATADIR)/
 	# rules.d is the shipped set: a file a newer version dropped must go.
@@ -161,7 +189,8 @@ install: all
 
 # Only files install wrote, by name: DATADIR or MANDIR may be shared.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/bounce-classify $(DESTDIR)$(SBINDIR)/bounce-milter \
+	rm -f $(DESTDIR)$(BINDIR)/bounce-classify $(DESTDIR)$(BINDIR)/bounce-report \
+	    $(DESTDIR)$(SBINDIR)/bounce-milter \
 	    $(DESTDIR)$(DATADIR)/rules.conf $(DESTDIR)$(DATADIR)/formats.conf \
 	    $(addprefix $(DESTDIR)$(DATADIR)/rules.d/,$(notdir $(RULES_D))) \
 	    $(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -169,9 +198,9 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/rules.d $(DESTDIR)$(DATADIR)
 
 format:
-	clang-format -i classifier/*.[ch] cli/*.[ch] $(wildcard milter/*.[ch]) $(wildcard tests/unit/*.[ch]) $(wildcard tests/tools/*.c)
+	clang-format -i classifier/*.[ch] cli/*.[ch] $(wildcard milter/*.[ch] store/*.[ch]) $(wildcard tests/unit/*.[ch]) $(wildcard tests/tools/*.c)
 
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/classifier/*.d $(BUILD)/milter/*.d $(BUILD)/cli/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/classifier/*.d $(BUILD)/milter/*.d $(BUILD)/cli/*.d $(BUILD)/store/*.d $(BUILD)/tests/*.d)

@@ -54,7 +54,7 @@ fi
 ok "make install PREFIX=/usr DESTDIR=... after a plain make"
 # (libbounce.o is the library's objects linked into one, exporting bc_ only)
 rebuilt=$(cd "$B" && find . -name '*.o' -newer "$T/stamp" | sort | tr '\n' ' ')
-[ "$rebuilt" = "./classifier/bounce.o ./cli/bounce-classify.o ./libbounce.o ./milter/main.o " ]
+[ "$rebuilt" = "./classifier/bounce.o ./cli/bounce-classify.o ./libbounce.o ./milter/main.o ./store/bounce-report.o " ]
 check $? "install with PREFIX=/usr recompiled the objects that use the paths (rebuilt: $rebuilt)"
 v=$("$D/usr/bin/bounce-classify" -V)
 case "$v" in
@@ -75,7 +75,8 @@ grep -q '^\.I /usr/share/bounce-milter/rules.conf' "$D/usr/share/man/man8/bounce
     ! grep -q /usr/local "$D"/usr/share/man/man*/*
 check $? "installed man pages name /usr/share/bounce-milter"
 missing=""
-for f in usr/bin/bounce-classify usr/sbin/bounce-milter usr/share/bounce-milter/formats.conf \
+for f in usr/bin/bounce-classify usr/bin/bounce-report usr/share/man/man1/bounce-report.1 \
+    usr/sbin/bounce-milter usr/share/bounce-milter/formats.conf \
     usr/share/bounce-milter/rules.d/40-status.conf etc/bounce-milter/milter.conf; do
     [ -f "$D/$f" ] || missing="$missing $f"
 done
