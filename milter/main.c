@@ -208,8 +208,8 @@ static void reload(void)
         log_msg(LOG_WARNING, "reload: socket and user changes take effect at restart");
     runtime_release(cur);
     runtime_install(rt);
-    log_msg(LOG_INFO, "configuration reloaded from %s (%zu rules)", config_path,
-            bc_rules_count(rt->rules));
+    log_msg(LOG_INFO, "configuration reloaded from %s (%zu rules; %d rule sets in memory)",
+            config_path, bc_rules_count(rt->rules), runtime_live());
 }
 
 static void wake_handler(int sig)
