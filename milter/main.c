@@ -11,13 +11,13 @@
  *
  * Threads: libmilter's accept loop (smfi_main) runs in a thread of its own;
  * the main thread takes every signal with sigtimedwait: SIGUSR1 (reload),
- * SIGUSR2 (counters to the log), and writes the Prometheus file between
- * signals.  SIGINT stays libmilter's (abort), but libmilter's accept loop
- * looks at its stop flag only between polls of up to 5 seconds
- * (MI_CHK_TIME): the main thread, which the kernel prefers for a signal
- * sent to the process while it waits for it, passes the signal on to
- * libmilter's signal thread and interrupts the accept loop's poll until it
- * returns.
+ * SIGUSR2 (counters to the log), and writes the Prometheus file and gives
+ * freed memory back to the system between signals.  SIGINT stays
+ * libmilter's (abort), but libmilter's accept loop looks at its stop flag
+ * only between polls of up to 5 seconds (MI_CHK_TIME): the main thread,
+ * which the kernel prefers for a signal sent to the process while it waits
+ * for it, passes the signal on to libmilter's signal thread and interrupts
+ * the accept loop's poll until it returns.
  *
  * A stop (SIGTERM, SIGHUP) drains instead: the main thread waits, for at
  * most drain_timeout seconds, until the messages in flight have ended
@@ -289,6 +289,10 @@ static int signal_loop(void)
             break;
         }
         write_stats_file();
+        /* What messages freed since the last wake-up goes back to the
+         * system: glibc gives back only the top of its heaps by itself, so
+         * RSS would keep the high-water mark of the busiest moment. */
+        malloc_trim(0);
     }
     return 0;
 }
