@@ -76,10 +76,17 @@ long callbacks_drain(unsigned seconds)
     until.tv_sec += (time_t)seconds;
     pthread_mutex_lock(&flight_lock);
     draining = 1;
+    int waited = in_flight > 0;
     while (in_flight > 0 && pthread_cond_timedwait(&flight_done, &flight_lock, &until) != ETIMEDOUT)
         ;
     long left = in_flight;
     pthread_mutex_unlock(&flight_lock);
+    if (waited && left == 0) {
+        /* libmilter writes the reply to the last end of message only once
+         * our callback has returned: give its thread the moment it needs */
+        struct timespec grace = {0, 200 * 1000 * 1000};
+        nanosleep(&grace, NULL);
+    }
     return left;
 }
 
