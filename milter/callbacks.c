@@ -13,6 +13,11 @@
  * a stop (callbacks_drain): once it has begun, a message that starts is not
  * counted but answered 451 at its end of headers (MAIL and RCPT are
  * negotiated without replies), so the count only falls.
+ *
+ * The fast path (inspect.envelope_only) needs a reply where it accepts:
+ * at MAIL, or at DATA (kept as a step) when recipients can mark a bounce.
+ * Headers and body cannot be negotiated away (that holds for the whole
+ * connection, bounces included): an accepted message is simply not sent.
  */
 #include "callbacks.h"
 
@@ -197,13 +202,23 @@ static struct conn *conn_get(SMFICTX *ctx)
     return c;
 }
 
-unsigned long callbacks_steps(unsigned long offered, int no_connect)
+unsigned long callbacks_steps(unsigned long offered, int no_connect, unsigned *early)
 {
     unsigned long want = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_SKIP |
                          SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
                          SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR;
     if (no_connect)
         want |= SMFIP_NOCONNECT;
+    if (early != NULL) {
+        if (*early & SE_AT_MAIL)
+            want &= ~SMFIP_NR_MAIL;
+        /* An MTA that cannot leave DATA out (no NODATA offered) predates
+         * the step and never sends it. */
+        if ((*early & SE_AT_DATA) && !(offered & SMFIP_NODATA))
+            *early &= ~(unsigned)SE_AT_DATA;
+        if (*early & SE_AT_DATA)
+            want &= ~(SMFIP_NODATA | SMFIP_NR_DATA);
+    }
     return want & offered;
 }
 
@@ -219,6 +234,9 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
         return SMFIS_ALL_OPTS; /* accept everything libmilter's defaults allow */
     }
     unsigned long need = mconf_required_actions(rt->conf);
+    unsigned early = !rt->conf->envelope_only     ? 0
+                     : mconf_rcpt_marks(rt->conf) ? SE_AT_DATA
+                                                  : SE_AT_MAIL;
     runtime_release(rt);
     if ((f0 & need) != need)
         log_msg(LOG_WARNING,
@@ -235,10 +253,11 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
                   smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS;
     if (symlist)
         *pf0 |= SMFIF_SETSYMLIST;
-    *pf1 = callbacks_steps(f1, symlist);
+    *pf1 = callbacks_steps(f1, symlist, &early);
     *pf2 = *pf3 = 0;
     c->steps = *pf1;
     session_set_granted(c->s, *pf0);
+    session_set_early(c->s, early);
     return SMFIS_CONTINUE;
 }
 
@@ -257,7 +276,8 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
         return SMFIS_ACCEPT;
     mops o = ops_for(ctx);
     flight_begin(c);
-    session_envfrom(c->s, &o, argv[0]);
+    if (session_envfrom(c->s, &o, argv[0]) == SV_ACCEPT && !(c->steps & SMFIP_NR_MAIL))
+        return settled(c, SMFIS_ACCEPT);
     return cont(c, SMFIP_NR_MAIL);
 }
 
@@ -268,6 +288,16 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
         return SMFIS_ACCEPT;
     session_envrcpt(c->s, argv[0]);
     return cont(c, SMFIP_NR_RCPT);
+}
+
+static sfsistat cb_data(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    if (c == NULL)
+        return SMFIS_ACCEPT;
+    if (session_data(c->s) == SV_ACCEPT && !(c->steps & SMFIP_NR_DATA))
+        return settled(c, SMFIS_ACCEPT);
+    return cont(c, SMFIP_NR_DATA);
 }
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
@@ -348,7 +378,7 @@ static struct smfiDesc desc = {
     cb_abort,
     cb_close,
     NULL, /* unknown */
-    NULL, /* data */
+    cb_data,
     cb_negotiate,
 };
 

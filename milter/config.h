@@ -71,7 +71,10 @@ typedef struct mconf {
     char *stats_file;
     unsigned stats_interval;
     /* inspect = { ... } */
+    int envelope_only; /* decide by the envelope alone: the fast path */
     int null_sender;
+    mc_list senders;
+    struct pcre2_real_code_8 **sender_rx; /* senders.n compiled PCRE2 patterns */
     mc_list report_types;
     mc_list auto_submitted;
     mc_list auto_reply_headers;
@@ -111,6 +114,13 @@ int mc_list_has(const mc_list *l, const char *s);
 
 /* 1 if addr (no angle brackets) matches one of the recipient patterns. */
 int mconf_recipient_match(const mconf *c, const char *addr);
+
+/* 1 if addr (no angle brackets) matches one of the sender patterns. */
+int mconf_sender_match(const mconf *c, const char *addr);
+
+/* 1 if the envelope recipients can mark a message (recipient patterns or
+ * VERP): then the fast path can decide only after the last RCPT. */
+int mconf_rcpt_marks(const mconf *c);
 
 /* What is wrong with a socket spec ("needs an absolute path", ...), or
  * NULL when it is usable. */
