@@ -25,9 +25,12 @@
 #include <sys/un.h>
 
 #include "bounce.h"
+#include "sbuf.h"
+#include "sconf.h"
 #include "verp.h"
 
 #define MC_MAX_ERRORS 20
+#define MC_MIN_VERP_KEY 16 /* bytes: a shorter HMAC key is guessable */
 
 enum opt_type { T_STR, T_BOOL, T_UINT, T_LIST };
 
@@ -59,6 +62,8 @@ static const struct opt opts[] = {
     {NULL, "stats_file", T_STR, F(stats_file), 0, 0},
     {NULL, "stats_interval", T_UINT, F(stats_interval), 1, 3600},
     {NULL, "verp", T_LIST, F(verp), 0, 0},
+    {NULL, "verp_key", T_LIST, F(verp_key), 0, 0},
+    {NULL, "authenticated_message_ids", T_LIST, F(msgid_patterns), 0, 0},
     {"inspect", "null_sender", T_BOOL, F(null_sender), 0, 0},
     {"inspect", "report_types", T_LIST, F(report_types), 0, 0},
     {"inspect", "auto_submitted", T_LIST, F(auto_submitted), 0, 0},
@@ -162,7 +167,8 @@ mconf *mconf_defaults(void)
     c->max_body = 1024 * 1024;
     c->stats_interval = 10;
     c->null_sender = 1;
-    if (set_str(&c->path, "") ||
+    if ((c->store = calloc(1, sizeof *c->store)) == NULL || sconf_defaults(c->store) != 0 ||
+        set_str(&c->path, "") ||
         set_str(&c->socket, "unix:/var/spool/postfix/bounce-milter/"
                             "bounce-milter.sock") ||
         set_str(&c->socket_group, "") || set_str(&c->user, "") || set_str(&c->pid_file, "") ||
@@ -211,6 +217,15 @@ void mconf_free(mconf *c)
     list_free(&c->recipients);
     list_free(&c->verp);
     list_free(&c->internal_daemon_names);
+    if (c->store != NULL)
+        sconf_free(c->store);
+    free(c->store);
+    list_free(&c->verp_key);
+    if (c->msgid_rx != NULL)
+        for (size_t i = 0; i < c->msgid_patterns.n; i++)
+            pcre2_code_free(c->msgid_rx[i]);
+    free(c->msgid_rx);
+    list_free(&c->msgid_patterns);
     for (size_t i = 0; i < c->nactions; i++) {
         match_free(&c->actions[i].match);
         free(c->actions[i].arg);
@@ -596,10 +611,59 @@ static void read_group(mconf *c, const char *group, config_setting_t *g, struct 
     }
 }
 
+/* A setting of the event store: sconf.c reads it, its errors join ours. */
+static void read_store_setting(mconf *c, config_setting_t *s, struct errs *e)
+{
+    sbuf msgs = {0};
+    int n = sconf_setting(c->store, s, e->file, &msgs);
+    if (strcmp(config_setting_name(s), "suppression") == 0) {
+        config_setting_t *cl = config_setting_get_member(s, "classes");
+        c->sup_classes_line = config_setting_source_line(cl ? cl : s);
+    }
+    if (n > 0 && !sbuf_ok(&msgs))
+        err_at(e, config_setting_source_line(s), "out of memory");
+    for (const char *p = n > 0 && msgs.s ? msgs.s : ""; *p != '\0';) {
+        size_t len = strcspn(p, "\n");
+        if (e->n++ < MC_MAX_ERRORS && e->cap > e->len) {
+            int w = snprintf(e->buf + e->len, e->cap - e->len, "%.*s\n", (int)len, p);
+            if (w > 0)
+                e->len = (size_t)w < e->cap - e->len ? e->len + (size_t)w : e->cap - 1;
+        }
+        p += len + (p[len] == '\n');
+    }
+    sbuf_free(&msgs);
+}
+
 static int line_of(config_t *cf, const char *name)
 {
     config_setting_t *s = config_lookup(cf, name);
     return s != NULL ? config_setting_source_line(s) : 0;
+}
+
+/* Compile the patterns of l (case-insensitive) into *rx. */
+static void compile_list(const mc_list *l, struct pcre2_real_code_8 ***rx, const char *name,
+                         int line, struct errs *e)
+{
+    if (l->n == 0)
+        return;
+    *rx = calloc(l->n, sizeof **rx);
+    if (*rx == NULL) {
+        /* refused, not loaded without its patterns (matching would crash) */
+        err_at(e, line, "%s: out of memory", name);
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        int rc;
+        PCRE2_SIZE off;
+        (*rx)[i] =
+            pcre2_compile((PCRE2_SPTR)l->v[i], PCRE2_ZERO_TERMINATED,
+                          PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &rc, &off, NULL);
+        if ((*rx)[i] == NULL) {
+            PCRE2_UCHAR msg[200];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            err_at(e, line, "%s: \"%s\": %s at %zu", name, l->v[i], (const char *)msg, (size_t)off);
+        }
+    }
 }
 
 /* Checks that need several values or more than the type. */
@@ -634,27 +698,14 @@ static void check_values(mconf *c, config_t *cf, struct errs *e)
         if (verp_check(c->verp.v[i], msg, sizeof msg) != 0)
             err_at(e, LINE("verp"), "verp: %s", msg);
     }
-    if (c->recipients.n > 0) {
-        c->recipient_rx = calloc(c->recipients.n, sizeof *c->recipient_rx);
-        if (c->recipient_rx == NULL) {
-            /* refused, not loaded without its patterns (matching would crash) */
-            err_at(e, LINE("inspect.recipients"), "inspect.recipients: out of memory");
-            return;
-        }
-        for (size_t i = 0; i < c->recipients.n; i++) {
-            int rc;
-            PCRE2_SIZE off;
-            c->recipient_rx[i] = pcre2_compile(
-                (PCRE2_SPTR)c->recipients.v[i], PCRE2_ZERO_TERMINATED,
-                PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &rc, &off, NULL);
-            if (c->recipient_rx[i] == NULL) {
-                PCRE2_UCHAR msg[200];
-                pcre2_get_error_message(rc, msg, sizeof msg);
-                err_at(e, LINE("inspect.recipients"), "inspect.recipients: \"%s\": %s at %zu",
-                       c->recipients.v[i], (const char *)msg, (size_t)off);
-            }
-        }
-    }
+    compile_list(&c->recipients, &c->recipient_rx, "inspect.recipients", LINE("inspect.recipients"),
+                 e);
+    compile_list(&c->msgid_patterns, &c->msgid_rx, "authenticated_message_ids",
+                 LINE("authenticated_message_ids"), e);
+    for (size_t i = 0; i < c->verp_key.n; i++)
+        if (strlen(c->verp_key.v[i]) < MC_MIN_VERP_KEY)
+            err_at(e, LINE("verp_key"), "verp_key: key %zu is shorter than %d bytes", i + 1,
+                   MC_MIN_VERP_KEY);
 #undef LINE
 }
 
@@ -686,6 +737,13 @@ int mconf_check_names(const mconf *c, const struct bc_rules *rules, char *err, s
         check_rule_names(&c->actions[i].match.class_name, rules, BC_NAME_CLASS, &e);
         check_rule_names(&c->actions[i].match.detail, rules, BC_NAME_DETAIL, &e);
     }
+    for (size_t i = 0; i < c->store->policy.nclasses; i++) {
+        const char *name = c->store->policy.classes[i].name, *near;
+        if (!bc_rules_knows(rules, BC_NAME_CLASS, name, &near))
+            err_at(&e, c->sup_classes_line,
+                   "suppression.classes: \"%s\" is not a class of the loaded rules%s%s%s", name,
+                   near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
+    }
     return e.n > 0 ? -1 : 0;
 }
 
@@ -703,18 +761,28 @@ int mconf_line(const mconf *c, const char *name)
     return o != NULL ? c->lines[o - opts] : 0;
 }
 
-int mconf_recipient_match(const mconf *c, const char *addr)
+/* 1 if s matches one of the n patterns rx. */
+static int match_any(struct pcre2_real_code_8 *const *rx, size_t n, const char *s)
 {
     int found = 0;
-    for (size_t i = 0; i < c->recipients.n && !found; i++) {
-        pcre2_match_data *md = pcre2_match_data_create_from_pattern(c->recipient_rx[i], NULL);
+    for (size_t i = 0; i < n && !found; i++) {
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(rx[i], NULL);
         if (md == NULL)
             return 0;
-        found =
-            pcre2_match(c->recipient_rx[i], (PCRE2_SPTR)addr, strlen(addr), 0, 0, md, NULL) >= 0;
+        found = pcre2_match(rx[i], (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL) >= 0;
         pcre2_match_data_free(md);
     }
     return found;
+}
+
+int mconf_recipient_match(const mconf *c, const char *addr)
+{
+    return match_any(c->recipient_rx, c->recipients.n, addr);
+}
+
+int mconf_message_id_match(const mconf *c, const char *message_id)
+{
+    return *message_id != '\0' && match_any(c->msgid_rx, c->msgid_patterns.n, message_id);
 }
 
 /* "port[@host]" of an inet (family AF_INET) or inet6 socket: what is
@@ -835,6 +903,8 @@ mconf *mconf_load(const char *path, char *err, size_t errlen)
                 read_group(c, name, s, &e);
         } else if (strcmp(name, "actions") == 0) {
             read_actions(c, s, &e);
+        } else if (sconf_owns(name)) {
+            read_store_setting(c, s, &e);
         } else {
             const struct opt *o = find_opt(NULL, name);
             if (o == NULL)
