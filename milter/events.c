@@ -135,6 +135,7 @@ static long drain(store **st, journal_reader **rd, time_t *pruned)
         complain("journal %s: %s", cur_journal, err);
         return -1;
     }
+    stats_set_backlog((unsigned long)journal_reader_backlog(*rd));
     if (*st == NULL && (*st = store_open(cur_store, err, sizeof err)) == NULL) {
         complain("store: %s", err);
         return -1;
