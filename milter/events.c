@@ -105,6 +105,9 @@ __attribute__((format(printf, 1, 2))) static void complain(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    for (char *p = msg; *p != '\0'; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' '; /* libpq's messages span lines: one log line */
     log_msg(LOG_ERR, "%s; events stay in the journal and are retried", msg);
 }
 
