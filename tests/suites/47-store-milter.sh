@@ -50,6 +50,29 @@ count() { # URI [filters...]: number of events
     br --store "$uri" events --json "$@" | grep -c '"id"'
 }
 
+# ---- -n ---------------------------------------------------------------
+# the sample's commented store settings, uncommented, check out
+sed -e '/^#store = /,/^# Actions/ s/^#\(store\|journal\|retention\|suppression\|  \|};\|verp_key\|authenticated\)/\1/' \
+    -e "s|sqlite:/var/lib/bounce-milter/bounces.db|sqlite:$T/sample.db|" conf/milter.conf >"$T/sample.conf"
+if grep -q '^suppression = {' "$T/sample.conf" && grep -q '^verp_key' "$T/sample.conf" &&
+    "$BIN" -n -c "$T/sample.conf" >"$T/sample.out" 2>&1; then
+    ok "-n accepts the sample's store, suppression, verp_key and authenticated_message_ids"
+else
+    notok "-n accepts the sample's store settings"; sed 's/^/#   /' "$T/sample.out"
+fi
+printf 'store = "postgres:/x";
+suppression = { soft = { count = 0; }; classes = { nosuchclass = { count = 2; }; }; };
+verp_key = "short";
+' >"$T/badstore.conf"
+"$BIN" -n -c "$T/badstore.conf" >"$T/badstore.out" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "badstore.conf:1: store" "$T/badstore.out" &&
+    grep -q "badstore.conf:2: .*count" "$T/badstore.out" && grep -q "badstore.conf:3: verp_key" "$T/badstore.out"; then
+    ok "-n reports bad store settings with file:line"
+else
+    notok "-n reports bad store settings with file:line (rc $rc)"; sed 's/^/#   /' "$T/badstore.out"
+fi
+
 # ---- -t ---------------------------------------------------------------
 cat >"$T/dsn.lua" <<'EOF'
 dofile(LIB .. "/common.lua")
