@@ -52,6 +52,7 @@ static const struct opt opts[] = {
     {NULL, "on_error", T_STR, 0, 0, 0}, /* "accept" or "tempfail" */
     {NULL, "log_facility", T_STR, F(log_facility), 0, 0},
     {NULL, "timeout", T_UINT, F(timeout), 1, 86400},
+    {NULL, "drain_timeout", T_UINT, F(drain_timeout), 0, 3600},
     {NULL, "header_prefix", T_STR, F(header_prefix), 0, 0},
     {NULL, "max_class_headers", T_UINT, F(max_class_headers), 0, 1000},
     {NULL, "keep_forged_headers", T_BOOL, F(keep_forged_headers), 0, 0},
@@ -64,7 +65,9 @@ static const struct opt opts[] = {
     {NULL, "verp", T_LIST, F(verp), 0, 0},
     {NULL, "verp_key", T_LIST, F(verp_key), 0, 0},
     {NULL, "authenticated_message_ids", T_LIST, F(msgid_patterns), 0, 0},
+    {"inspect", "envelope_only", T_BOOL, F(envelope_only), 0, 0},
     {"inspect", "null_sender", T_BOOL, F(null_sender), 0, 0},
+    {"inspect", "senders", T_LIST, F(senders), 0, 0},
     {"inspect", "report_types", T_LIST, F(report_types), 0, 0},
     {"inspect", "auto_submitted", T_LIST, F(auto_submitted), 0, 0},
     {"inspect", "auto_reply_headers", T_LIST, F(auto_reply_headers), 0, 0},
@@ -152,17 +155,62 @@ static int set_str(char **dst, const char *v)
     return 0;
 }
 
-mconf *mconf_defaults(void)
+static void patterns_free(const mc_list *l, struct pcre2_real_code_8 ***rx)
+{
+    if (*rx != NULL)
+        for (size_t i = 0; i < l->n; i++)
+            pcre2_code_free((*rx)[i]);
+    free(*rx);
+    *rx = NULL;
+}
+
+/* Compile the PCRE2 patterns of l (case-insensitive) into *rx; -1 with the
+ * errors reported at line as setting name (e NULL: the defaults). */
+static int compile_patterns(const mc_list *l, struct pcre2_real_code_8 ***rx, struct errs *e,
+                            int line, const char *name)
+{
+    if (l->n == 0)
+        return 0;
+    if ((*rx = calloc(l->n, sizeof **rx)) == NULL) {
+        /* refused, not loaded without its patterns (matching would crash) */
+        if (e != NULL)
+            err_at(e, line, "%s: out of memory", name);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        int code;
+        PCRE2_SIZE off;
+        (*rx)[i] =
+            pcre2_compile((PCRE2_SPTR)l->v[i], PCRE2_ZERO_TERMINATED,
+                          PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+        if ((*rx)[i] == NULL) {
+            PCRE2_UCHAR msg[200];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            if (e != NULL)
+                err_at(e, line, "%s: \"%s\": %s at %zu", name, l->v[i], (const char *)msg,
+                       (size_t)off);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* What an empty file means, the patterns not yet compiled. */
+static mconf *defaults(void)
 {
     static const char *const types[] = {"delivery-status", "feedback-report"};
     static const char *const autosub[] = {"auto-replied"};
     static const char *const arh[] = {"X-Autoreply", "X-Autorespond"};
+    /* the mailboxes MTAs that do not use the null sender send bounces from */
+    static const char *const senders[] = {"^(mailer-daemon|postmaster)(@|$)"};
     mconf *c = calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
     c->socket_mode = 0660;
     c->on_error = MC_ONERR_ACCEPT;
     c->timeout = 300;
+    c->drain_timeout = 20;
     c->max_class_headers = 50;
     c->max_body = 1024 * 1024;
     c->stats_interval = 10;
@@ -175,7 +223,18 @@ mconf *mconf_defaults(void)
         set_str(&c->log_facility, "mail") || set_str(&c->header_prefix, "X-Bounce-") ||
         set_str(&c->language, "en") || set_str(&c->rules, "") || set_str(&c->local_rules, "") ||
         set_str(&c->stats_file, "") || list_set(&c->report_types, types, 2) ||
-        list_set(&c->auto_submitted, autosub, 1) || list_set(&c->auto_reply_headers, arh, 2)) {
+        list_set(&c->auto_submitted, autosub, 1) || list_set(&c->auto_reply_headers, arh, 2) ||
+        list_set(&c->senders, senders, 1)) {
+        mconf_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+mconf *mconf_defaults(void)
+{
+    mconf *c = defaults();
+    if (c != NULL && compile_patterns(&c->senders, &c->sender_rx, NULL, 0, "") != 0) {
         mconf_free(c);
         return NULL;
     }
@@ -210,21 +269,17 @@ void mconf_free(mconf *c)
     list_free(&c->report_types);
     list_free(&c->auto_submitted);
     list_free(&c->auto_reply_headers);
-    if (c->recipient_rx != NULL)
-        for (size_t i = 0; i < c->recipients.n; i++)
-            pcre2_code_free(c->recipient_rx[i]);
-    free(c->recipient_rx);
+    patterns_free(&c->recipients, &c->recipient_rx);
     list_free(&c->recipients);
+    patterns_free(&c->senders, &c->sender_rx);
+    list_free(&c->senders);
     list_free(&c->verp);
     list_free(&c->internal_daemon_names);
     if (c->store != NULL)
         sconf_free(c->store);
     free(c->store);
     list_free(&c->verp_key);
-    if (c->msgid_rx != NULL)
-        for (size_t i = 0; i < c->msgid_patterns.n; i++)
-            pcre2_code_free(c->msgid_rx[i]);
-    free(c->msgid_rx);
+    patterns_free(&c->msgid_patterns, &c->msgid_rx);
     list_free(&c->msgid_patterns);
     for (size_t i = 0; i < c->nactions; i++) {
         match_free(&c->actions[i].match);
@@ -640,32 +695,6 @@ static int line_of(config_t *cf, const char *name)
     return s != NULL ? config_setting_source_line(s) : 0;
 }
 
-/* Compile the patterns of l (case-insensitive) into *rx. */
-static void compile_list(const mc_list *l, struct pcre2_real_code_8 ***rx, const char *name,
-                         int line, struct errs *e)
-{
-    if (l->n == 0)
-        return;
-    *rx = calloc(l->n, sizeof **rx);
-    if (*rx == NULL) {
-        /* refused, not loaded without its patterns (matching would crash) */
-        err_at(e, line, "%s: out of memory", name);
-        return;
-    }
-    for (size_t i = 0; i < l->n; i++) {
-        int rc;
-        PCRE2_SIZE off;
-        (*rx)[i] =
-            pcre2_compile((PCRE2_SPTR)l->v[i], PCRE2_ZERO_TERMINATED,
-                          PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &rc, &off, NULL);
-        if ((*rx)[i] == NULL) {
-            PCRE2_UCHAR msg[200];
-            pcre2_get_error_message(rc, msg, sizeof msg);
-            err_at(e, line, "%s: \"%s\": %s at %zu", name, l->v[i], (const char *)msg, (size_t)off);
-        }
-    }
-}
-
 /* Checks that need several values or more than the type. */
 static void check_values(mconf *c, config_t *cf, struct errs *e)
 {
@@ -698,14 +727,21 @@ static void check_values(mconf *c, config_t *cf, struct errs *e)
         if (verp_check(c->verp.v[i], msg, sizeof msg) != 0)
             err_at(e, LINE("verp"), "verp: %s", msg);
     }
-    compile_list(&c->recipients, &c->recipient_rx, "inspect.recipients", LINE("inspect.recipients"),
-                 e);
-    compile_list(&c->msgid_patterns, &c->msgid_rx, "authenticated_message_ids",
-                 LINE("authenticated_message_ids"), e);
+    compile_patterns(&c->recipients, &c->recipient_rx, e, LINE("inspect.recipients"),
+                     "inspect.recipients");
+    compile_patterns(&c->senders, &c->sender_rx, e, LINE("inspect.senders"), "inspect.senders");
+    compile_patterns(&c->msgid_patterns, &c->msgid_rx, e, LINE("authenticated_message_ids"),
+                     "authenticated_message_ids");
     for (size_t i = 0; i < c->verp_key.n; i++)
         if (strlen(c->verp_key.v[i]) < MC_MIN_VERP_KEY)
             err_at(e, LINE("verp_key"), "verp_key: key %zu is shorter than %d bytes", i + 1,
                    MC_MIN_VERP_KEY);
+    /* The fast path accepts what the envelope does not mark: with nothing
+     * that can mark, every message would pass uninspected. */
+    if (c->envelope_only && !c->null_sender && c->senders.n == 0 && !mconf_rcpt_marks(c))
+        err_at(e, LINE("inspect.envelope_only"),
+               "inspect.envelope_only: nothing in the envelope can mark a bounce (null_sender "
+               "is false; senders, recipients and verp are empty)");
 #undef LINE
 }
 
@@ -761,15 +797,14 @@ int mconf_line(const mconf *c, const char *name)
     return o != NULL ? c->lines[o - opts] : 0;
 }
 
-/* 1 if s matches one of the n patterns rx. */
-static int match_any(struct pcre2_real_code_8 *const *rx, size_t n, const char *s)
+static int patterns_match(struct pcre2_real_code_8 *const *rx, size_t n, const char *addr)
 {
     int found = 0;
     for (size_t i = 0; i < n && !found; i++) {
         pcre2_match_data *md = pcre2_match_data_create_from_pattern(rx[i], NULL);
         if (md == NULL)
             return 0;
-        found = pcre2_match(rx[i], (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL) >= 0;
+        found = pcre2_match(rx[i], (PCRE2_SPTR)addr, strlen(addr), 0, 0, md, NULL) >= 0;
         pcre2_match_data_free(md);
     }
     return found;
@@ -777,12 +812,22 @@ static int match_any(struct pcre2_real_code_8 *const *rx, size_t n, const char *
 
 int mconf_recipient_match(const mconf *c, const char *addr)
 {
-    return match_any(c->recipient_rx, c->recipients.n, addr);
+    return patterns_match(c->recipient_rx, c->recipients.n, addr);
 }
 
 int mconf_message_id_match(const mconf *c, const char *message_id)
 {
-    return *message_id != '\0' && match_any(c->msgid_rx, c->msgid_patterns.n, message_id);
+    return *message_id != '\0' && patterns_match(c->msgid_rx, c->msgid_patterns.n, message_id);
+}
+
+int mconf_sender_match(const mconf *c, const char *addr)
+{
+    return patterns_match(c->sender_rx, c->senders.n, addr);
+}
+
+int mconf_rcpt_marks(const mconf *c)
+{
+    return c->recipients.n > 0 || c->verp.n > 0;
 }
 
 /* "port[@host]" of an inet (family AF_INET) or inet6 socket: what is
@@ -873,7 +918,7 @@ mconf *mconf_load(const char *path, char *err, size_t errlen)
     struct errs e = {err, 0, errlen, 0, path};
     if (errlen > 0)
         err[0] = '\0';
-    mconf *c = mconf_defaults();
+    mconf *c = defaults();
     if (c == NULL) {
         snprintf(err, errlen, "%s: out of memory\n", path);
         return NULL;

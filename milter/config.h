@@ -61,6 +61,7 @@ typedef struct mconf {
     enum mc_on_error on_error;
     char *log_facility;
     int timeout;
+    unsigned drain_timeout; /* seconds the messages in flight get at SIGTERM */
     char *header_prefix;
     unsigned max_class_headers;
     int keep_forged_headers;
@@ -71,7 +72,10 @@ typedef struct mconf {
     char *stats_file;
     unsigned stats_interval;
     /* inspect = { ... } */
+    int envelope_only; /* decide by the envelope alone: the fast path */
     int null_sender;
+    mc_list senders;
+    struct pcre2_real_code_8 **sender_rx; /* senders.n compiled PCRE2 patterns */
     mc_list report_types;
     mc_list auto_submitted;
     mc_list auto_reply_headers;
@@ -125,6 +129,13 @@ int mconf_recipient_match(const mconf *c, const char *addr);
 
 /* 1 if message_id matches one of authenticated_message_ids. */
 int mconf_message_id_match(const mconf *c, const char *message_id);
+
+/* 1 if addr (no angle brackets) matches one of the sender patterns. */
+int mconf_sender_match(const mconf *c, const char *addr);
+
+/* 1 if the envelope recipients can mark a message (recipient patterns or
+ * VERP): then the fast path can decide only after the last RCPT. */
+int mconf_rcpt_marks(const mconf *c);
 
 /* What is wrong with a socket spec ("needs an absolute path", ...), or
  * NULL when it is usable. */

@@ -2,13 +2,20 @@
  * session.c - one MTA connection: decide cheaply which messages to read,
  * read those, and at end of message classify, tag and act.
  *
- * Cheap decision: the envelope (null sender, bounce-mailbox recipients,
- * VERP addresses) and a few headers (Content-Type multipart/report,
- * Auto-Submitted, auto-reply markers) mark a message for inspection; a
- * message that is not marked and carries no forged X-Bounce-* header is
- * accepted at end of headers, before its body is sent.  Headers are kept in
- * a per-connection buffer (reused from message to message) because the
- * marker may be the last header.
+ * Cheap decision: the envelope (null sender, bounce-mailbox senders and
+ * recipients, VERP addresses) and a few headers (Content-Type
+ * multipart/report, Auto-Submitted, auto-reply markers) mark a message for
+ * inspection; a message that is not marked and carries no forged
+ * X-Bounce-* header is accepted at end of headers, before its body is
+ * sent.  Headers are kept in a per-connection buffer (reused from message
+ * to message) because the marker may be the last header.
+ *
+ * Fast path (inspect.envelope_only): only the envelope marks, so an
+ * unmarked message is accepted at MAIL FROM, or at DATA when recipients
+ * can mark it, and the MTA sends it no headers at all; Postfix's
+ * header_checks remove forged headers instead.  Where the connection's
+ * negotiation allows neither (a reload turned the fast path on), the
+ * message goes on to the end of headers as without it.
  *
  * Failure policy: any internal failure ends in fail(), which logs, counts
  * and answers with on_error (accept or tempfail; always accept for
@@ -47,6 +54,7 @@ struct forged {
 
 struct session {
     unsigned long granted; /* SMFIF_* the MTA allows on this connection */
+    unsigned early;        /* SE_AT_*: where the fast path may accept */
     mruntime *rt;          /* config of the message in progress */
     bc_classifier *clf;    /* reused for every message of the connection */
     mruntime *clf_rt;      /* the runtime whose rules clf was made for */
@@ -84,6 +92,11 @@ session *session_new(void)
 void session_set_granted(session *s, unsigned long actions)
 {
     s->granted = actions;
+}
+
+void session_set_early(session *s, unsigned where)
+{
+    s->early = where;
 }
 
 static void end_message(session *s)
@@ -178,6 +191,14 @@ static void mark(session *s, const char *why)
     }
 }
 
+/* The fast path: done with a message the envelope did not mark. */
+static enum sverdict accept_early(session *s)
+{
+    strcpy(s->last_action, "none");
+    end_message(s);
+    return SV_ACCEPT;
+}
+
 enum sverdict session_envfrom(session *s, const mops *ops, const char *sender)
 {
     if (s->in_message)
@@ -186,6 +207,14 @@ enum sverdict session_envfrom(session *s, const mops *ops, const char *sender)
     s->rt = runtime_acquire();
     if (s->rt == NULL)
         return SV_ACCEPT; /* no config yet: nothing to do */
+    if (s->clf_rt != NULL && s->clf_rt != s->rt) {
+        /* made for rules a reload replaced: do not keep them in memory
+         * for as long as the connection lasts */
+        bc_classifier_free(s->clf);
+        s->clf = NULL;
+        runtime_release(s->clf_rt);
+        s->clf_rt = NULL;
+    }
     s->in_message = 1;
     stats_inc(ST_MESSAGES);
     const mconf *c = s->rt->conf;
@@ -195,11 +224,22 @@ enum sverdict session_envfrom(session *s, const mops *ops, const char *sender)
     s->null_sender = addr[0] == '\0';
     if (c->null_sender && s->null_sender)
         mark(s, "null-sender");
+    else if (!s->null_sender && mconf_sender_match(c, addr))
+        mark(s, "sender");
     const char *dn = ops->getsymval ? ops->getsymval(ops->arg, "{daemon_name}") : NULL;
     if (dn != NULL && mc_list_has(&c->internal_daemon_names, dn)) {
         s->internal = 1;
         stats_inc(ST_INTERNAL);
     }
+    if (c->envelope_only && !s->inspect && !mconf_rcpt_marks(c) && (s->early & SE_AT_MAIL))
+        return accept_early(s);
+    return SV_CONTINUE;
+}
+
+enum sverdict session_data(session *s)
+{
+    if (s->in_message && s->rt->conf->envelope_only && !s->inspect && (s->early & SE_AT_DATA))
+        return accept_early(s);
     return SV_CONTINUE;
 }
 

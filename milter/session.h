@@ -5,9 +5,11 @@
  * callbacks.c feeds it libmilter's events and testmode.c feeds it a message
  * file; both hand it a struct mops through which every change to the
  * message goes (smfi_* calls, or printing), so -t runs the same code as the
- * daemon.  Per message: session_envfrom, session_envrcpt (each), then
- * session_header (each), session_eoh, session_body (chunks), session_eom;
- * session_abort whenever the message ends early.
+ * daemon.  Per message: session_envfrom, session_envrcpt (each),
+ * session_data, then session_header (each), session_eoh, session_body
+ * (chunks), session_eom; session_abort whenever the message ends early.
+ * A message can be accepted at MAIL FROM, DATA or end of headers: no more
+ * events come for it.
  */
 #ifndef MILTER_SESSION_H
 #define MILTER_SESSION_H
@@ -47,11 +49,22 @@ void session_free(session *s);
 /* The SMFIF_* actions the MTA granted for this connection. */
 void session_set_granted(session *s, unsigned long actions);
 
-/* MAIL FROM (argument as the MTA gave it, with or without <>). */
+/* Where this connection lets the fast path (inspect.envelope_only) accept
+ * a message: MAIL FROM has a reply, the DATA step is sent and answered.
+ * Default: neither, and ordinary mail is accepted at end of headers. */
+enum { SE_AT_MAIL = 1, SE_AT_DATA = 2 };
+void session_set_early(session *s, unsigned where);
+
+/* MAIL FROM (argument as the MTA gave it, with or without <>); SV_ACCEPT
+ * on the fast path when the envelope so far settles it. */
 enum sverdict session_envfrom(session *s, const mops *ops, const char *sender);
 
 /* RCPT TO, one call per recipient. */
 enum sverdict session_envrcpt(session *s, const char *rcpt);
+
+/* DATA, after the last RCPT; SV_ACCEPT on the fast path for a message no
+ * envelope address marked. */
+enum sverdict session_data(session *s);
 
 /* One header; value as the MTA gave it (folds as "\n" or "\r\n"). */
 enum sverdict session_header(session *s, const char *name, const char *value);

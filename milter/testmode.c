@@ -1,7 +1,7 @@
 /*
  * testmode.c - the -t offline run (the OpenDKIM test.c idea): the message
- * file is cut into the events an MTA would send (MAIL, RCPT, each header,
- * end of headers, body chunks, end of message) and handed to the same
+ * file is cut into the events an MTA would send (MAIL, RCPT, DATA, each
+ * header, end of headers, body chunks, end of message) and handed to the same
  * session code as the libmilter callbacks, with a struct mops that prints
  * each change instead of making it.
  */
@@ -218,18 +218,27 @@ int testmode_run(const char *path, const char *sender, const char *const *rcpts,
     struct tctx t = {out, daemon_name};
     mops ops = {&t,        t_getsymval,   t_addheader,  t_chgheader, t_addrcpt,
                 t_delrcpt, t_replacebody, t_quarantine, t_setreply};
+    /* as an MTA that offers every step: the fast path may accept early */
+    session_set_early(s, SE_AT_MAIL | SE_AT_DATA);
+    const char *at = "MAIL FROM";
     enum sverdict v = session_envfrom(s, &ops, sender ? sender : from);
-    if (rcpts != NULL)
-        for (size_t i = 0; i < nrcpts; i++)
-            session_envrcpt(s, rcpts[i]);
-    else if (to[0] != '\0')
-        session_envrcpt(s, to);
-    for (size_t i = 0; i < nh; i++)
-        session_header(s, h[i].name, h[i].value);
-    v = session_eoh(s);
+    if (v != SV_ACCEPT) {
+        if (rcpts != NULL)
+            for (size_t i = 0; i < nrcpts; i++)
+                session_envrcpt(s, rcpts[i]);
+        else if (to[0] != '\0')
+            session_envrcpt(s, to);
+        v = session_data(s);
+        at = "DATA";
+    }
+    if (v != SV_ACCEPT) {
+        for (size_t i = 0; i < nh; i++)
+            session_header(s, h[i].name, h[i].value);
+        v = session_eoh(s);
+        at = "end of headers";
+    }
     if (v == SV_ACCEPT) {
-        fprintf(out, "# not inspected: accepted at end of headers\n# action: none\n"
-                     "# result: accept\n");
+        fprintf(out, "# not inspected: accepted at %s\n# action: none\n# result: accept\n", at);
     } else {
         /* The MTA sends the body with CRLF line ends. */
         char chunk[65536 + 2];

@@ -155,6 +155,8 @@ e2e_stop() {
 e2e_send() {
     _e2e_from=$1 _e2e_to=$2 _e2e_file=$3
     shift 3
+    # swaks reads --from '' as "the default sender": the null sender is <>
+    [ -z "$_e2e_from" ] && _e2e_from='<>'
     sed '1{/^From /d;}' "$_e2e_file" >"$E2E/send.eml"
     swaks --server 127.0.0.1:2525 --helo client.e2e.test --from "$_e2e_from" --to "$_e2e_to" \
         --data @"$E2E/send.eml" "$@" >"$E2E/swaks.out" 2>&1

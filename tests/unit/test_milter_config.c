@@ -61,6 +61,11 @@ TEST(defaults)
     CHECK(mc_list_has(&c->report_types, "delivery-status"));
     CHECK(mc_list_has(&c->report_types, "Feedback-Report"));
     CHECK(mc_list_has(&c->auto_submitted, "auto-replied"));
+    CHECK(c->envelope_only == 0);
+    CHECK(mconf_sender_match(c, "MAILER-DAEMON@mx.example.org"));
+    CHECK(mconf_sender_match(c, "postmaster"));
+    CHECK(!mconf_sender_match(c, "postmasters@example.org"));
+    CHECK(!mconf_rcpt_marks(c));
     CHECK(c->nactions == 0);
     CHECK(mconf_required_actions(c) == (SMFIF_ADDHDRS | SMFIF_CHGHDRS));
     mconf_free(c);
@@ -75,6 +80,7 @@ TEST(empty_file_is_defaults)
     if (c != NULL) {
         CHECK(c->max_body == 1024 * 1024);
         CHECK(c->stats_interval == 10);
+        CHECK(c->drain_timeout == 20);
     }
     mconf_free(c);
 }
@@ -120,6 +126,7 @@ TEST(every_option)
                   "stats_interval = 30;\n"
                   "verp = [ \"b-%l=%d@bounce.example.com\", \"v+%d+%l@example.org\" ];\n"
                   "inspect = { null_sender = false; report_types = \"delivery-status\";\n"
+                  "  envelope_only = true; senders = \"^robot@lists\\\\.test$\";\n"
                   "  auto_submitted = [ \"auto-replied\", \"auto-notified\" ];\n"
                   "  auto_reply_headers = [ \"X-Autoreply\" ];\n"
                   "  recipients = [ \"^bounce@\", \"^dsn\\\\+.*@x\\\\.org$\" ]; };\n"
@@ -162,6 +169,10 @@ TEST(every_option)
     CHECK(c->stats_interval == 30);
     CHECK(c->verp.n == 2);
     CHECK(c->null_sender == 0);
+    CHECK(c->envelope_only == 1);
+    CHECK(mconf_sender_match(c, "Robot@lists.test"));
+    CHECK(!mconf_sender_match(c, "mailer-daemon@lists.test")); /* the default replaced */
+    CHECK(mconf_rcpt_marks(c));
     CHECK(c->report_types.n == 1 && mc_list_has(&c->report_types, "delivery-status"));
     CHECK(mc_list_has(&c->auto_submitted, "auto-notified"));
     CHECK(c->auto_reply_headers.n == 1);
@@ -178,7 +189,7 @@ TEST(every_option)
     CHECK(mc_list_has(&c->actions[0].match.detail, "x"));
     CHECK(mc_list_has(&c->actions[0].match.domain, ".example.com"));
     CHECK(mc_list_has(&c->actions[0].match.kind, "dsn"));
-    CHECK(c->actions[0].line == 25);
+    CHECK(c->actions[0].line == 26);
     CHECK_STR(c->actions[1].arg, "[B] ");
     CHECK(c->actions[2].type == MC_ACT_REDIRECT);
     CHECK_STR(c->actions[3].arg, "archive@example.com");
@@ -229,11 +240,40 @@ TEST(errors_with_file_and_line)
     CHECK(fails_at("\nlog_facility = \"kern\";\n", 2, "log_facility"));
     CHECK(fails_at("max_body = 10;\n", 1, "outside"));
     CHECK(fails_at("stats_interval = 0;\n", 1, "outside"));
+    CHECK(fails_at("drain_timeout = 3601;\n", 1, "outside"));
+    CHECK(fails_at("drain_timeout = -1;\n", 1, "outside"));
     CHECK(fails_at("user = \"a\\nb\";\n", 1, "control character"));
     CHECK(fails_at("verp = [ \"bounces@example.com\" ];\n", 1, "%l"));
     CHECK(fails_at("verp = [ \"b+%x@example.com\" ];\n", 1, "unknown escape"));
     CHECK(fails_at("inspect = {\n recipients = [ \"(unclosed\" ]; };\n", 2, "(unclosed"));
     CHECK(fails_at("inspect = { report_types = { a = 1; }; };\n", 1, "list of strings"));
+    CHECK(fails_at("inspect = {\n senders = [ \"[\" ]; };\n", 2, "inspect.senders"));
+    CHECK(fails_at("inspect = { envelope_only = \"yes\"; };\n", 1, "true or false"));
+}
+
+/* The fast path accepts what the envelope does not mark: something must. */
+TEST(envelope_only_needs_a_marker)
+{
+    char err[4096];
+    CHECK(fails_at("inspect = {\n  null_sender = false;\n  senders = [ ];\n"
+                   "  envelope_only = true;\n};\n",
+                   4, "nothing in the envelope can mark a bounce"));
+    static const char *const good[] = {
+        "inspect = { envelope_only = true; };\n",
+        "inspect = { envelope_only = true; null_sender = false; };\n", /* senders */
+        "inspect = { envelope_only = true; null_sender = false; senders = [ ];\n"
+        "  recipients = \"^bounces@\"; };\n",
+        "inspect = { envelope_only = true; null_sender = false; senders = [ ]; };\n"
+        "verp = \"b+%l=%d@x.test\";\n",
+        "inspect = { null_sender = false; senders = [ ]; };\n", /* no fast path */
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        mconf *c = load_text(good[i], err, sizeof err);
+        if (c == NULL)
+            printf("# %s", err);
+        CHECK(c != NULL);
+        mconf_free(c);
+    }
 }
 
 /* Settings that load but could never work. */

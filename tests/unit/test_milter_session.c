@@ -311,6 +311,93 @@ TEST(inspection_markers)
     session_free(s);
 }
 
+TEST(sender_mailboxes_marked)
+{
+    CHECK(use_config("") == 0);
+    session *s = session_new();
+    /* MTAs that do not use the null sender: MAILER-DAEMON, postmaster */
+    session_envfrom(s, &ops, "<MAILER-DAEMON@mx.example.org>");
+    CHECK(session_inspecting(s));
+    session_abort(s);
+    session_envfrom(s, &ops, "<postmaster>");
+    CHECK(session_inspecting(s));
+    session_abort(s);
+    session_envfrom(s, &ops, "<postmaster-news@example.org>");
+    CHECK(!session_inspecting(s));
+    session_abort(s);
+    CHECK(use_config("inspect = { senders = [ \"^bounce-robot@lists\\\\.test$\" ]; };\n") == 0);
+    session_envfrom(s, &ops, "<Bounce-Robot@lists.test>");
+    CHECK(session_inspecting(s));
+    session_abort(s);
+    session_envfrom(s, &ops, "<mailer-daemon@mx.example.org>"); /* the list replaced */
+    CHECK(!session_inspecting(s));
+    session_abort(s);
+    session_free(s);
+}
+
+TEST(fast_path_at_mail)
+{
+    CHECK(use_config("inspect = { envelope_only = true; };\n") == 0);
+    session *s = session_new();
+    /* a connection that negotiated no reply at MAIL: on to end of headers */
+    CHECK(session_envfrom(s, &ops, "<alice@sender.test>") == SV_CONTINUE);
+    session_abort(s);
+    session_set_early(s, SE_AT_MAIL);
+    ncalls = 0;
+    CHECK(session_envfrom(s, &ops, "<alice@sender.test>") == SV_ACCEPT);
+    CHECK_STR(session_last_action(s), "none");
+    /* nothing more comes for it; the next message starts clean */
+    CHECK(session_envfrom(s, &ops, "<>") == SV_CONTINUE);
+    CHECK(session_inspecting(s));
+    session_abort(s);
+    CHECK(session_envfrom(s, &ops, "<MAILER-DAEMON@mx.example.org>") == SV_CONTINUE);
+    session_abort(s);
+    /* a report sent with a normal sender is what the fast path gives up */
+    CHECK(session_envfrom(s, &ops, "<fbl@isp.test>") == SV_ACCEPT);
+    /* a bounce is still read and tagged, forged headers removed */
+    CHECK(run(s, "<>", "<sender@sender.test>", "X-Bounce-Class", "forged",
+              dsn_body(1, "plain.test")) == SV_ACCEPT);
+    CHECK(strncmp(calls, "del X-Bounce-Class 1\nadd X-Bounce-Class: userunknown;", 52) == 0);
+    /* without envelope_only nothing is accepted at MAIL */
+    CHECK(use_config("") == 0);
+    CHECK(session_envfrom(s, &ops, "<alice@sender.test>") == SV_CONTINUE);
+    session_abort(s);
+    session_free(s);
+}
+
+TEST(fast_path_at_data)
+{
+    /* recipients can mark a bounce: the decision waits for the last RCPT */
+    CHECK(
+        use_config("inspect = { envelope_only = true; recipients = [ \"^dsn@bm\\\\.test$\" ]; };\n"
+                   "verp = [ \"b+%l=%d@bm.test\" ];\n") == 0);
+    session *s = session_new();
+    session_set_early(s, SE_AT_MAIL | SE_AT_DATA);
+    CHECK(session_envfrom(s, &ops, "<alice@sender.test>") == SV_CONTINUE);
+    session_envrcpt(s, "<bob@example.com>");
+    CHECK(session_data(s) == SV_ACCEPT);
+    /* the bounce mailbox as a later recipient */
+    CHECK(session_envfrom(s, &ops, "<alice@sender.test>") == SV_CONTINUE);
+    session_envrcpt(s, "<bob@example.com>");
+    session_envrcpt(s, "<DSN@bm.test>");
+    CHECK(session_data(s) == SV_CONTINUE);
+    CHECK(session_inspecting(s));
+    session_abort(s);
+    /* a VERP address */
+    CHECK(session_envfrom(s, &ops, "<alice@sender.test>") == SV_CONTINUE);
+    session_envrcpt(s, "<b+carol=example.org@bm.test>");
+    CHECK(session_data(s) == SV_CONTINUE);
+    session_abort(s);
+    /* no DATA step on this connection: end of headers, as without the fast path */
+    session_set_early(s, SE_AT_MAIL);
+    CHECK(run(s, "<alice@sender.test>", "<bob@example.com>", NULL, NULL, NULL) == SV_ACCEPT);
+    session_envfrom(s, &ops, "<alice@sender.test>");
+    session_envrcpt(s, "<bob@example.com>");
+    CHECK(session_data(s) == SV_CONTINUE);
+    session_abort(s);
+    session_free(s);
+}
+
 TEST(actions_and_own_bounces)
 {
     CHECK(use_config(
@@ -482,6 +569,24 @@ TEST(reload_keeps_message_config)
     CHECK(strstr(calls, "add X-New-Class") != NULL);
     session_free(s);
     runtime_install(NULL);
+}
+
+/* Rules a reload replaced are freed once no message uses them, even while
+ * a connection whose last bounce used them stays open. */
+TEST(reload_frees_old_rules_of_open_connection)
+{
+    CHECK(use_config("") == 0);
+    session *s = session_new();
+    run(s, "<>", "<a@sender.test>", NULL, NULL, dsn_body(1, "p.test"));
+    CHECK(strstr(calls, "add X-Bounce-Class") != NULL);
+    CHECK(runtime_live() == 1);
+    CHECK(use_config("") == 0);
+    /* the connection's next message is plain mail: no classifier needed */
+    CHECK(run(s, "<alice@sender.test>", "<bob@example.com>", NULL, NULL, NULL) == SV_ACCEPT);
+    CHECK(runtime_live() == 1);
+    session_free(s);
+    runtime_install(NULL);
+    CHECK(runtime_live() == 0);
 }
 
 TEST(hostile_input)
