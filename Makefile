@@ -121,7 +121,7 @@ $(BUILD)/libbounce.a: $(LIB_OBJ) $(BUILD)/libbounce.exports
 $(BUILD)/bounce-classify: $(CLI_OBJ) $(BUILD)/libbounce-internal.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(STORE_OBJ) $(REPORT_OBJ): private ALL_CFLAGS += -Istore $(STORE_CFLAGS)
+$(STORE_OBJ) $(REPORT_OBJ) $(MILTER_LIB_OBJ) $(BUILD)/$(MILTER_MAIN:.c=.o): private ALL_CFLAGS += -Istore $(STORE_CFLAGS)
 $(BUILD)/tests/test_store%: private ALL_CFLAGS += -Istore $(STORE_CFLAGS)
 
 $(BUILD)/libstore.a: $(STORE_OBJ)
@@ -135,13 +135,14 @@ $(BUILD)/libmilterd.a: $(MILTER_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bounce-milter: $(BUILD)/$(MILTER_MAIN:.c=.o) $(BUILD)/libmilterd.a $(BUILD)/libbounce.a
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS)
+$(BUILD)/bounce-milter: $(BUILD)/$(MILTER_MAIN:.c=.o) $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS) $(STORE_LIBS)
 
-# Unit tests link the library's internals and the daemon's modules (all but main.c).
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbounce-internal.a $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a)
+# Unit tests link the library's internals and the daemon's modules (all but
+# main.c), which use the event store.
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbounce-internal.a $(BUILD)/libstore.a $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a) $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a) $(BUILD)/libstore.a $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS)
 
 # The store's unit tests link libstore.a (and libbounce.a for event.c).
 $(BUILD)/tests/test_store%: tests/unit/test_store%.c tests/unit/tap.h $(BUILD)/libstore.a $(BUILD)/libbounce.a

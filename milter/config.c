@@ -25,9 +25,12 @@
 #include <sys/un.h>
 
 #include "bounce.h"
+#include "sbuf.h"
+#include "sconf.h"
 #include "verp.h"
 
 #define MC_MAX_ERRORS 20
+#define MC_MIN_VERP_KEY 16 /* bytes: a shorter HMAC key is guessable */
 
 enum opt_type { T_STR, T_BOOL, T_UINT, T_LIST };
 
@@ -60,6 +63,8 @@ static const struct opt opts[] = {
     {NULL, "stats_file", T_STR, F(stats_file), 0, 0},
     {NULL, "stats_interval", T_UINT, F(stats_interval), 1, 3600},
     {NULL, "verp", T_LIST, F(verp), 0, 0},
+    {NULL, "verp_key", T_LIST, F(verp_key), 0, 0},
+    {NULL, "authenticated_message_ids", T_LIST, F(msgid_patterns), 0, 0},
     {"inspect", "envelope_only", T_BOOL, F(envelope_only), 0, 0},
     {"inspect", "null_sender", T_BOOL, F(null_sender), 0, 0},
     {"inspect", "senders", T_LIST, F(senders), 0, 0},
@@ -210,7 +215,8 @@ static mconf *defaults(void)
     c->max_body = 1024 * 1024;
     c->stats_interval = 10;
     c->null_sender = 1;
-    if (set_str(&c->path, "") ||
+    if ((c->store = calloc(1, sizeof *c->store)) == NULL || sconf_defaults(c->store) != 0 ||
+        set_str(&c->path, "") ||
         set_str(&c->socket, "unix:/var/spool/postfix/bounce-milter/"
                             "bounce-milter.sock") ||
         set_str(&c->socket_group, "") || set_str(&c->user, "") || set_str(&c->pid_file, "") ||
@@ -269,6 +275,12 @@ void mconf_free(mconf *c)
     list_free(&c->senders);
     list_free(&c->verp);
     list_free(&c->internal_daemon_names);
+    if (c->store != NULL)
+        sconf_free(c->store);
+    free(c->store);
+    list_free(&c->verp_key);
+    patterns_free(&c->msgid_patterns, &c->msgid_rx);
+    list_free(&c->msgid_patterns);
     for (size_t i = 0; i < c->nactions; i++) {
         match_free(&c->actions[i].match);
         free(c->actions[i].arg);
@@ -654,6 +666,29 @@ static void read_group(mconf *c, const char *group, config_setting_t *g, struct 
     }
 }
 
+/* A setting of the event store: sconf.c reads it, its errors join ours. */
+static void read_store_setting(mconf *c, config_setting_t *s, struct errs *e)
+{
+    sbuf msgs = {0};
+    int n = sconf_setting(c->store, s, e->file, &msgs);
+    if (strcmp(config_setting_name(s), "suppression") == 0) {
+        config_setting_t *cl = config_setting_get_member(s, "classes");
+        c->sup_classes_line = config_setting_source_line(cl ? cl : s);
+    }
+    if (n > 0 && !sbuf_ok(&msgs))
+        err_at(e, config_setting_source_line(s), "out of memory");
+    for (const char *p = n > 0 && msgs.s ? msgs.s : ""; *p != '\0';) {
+        size_t len = strcspn(p, "\n");
+        if (e->n++ < MC_MAX_ERRORS && e->cap > e->len) {
+            int w = snprintf(e->buf + e->len, e->cap - e->len, "%.*s\n", (int)len, p);
+            if (w > 0)
+                e->len = (size_t)w < e->cap - e->len ? e->len + (size_t)w : e->cap - 1;
+        }
+        p += len + (p[len] == '\n');
+    }
+    sbuf_free(&msgs);
+}
+
 static int line_of(config_t *cf, const char *name)
 {
     config_setting_t *s = config_lookup(cf, name);
@@ -695,6 +730,12 @@ static void check_values(mconf *c, config_t *cf, struct errs *e)
     compile_patterns(&c->recipients, &c->recipient_rx, e, LINE("inspect.recipients"),
                      "inspect.recipients");
     compile_patterns(&c->senders, &c->sender_rx, e, LINE("inspect.senders"), "inspect.senders");
+    compile_patterns(&c->msgid_patterns, &c->msgid_rx, e, LINE("authenticated_message_ids"),
+                     "authenticated_message_ids");
+    for (size_t i = 0; i < c->verp_key.n; i++)
+        if (strlen(c->verp_key.v[i]) < MC_MIN_VERP_KEY)
+            err_at(e, LINE("verp_key"), "verp_key: key %zu is shorter than %d bytes", i + 1,
+                   MC_MIN_VERP_KEY);
     /* The fast path accepts what the envelope does not mark: with nothing
      * that can mark, every message would pass uninspected. */
     if (c->envelope_only && !c->null_sender && c->senders.n == 0 && !mconf_rcpt_marks(c))
@@ -732,6 +773,13 @@ int mconf_check_names(const mconf *c, const struct bc_rules *rules, char *err, s
         check_rule_names(&c->actions[i].match.class_name, rules, BC_NAME_CLASS, &e);
         check_rule_names(&c->actions[i].match.detail, rules, BC_NAME_DETAIL, &e);
     }
+    for (size_t i = 0; i < c->store->policy.nclasses; i++) {
+        const char *name = c->store->policy.classes[i].name, *near;
+        if (!bc_rules_knows(rules, BC_NAME_CLASS, name, &near))
+            err_at(&e, c->sup_classes_line,
+                   "suppression.classes: \"%s\" is not a class of the loaded rules%s%s%s", name,
+                   near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
+    }
     return e.n > 0 ? -1 : 0;
 }
 
@@ -765,6 +813,11 @@ static int patterns_match(struct pcre2_real_code_8 *const *rx, size_t n, const c
 int mconf_recipient_match(const mconf *c, const char *addr)
 {
     return patterns_match(c->recipient_rx, c->recipients.n, addr);
+}
+
+int mconf_message_id_match(const mconf *c, const char *message_id)
+{
+    return *message_id != '\0' && patterns_match(c->msgid_rx, c->msgid_patterns.n, message_id);
 }
 
 int mconf_sender_match(const mconf *c, const char *addr)
@@ -895,6 +948,8 @@ mconf *mconf_load(const char *path, char *err, size_t errlen)
                 read_group(c, name, s, &e);
         } else if (strcmp(name, "actions") == 0) {
             read_actions(c, s, &e);
+        } else if (sconf_owns(name)) {
+            read_store_setting(c, s, &e);
         } else {
             const struct opt *o = find_opt(NULL, name);
             if (o == NULL)

@@ -16,6 +16,7 @@ enum mc_on_error { MC_ONERR_ACCEPT, MC_ONERR_TEMPFAIL };
 #define MC_NOPTS 32 /* room for the settings' lines; config.c checks it */
 
 struct bc_rules;
+struct sconf;
 
 /* Action types, in the order the man page lists them. */
 enum mc_action_type {
@@ -84,6 +85,17 @@ typedef struct mconf {
     mc_list verp;
     /* internal = { ... } */
     mc_list internal_daemon_names;
+    /* The event store: store, journal, journal_max, retention_days and
+     * suppression = { ... }, read by store/sconf.c. */
+    struct sconf *store;  /* never NULL in a loaded config */
+    int sup_classes_line; /* where suppression.classes was set, for names */
+    /* verp_key = [ "current", "previous" ]: HMAC keys of signed VERP
+     * addresses, the first signs, all verify. */
+    mc_list verp_key;
+    /* authenticated_message_ids = [ "regex", ... ]: a bounce whose returned
+     * original's Message-ID matches answers our own mail. */
+    mc_list msgid_patterns;
+    struct pcre2_real_code_8 **msgid_rx; /* msgid_patterns.n compiled */
     mc_action *actions;
     size_t nactions;
     int lines[MC_NOPTS]; /* where each scalar setting was set: mconf_line() */
@@ -114,6 +126,9 @@ int mc_list_has(const mc_list *l, const char *s);
 
 /* 1 if addr (no angle brackets) matches one of the recipient patterns. */
 int mconf_recipient_match(const mconf *c, const char *addr);
+
+/* 1 if message_id matches one of authenticated_message_ids. */
+int mconf_message_id_match(const mconf *c, const char *message_id);
 
 /* 1 if addr (no angle brackets) matches one of the sender patterns. */
 int mconf_sender_match(const mconf *c, const char *addr);

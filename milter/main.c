@@ -50,6 +50,7 @@
 
 #include "bounce.h"
 #include "callbacks.h"
+#include "events.h"
 #include "instance.h"
 #include "log.h"
 #include "paths.h" /* generated: BC_SYSCONFDIR */
@@ -210,6 +211,10 @@ static void reload(void)
     runtime_install(rt);
     log_msg(LOG_INFO, "configuration reloaded from %s (%zu rules; %d rule sets in memory)",
             config_path, bc_rules_count(rt->rules), runtime_live());
+    /* a changed store or journal: the old journal is drained first */
+    cur = runtime_acquire();
+    events_configure(cur->conf, 1);
+    runtime_release(cur);
 }
 
 static void wake_handler(int sig)
@@ -339,6 +344,8 @@ static int run_daemon(int foreground, int to_stderr)
     if (drop_privileges(c, uid, gid, sock_gid) != 0)
         return EX_OSERR;
     umask(0077);
+    /* the journal and the SQLite file belong to the service user */
+    events_configure(c, 1);
     if (smfi_register(*callbacks_desc()) != MI_SUCCESS || smfi_setconn(c->socket) != MI_SUCCESS ||
         smfi_settimeout(c->timeout) != MI_SUCCESS) {
         log_msg(LOG_ERR, "libmilter set-up failed for %s", c->socket);
@@ -379,6 +386,7 @@ static int run_daemon(int foreground, int to_stderr)
         pthread_join(listener_thread, NULL);
         rc = listener_rc;
     }
+    events_stop(); /* what the store has not taken stays in the journal */
     write_stats_file();
     stats_log();
     log_msg(LOG_INFO, "stopped");
@@ -491,11 +499,15 @@ int main(int argc, char **argv)
         return bad ? EX_CONFIG : 0;
     }
     if (test_file != NULL) {
+        /* the same journal as the daemon's, then the store, no thread */
+        events_configure(rt->conf, 0);
         int rc = testmode_run(test_file, test_from, ntest_rcpts ? test_rcpts : NULL, ntest_rcpts,
                               test_daemon, stdout);
         if (rc != 0)
             fprintf(stderr, "bounce-milter: cannot read %s\n", test_file);
-        return rc ? EX_NOINPUT : 0;
+        int unrecorded = events_flush(rt->conf) != 0;
+        events_stop();
+        return rc ? EX_NOINPUT : unrecorded ? 1 : 0;
     }
     return run_daemon(foreground, to_stderr);
 }

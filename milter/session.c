@@ -31,6 +31,8 @@
 #include <time.h>
 
 #include "actions.h"
+#include "event.h"
+#include "events.h"
 #include "headers.h"
 #include "log.h"
 #include "runtime.h"
@@ -61,6 +63,7 @@ struct session {
     const char *why; /* what marked the message for inspection */
     char sender[256];
     char verp[320];
+    char verp_addr[512]; /* the VERP address verp was decoded from */
     char **rcpts;
     size_t nrcpts;
     int rcpts_overflow;
@@ -114,7 +117,7 @@ static void end_message(session *s)
     s->ctype[0] = '\0';
     s->inspect = s->internal = s->error = s->null_sender = 0;
     s->why = "";
-    s->verp[0] = s->sender[0] = '\0';
+    s->verp[0] = s->verp_addr[0] = s->sender[0] = '\0';
     s->in_message = 0;
     runtime_release(s->rt);
     s->rt = NULL;
@@ -250,6 +253,7 @@ enum sverdict session_envrcpt(session *s, const char *rcpt)
     if (s->verp[0] == '\0')
         for (size_t i = 0; i < c->verp.n; i++)
             if (verp_decode(c->verp.v[i], addr, s->verp, sizeof s->verp)) {
+                snprintf(s->verp_addr, sizeof s->verp_addr, "%s", addr);
                 mark(s, "verp");
                 break;
             }
@@ -604,6 +608,24 @@ static void log_bounce(session *s, const char *qid, const bc_result *res, const 
             s->internal ? " (postfix-internal)" : "");
 }
 
+/* Journal the bounce's events before the MTA gets its answer.  It answers
+ * our own mail when Postfix made it (internal), when it came to a signed
+ * VERP address, or when the returned original's Message-ID is ours. */
+static void record_events(session *s, const char *qid, const bc_result *res, const bounce_view *v)
+{
+    const mconf *c = s->rt->conf;
+    struct event_ctx ctx = {
+        .queue_id = qid,
+        .original_recipient = s->verp,
+        .authenticated =
+            s->internal ||
+            (s->verp_addr[0] != '\0' &&
+             verp_signature_ok((const char *const *)c->verp_key.v, c->verp_key.n, s->verp_addr)) ||
+            mconf_message_id_match(c, res->message_id),
+    };
+    events_record(c, res, &ctx, v->rcpts, v->n);
+}
+
 static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
 {
     const mconf *c = s->rt->conf;
@@ -750,6 +772,7 @@ static enum sverdict handle_bounce(session *s, const mops *ops, const char *qid)
             return fail(s, qid, "the MTA refused a change to the message");
         }
     }
+    record_events(s, qid, res, &v);
     stats_action(t);
     log_bounce(s, qid, res, &v, t, action);
     snprintf(s->last_action, sizeof s->last_action, "%s", mconf_action_name(t));

@@ -20,6 +20,7 @@
 static unsigned long counters[ST_N];
 static unsigned long actions[MC_ACT_DISCARD + 1];
 static unsigned long cpu_ns;
+static unsigned long backlog;
 
 static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -28,9 +29,20 @@ static struct {
 } classes[STATS_MAX_CLASSES];
 static size_t nclasses;
 
-static const char *const counter_names[ST_N] = {
-    "messages", "inspected", "bounces", "not_bounces", "forged_headers_removed",
-    "internal", "errors"};
+static const char *const counter_names[ST_N] = {"messages",
+                                                "inspected",
+                                                "bounces",
+                                                "not_bounces",
+                                                "forged_headers_removed",
+                                                "internal",
+                                                "errors",
+                                                "events_journaled",
+                                                "events_written",
+                                                "events_dropped",
+                                                "suppressions",
+                                                "suppression_lookups",
+                                                "webhook_deliveries",
+                                                "webhook_failures"};
 
 void stats_inc(enum stat_id id)
 {
@@ -45,6 +57,11 @@ void stats_add(enum stat_id id, unsigned long n)
 void stats_action(enum mc_action_type t)
 {
     __atomic_add_fetch(&actions[t], 1, __ATOMIC_RELAXED);
+}
+
+void stats_set_backlog(unsigned long bytes)
+{
+    __atomic_store_n(&backlog, bytes, __ATOMIC_RELAXED);
 }
 
 void stats_cpu(long ns)
@@ -102,6 +119,9 @@ void stats_print(FILE *f)
         fprintf(f, "bounce_milter_actions_total{action=\"%s\"} %lu\n",
                 mconf_action_name((enum mc_action_type)t),
                 __atomic_load_n(&actions[t], __ATOMIC_RELAXED));
+    fprintf(f, "# TYPE bounce_milter_journal_backlog_bytes gauge\n");
+    fprintf(f, "bounce_milter_journal_backlog_bytes %lu\n",
+            __atomic_load_n(&backlog, __ATOMIC_RELAXED));
     fprintf(f, "# TYPE bounce_milter_bounce_cpu_seconds_total counter\n");
     fprintf(f, "bounce_milter_bounce_cpu_seconds_total %.6f\n",
             (double)__atomic_load_n(&cpu_ns, __ATOMIC_RELAXED) / 1e9);

@@ -11,13 +11,20 @@
 #include "config.h"
 
 enum stat_id {
-    ST_MESSAGES,       /* messages seen (MAIL FROM) */
-    ST_INSPECTED,      /* messages whose body was read */
-    ST_BOUNCES,        /* inspected messages the classifier called a report */
-    ST_NOT_BOUNCES,    /* inspected messages that were not */
-    ST_FORGED_REMOVED, /* X-Bounce-* headers removed */
-    ST_INTERNAL,       /* Postfix's own bounces (internal daemon name) */
-    ST_ERRORS,         /* internal failures (on_error applied) */
+    ST_MESSAGES,           /* messages seen (MAIL FROM) */
+    ST_INSPECTED,          /* messages whose body was read */
+    ST_BOUNCES,            /* inspected messages the classifier called a report */
+    ST_NOT_BOUNCES,        /* inspected messages that were not */
+    ST_FORGED_REMOVED,     /* X-Bounce-* headers removed */
+    ST_INTERNAL,           /* Postfix's own bounces (internal daemon name) */
+    ST_ERRORS,             /* internal failures (on_error applied) */
+    ST_EVENTS_JOURNALED,   /* bounce events appended to the journal */
+    ST_EVENTS_WRITTEN,     /* events the store did not hold yet */
+    ST_EVENTS_DROPPED,     /* events lost: journal full or failing */
+    ST_SUPPRESSIONS,       /* suppressions the policy recorded */
+    ST_LOOKUPS,            /* socketmap lookups (socketmap.c) */
+    ST_WEBHOOK_DELIVERIES, /* webhook POSTs answered 2xx (webhook.c) */
+    ST_WEBHOOK_FAILURES,   /* webhook POSTs that failed (webhook.c) */
     ST_N
 };
 
@@ -35,6 +42,9 @@ void stats_action(enum mc_action_type t);
 
 /* Add CPU time spent classifying and acting on one bounce. */
 void stats_cpu(long nanoseconds);
+
+/* The journal's backlog in bytes (a gauge, set by the writer thread). */
+void stats_set_backlog(unsigned long bytes);
 
 /* Write the Prometheus text format to f. */
 void stats_print(FILE *f);

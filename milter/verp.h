@@ -18,4 +18,8 @@ int verp_check(const char *pattern, char *err, size_t errlen);
  * (literal parts compared case-insensitively); 0 if not. */
 int verp_decode(const char *pattern, const char *addr, char *out, size_t outlen);
 
+/* 1 if addr (the VERP address a bounce came to) carries a valid signature
+ * made with one of the nkeys keys (verp_key; `bounce-report sign`), else 0. */
+int verp_signature_ok(const char *const *keys, size_t nkeys, const char *addr);
+
 #endif

@@ -33,6 +33,13 @@ static int apply(store *s, const policy *p, event **evs, size_t n, int64_t now,
 long writer_drain(journal_reader *r, store *s, const policy *p, size_t max, int64_t now,
                   struct writer_stats *st, writer_suppressed_fn fn, void *arg)
 {
+    return writer_drain_each(r, s, p, max, now, st, fn, NULL, arg);
+}
+
+long writer_drain_each(journal_reader *r, store *s, const policy *p, size_t max, int64_t now,
+                       struct writer_stats *st, writer_suppressed_fn fn, writer_stored_fn each,
+                       void *arg)
+{
     event **evs = calloc(max ? max : 1, sizeof *evs);
     sbuf rec = {0};
     size_t n = 0;
@@ -48,6 +55,8 @@ long writer_drain(journal_reader *r, store *s, const policy *p, size_t max, int6
             evs[n++] = e;
     }
     long stored = rc < 0 ? -1 : n ? store_put(s, evs, n) : 0;
+    for (size_t i = 0; stored >= 0 && each != NULL && i < n; i++)
+        each(evs[i], arg);
     if (stored >= 0 && p && apply(s, p, evs, n, now, st, fn, arg) < 0)
         stored = -1;
     if (stored >= 0 && nread > 0 && journal_reader_confirm(r) < 0)

@@ -41,4 +41,14 @@ typedef void (*writer_suppressed_fn)(const suppression *sp, void *arg);
 long writer_drain(journal_reader *r, store *s, const policy *p, size_t max, int64_t now,
                   struct writer_stats *st, writer_suppressed_fn fn, void *arg);
 
+/* Called for each event of a batch the store committed (webhooks), before
+ * the policy runs; ev is valid during the call only.  A replay after a
+ * failure calls it again for the same event (same id). */
+typedef void (*writer_stored_fn)(const event *ev, void *arg);
+
+/* writer_drain(), and each committed event to each (NULL: none). */
+long writer_drain_each(journal_reader *r, store *s, const policy *p, size_t max, int64_t now,
+                       struct writer_stats *st, writer_suppressed_fn fn, writer_stored_fn each,
+                       void *arg);
+
 #endif

@@ -71,6 +71,8 @@ grep -qx 'ExecStart=/usr/sbin/bounce-milter -f -c /etc/bounce-milter/milter.conf
 check $? "the installed unit runs /usr/sbin/bounce-milter"
 grep -q '^Before=.*postfix@-\.service' "$unit"
 check $? "the unit starts before Debian's postfix@-.service"
+grep -qx 'StateDirectory=bounce-milter' "$unit" && grep -q '^ProtectSystem=strict' "$unit"
+check $? "the unit's StateDirectory makes /var/lib/bounce-milter writable under ProtectSystem=strict"
 grep -q '^\.I /usr/share/bounce-milter/rules.conf' "$D/usr/share/man/man8/bounce-milter.8" &&
     ! grep -q /usr/local "$D"/usr/share/man/man*/*
 check $? "installed man pages name /usr/share/bounce-milter"

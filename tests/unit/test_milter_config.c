@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "runtime.h"
+#include "sconf.h"
 #include "tap.h"
 #include "verp.h"
 
@@ -438,6 +439,69 @@ TEST(relative_paths_kept_after_chdir)
     }
     runtime_release(rt);
     runtime_set_basedir(NULL);
+    unlink(tmpfile_path);
+}
+
+TEST(store_settings)
+{
+    char err[4096];
+    mconf *c = load_text("store = \"sqlite:/var/lib/bounce-milter/bounces.db\";\n"
+                         "journal = \"/var/lib/bounce-milter/j\";\njournal_max = 65536;\n"
+                         "retention_days = 30;\nsuppression = { enforce = false; };\n"
+                         "verp_key = [ \"0123456789abcdef\", \"fedcba9876543210xx\" ];\n"
+                         "authenticated_message_ids = [ \"@mailer\\\\.example\\\\.com>$\" ];\n",
+                         err, sizeof err);
+    CHECK(c != NULL);
+    if (c == NULL) {
+        printf("# %s", err);
+        return;
+    }
+    CHECK_STR(c->store->store, "sqlite:/var/lib/bounce-milter/bounces.db");
+    CHECK_STR(c->store->journal, "/var/lib/bounce-milter/j");
+    CHECK(c->store->journal_max == 65536 && c->store->retention_days == 30);
+    CHECK(c->store->policy.enforce == 0);
+    CHECK(c->verp_key.n == 2 && strcmp(c->verp_key.v[1], "fedcba9876543210xx") == 0);
+    CHECK(mconf_message_id_match(c, "<abc.1@mailer.example.com>"));
+    CHECK(!mconf_message_id_match(c, "<abc.1@elsewhere.example>"));
+    CHECK(!mconf_message_id_match(c, ""));
+    mconf_free(c);
+    c = mconf_defaults();
+    CHECK(c != NULL && c->store->store == NULL && !mconf_message_id_match(c, "<a@b>"));
+    mconf_free(c);
+}
+
+TEST(store_setting_errors)
+{
+    CHECK(fails_at("socket = \"unix:/tmp/s\";\nstore = \"sqlite:rel.db\";\n", 2,
+                   "store: sqlite: needs an absolute path"));
+    CHECK(fails_at("store = \"mysql://x\";\n", 1, "store:"));
+    CHECK(fails_at("\n\njournal_max = 10;\n", 3, "journal_max"));
+    CHECK(fails_at("suppression = {\n  soft = { count = \"x\"; };\n};\n", 2, "count"));
+    CHECK(fails_at("verp_key = [ \"0123456789abcdef\", \"short\" ];\n", 1,
+                   "verp_key: key 2 is shorter than 16 bytes"));
+    CHECK(fails_at("\nauthenticated_message_ids = \"(\";\n", 2, "authenticated_message_ids"));
+    /* an error of the store and one of the daemon: both reported */
+    char err[4096];
+    CHECK(load_text("store = \"sqlite:x\";\ntimeout = 0;\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, ":1: store:") != NULL && strstr(err, ":2: timeout") != NULL);
+}
+
+TEST(suppression_class_names_checked)
+{
+    char err[4096];
+    snprintf(tmpfile_path, sizeof tmpfile_path, "/tmp/test_milter_config.XXXXXX");
+    int fd = mkstemp(tmpfile_path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("rules = \"conf/rules.conf\";\nsuppression = {\n"
+          "  classes = { mailboxfulll = { count = 3; days = 2; }; };\n};\n",
+          f);
+    fclose(f);
+    mruntime *rt = runtime_load(tmpfile_path, err, sizeof err);
+    CHECK(rt == NULL);
+    CHECK(strstr(err, ":3: suppression.classes: \"mailboxfulll\"") != NULL &&
+          strstr(err, "did you mean \"mailboxfull\"") != NULL);
+    runtime_release(rt);
     unlink(tmpfile_path);
 }
 

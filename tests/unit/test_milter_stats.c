@@ -53,6 +53,25 @@ TEST(counters_and_format)
     CHECK(ok);
 }
 
+TEST(store_counters)
+{
+    stats_add(ST_EVENTS_WRITTEN, 7);
+    stats_inc(ST_EVENTS_DROPPED);
+    stats_inc(ST_SUPPRESSIONS);
+    stats_set_backlog(4096);
+    stats_set_backlog(1234); /* a gauge: the last value, not a sum */
+    char *s = printed();
+    CHECK(strstr(s, "bounce_milter_events_written_total 7\n") != NULL);
+    CHECK(strstr(s, "bounce_milter_events_dropped_total 1\n") != NULL);
+    CHECK(strstr(s, "bounce_milter_suppressions_total 1\n") != NULL);
+    CHECK(strstr(s, "bounce_milter_events_journaled_total 0\n") != NULL);
+    CHECK(strstr(s, "bounce_milter_suppression_lookups_total 0\n") != NULL);
+    CHECK(strstr(s, "bounce_milter_webhook_deliveries_total 0\n") != NULL);
+    CHECK(strstr(s, "bounce_milter_webhook_failures_total 0\n") != NULL);
+    CHECK(strstr(s, "# TYPE bounce_milter_journal_backlog_bytes gauge\n"
+                    "bounce_milter_journal_backlog_bytes 1234\n") != NULL);
+}
+
 TEST(many_classes_bounded)
 {
     char name[32];

@@ -224,6 +224,39 @@ static void cleanup(void)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+static void on_stored(const event *e, void *arg)
+{
+    if (strncmp(e->f[EV_ADDRESS], "e-", 2) == 0)
+        ++*(int *)arg;
+}
+
+TEST(each_committed_event_reaches_the_hook_and_no_other)
+{
+    char err[256];
+    journal *j = journal_open(jpath, 0, err, sizeof err);
+    journal_reader *r = journal_reader_open(jpath, err, sizeof err);
+    store *s = open_store(), *admin = open_store();
+    if (!(j && r && s && admin)) {
+        CHECK(0);
+        return;
+    }
+    struct writer_stats st = {0};
+    int seen = 0;
+    CHECK(journal_events(j, 0, 30, "e") == 0);
+    CHECK(store_exec(admin, "ALTER TABLE events RENAME TO events_away") >= 0);
+    CHECK(writer_drain_each(r, s, NULL, 100, T0, &st, NULL, on_stored, &seen) == -1);
+    CHECK(seen == 0); /* nothing committed: the hook is not told */
+    CHECK(store_exec(admin, "ALTER TABLE events_away RENAME TO events") >= 0);
+    long n;
+    while ((n = writer_drain_each(r, s, NULL, 7, T0, &st, NULL, on_stored, &seen)) > 0)
+        ;
+    CHECK(n == 0 && seen == 30);
+    store_close(admin);
+    store_close(s);
+    journal_reader_close(r);
+    journal_close(j);
+}
+
 int main(void)
 {
     setup();
