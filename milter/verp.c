@@ -8,6 +8,8 @@
  */
 #include "verp.h"
 
+#include "hmac.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,4 +107,42 @@ int verp_decode(const char *pattern, const char *addr, char *out, size_t outlen)
     for (char *d = out + vars[0].n + 1; *d != '\0'; d++)
         *d = (char)tolower((unsigned char)*d);
     return 1;
+}
+
+int verp_unsign(const char *addr, char *out, size_t outlen)
+{
+    size_t n = strlen(addr);
+    if (n + 1 > outlen)
+        return -1;
+    const char *at = strrchr(addr, '@');
+    size_t local = at != NULL ? (size_t)(at - addr) : 0;
+    int tagged = local > VERP_TAG_HEX + 1 && addr[local - VERP_TAG_HEX - 1] == '+';
+    for (size_t i = local - VERP_TAG_HEX; tagged && i < local; i++)
+        tagged = isxdigit((unsigned char)addr[i]) != 0;
+    if (!tagged) {
+        memcpy(out, addr, n + 1);
+        return 0;
+    }
+    memcpy(out, addr, local - VERP_TAG_HEX - 1);
+    memcpy(out + local - VERP_TAG_HEX - 1, at, n - local + 1);
+    return 1;
+}
+
+int verp_signed_ok(const char *addr, const char *const *keys, size_t nkeys)
+{
+    char plain[VERP_MAX_ADDR], tag[VERP_TAG_HEX + 1];
+    if (verp_unsign(addr, plain, sizeof plain) != 1)
+        return 0;
+    const char *given = strrchr(addr, '@') - VERP_TAG_HEX;
+    for (size_t k = 0; k < nkeys; k++) {
+        if (keys[k] == NULL || keys[k][0] == '\0' || verp_tag(keys[k], plain, tag) != 0)
+            continue;
+        /* Compared in full whatever differs, so timing tells nothing. */
+        unsigned diff = 0;
+        for (size_t i = 0; i < VERP_TAG_HEX; i++)
+            diff |= (unsigned)(tolower((unsigned char)given[i]) ^ tag[i]);
+        if (diff == 0)
+            return 1;
+    }
+    return 0;
 }
