@@ -158,6 +158,10 @@ $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libbounce-internal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS)
 
+$(BUILD)/tests/socketmap-bench: tests/bench/socketmap-bench.c $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS) $(CURL_LIBS)
+
 tests: all $(TEST_BIN) $(TOOL_BIN)
 
 asan:
@@ -167,7 +171,7 @@ asan:
 check: tests asan
 	tests/run
 
-bench: tests $(BUILD)/tests/store-insert
+bench: tests $(BUILD)/tests/store-insert $(BUILD)/tests/socketmap-bench
 	tests/bench/run
 
 # Man pages name the installed paths, not the defaults they are written with.

@@ -3,10 +3,11 @@
  *
  * A table is an array of slots (a 32-bit hash and a 32-bit offset into one
  * arena of records) kept at most half full, so a probe touches one or two
- * slots.  A record is the suppression's end, start, reason and address,
- * packed; reasons are few (class names), but are kept inline to stay
- * simple: they are short.  One lock guards the current table; suppset_load
- * builds the next table without it.
+ * slots.  A record is the suppression's end and start (32-bit seconds,
+ * enough until 2106), the index of its reason in the table's list of
+ * reasons (a class name, "complaint" or "manual": a few dozen), and the
+ * address; about 40 bytes for a typical address.  One lock guards the
+ * current table; suppset_load builds the next table without it.
  */
 #include "suppset.h"
 
@@ -21,17 +22,21 @@
 
 #define EMPTY UINT32_MAX
 #define MAX_KEY 320
+#define MAX_REASONS 255
+#define REC_HEAD 9 /* until, since, reason index */
 
 struct slot {
     uint32_t hash, off;
 };
 
-/* Arena record: int64 until, int64 since, reason NUL, address NUL. */
+/* Arena record: uint32 until, uint32 since, reason index, address NUL. */
 struct table {
     struct slot *slots;
     size_t nslots, count;
     char *arena;
     size_t used, cap;
+    char *reasons[MAX_REASONS];
+    size_t nreasons;
 };
 
 struct suppset {
@@ -49,8 +54,21 @@ static uint32_t hash_key(const char *s)
 
 static const char *rec_addr(const struct table *t, uint32_t off)
 {
-    const char *reason = t->arena + off + 16;
-    return reason + strlen(reason) + 1;
+    return t->arena + off + REC_HEAD;
+}
+
+/* The index of reason in t's list, added when new; -1 on memory
+ * exhaustion.  Past MAX_REASONS distinct reasons, the last one stands in. */
+static int reason_index(struct table *t, const char *reason)
+{
+    for (size_t i = 0; i < t->nreasons; i++)
+        if (strcmp(t->reasons[i], reason) == 0)
+            return (int)i;
+    if (t->nreasons == MAX_REASONS)
+        return MAX_REASONS - 1;
+    if ((t->reasons[t->nreasons] = strdup(reason)) == NULL)
+        return -1;
+    return (int)t->nreasons++;
 }
 
 static int table_init(struct table *t, size_t nslots)
@@ -67,6 +85,8 @@ static int table_init(struct table *t, size_t nslots)
 
 static void table_free(struct table *t)
 {
+    for (size_t i = 0; i < t->nreasons; i++)
+        free(t->reasons[i]);
     free(t->slots);
     free(t->arena);
     memset(t, 0, sizeof *t);
@@ -85,33 +105,42 @@ static struct slot *probe(const struct table *t, const char *key, uint32_t h)
 
 static int grow_slots(struct table *t)
 {
-    struct table n;
-    if (table_init(&n, t->nslots * 2) != 0)
+    size_t nslots = t->nslots * 2, mask = nslots - 1;
+    struct slot *slots = malloc(nslots * sizeof *slots);
+    if (slots == NULL)
         return -1;
+    for (size_t i = 0; i < nslots; i++)
+        slots[i].hash = EMPTY;
+    /* The keys are distinct already: each goes to the first free slot. */
     for (size_t i = 0; i < t->nslots; i++) {
         struct slot *sl = &t->slots[i];
-        if (sl->hash != EMPTY)
-            *probe(&n, rec_addr(t, sl->off), sl->hash) = *sl;
+        if (sl->hash == EMPTY)
+            continue;
+        size_t j = sl->hash & mask;
+        while (slots[j].hash != EMPTY)
+            j = (j + 1) & mask;
+        slots[j] = *sl;
     }
     free(t->slots);
-    t->slots = n.slots;
-    t->nslots = n.nslots;
+    t->slots = slots;
+    t->nslots = nslots;
     return 0;
 }
 
 static int table_put(struct table *t, const char *addr, const char *reason, int64_t since,
                      int64_t until)
 {
-    size_t alen = strlen(addr), rlen = strlen(reason);
-    if (alen == 0 || alen > MAX_KEY || rlen > 60)
+    size_t alen = strlen(addr);
+    if (alen == 0 || alen > MAX_KEY)
         return 0; /* no address Postfix could ask for */
-    if ((t->count + 1) * 2 > t->nslots && grow_slots(t) != 0)
+    int ri = reason_index(t, reason);
+    if (ri < 0 || ((t->count + 1) * 2 > t->nslots && grow_slots(t) != 0))
         return -1;
-    size_t need = 16 + rlen + 1 + alen + 1;
+    size_t need = REC_HEAD + alen + 1;
     if (t->used + need > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 4096;
+        size_t cap = t->cap ? t->cap + t->cap / 2 : 4096;
         while (cap < t->used + need)
-            cap *= 2;
+            cap += cap / 2;
         if (cap >= EMPTY)
             return -1;
         char *a = realloc(t->arena, cap);
@@ -128,10 +157,11 @@ static int table_put(struct table *t, const char *addr, const char *reason, int6
     sl->hash = h;
     sl->off = (uint32_t)t->used;
     char *p = t->arena + t->used;
-    memcpy(p, &until, 8);
-    memcpy(p + 8, &since, 8);
-    memcpy(p + 16, reason, rlen + 1);
-    memcpy(p + 16 + rlen + 1, addr, alen + 1);
+    uint32_t u = (uint32_t)until, b = (uint32_t)since;
+    memcpy(p, &u, 4);
+    memcpy(p + 4, &b, 4);
+    p[8] = (char)ri;
+    memcpy(p + REC_HEAD, addr, alen + 1);
     t->used += need;
     return 0;
 }
@@ -205,12 +235,12 @@ int suppset_lookup(suppset *ss, const char *addr, int64_t now, char *reply, size
     struct slot *sl = probe(t, addr, hash_key(addr));
     if (sl->hash != EMPTY) {
         const char *p = t->arena + sl->off;
-        int64_t until, since;
-        memcpy(&until, p, 8);
-        memcpy(&since, p + 8, 8);
+        uint32_t until, since;
+        memcpy(&until, p, 4);
+        memcpy(&since, p + 4, 4);
         if (until == 0 || until > now) {
             found = 1;
-            format_reply(p + 16, since, reply, replylen);
+            format_reply(t->reasons[(unsigned char)p[8]], since, reply, replylen);
         }
     }
     pthread_rwlock_unlock(&ss->lock);
