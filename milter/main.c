@@ -38,10 +38,12 @@
 
 #include "bounce.h"
 #include "callbacks.h"
+#include "enforce.h"
 #include "instance.h"
 #include "log.h"
 #include "paths.h" /* generated: BC_SYSCONFDIR */
 #include "runtime.h"
+#include "sconf.h" /* SCONF_JOURNAL */
 #include "stats.h"
 #include "testmode.h"
 
@@ -318,6 +320,13 @@ static int run_daemon(int foreground, int to_stderr)
         if (chmod(spath, c->socket_mode) != 0)
             log_msg(LOG_WARNING, "chmod %s: %s", spath, strerror(errno));
     }
+    /* The store and journal come from the store settings once the events
+     * are wired in; until then the set stays empty and nothing is posted. */
+    char enf_err[512];
+    if (enforce_start(c, NULL, SCONF_JOURNAL, sock_gid, enf_err, sizeof enf_err) != 0) {
+        log_msg(LOG_ERR, "%s", enf_err);
+        return EX_OSERR;
+    }
     log_msg(LOG_INFO, "bounce-milter %s started on %s as uid %ld, %zu rules, config %s", BC_VERSION,
             c->socket, (long)geteuid(), bc_rules_count(rt->rules), config_path);
     char pid_file[PATH_MAX];
@@ -334,6 +343,7 @@ static int run_daemon(int foreground, int to_stderr)
     }
     signal_loop();
     pthread_join(listener_thread, NULL);
+    enforce_stop();
     int rc = listener_rc;
     write_stats_file();
     stats_log();

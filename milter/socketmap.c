@@ -138,9 +138,12 @@ socketmap *socketmap_open(const char *spec, mode_t mode, suppset *set, char *err
     sm->lfd = sm->wake[0] = sm->wake[1] = -1;
     sm->set = set;
     snprintf(sm->path, sizeof sm->path, "%s", spec + 5);
-    if (listen_unix(sm, mode, err, errlen) != 0 || pipe2(sm->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-        if (sm->wake[0] < 0)
-            snprintf(err, errlen, "socketmap: %s", strerror(errno));
+    if (listen_unix(sm, mode, err, errlen) != 0) {
+        socketmap_stop(sm);
+        return NULL;
+    }
+    if (pipe2(sm->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        snprintf(err, errlen, "socketmap: %s", strerror(errno));
         socketmap_stop(sm);
         return NULL;
     }

@@ -29,7 +29,7 @@
 unsigned webhook_retry_base_ms = 1000;
 
 struct webhook {
-    wh_conf conf; /* the strings are the config's: it outlives w */
+    wh_conf conf; /* copies: a reload frees the config it came from */
     char *spool;
     journal *j;
     pthread_t thread;
@@ -270,6 +270,15 @@ static void *run(void *arg)
     return NULL;
 }
 
+static void free_webhook(webhook *w)
+{
+    free(w->conf.url);
+    free(w->conf.key);
+    free(w->conf.auth);
+    free(w->spool);
+    free(w);
+}
+
 static void curl_init(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -292,11 +301,18 @@ webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, s
         sbuf_free(&p);
         return NULL;
     }
-    w->conf = *wc;
     w->spool = p.s;
-    if ((w->j = journal_open(w->spool, 0, err, errlen)) == NULL) {
-        free(w->spool);
-        free(w);
+    w->conf.payload = wc->payload;
+    w->conf.line = wc->line;
+    w->conf.url = strdup(wc->url);
+    w->conf.key = wc->key ? strdup(wc->key) : NULL;
+    w->conf.auth = wc->auth ? strdup(wc->auth) : NULL;
+    if (w->conf.url == NULL || (wc->key && !w->conf.key) || (wc->auth && !w->conf.auth))
+        snprintf(err, errlen, "webhook: out of memory");
+    else
+        w->j = journal_open(w->spool, 0, err, errlen);
+    if (w->j == NULL) {
+        free_webhook(w);
         return NULL;
     }
     pthread_mutex_init(&w->mu, NULL);
@@ -304,8 +320,7 @@ webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, s
     if (pthread_create(&w->thread, NULL, run, w) != 0) {
         snprintf(err, errlen, "webhook: cannot start a thread");
         journal_close(w->j);
-        free(w->spool);
-        free(w);
+        free_webhook(w);
         return NULL;
     }
     return w;
@@ -333,6 +348,5 @@ void webhook_stop(webhook *w)
     journal_close(w->j);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
-    free(w->spool);
-    free(w);
+    free_webhook(w);
 }
