@@ -162,6 +162,10 @@ $(BUILD)/tests/socketmap-bench: tests/bench/socketmap-bench.c $(BUILD)/libmilter
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS) $(CURL_LIBS)
 
+$(BUILD)/tests/socketmap-serve: tests/tools/socketmap-serve.c $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS) $(CURL_LIBS)
+
 tests: all $(TEST_BIN) $(TOOL_BIN)
 
 asan:
