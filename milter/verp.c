@@ -5,6 +5,10 @@
  * the longest text that lets the rest match (so a local part may itself
  * contain the separator), which needs backtracking over at most two
  * variables and is bounded by the address length squared.
+ *
+ * Signed addresses: the tag is the last "+" and 16 hex digits of the local
+ * part; its HMAC (store/hmac.c) is compared in constant time against each
+ * key in turn, so rotating keys costs one HMAC per listed key.
  */
 #include "verp.h"
 

@@ -22,6 +22,7 @@
 #include "hmac.h"
 #include "journal.h"
 #include "log.h"
+#include "sconf.h" /* SCONF_JOURNAL_MAX bounds a spool as it does the journal */
 
 #define WH_TIMEOUT 10       /* seconds for one POST */
 #define WH_MAX_PAUSE 300000 /* ms between attempts, at most */
@@ -310,7 +311,7 @@ webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, s
     if (w->conf.url == NULL || (wc->key && !w->conf.key) || (wc->auth && !w->conf.auth))
         snprintf(err, errlen, "webhook: out of memory");
     else
-        w->j = journal_open(w->spool, 0, err, errlen);
+        w->j = journal_open(w->spool, SCONF_JOURNAL_MAX, err, errlen);
     if (w->j == NULL) {
         free_webhook(w);
         return NULL;

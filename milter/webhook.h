@@ -10,6 +10,8 @@
  * 5 min) while the endpoint is down, so nothing is lost across an outage or
  * a restart.  A 4xx answer other than 408 and 429 means the endpoint will
  * never take that body: it is dropped, logged and counted as a failure.
+ * A spool holds at most 64 MB (SCONF_JOURNAL_MAX); past that, new bodies
+ * are dropped and logged while the endpoint stays down.
  *
  *     webhook *w = webhook_start(&conf->sm.webhooks[i], "/var/lib/bounce-milter/journal", err, n);
  *     webhook_event(w, ev);          (the writer, after storing ev)
