@@ -23,10 +23,11 @@ int smconf_owns(const char *name)
     return strcmp(name, "socketmap") == 0 || strcmp(name, "webhooks") == 0;
 }
 
-static int has_ctl_or_space(const char *s)
+/* 1 if s has a control character (or, with space, a space). */
+static int has_ctl(const char *s, int space)
 {
     for (; *s != '\0'; s++)
-        if ((unsigned char)*s <= ' ' || *s == 0x7f)
+        if ((unsigned char)*s < ' ' || *s == 0x7f || (space && *s == ' '))
             return 1;
     return 0;
 }
@@ -42,7 +43,7 @@ const char *smconf_url_problem(const char *url)
         return "must start with http:// or https://";
     if (strlen(url) > MAX_URL)
         return "is longer than 2000 characters";
-    if (has_ctl_or_space(url))
+    if (has_ctl(url, 1))
         return "contains a space or a control character";
     if (*host == '\0' || *host == '/' || *host == ':' || *host == '?' || *host == '#')
         return "names no host";
@@ -109,10 +110,11 @@ static void read_webhook(wh_conf *w, const config_setting_t *g, smconf_err_fn *e
                     payload);
     }
     free(payload);
-    if (member(g, "key", &w->key, err, arg, n) && (*w->key == '\0' || has_ctl_or_space(w->key)))
-        problem(err, arg, w->line, n, "webhooks: key must be non-empty, without spaces");
+    if (member(g, "key", &w->key, err, arg, n) && (*w->key == '\0' || has_ctl(w->key, 0)))
+        problem(err, arg, w->line, n,
+                "webhooks: key must be non-empty, without control characters");
     if (member(g, "auth", &w->auth, err, arg, n) &&
-        (strchr(w->auth, ':') == NULL || *w->auth == ':' || has_ctl_or_space(w->auth)))
+        (strchr(w->auth, ':') == NULL || *w->auth == ':' || has_ctl(w->auth, 0)))
         problem(err, arg, w->line, n, "webhooks: auth must be \"user:password\"");
 }
 

@@ -75,6 +75,11 @@ TEST(mistakes_reported_with_lines)
     CHECK(says("2: webhooks: payload \"xml\" is not event or listmonk"));
     CHECK(load("webhooks = ( { url = \"https://h/\"; key = \"\"; } );\n") == NULL);
     CHECK(says("1: webhooks: key must be non-empty"));
+    CHECK(load("webhooks = ( { url = \"https://h/\"; key = \"a\\tb\"; } );\n") == NULL);
+    CHECK(says("1: webhooks: key must be non-empty, without control characters"));
+    mconf *c = load("webhooks = ( { url = \"https://h/\"; key = \"a long secret\"; } );\n");
+    CHECK(c != NULL); /* spaces are fine in a key */
+    mconf_free(c);
     CHECK(load("webhooks = ( { url = \"https://h/\"; auth = \"token\"; } );\n") == NULL);
     CHECK(says("1: webhooks: auth must be \"user:password\""));
     CHECK(load("webhooks = ( { url = \"https://h/\"; secret = \"x\"; } );\n") == NULL);
