@@ -4,6 +4,8 @@
 #                   build/libbounce.a, build/libstore.a
 #   make check      every test (unit, corpus accuracy, sanitizers, milter, end to end)
 #   make bench      speed and memory benchmarks
+#   make stress     the daemon under fire in a private Postfix (root; about
+#                   15 minutes; STRESS=short: the 2-minute form make check runs)
 #   make install    DESTDIR= PREFIX=/usr/local SYSCONFDIR=/etc/bounce-milter ...
 #   make uninstall  the same variables: removes what install wrote except
 #                   milter.conf and local-rules.conf
@@ -66,7 +68,7 @@ ifneq ($(wildcard $(MILTER_MAIN)),)
 PROGRAMS += $(BUILD)/bounce-milter
 endif
 
-.PHONY: all check bench install uninstall clean asan tests format FORCE
+.PHONY: all check bench stress install uninstall clean asan tests format FORCE
 all: $(BUILD)/libbounce.a $(BUILD)/libstore.a $(PROGRAMS) $(BUILD)/bounce-milter.service
 
 # Recipes write $@.tmp; $@ is replaced (and its dependents rebuilt) only when
@@ -177,6 +179,10 @@ check: tests asan
 
 bench: tests $(BUILD)/tests/store-insert $(BUILD)/tests/socketmap-bench
 	tests/bench/run
+
+STRESS ?= full
+stress: tests
+	STRESS=$(STRESS) tests/stress
 
 # Man pages name the installed paths, not the defaults they are written with.
 MAN_SED := -e 's|/usr/local/share/bounce-milter|$(DATADIR)|g' -e 's|/etc/bounce-milter|$(SYSCONFDIR)|g'

@@ -8,11 +8,19 @@
  * commands; connect when {daemon_name} can come with MAIL) and asks for
  * no replies where it always continues (connect, MAIL, RCPT, each header).
  * RCPT always stays: the log names the bounce's envelope recipients.
+ *
+ * Messages in flight (from MAIL to their end) are counted for the drain at
+ * a stop (callbacks_drain): once it has begun, a message that starts is not
+ * counted but answered 451 at its end of headers (MAIL and RCPT are
+ * negotiated without replies), so the count only falls.
  */
 #include "callbacks.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "runtime.h"
@@ -22,7 +30,73 @@
 struct conn {
     session *s;
     unsigned long steps;
+    int counted; /* its message is in the in-flight count */
+    int refused; /* its message began during the drain */
 };
+
+static pthread_mutex_t flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flight_done = PTHREAD_COND_INITIALIZER;
+static long in_flight;
+static int draining;
+
+static void flight_end(struct conn *c)
+{
+    if (!c->counted)
+        return;
+    c->counted = 0;
+    pthread_mutex_lock(&flight_lock);
+    if (--in_flight == 0 && draining)
+        pthread_cond_broadcast(&flight_done);
+    pthread_mutex_unlock(&flight_lock);
+}
+
+static void flight_begin(struct conn *c)
+{
+    flight_end(c); /* a message left without end of message or abort */
+    pthread_mutex_lock(&flight_lock);
+    c->refused = draining;
+    c->counted = !draining;
+    in_flight += c->counted;
+    pthread_mutex_unlock(&flight_lock);
+}
+
+/* A verdict before end of message that ends the message for the milter
+ * (accept, reject, ...) ends its flight: no end of message will come. */
+static sfsistat settled(struct conn *c, sfsistat st)
+{
+    if (st != SMFIS_CONTINUE && st != SMFIS_SKIP)
+        flight_end(c);
+    return st;
+}
+
+long callbacks_drain(unsigned seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)seconds;
+    pthread_mutex_lock(&flight_lock);
+    draining = 1;
+    int waited = in_flight > 0;
+    while (in_flight > 0 && pthread_cond_timedwait(&flight_done, &flight_lock, &until) != ETIMEDOUT)
+        ;
+    long left = in_flight;
+    pthread_mutex_unlock(&flight_lock);
+    if (waited && left == 0) {
+        /* libmilter writes the reply to the last end of message only once
+         * our callback has returned: give its thread the moment it needs */
+        struct timespec grace = {0, 200 * 1000 * 1000};
+        nanosleep(&grace, NULL);
+    }
+    return left;
+}
+
+long callbacks_in_flight(void)
+{
+    pthread_mutex_lock(&flight_lock);
+    long n = in_flight;
+    pthread_mutex_unlock(&flight_lock);
+    return n;
+}
 
 static const char *op_getsymval(void *arg, const char *name)
 {
@@ -182,6 +256,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     if (c == NULL)
         return SMFIS_ACCEPT;
     mops o = ops_for(ctx);
+    flight_begin(c);
     session_envfrom(c->s, &o, argv[0]);
     return cont(c, SMFIP_NR_MAIL);
 }
@@ -209,7 +284,11 @@ static sfsistat cb_eoh(SMFICTX *ctx)
     struct conn *c = smfi_getpriv(ctx);
     if (c == NULL)
         return SMFIS_ACCEPT;
-    return map(session_eoh(c->s), c);
+    if (c->refused) {
+        smfi_setreply(ctx, "451", "4.3.2", "bounce-milter is restarting, try again later");
+        return SMFIS_TEMPFAIL;
+    }
+    return settled(c, map(session_eoh(c->s), c));
 }
 
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
@@ -217,7 +296,7 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     struct conn *c = smfi_getpriv(ctx);
     if (c == NULL)
         return SMFIS_ACCEPT;
-    return map(session_body(c->s, (const char *)chunk, len), c);
+    return settled(c, map(session_body(c->s, (const char *)chunk, len), c));
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -226,14 +305,18 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (c == NULL)
         return SMFIS_ACCEPT;
     mops o = ops_for(ctx);
-    return map(session_eom(c->s, &o), c);
+    sfsistat st = map(session_eom(c->s, &o), c);
+    flight_end(c);
+    return st;
 }
 
 static sfsistat cb_abort(SMFICTX *ctx)
 {
     struct conn *c = smfi_getpriv(ctx);
-    if (c != NULL)
+    if (c != NULL) {
         session_abort(c->s);
+        flight_end(c);
+    }
     return SMFIS_CONTINUE;
 }
 
@@ -241,6 +324,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 {
     struct conn *c = smfi_getpriv(ctx);
     if (c != NULL) {
+        flight_end(c);
         session_free(c->s);
         free(c);
         smfi_setpriv(ctx, NULL);

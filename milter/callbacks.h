@@ -16,4 +16,12 @@ struct smfiDesc *callbacks_desc(void);
  * ({daemon_name} comes with MAIL). */
 unsigned long callbacks_steps(unsigned long offered, int no_connect);
 
+/* The drain at a stop: from now on a message that begins is refused (451),
+ * and wait up to seconds for those in flight to end.  Returns how many are
+ * still in flight (0: all done). */
+long callbacks_drain(unsigned seconds);
+
+/* Messages between MAIL and their end now. */
+long callbacks_in_flight(void);
+
 #endif

@@ -49,6 +49,7 @@ static const struct opt opts[] = {
     {NULL, "on_error", T_STR, 0, 0, 0}, /* "accept" or "tempfail" */
     {NULL, "log_facility", T_STR, F(log_facility), 0, 0},
     {NULL, "timeout", T_UINT, F(timeout), 1, 86400},
+    {NULL, "drain_timeout", T_UINT, F(drain_timeout), 0, 3600},
     {NULL, "header_prefix", T_STR, F(header_prefix), 0, 0},
     {NULL, "max_class_headers", T_UINT, F(max_class_headers), 0, 1000},
     {NULL, "keep_forged_headers", T_BOOL, F(keep_forged_headers), 0, 0},
@@ -158,6 +159,7 @@ mconf *mconf_defaults(void)
     c->socket_mode = 0660;
     c->on_error = MC_ONERR_ACCEPT;
     c->timeout = 300;
+    c->drain_timeout = 20;
     c->max_class_headers = 50;
     c->max_body = 1024 * 1024;
     c->stats_interval = 10;

@@ -62,6 +62,7 @@ typedef struct mconf {
     enum mc_on_error on_error;
     char *log_facility;
     int timeout;
+    unsigned drain_timeout; /* seconds the messages in flight get at SIGTERM */
     char *header_prefix;
     unsigned max_class_headers;
     int keep_forged_headers;

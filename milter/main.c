@@ -11,13 +11,25 @@
  *
  * Threads: libmilter's accept loop (smfi_main) runs in a thread of its own;
  * the main thread takes every signal with sigtimedwait: SIGUSR1 (reload),
- * SIGUSR2 (counters to the log), and writes the Prometheus file between
- * signals.  SIGTERM, SIGHUP and SIGINT stay libmilter's (stop, stop,
- * abort), but libmilter's accept loop looks at its stop flag only between
- * polls of up to 5 seconds (MI_CHK_TIME): the main thread, which the kernel
- * prefers for a signal sent to the process while it waits for it, passes
- * the signal on to libmilter's signal thread and interrupts the accept
- * loop's poll until it returns, so an idle daemon stops at once.
+ * SIGUSR2 (counters to the log), and writes the Prometheus file and gives
+ * freed memory back to the system between signals.  SIGINT stays
+ * libmilter's (abort), but libmilter's accept loop looks at its stop flag
+ * only between polls of up to 5 seconds (MI_CHK_TIME): the main thread,
+ * which the kernel prefers for a signal sent to the process while it waits
+ * for it, passes the signal on to libmilter's signal thread and interrupts
+ * the accept loop's poll until it returns.
+ *
+ * A stop (SIGTERM, SIGHUP) drains instead: the main thread waits, for at
+ * most drain_timeout seconds, until the messages in flight have ended
+ * (callbacks_drain), then removes the socket and returns from main, which
+ * ends the process with its idle sessions.  libmilter never sees that
+ * signal: Debian's libmilter serves sessions from a pool of workers that
+ * quit as soon as its stop flag is set, cutting every session off, and
+ * its pool controller frees the workers' lock under them.  Meanwhile
+ * connections are still accepted, but each message that begins is
+ * answered 451 (callbacks.c), so the count only falls.  A stop signal that
+ * comes while the main thread is reloading may reach libmilter's own
+ * signal thread instead: that stop is libmilter's, not drained.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -198,8 +210,8 @@ static void reload(void)
         log_msg(LOG_WARNING, "reload: socket and user changes take effect at restart");
     runtime_release(cur);
     runtime_install(rt);
-    log_msg(LOG_INFO, "configuration reloaded from %s (%zu rules)", config_path,
-            bc_rules_count(rt->rules));
+    log_msg(LOG_INFO, "configuration reloaded from %s (%zu rules; %d rule sets in memory)",
+            config_path, bc_rules_count(rt->rules), runtime_live());
 }
 
 static void wake_handler(int sig)
@@ -234,9 +246,25 @@ static void stop_listener(int sig)
     }
 }
 
-/* The main thread until the listener returns: signals, and the counters
- * file every stats_interval. */
-static void signal_loop(void)
+/* Let the messages in flight end, within drain_timeout. */
+static void drain(void)
+{
+    mruntime *rt = runtime_acquire();
+    unsigned secs = rt != NULL ? rt->conf->drain_timeout : 0;
+    runtime_release(rt);
+    long n = callbacks_in_flight();
+    if (n > 0)
+        log_msg(LOG_INFO, "stopping: %ld messages in flight, waiting up to %u s", n, secs);
+    n = callbacks_drain(secs);
+    if (n > 0)
+        log_msg(LOG_WARNING, "drain_timeout (%u s) reached: %ld messages in flight cut off", secs,
+                n);
+}
+
+/* The main thread until the listener returns or a stop has drained:
+ * signals, and the counters file every stats_interval.  Returns 1 after a
+ * drained stop (the listener still runs), else 0. */
+static int signal_loop(void)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -255,12 +283,20 @@ static void signal_loop(void)
             reload();
         else if (sig == SIGUSR2)
             stats_log();
-        else if (sig == SIGTERM || sig == SIGHUP || sig == SIGINT) {
+        else if (sig == SIGTERM || sig == SIGHUP) {
+            drain();
+            return 1;
+        } else if (sig == SIGINT) {
             stop_listener(sig);
             break;
         }
         write_stats_file();
+        /* What messages freed since the last wake-up goes back to the
+         * system: glibc gives back only the top of its heaps by itself, so
+         * RSS would keep the high-water mark of the busiest moment. */
+        malloc_trim(0);
     }
+    return 0;
 }
 
 static int run_daemon(int foreground, int to_stderr)
@@ -329,8 +365,9 @@ static int run_daemon(int foreground, int to_stderr)
     }
     log_msg(LOG_INFO, "bounce-milter %s started on %s as uid %ld, %zu rules, config %s", BC_VERSION,
             c->socket, (long)geteuid(), bc_rules_count(rt->rules), config_path);
-    char pid_file[PATH_MAX];
+    char pid_file[PATH_MAX], sock_path[PATH_MAX];
     snprintf(pid_file, sizeof pid_file, "%s", c->pid_file);
+    snprintf(sock_path, sizeof sock_path, "%s", spath != NULL ? spath : "");
     runtime_release(rt);
 
     main_thread = pthread_self();
@@ -341,10 +378,17 @@ static int run_daemon(int foreground, int to_stderr)
         log_msg(LOG_ERR, "cannot start the listener thread");
         return EX_OSERR;
     }
-    signal_loop();
-    pthread_join(listener_thread, NULL);
+    int rc = MI_SUCCESS;
+    if (signal_loop()) {
+        /* what libmilter would do at its stop: the socket goes */
+        struct stat st;
+        if (*sock_path != '\0' && lstat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(sock_path);
+    } else {
+        pthread_join(listener_thread, NULL);
+        rc = listener_rc;
+    }
     enforce_stop();
-    int rc = listener_rc;
     write_stats_file();
     stats_log();
     log_msg(LOG_INFO, "stopped");

@@ -8,6 +8,9 @@
 #include "runtime.h"
 
 #include <errno.h>
+#include <malloc.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static mruntime *current;
+static int live; /* runtimes loaded and not yet freed, atomic */
 static char *override_socket, *override_user, *override_pid_file;
 static char *base_dir;
 
@@ -120,6 +124,7 @@ mruntime *runtime_load(const char *path, char *err, size_t errlen)
     rt->conf = c;
     rt->rules = rules;
     rt->refs = 1;
+    __atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
     return rt;
 }
 
@@ -149,4 +154,16 @@ void runtime_release(mruntime *rt)
     bc_rules_free(rt->rules);
     mconf_free(rt->conf);
     free(rt);
+    __atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+    /* A rule set is megabytes in many small blocks, and the next ones were
+     * allocated around it: glibc keeps the freed pages (in RSS) until it
+     * is told to give back what it can; PCRE2's JIT keeps the executable
+     * memory of freed patterns for later ones likewise. */
+    malloc_trim(0);
+    pcre2_jit_free_unused_memory(NULL);
+}
+
+int runtime_live(void)
+{
+    return __atomic_load_n(&live, __ATOMIC_RELAXED);
 }

@@ -42,4 +42,8 @@ mruntime *runtime_acquire(void);
 /* Drop a reference (NULL is fine); frees at zero. */
 void runtime_release(mruntime *rt);
 
+/* How many runtimes are loaded and not yet freed: the current one and
+ * those that messages or connections still hold. */
+int runtime_live(void);
+
 #endif

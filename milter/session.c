@@ -183,6 +183,14 @@ enum sverdict session_envfrom(session *s, const mops *ops, const char *sender)
     s->rt = runtime_acquire();
     if (s->rt == NULL)
         return SV_ACCEPT; /* no config yet: nothing to do */
+    if (s->clf_rt != NULL && s->clf_rt != s->rt) {
+        /* made for rules a reload replaced: do not keep them in memory
+         * for as long as the connection lasts */
+        bc_classifier_free(s->clf);
+        s->clf = NULL;
+        runtime_release(s->clf_rt);
+        s->clf_rt = NULL;
+    }
     s->in_message = 1;
     stats_inc(ST_MESSAGES);
     const mconf *c = s->rt->conf;

@@ -3,7 +3,8 @@
 # miltertest (Debian package miltertest): negotiation, early accept of
 # ordinary mail, forged header removal, the headers added, every action,
 # Postfix's own bounces, VERP, on_error, SIGUSR1 reload (good and bad
-# config), SIGUSR2 and the Prometheus file, SIGTERM; plus -n, -t and -h.
+# config), SIGUSR2 and the Prometheus file, SIGTERM (idle, and the drain
+# of a message in flight); plus -n, -t and -h.
 #
 # Two daemons run side by side: A (on_error = tempfail, one action per
 # failed recipient's domain) and B (on_error = accept, headers only; its
@@ -220,5 +221,21 @@ if gone "$PID_a" && grep -q "stopped" "$T/a.log"; then
     ok "SIGTERM stops the daemon"
 else
     notok "SIGTERM stops the daemon"
+fi
+# SIGTERM with a message in flight: it finishes with its headers, a message
+# that begins meanwhile gets 451, then the daemon exits by itself (c: a
+# daemon of its own)
+printf 'on_error = "accept";\n' >"$T/c.conf"
+if start c "$T/c.conf"; then
+    mtest drain c -D PID="$PID_c"
+    i=0
+    while ! gone "$PID_c" && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+    if gone "$PID_c" && grep -q "stopping: 1 messages in flight" "$T/c.log"; then
+        ok "after the drain the daemon exits by itself"
+    else
+        notok "after the drain the daemon exits by itself"; sed 's/^/#   /' "$T/c.log" | tail -n 5
+    fi
+else
+    notok "daemon c starts"
 fi
 echo "1..$n"

@@ -74,6 +74,7 @@ TEST(empty_file_is_defaults)
     if (c != NULL) {
         CHECK(c->max_body == 1024 * 1024);
         CHECK(c->stats_interval == 10);
+        CHECK(c->drain_timeout == 20);
     }
     mconf_free(c);
 }
@@ -228,6 +229,8 @@ TEST(errors_with_file_and_line)
     CHECK(fails_at("\nlog_facility = \"kern\";\n", 2, "log_facility"));
     CHECK(fails_at("max_body = 10;\n", 1, "outside"));
     CHECK(fails_at("stats_interval = 0;\n", 1, "outside"));
+    CHECK(fails_at("drain_timeout = 3601;\n", 1, "outside"));
+    CHECK(fails_at("drain_timeout = -1;\n", 1, "outside"));
     CHECK(fails_at("user = \"a\\nb\";\n", 1, "control character"));
     CHECK(fails_at("verp = [ \"bounces@example.com\" ];\n", 1, "%l"));
     CHECK(fails_at("verp = [ \"b+%x@example.com\" ];\n", 1, "unknown escape"));

@@ -484,6 +484,24 @@ TEST(reload_keeps_message_config)
     runtime_install(NULL);
 }
 
+/* Rules a reload replaced are freed once no message uses them, even while
+ * a connection whose last bounce used them stays open. */
+TEST(reload_frees_old_rules_of_open_connection)
+{
+    CHECK(use_config("") == 0);
+    session *s = session_new();
+    run(s, "<>", "<a@sender.test>", NULL, NULL, dsn_body(1, "p.test"));
+    CHECK(strstr(calls, "add X-Bounce-Class") != NULL);
+    CHECK(runtime_live() == 1);
+    CHECK(use_config("") == 0);
+    /* the connection's next message is plain mail: no classifier needed */
+    CHECK(run(s, "<alice@sender.test>", "<bob@example.com>", NULL, NULL, NULL) == SV_ACCEPT);
+    CHECK(runtime_live() == 1);
+    session_free(s);
+    runtime_install(NULL);
+    CHECK(runtime_live() == 0);
+}
+
 TEST(hostile_input)
 {
     CHECK(use_config("actions = ( { action = \"redirect\"; address = \"pm@x.test\"; } );\n") == 0);
