@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include "socketmap.h"
+#include <sys/un.h>
 
 #define MAX_URL 2000
 
@@ -30,6 +29,17 @@ static int has_ctl(const char *s, int space)
         if ((unsigned char)*s < ' ' || *s == 0x7f || (space && *s == ' '))
             return 1;
     return 0;
+}
+
+const char *smconf_socketmap_problem(const char *spec)
+{
+    if (strncmp(spec, "unix:", 5) != 0)
+        return "must be unix:/absolute/path";
+    if (spec[5] != '/')
+        return "needs an absolute path";
+    if (strlen(spec + 5) >= sizeof((struct sockaddr_un *)0)->sun_path)
+        return "path is too long for a UNIX socket";
+    return NULL;
 }
 
 const char *smconf_url_problem(const char *url)
@@ -152,7 +162,7 @@ int smconf_setting(smconf *c, const config_setting_t *s, smconf_err_fn *err, voi
         problem(err, arg, line, &n, "socketmap: expected a string \"unix:/path\"");
         return n;
     }
-    const char *v = config_setting_get_string(s), *why = socketmap_problem(v);
+    const char *v = config_setting_get_string(s), *why = smconf_socketmap_problem(v);
     if (why != NULL) {
         char msg[300];
         snprintf(msg, sizeof msg, "socketmap: \"%.200s\" %s", v, why);

@@ -44,6 +44,9 @@ typedef void smconf_err_fn(void *arg, int line, const char *msg);
  * The number of problems. */
 int smconf_setting(smconf *c, const struct config_setting_t *s, smconf_err_fn *err, void *arg);
 
+/* What is wrong with a socketmap setting ("unix:/abs/path"), or NULL. */
+const char *smconf_socketmap_problem(const char *spec);
+
 /* What is wrong with a webhook URL, or NULL if it is a usable http(s) URL. */
 const char *smconf_url_problem(const char *url);
 

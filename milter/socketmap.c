@@ -11,6 +11,8 @@
  */
 #include "socketmap.h"
 
+#include "smconf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -43,17 +45,6 @@ struct socketmap {
     size_t nclients;
     uint64_t lookups, found; /* atomic */
 };
-
-const char *socketmap_problem(const char *spec)
-{
-    if (strncmp(spec, "unix:", 5) != 0)
-        return "must be unix:/absolute/path";
-    if (spec[5] != '/')
-        return "needs an absolute path";
-    if (strlen(spec + 5) >= sizeof((struct sockaddr_un *)0)->sun_path)
-        return "path is too long for a UNIX socket";
-    return NULL;
-}
 
 int sm_parse(const char *in, size_t len, size_t *used, const char **req, size_t *reqlen)
 {
@@ -125,7 +116,7 @@ static int listen_unix(socketmap *sm, mode_t mode, char *err, size_t errlen)
 
 socketmap *socketmap_open(const char *spec, mode_t mode, suppset *set, char *err, size_t errlen)
 {
-    const char *why = socketmap_problem(spec);
+    const char *why = smconf_socketmap_problem(spec);
     if (why != NULL) {
         snprintf(err, errlen, "socketmap: \"%s\" %s", spec, why);
         return NULL;

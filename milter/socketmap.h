@@ -29,9 +29,6 @@
 
 typedef struct socketmap socketmap;
 
-/* What is wrong with a socketmap setting ("unix:/abs/path"), or NULL. */
-const char *socketmap_problem(const char *spec);
-
 /* Bind and listen on spec with the socket's mode (a stale socket file is
  * replaced); NULL with a message in err. */
 socketmap *socketmap_open(const char *spec, mode_t mode, suppset *set, char *err, size_t errlen);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "smconf.h"
 #include "socketmap.h"
 #include "store.h"
 #include "suppset.h"
@@ -242,7 +243,7 @@ TEST(socket_round_trip)
     CHECK(access(spec + 5, F_OK) != 0);
     CHECK(socketmap_open("unix:relative", 0660, ss, err, sizeof err) == NULL);
     CHECK(strstr(err, "absolute") != NULL);
-    CHECK(socketmap_problem("inet:127.0.0.1:1") != NULL);
+    CHECK(smconf_socketmap_problem("inet:127.0.0.1:1") != NULL);
     suppset_free(ss);
 }
 
