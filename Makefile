@@ -40,7 +40,9 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) 
               -Iclassifier -Imilter -Icli -I$(BUILD) -MMD -MP
 LDFLAGS ?=
 LIBS := $(PKG_LIBS)
+# The daemon also links the event store (libstore.a) and libcurl (webhooks).
 MILTER_LIBS := -lmilter -lpthread
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 LIB_SRC := $(wildcard classifier/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -136,13 +138,13 @@ $(BUILD)/libmilterd.a: $(MILTER_LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/bounce-milter: $(BUILD)/$(MILTER_MAIN:.c=.o) $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS) $(STORE_LIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS) $(STORE_LIBS) $(CURL_LIBS)
 
 # Unit tests link the library's internals and the daemon's modules (all but
 # main.c), which use the event store.
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libbounce-internal.a $(BUILD)/libstore.a $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a) $(BUILD)/libstore.a $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(if $(MILTER_LIB_OBJ),$(BUILD)/libmilterd.a) $(BUILD)/libstore.a $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS) $(CURL_LIBS)
 
 # The store's unit tests link libstore.a (and libbounce.a for event.c).
 $(BUILD)/tests/test_store%: tests/unit/test_store%.c tests/unit/tap.h $(BUILD)/libstore.a $(BUILD)/libbounce.a
@@ -157,6 +159,14 @@ $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libbounce-internal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbounce-internal.a $(LIBS) $(MILTER_LIBS)
 
+$(BUILD)/tests/socketmap-bench: tests/bench/socketmap-bench.c $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS) $(CURL_LIBS)
+
+$(BUILD)/tests/socketmap-serve: tests/tools/socketmap-serve.c $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Istore $(STORE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmilterd.a $(BUILD)/libstore.a $(BUILD)/libbounce.a $(LIBS) $(MILTER_LIBS) $(STORE_LIBS) $(CURL_LIBS)
+
 tests: all $(TEST_BIN) $(TOOL_BIN)
 
 asan:
@@ -166,7 +176,7 @@ asan:
 check: tests asan
 	tests/run
 
-bench: tests $(BUILD)/tests/store-insert
+bench: tests $(BUILD)/tests/store-insert $(BUILD)/tests/socketmap-bench
 	tests/bench/run
 
 STRESS ?= full

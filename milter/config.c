@@ -286,6 +286,7 @@ void mconf_free(mconf *c)
         free(c->actions[i].arg);
     }
     free(c->actions);
+    smconf_free(&c->sm);
     free(c);
 }
 
@@ -913,6 +914,12 @@ unsigned long mconf_required_actions(const mconf *c)
     return f;
 }
 
+/* smconf.c's problems, as this file's errors. */
+static void sm_err(void *arg, int line, const char *msg)
+{
+    err_at(arg, line, "%s", msg);
+}
+
 mconf *mconf_load(const char *path, char *err, size_t errlen)
 {
     struct errs e = {err, 0, errlen, 0, path};
@@ -950,6 +957,8 @@ mconf *mconf_load(const char *path, char *err, size_t errlen)
             read_actions(c, s, &e);
         } else if (sconf_owns(name)) {
             read_store_setting(c, s, &e);
+        } else if (smconf_owns(name)) {
+            smconf_setting(&c->sm, s, sm_err, &e);
         } else {
             const struct opt *o = find_opt(NULL, name);
             if (o == NULL)

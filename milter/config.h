@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "smconf.h"
+
 enum mc_on_error { MC_ONERR_ACCEPT, MC_ONERR_TEMPFAIL };
 
 #define MC_NOPTS 32 /* room for the settings' lines; config.c checks it */
@@ -98,6 +100,7 @@ typedef struct mconf {
     struct pcre2_real_code_8 **msgid_rx; /* msgid_patterns.n compiled */
     mc_action *actions;
     size_t nactions;
+    smconf sm;           /* socketmap, webhooks (smconf.c) */
     int lines[MC_NOPTS]; /* where each scalar setting was set: mconf_line() */
 } mconf;
 

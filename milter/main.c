@@ -50,11 +50,13 @@
 
 #include "bounce.h"
 #include "callbacks.h"
+#include "enforce.h"
 #include "events.h"
 #include "instance.h"
 #include "log.h"
 #include "paths.h" /* generated: BC_SYSCONFDIR */
 #include "runtime.h"
+#include "sconf.h" /* SCONF_JOURNAL */
 #include "stats.h"
 #include "testmode.h"
 
@@ -181,8 +183,34 @@ static int drop_privileges(const mconf *c, uid_t uid, gid_t gid, gid_t sock_gid)
     return 0;
 }
 
+static void enforce_event_hook(const struct event *ev, void *arg)
+{
+    (void)arg;
+    enforce_on_event(ev);
+}
+
+static void enforce_suppress_hook(const struct suppression *sp, void *arg)
+{
+    (void)arg;
+    enforce_on_suppress(sp);
+}
+
+/* The socketmap's and webhooks' own counts, added to the daemon's since
+ * the last file (main thread only). */
+static void take_enforce_counters(void)
+{
+    static struct enforce_counters last;
+    struct enforce_counters k;
+    enforce_counters(&k);
+    stats_add(ST_LOOKUPS, (unsigned long)(k.lookups - last.lookups));
+    stats_add(ST_WEBHOOK_DELIVERIES, (unsigned long)(k.delivered - last.delivered));
+    stats_add(ST_WEBHOOK_FAILURES, (unsigned long)(k.failed - last.failed));
+    last = k;
+}
+
 static void write_stats_file(void)
 {
+    take_enforce_counters();
     mruntime *rt = runtime_acquire();
     if (rt != NULL && *rt->conf->stats_file != '\0' && stats_write_file(rt->conf->stats_file) != 0)
         log_msg(LOG_WARNING, "cannot write %s: %s", rt->conf->stats_file, strerror(errno));
@@ -344,7 +372,9 @@ static int run_daemon(int foreground, int to_stderr)
     if (drop_privileges(c, uid, gid, sock_gid) != 0)
         return EX_OSERR;
     umask(0077);
-    /* the journal and the SQLite file belong to the service user */
+    /* the journal and the SQLite file belong to the service user; the
+     * suppression set and the webhooks hear of what the writer stores */
+    events_subscribe(enforce_event_hook, enforce_suppress_hook, NULL);
     events_configure(c, 1);
     if (smfi_register(*callbacks_desc()) != MI_SUCCESS || smfi_setconn(c->socket) != MI_SUCCESS ||
         smfi_settimeout(c->timeout) != MI_SUCCESS) {
@@ -360,6 +390,12 @@ static int run_daemon(int foreground, int to_stderr)
             log_msg(LOG_WARNING, "chgrp %s %s: %s", c->socket_group, spath, strerror(errno));
         if (chmod(spath, c->socket_mode) != 0)
             log_msg(LOG_WARNING, "chmod %s: %s", spath, strerror(errno));
+    }
+    char enf_err[512];
+    if (enforce_start(c, c->store->store, c->store->journal, sock_gid, enf_err, sizeof enf_err) !=
+        0) {
+        log_msg(LOG_ERR, "%s", enf_err);
+        return EX_OSERR;
     }
     log_msg(LOG_INFO, "bounce-milter %s started on %s as uid %ld, %zu rules, config %s", BC_VERSION,
             c->socket, (long)geteuid(), bc_rules_count(rt->rules), config_path);
@@ -387,6 +423,7 @@ static int run_daemon(int foreground, int to_stderr)
         rc = listener_rc;
     }
     events_stop(); /* what the store has not taken stays in the journal */
+    enforce_stop();
     write_stats_file();
     stats_log();
     log_msg(LOG_INFO, "stopped");

@@ -248,11 +248,14 @@ enum sverdict session_envrcpt(session *s, const char *rcpt)
     if (!s->in_message)
         return SV_CONTINUE;
     const mconf *c = s->rt->conf;
-    char addr[512];
+    char addr[512], plain[512];
     strip_brackets(addr, sizeof addr, rcpt);
+    /* a signed address (bounce-report sign) is decoded without its tag */
+    if (verp_unsign(addr, plain, sizeof plain) < 0)
+        snprintf(plain, sizeof plain, "%s", addr);
     if (s->verp[0] == '\0')
         for (size_t i = 0; i < c->verp.n; i++)
-            if (verp_decode(c->verp.v[i], addr, s->verp, sizeof s->verp)) {
+            if (verp_decode(c->verp.v[i], plain, s->verp, sizeof s->verp)) {
                 snprintf(s->verp_addr, sizeof s->verp_addr, "%s", addr);
                 mark(s, "verp");
                 break;
@@ -620,7 +623,7 @@ static void record_events(session *s, const char *qid, const bc_result *res, con
         .authenticated =
             s->internal ||
             (s->verp_addr[0] != '\0' &&
-             verp_signature_ok((const char *const *)c->verp_key.v, c->verp_key.n, s->verp_addr)) ||
+             verp_signed_ok(s->verp_addr, (const char *const *)c->verp_key.v, c->verp_key.n)) ||
             mconf_message_id_match(c, res->message_id),
     };
     events_record(c, res, &ctx, v->rcpts, v->n);

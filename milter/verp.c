@@ -5,8 +5,14 @@
  * the longest text that lets the rest match (so a local part may itself
  * contain the separator), which needs backtracking over at most two
  * variables and is bounded by the address length squared.
+ *
+ * Signed addresses: the tag is the last "+" and 16 hex digits of the local
+ * part; its HMAC (store/hmac.c) is compared in constant time against each
+ * key in turn, so rotating keys costs one HMAC per listed key.
  */
 #include "verp.h"
+
+#include "hmac.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -107,13 +113,40 @@ int verp_decode(const char *pattern, const char *addr, char *out, size_t outlen)
     return 1;
 }
 
-/* Placeholder until the signed form (HMAC-SHA256, `bounce-report sign`)
- * lands with the socketmap work: no address is signed yet, so none is
- * authenticated this way. */
-int verp_signature_ok(const char *const *keys, size_t nkeys, const char *addr)
+int verp_unsign(const char *addr, char *out, size_t outlen)
 {
-    (void)keys;
-    (void)nkeys;
-    (void)addr;
+    size_t n = strlen(addr);
+    if (n + 1 > outlen)
+        return -1;
+    const char *at = strrchr(addr, '@');
+    size_t local = at != NULL ? (size_t)(at - addr) : 0;
+    int tagged = local > VERP_TAG_HEX + 1 && addr[local - VERP_TAG_HEX - 1] == '+';
+    for (size_t i = local - VERP_TAG_HEX; tagged && i < local; i++)
+        tagged = isxdigit((unsigned char)addr[i]) != 0;
+    if (!tagged) {
+        memcpy(out, addr, n + 1);
+        return 0;
+    }
+    memcpy(out, addr, local - VERP_TAG_HEX - 1);
+    memcpy(out + local - VERP_TAG_HEX - 1, at, n - local + 1);
+    return 1;
+}
+
+int verp_signed_ok(const char *addr, const char *const *keys, size_t nkeys)
+{
+    char plain[VERP_MAX_ADDR], tag[VERP_TAG_HEX + 1];
+    if (verp_unsign(addr, plain, sizeof plain) != 1)
+        return 0;
+    const char *given = strrchr(addr, '@') - VERP_TAG_HEX;
+    for (size_t k = 0; k < nkeys; k++) {
+        if (keys[k] == NULL || keys[k][0] == '\0' || verp_tag(keys[k], plain, tag) != 0)
+            continue;
+        /* Compared in full whatever differs, so timing tells nothing. */
+        unsigned diff = 0;
+        for (size_t i = 0; i < VERP_TAG_HEX; i++)
+            diff |= (unsigned)(tolower((unsigned char)given[i]) ^ tag[i]);
+        if (diff == 0)
+            return 1;
+    }
     return 0;
 }

@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libconfig.h>
+
 #include "bounce.h"
+#include "hmac.h"
 #include "html.h"
 #include "paths.h"
 #include "sconf.h"
@@ -50,6 +53,7 @@ static const char usage_text[] =
     "  prune [--before YYYY-MM-DD]\n"
     "  export --format csv|json|postfix\n"
     "  html FILE\n"
+    "  sign ADDR          (a VERP address signed with the config's verp_key)\n"
     "-c FILE defaults to " BC_SYSCONFDIR "/milter.conf; --store URI overrides its store.\n";
 
 __attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...)
@@ -341,9 +345,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"events", 0, "adkes"}, {"summary", 0, "bs"},   {"suppressed", 0, ""},
-    {"suppress", 1, "n"},   {"unsuppress", 1, "n"}, {"forget", 1, ""},
-    {"prune", 0, "B"},      {"export", 0, "f"},     {"html", 1, "s"},
+    {"events", 0, "adkes"}, {"summary", 0, "bs"}, {"suppressed", 0, ""}, {"suppress", 1, "n"},
+    {"unsuppress", 1, "n"}, {"forget", 1, ""},    {"prune", 0, "B"},     {"export", 0, "f"},
+    {"html", 1, "s"},       {"sign", 1, ""},
 };
 
 static int run_command(store *s, struct opts *o, const struct command *c, char **args)
@@ -437,6 +441,38 @@ static int parse_args(int argc, char **argv, struct opts *o, const struct comman
     return -1;
 }
 
+/* sign ADDR: the first (current) key of the config's verp_key, which the
+ * store's settings do not include, read here; no store is opened. */
+static int cmd_sign(struct opts *o, const char *addr)
+{
+    config_t cf;
+    config_init(&cf);
+    int rc = EXIT_USAGE;
+    const char *key = NULL;
+    if (config_read_file(&cf, o->conf) != CONFIG_TRUE) {
+        fprintf(stderr, "bounce-report: %s:%d: %s\n", o->conf, config_error_line(&cf),
+                config_error_text(&cf) ? config_error_text(&cf) : "cannot read file");
+        config_destroy(&cf);
+        return rc;
+    }
+    config_setting_t *k = config_lookup(&cf, "verp_key");
+    if (k != NULL && config_setting_type(k) == CONFIG_TYPE_STRING)
+        key = config_setting_get_string(k);
+    else if (k != NULL && config_setting_length(k) > 0)
+        key = config_setting_get_string_elem(k, 0);
+    char out[600];
+    if (key == NULL || *key == '\0')
+        fprintf(stderr, "bounce-report: %s sets no verp_key\n", o->conf);
+    else if (verp_sign(key, addr, out, sizeof out) != 0)
+        fprintf(stderr, "bounce-report: sign: not an address: \"%s\"\n", addr);
+    else {
+        puts(out);
+        rc = 0;
+    }
+    config_destroy(&cf);
+    return rc;
+}
+
 /* The store of --store or the config; NULL with the exit status in *rc. */
 static store *open_store(struct opts *o, int *rc)
 {
@@ -470,6 +506,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o, &cmd);
     if (rc >= 0)
         return rc;
+    if (strcmp(cmd->name, "sign") == 0)
+        return cmd_sign(&o, argv[optind + 1]);
     store *s = open_store(&o, &rc);
     if (s) {
         rc = run_command(s, &o, cmd, argv + optind + 1);

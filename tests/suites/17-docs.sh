@@ -6,7 +6,9 @@
 #     directory (unix:bounce-milter/bounce-milter.sock), the daemon listens
 #     on the absolute path inside that directory, Sendmail's socket is under
 #     /run/bounce-milter; any other unix:/local: path is an error, and the
-#     daemon refuses a relative socket (-n), as the documents say
+#     daemon refuses a relative socket (-n), as the documents say; the
+#     socketmap likewise (main.cf: socketmap:unix:bounce-milter/socketmap,
+#     the daemon: the absolute path)
 #   - master.cf: every document shows the same dedicated cleanup service for
 #     Postfix's own bounces as the end-to-end test's master.cf, and none
 #     marks the shared cleanup service
@@ -25,6 +27,8 @@ DOCS="README.md conf/milter.conf $MANS"
 POSTFIX_SOCK=unix:bounce-milter/bounce-milter.sock
 DAEMON_SOCK=unix:/var/spool/postfix/bounce-milter/bounce-milter.sock
 SENDMAIL_SOCK=unix:/run/bounce-milter/bounce-milter.sock
+POSTFIX_SMAP=unix:bounce-milter/socketmap
+DAEMON_SMAP=unix:/var/spool/postfix/bounce-milter/socketmap
 
 # text FILE: the file with roff escapes for hyphens and no-break marks undone.
 text() {
@@ -37,7 +41,7 @@ for f in $DOCS; do
     text "$f" | grep -on '\(unix\|local\):[^][ ,;:"`'"'"')}<>]*' | while IFS= read -r hit; do
         spec=${hit#*:}
         case $spec in
-        "$POSTFIX_SOCK" | "$DAEMON_SOCK" | "$SENDMAIL_SOCK") ;;
+        "$POSTFIX_SOCK" | "$DAEMON_SOCK" | "$SENDMAIL_SOCK" | "$POSTFIX_SMAP" | "$DAEMON_SMAP") ;;
         unix: | local: | unix:/path | local:/path | unix:path | local:path) ;; # the syntax
         *) echo "$f:${hit%%:*}: $spec" ;;
         esac

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 demo=$(sh tests/deps --list demo | tr '\n' ' ')
 all=$(sh tests/deps --list | tr '\n' ' ')
-for p in gcc make pkg-config libmilter-dev libpcre2-dev libconfig-dev libsqlite3-dev libpq-dev miltertest; do
+for p in gcc make pkg-config libmilter-dev libpcre2-dev libconfig-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev miltertest; do
     case " $demo" in
     *" $p "*) ok "tests/deps demo installs $p" ;;
     *) notok "tests/deps demo does not install $p (it has: $demo)" ;;
@@ -20,7 +20,7 @@ done
 extra=""
 for p in $demo; do
     case $p in
-    gcc | make | pkg-config | libc6-dev | libmilter-dev | libpcre2-dev | libconfig-dev | libsqlite3-dev | libpq-dev | miltertest) ;;
+    gcc | make | pkg-config | libc6-dev | libmilter-dev | libpcre2-dev | libconfig-dev | libsqlite3-dev | libpq-dev | libcurl4-openssl-dev | miltertest) ;;
     *) extra="$extra $p" ;;
     esac
 done
