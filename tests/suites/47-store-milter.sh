@@ -52,7 +52,7 @@ count() { # URI [filters...]: number of events
 
 # ---- -n ---------------------------------------------------------------
 # the sample's commented store settings, uncommented, check out
-sed -e '/^#store = /,/^# Actions/ s/^#\(store\|journal\|retention\|suppression\|  \|};\|verp_key\|authenticated\)/\1/' \
+sed -e '/^#store = /,/^#authenticated_message_ids/ s/^#\(store\|journal\|retention\|suppression\|  \|};\|verp_key\|authenticated\)/\1/' \
     -e "s|sqlite:/var/lib/bounce-milter/bounces.db|sqlite:$T/sample.db|" conf/milter.conf >"$T/sample.conf"
 if grep -q '^suppression = {' "$T/sample.conf" && grep -q '^verp_key' "$T/sample.conf" &&
     "$BIN" -n -c "$T/sample.conf" >"$T/sample.out" 2>&1; then
