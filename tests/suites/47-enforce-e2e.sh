@@ -27,7 +27,7 @@ T=$(mktemp -d /tmp/bm-enforce.XXXXXX) || exit 1
 trap '[ -n "$KEEP" ] || rm -rf "$T"' EXIT INT TERM
 
 # ---------------------------------------------------------------- sign
-printf 'verp_key = [ "key-2026", "key-2025" ];\n' >"$T/sign.conf"
+printf 'verp_key = [ "sign-key-2026-current", "sign-key-2025-previous" ];\n' >"$T/sign.conf"
 a=$($REPORT -c "$T/sign.conf" sign bounces+user=example.com@lists.example.org)
 case $a in
 bounces+user=example.com+[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]@lists.example.org)
@@ -36,7 +36,7 @@ bounces+user=example.com+[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f
 esac
 b=$($REPORT -c "$T/sign.conf" sign Bounces+User=Example.com@LISTS.example.org | tr 'A-Z' 'a-z')
 [ "$a" = "$b" ] && ok "sign: the tag ignores case" || notok "sign: the tag ignores case ($b)"
-printf 'verp_key = "key-2025";\n' >"$T/old.conf"
+printf 'verp_key = "sign-key-2025-previous";\n' >"$T/old.conf"
 c=$($REPORT -c "$T/old.conf" sign bounces+user=example.com@lists.example.org)
 [ -n "$c" ] && [ "$c" != "$a" ] && ok "sign: another key, another tag" ||
     notok "sign: another key, another tag ($c)"
@@ -110,7 +110,7 @@ kill "$SERVE" && wait "$SERVE"
 [ ! -e "$SM" ] && ok "socketmap-serve removed its socket" || notok "socket left behind"
 
 # ---------------------------------------------------------------- the daemon
-printf 'store = "sqlite:%s/x.db";\njournal = "%s/j";\nverp_key = [ "k" ];\n' "$T" "$T" >"$T/wired.conf"
+printf 'store = "sqlite:%s/x.db";\njournal = "%s/j";\nverp_key = [ "a key of sixteen bytes or more" ];\n' "$T" "$T" >"$T/wired.conf"
 $MILTER -n -c "$T/wired.conf" >/dev/null 2>&1 || skip_rest "events not wired (bounce-milter has no store setting)"
 
 mkdir -p "$E2E/conf" && cp -r conf/rules.conf conf/rules.d conf/formats.conf "$E2E/conf/"
@@ -122,7 +122,7 @@ on_error = "tempfail";
 rules = "$E2E/conf/rules.conf";
 internal = { daemon_names = [ "bounce-internal" ]; };
 verp = [ "bounces+%l=%d@sender.test" ];
-verp_key = [ "e2e-current", "e2e-previous" ];
+verp_key = [ "e2e-current-key-2026", "e2e-previous-key-2025" ];
 store = "sqlite:$DB";
 journal = "$E2E/milter/journal";
 socketmap = "unix:$SM";
@@ -232,7 +232,7 @@ q=$(e2e_send list@sender.test vip@example.org "$T/plain.eml")
 [ -z "$q" ] && refused vip@example.org &&
     ok "mail to vip@example.org is refused at RCPT TO" || notok "mail to vip@example.org is refused"
 # The same bounce with a tag made by a stranger's key does not.
-bad=$(printf 'verp_key = "stranger";\n' >"$T/stranger.conf" && $REPORT -c "$T/stranger.conf" sign bounces+vip2=example.org@sender.test)
+bad=$(printf 'verp_key = "a key only strangers hold";\n' >"$T/stranger.conf" && $REPORT -c "$T/stranger.conf" sign bounces+vip2=example.org@sender.test)
 dsn "$bad" vip2@example.org >"$T/bad.eml"
 q=$(e2e_send "" "$bad" "$T/bad.eml")
 e2e_wait_removed "$q"
