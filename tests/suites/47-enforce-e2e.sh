@@ -126,6 +126,8 @@ verp_key = [ "e2e-current-key-2026", "e2e-previous-key-2025" ];
 store = "sqlite:$DB";
 journal = "$E2E/milter/journal";
 socketmap = "unix:$SM";
+stats_file = "$E2E/milter/stats.prom";
+stats_interval = 1;
 CONF
 if ! e2e_milter_start bm "$MILTER" -f -c "$E2E/milter.conf" -p "unix:$E2E/milter/bm.sock" -u postfix; then
     notok "bounce-milter starts with a store and a socketmap"
@@ -194,6 +196,16 @@ if [ -z "$q" ] && refused dead@reject.test; then
 else
     notok "the next message to it is refused at RCPT TO ($(grep -E '^ *<~* *5' "$E2E/swaks.out" | head -n 2))"
 fi
+# the socketmap's lookups reach the Prometheus file
+_n=0
+while ! grep -Eq '^bounce_milter_suppression_lookups_total [1-9]' "$E2E/milter/stats.prom" 2>/dev/null &&
+    [ "$_n" -lt 50 ]; do
+    sleep 0.1
+    _n=$((_n + 1))
+done
+grep -Eq '^bounce_milter_suppression_lookups_total [1-9]' "$E2E/milter/stats.prom" 2>/dev/null &&
+    ok "the socketmap's lookups are counted in the stats file" ||
+    notok "no lookups in the stats file ($(grep lookups "$E2E/milter/stats.prom" 2>&1 | head -n 2))"
 $REPORT --store "sqlite:$DB" events --address dead@reject.test --json >"$T/ev" 2>&1
 grep -q '"authenticated": true' "$T/ev" && ok "its event is recorded, authenticated" ||
     notok "its event is recorded, authenticated ($(head -c 300 "$T/ev"))"
