@@ -157,4 +157,12 @@ void bc_result_free(bc_result *res);
 /* "hard", "soft" or "none". */
 const char *bc_severity_name(enum bc_severity sev);
 
+/* Where bc_json_string() writes: n bytes at p (a run, not NUL-terminated). */
+typedef void (*bc_put_fn)(void *arg, const char *p, size_t n);
+
+/* Write s (NUL-terminated) as a JSON string, quotes included: control
+ * characters escaped, invalid UTF-8 as U+FFFD, so any input gives valid
+ * JSON.  The CLI's output, the event JSON and the webhooks use it. */
+void bc_json_string(const char *s, bc_put_fn put, void *arg);
+
 #endif

@@ -10,6 +10,8 @@
  */
 #include "output.h"
 
+#include "json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,74 +39,14 @@ int output_trace_to_err(void)
 
 /* ---------------------------------------------------------------- text */
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+static void put_file(void *arg, const char *p, size_t n)
 {
-    unsigned c = p[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xbf;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
+    fwrite_unlocked(p, 1, n, arg);
 }
 
-/* Write s as a JSON string: quotes, escapes, control characters as \u00XX,
- * invalid UTF-8 as U+FFFD. */
 static void json_str(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run = p;
-    putc_unlocked('"', out);
-    while (p < end) {
-        unsigned c = *p;
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            p++;
-            continue;
-        }
-        size_t n = c >= 0x80 ? utf8_len(p, end) : 0;
-        if (n > 1) {
-            p += n;
-            continue;
-        }
-        fwrite_unlocked(run, 1, (size_t)(p - run), out);
-        if (c == '"' || c == '\\') {
-            putc_unlocked('\\', out);
-            putc_unlocked((int)c, out);
-        } else if (c == '\n')
-            fputs_unlocked("\\n", out);
-        else if (c == '\r')
-            fputs_unlocked("\\r", out);
-        else if (c == '\t')
-            fputs_unlocked("\\t", out);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputs_unlocked("\\ufffd", out);
-        p++;
-        run = p;
-    }
-    fwrite_unlocked(run, 1, (size_t)(p - run), out);
-    putc_unlocked('"', out);
+    bc_json_string(s, put_file, out);
 }
 
 /* Is the n-byte character at p a bidirectional override or isolate (U+202A-
@@ -126,7 +68,7 @@ static char *clean_str(const char *s)
     if (out == NULL)
         return NULL;
     while (p < end) {
-        size_t n = utf8_len(p, end);
+        size_t n = utf8_seq_len(p, end);
         if (n == 0) {
             memcpy(o, "\xef\xbf\xbd", 3);
             o += 3;

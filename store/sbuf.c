@@ -3,6 +3,8 @@
  */
 #include "sbuf.h"
 
+#include "bounce.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,48 +72,14 @@ void sbuf_printf(sbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at p (2-4), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+static void put_sbuf(void *arg, const char *p, size_t n)
 {
-    size_t n = *p >= 0xf0 && *p < 0xf5 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
-    if (n == 0 || (size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
+    sbuf_put(arg, p, n);
 }
 
 void sbuf_json_str(sbuf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run = p;
-    sbuf_put(b, "\"", 1);
-    while (p < end) {
-        unsigned c = *p;
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            p++;
-            continue;
-        }
-        size_t n = c >= 0x80 ? utf8_len(p, end) : 0;
-        if (n > 1) {
-            p += n;
-            continue;
-        }
-        sbuf_put(b, (const char *)run, (size_t)(p - run));
-        if (c == '"' || c == '\\')
-            sbuf_printf(b, "\\%c", (char)c);
-        else if (c == '\n')
-            sbuf_puts(b, "\\n");
-        else if (c == '\t')
-            sbuf_puts(b, "\\t");
-        else if (c < 0x20)
-            sbuf_printf(b, "\\u%04x", c);
-        else
-            sbuf_puts(b, "\\ufffd");
-        run = ++p;
-    }
-    sbuf_put(b, (const char *)run, (size_t)(p - run));
-    sbuf_put(b, "\"", 1);
+    bc_json_string(s, put_sbuf, b);
 }
 
 void sbuf_html(sbuf *b, const char *s)
