@@ -50,19 +50,24 @@ static void refresh(void)
     store_close(s);
 }
 
+/* The set was loaded before the thread starts: wait first, then reload
+ * (reloading at once did the start's work twice, and could drop an address
+ * added meanwhile by enforce_on_suppress from a store read just before). */
 static void *refresher(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&en.mu);
     while (!en.stop) {
-        pthread_mutex_unlock(&en.mu);
-        refresh();
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += ENFORCE_REFRESH;
-        pthread_mutex_lock(&en.mu);
         while (!en.stop && pthread_cond_timedwait(&en.cv, &en.mu, &ts) == 0)
             ;
+        if (en.stop)
+            break;
+        pthread_mutex_unlock(&en.mu);
+        refresh();
+        pthread_mutex_lock(&en.mu);
     }
     pthread_mutex_unlock(&en.mu);
     return NULL;
