@@ -133,6 +133,12 @@ if ! e2e_milter_start bm "$MILTER" -f -c "$E2E/milter.conf" -p "unix:$E2E/milter
     notok "bounce-milter starts with a store and a socketmap"
     finish
 fi
+# the daemon opens the socketmap after the milter socket: wait for it (5 s)
+_n=0
+while [ ! -S "$SM" ] && [ "$_n" -lt 50 ]; do
+    sleep 0.1
+    _n=$((_n + 1))
+done
 [ -S "$SM" ] && ok "the socketmap socket is there" || notok "no socketmap socket at $SM"
 e2e_postconf "smtpd_milters = unix:$E2E/milter/bm.sock" \
     "non_smtpd_milters = unix:$E2E/milter/bm.sock" "internal_mail_filter_classes = bounce"
