@@ -422,6 +422,17 @@ static int own_address(const tr_input *in, const char *addr)
     return 0;
 }
 
+/* A file path that ends in an address ("/home/u/.forward-box/u@example.com"
+ * in a delivery program's output): Exim and Sendmail name file and pipe
+ * deliveries by their path, never as a recipient address.  An X.400 O/R
+ * address written as a local part ("/C=DE/ADMD=.../S=Smith/@gw") also
+ * starts with '/', but names its attributes with '='. */
+static int file_path(const char *addr)
+{
+    const char *at = strchr(addr, '@');
+    return addr[0] == '/' && memchr(addr, '=', (size_t)(at - addr)) == NULL;
+}
+
 /* Lines that quote a message's headers, or give an address to contact for
  * help (contact_words; the word may follow the address), name no failed
  * recipient.  The address starts at i; the section is t[b..e). */
@@ -528,8 +539,9 @@ static int by_addresses(const bc_formats *f, const tr_input *in, arena *a, const
             e++;
         i = e > p + 1 ? e : p + 1;
         const char *addr = clean_address(a, t + b, e - b);
-        if (addr == NULL || strchr(strchr(addr, '@'), '.') == NULL || own_address(in, addr) ||
-            header_line(f, t, b, sect.b, sect.e) || seen_before(out, n, addr))
+        if (addr == NULL || strchr(strchr(addr, '@'), '.') == NULL || file_path(addr) ||
+            own_address(in, addr) || header_line(f, t, b, sect.b, sect.e) ||
+            seen_before(out, n, addr))
             continue;
         span para = {para_start(t, b, sect.b), para_end(t, b, sect.e)};
         out[n].addr = addr;
