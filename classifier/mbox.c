@@ -17,13 +17,16 @@ static const char *line_end(const char *p, const char *end)
     return p;
 }
 
-/* Start of the line after p, or end. */
+/* Start of the line after p, or end.  CRs before an LF end one line, as
+ * in mime_lf(). */
 static const char *next_line(const char *p, const char *end)
 {
-    const char *e = line_end(p, end);
+    const char *e = line_end(p, end), *q = e;
     if (e == end)
         return end;
-    return *e == '\r' && e + 1 < end && e[1] == '\n' ? e + 2 : e + 1;
+    while (q < end && *q == '\r')
+        q++;
+    return q < end && *q == '\n' ? q + 1 : e + 1;
 }
 
 /* Does the line at p look like an mbox separator ("From sender date")? */

@@ -151,8 +151,13 @@ const char *mime_lf(const char *buf, size_t len, arena *a, size_t *outlen)
     size_t i = (size_t)(cr - buf), o = i;
     memcpy(out, buf, i);
     while (i < len) { /* buf[i] is a CR: copy up to the next one */
+        /* CRs before an LF are one line end: "\r\r\n" comes from a CRLF
+         * file converted to CRLF once more, and is not a blank line */
+        size_t j = i + 1;
+        while (j < len && buf[j] == '\r')
+            j++;
         out[o++] = '\n';
-        i += i + 1 < len && buf[i + 1] == '\n' ? 2 : 1;
+        i = j < len && buf[j] == '\n' ? j + 1 : i + 1;
 #ifdef __SSE2__
         /* sixteen bytes at a time (written whole: o <= i, so they fit),
          * kept up to the next CR */

@@ -87,6 +87,20 @@ TEST(crlf_separators)
     CHECK(is(m[1], l[1], "Subject: 2\r\n\r\ntwo\r\n"));
 }
 
+/* A CRLF mbox converted to CRLF once more ("\r\r\n"): one line end each. */
+TEST(doubled_cr_separators)
+{
+    const char *m[8];
+    size_t l[8];
+    mbox_reader r;
+    const char *data =
+        "From a@b Mon Nov 23 10:00:00 2026\r\r\nSubject: 1\r\r\n\r\r\none\r\r\n\r\r\n"
+        "From c@d Mon Nov 23 10:01:00 2026\r\r\nSubject: 2\r\r\n\r\r\ntwo\r\r\n";
+    CHECK(split(data, m, l, &r) == 2);
+    CHECK(is(m[0], l[0], "Subject: 1\r\r\n\r\r\none\r\r\n\r\r\n"));
+    CHECK(is(m[1], l[1], "Subject: 2\r\r\n\r\r\ntwo\r\r\n"));
+}
+
 TEST(lone_cr_separators)
 {
     const char *m[8];

@@ -23,6 +23,8 @@ TEST(line_endings)
     size_t n;
     const char *b = mime_lf("a\r\nb\rc\n", 7, a, &n);
     CHECK(n == 6 && memcmp(b, "a\nb\nc\n", 6) == 0);
+    b = mime_lf("a\r\r\nb\r\r\r\n\r\r\nc\r\rd", 16, a, &n);
+    CHECK(n == 9 && memcmp(b, "a\nb\n\nc\n\nd", 9) == 0);
     const char *same = "no cr\n";
     CHECK(mime_lf(same, 6, a, &n) == same);
     mime_msg m = parse(a, "Subject: x\r\n y\r\nFrom: a@b\r\n\r\nbody\r\n");
@@ -51,10 +53,13 @@ TEST(line_endings_random)
         }
         size_t w = 0;
         for (size_t i = 0; i < len; i++) {
+            size_t j = i;
+            while (j < len && in[j] == '\r')
+                j++;
             if (in[i] != '\r')
                 want[w++] = in[i];
-            else if (i + 1 < len && in[i + 1] == '\n')
-                continue; /* the LF that follows stands */
+            else if (j < len && in[j] == '\n')
+                continue; /* the LF after the CRs stands */
             else
                 want[w++] = '\n';
         }
