@@ -646,6 +646,15 @@ TEST(bounce_in_a_forward_or_a_bounce_is_unwrapped)
         CHECK_STR(r.mta, "postfix");
         CHECK_STR(r.recipients[0].status, "5.1.1");
     }
+    /* forwarded, the enclosed notice's only mark the null path a gateway
+     * put in its From (no Return-Path survives a forward) */
+    arena_reset(a);
+    CHECK_STR(shipped_addresses(f, s, a,
+                                enclose(m, sizeof m, person, "FYI",
+                                        "From: <>\nTo: ann@example.org\nSubject: Status\n\n"
+                                        "Your message could not be delivered.\n\n"
+                                        "<dora@example.net>  (550 5.1.1 user unknown)\n")),
+              "dora@example.net");
     /* a forward of ordinary mail stays ordinary */
     arena_reset(a);
     CHECK_STR(shipped_addresses(f, s, a,
