@@ -70,6 +70,12 @@ static const struct phrase phrases[] = {
     /* suspend, hasmoved */
     {"550 5.2.1 The email account that you tried to reach is disabled.", "5.2.1", "suspend"},
     {"550 5.2.1 Mailbox is frozen", "5.2.1", "suspend"},
+    /* RFC 5321's default 550 text under a specific or a policy status: the status speaks */
+    {"550 5.2.1 <kijitora@example.jp>: Mailbox unavailable", "5.2.1", "suspend"},
+    {"550 5.7.1 Requested action not taken: mailbox unavailable", "5.7.1", "securityerror"},
+    {"554 5.7.1 <kijitora@example.jp>: Recipient address rejected: Sender is on the recipient's "
+     "block list",
+     "5.7.1", "securityerror"},
     {"550 5.1.6 Recipient addresses has moved", "5.1.6", "hasmoved"},
     /* blocked, requireptr, badreputation */
     {"554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org; "
