@@ -148,8 +148,7 @@ static int decide(const struct ruleset *rs, arena *a, const rule_info *win, cons
     const rule_detail *d = win == NULL               ? NULL
                            : win->detail_def != NULL ? win->detail_def
                                                      : ruleset_detail(rs, detail);
-    int temp = ev->status[0] == '4' || (ev->status[0] == '\0' && ev->reply[0] == '4') ||
-               strcmp(ev->action, "delayed") == 0;
+    int temp = rule_evidence_temporary(ev);
 
     out->class_name = c != NULL ? c->name : nodiag ? "undefined" : "onhold";
     out->severity = c != NULL ? c->severity : BC_SEV_SOFT;

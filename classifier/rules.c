@@ -429,6 +429,7 @@ static const struct key rule_keys[] = {
     {"source", K_STR},
     {"examples", K_EXAMPLES},
     {"unless_status", K_STR},
+    {"temporary", K_BOOL},
 };
 
 /* An example given as a group: the evidence besides (or instead of) text. */
@@ -649,6 +650,8 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     if (load_status(L, rs, g, id, "status", &r.status) != 0 ||
         load_status(L, rs, g, id, "unless_status", &r.unless_status) != 0)
         return -1;
+    m = conf_member(g, "temporary");
+    r.temporary = m != NULL && config_setting_get_bool(m);
     if ((v = get_str(g, "reply")) != NULL && norm_reply(v, r.reply) != 0)
         return fail(L, conf_member(g, "reply"),
                     "rule \"%s\": bad reply \"%s\" (e.g. \"550\", \"55*\", \"4*\")", id, v);
@@ -684,10 +687,11 @@ static int load_rule(struct loader *L, const config_setting_t *g)
             return fail(L, conf_member(g, "text"), "rule \"%s\": text: %s", id, rxerr);
     }
     if (text == NULL && r.status == NULL && r.reply[0] == '\0' && r.nhosts == 0 && r.mta == NULL &&
-        r.kind == NULL && r.action == NULL && r.feedback == NULL && r.command == NULL)
+        r.kind == NULL && r.action == NULL && r.feedback == NULL && r.command == NULL &&
+        !r.temporary)
         return fail(L, g,
                     "rule \"%s\" has no matcher (text, status, reply, host, mta, kind, action, "
-                    "feedback or command)",
+                    "feedback, command or temporary)",
                     id);
 
     int tier = -1;
@@ -710,7 +714,7 @@ static int load_rule(struct loader *L, const config_setting_t *g)
     r.info.tier = (enum rule_tier)tier;
     r.specificity = (r.status != NULL) + (r.unless_status != NULL) + (r.reply[0] != '\0') +
                     (r.nhosts > 0) + (r.mta != NULL) + (r.kind != NULL) + (r.action != NULL) +
-                    (r.feedback != NULL) + (r.command != NULL);
+                    (r.feedback != NULL) + (r.command != NULL) + r.temporary;
     if (load_doc(L, g, id, &r) != 0) {
         rx_free(r.text);
         return -1;

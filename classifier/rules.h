@@ -185,6 +185,11 @@ const rule_class *ruleset_class(const struct ruleset *rs, const char *name);
 /* The detail called name, or NULL. */
 const rule_detail *ruleset_detail(const struct ruleset *rs, const char *name);
 
+/* Did ev report a temporary failure: a 4.x.x status, a 4xx reply or the DSN
+ * action "delayed" (TAXONOMY "Stage and severity": never hard)?  The rule
+ * matcher "temporary" and the severity guard both ask this. */
+int rule_evidence_temporary(const rule_evidence *ev);
+
 /* What matching learnt about one evidence text, reused by the next
  * ruleset_match whose text is the same (recipients sharing a report's body):
  * one per message, from ruleset_memo(). */

@@ -130,6 +130,11 @@ static int text_matches(const struct ruleset *rs, const struct rule *r, const ru
     return 0;
 }
 
+int rule_evidence_temporary(const rule_evidence *ev)
+{
+    return ev->status[0] == '4' || ev->reply[0] == '4' || strcmp(ev->action, "delayed") == 0;
+}
+
 /* 1 if every matcher of r holds for ev (regex errors count as no match);
  * *at and *len say what its text matched (0, 0 without text). */
 static int rule_matches(const struct ruleset *rs, const struct rule *r, const rule_evidence *ev,
@@ -143,6 +148,8 @@ static int rule_matches(const struct ruleset *rs, const struct rule *r, const ru
     if (r->status != NULL && !status_match(r->status, ev->status))
         return 0;
     if (r->unless_status != NULL && status_match(r->unless_status, ev->status))
+        return 0;
+    if (r->temporary && !rule_evidence_temporary(ev))
         return 0;
     if (r->reply[0] != '\0' && !reply_match(r->reply, ev->reply))
         return 0;

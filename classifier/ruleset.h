@@ -34,11 +34,12 @@ struct rule {
     int beat_line;
     uint32_t *beaten; /* after loading: the indexes of the rules it beats */
     size_t nbeats;
-    rx *text;              /* while loading; then owned by its units */
-    uint32_t unit0, nunit; /* its text matcher: units[unit0 .. unit0 + nunit) */
-    const char *status;    /* normalised "5.1.*", or NULL */
+    rx *text;                  /* while loading; then owned by its units */
+    uint32_t unit0, nunit;     /* its text matcher: units[unit0 .. unit0 + nunit) */
+    const char *status;        /* normalised "5.1.*", or NULL */
     const char *unless_status; /* a status that keeps the rule from matching */
-    char reply[4];         /* normalised "55?", or "" */
+    int temporary;             /* matches only a temporary failure */
+    char reply[4];             /* normalised "55?", or "" */
     const char **hosts;
     size_t nhosts;
     const char *mta, *kind, *action, *feedback, *command; /* NULL: not matched on */

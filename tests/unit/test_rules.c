@@ -340,6 +340,7 @@ TEST(precedence)
         "\"DATA\"; unless_status = \"*.1.*\"; },\n"
         " { id = \"unstaged-unknown\"; class = \"filtered\"; text = \"unknown user\"; command = "
         "\"-\"; mta = \"x1|-\"; },\n"
+        " { id = \"gave-up\"; class = \"expired\"; text = \"timed out\"; temporary = true; },\n"
         " { id = \"unknown\"; class = \"userunknown\"; text = \"unknown user\"; }\n"
         ");\n");
     struct ruleset *rs = load1(p, err, sizeof err);
@@ -413,6 +414,16 @@ TEST(precedence)
     ev = evidence("550 5.2.0 Unknown user kijitora", "5.2.0", "550");
     ev.command = "DATA";
     CHECK_STR(match_id(rs, &ev), "data-unknown");
+    /* temporary: a 4.x.x status, a 4xx reply or a delay, nothing else */
+    ev = evidence("connection timed out", "4.4.1", "");
+    CHECK_STR(match_id(rs, &ev), "gave-up");
+    ev = evidence("421 connection timed out", "5.0.0", "421");
+    CHECK_STR(match_id(rs, &ev), "gave-up");
+    ev = evidence("connection timed out", "", "");
+    ev.action = "delayed";
+    CHECK_STR(match_id(rs, &ev), "gave-up");
+    ev = evidence("connection timed out", "5.4.1", "");
+    CHECK_STR(match_id(rs, &ev), "none");
 
     /* a memo shared by evidences with the same text changes no decision */
     {
