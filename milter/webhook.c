@@ -34,6 +34,7 @@ struct webhook {
     char *spool;
     journal *j;
     pthread_t thread;
+    int running; /* the thread was started (webhook_run) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop, pending;
@@ -237,6 +238,7 @@ static int pause_ms(webhook *w, unsigned ms, int wake_on_work)
 static void *run(void *arg)
 {
     webhook *w = arg;
+    pthread_setname_np(pthread_self(), "bm-webhook"); /* ps -L, and the reload tests */
     char err[512];
     journal_reader *r = NULL;
     CURL *curl = curl_easy_init();
@@ -271,6 +273,17 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* The spool of url's webhook beside journal_path: a webhook that comes
+ * back after a reload or restart finds what it had not sent. */
+static void spool_path(const char *url, const char *journal_path, sbuf *out)
+{
+    unsigned char d[HMAC_LEN];
+    char hex[2 * HMAC_LEN + 1];
+    sha256(url, strlen(url), d);
+    hmac_hex(d, 4, hex);
+    sbuf_printf(out, "%s.webhook-%s", journal_path, hex);
+}
+
 static void free_webhook(webhook *w)
 {
     free(w->conf.url);
@@ -285,17 +298,13 @@ static void curl_init(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, size_t errlen)
+webhook *webhook_open(const wh_conf *wc, const char *journal_path, char *err, size_t errlen)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, curl_init);
     webhook *w = calloc(1, sizeof *w);
-    unsigned char d[HMAC_LEN];
-    char hex[2 * HMAC_LEN + 1];
-    sha256(wc->url, strlen(wc->url), d);
-    hmac_hex(d, 4, hex);
     sbuf p = {0};
-    sbuf_printf(&p, "%s.webhook-%s", journal_path, hex);
+    spool_path(wc->url, journal_path, &p);
     if (w == NULL || !sbuf_ok(&p)) {
         snprintf(err, errlen, "webhook: out of memory");
         free(w);
@@ -318,13 +327,47 @@ webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, s
     }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+    return w;
+}
+
+int webhook_run(webhook *w)
+{
+    if (pthread_create(&w->thread, NULL, run, w) != 0)
+        return -1;
+    w->running = 1;
+    return 0;
+}
+
+webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, size_t errlen)
+{
+    webhook *w = webhook_open(wc, journal_path, err, errlen);
+    if (w != NULL && webhook_run(w) != 0) {
         snprintf(err, errlen, "webhook: cannot start a thread");
-        journal_close(w->j);
-        free_webhook(w);
+        webhook_stop(w);
         return NULL;
     }
     return w;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int webhook_same(const webhook *w, const wh_conf *wc, const char *journal_path)
+{
+    sbuf p = {0};
+    spool_path(wc->url, journal_path, &p);
+    int same = sbuf_ok(&p) && strcmp(p.s, w->spool) == 0 && strcmp(wc->url, w->conf.url) == 0 &&
+               wc->payload == w->conf.payload && same_str(wc->key, w->conf.key) &&
+               same_str(wc->auth, w->conf.auth);
+    sbuf_free(&p);
+    return same;
+}
+
+const char *webhook_url(const webhook *w)
+{
+    return w->conf.url;
 }
 
 uint64_t webhook_delivered(webhook *w)
@@ -345,7 +388,8 @@ void webhook_stop(webhook *w)
     w->stop = 1;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
+    if (w->running)
+        pthread_join(w->thread, NULL);
     journal_close(w->j);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
