@@ -214,7 +214,6 @@ static int readable(socketmap *sm, struct client *c)
 static void *loop(void *arg)
 {
     socketmap *sm = arg;
-    pthread_setname_np(pthread_self(), "bm-socketmap"); /* ps -L, and the reload tests */
     struct pollfd pfd[SM_MAX_CLIENTS + 2];
     for (;;) {
         size_t n = sm->nclients;
@@ -241,6 +240,7 @@ int socketmap_start(socketmap *sm)
 {
     if (pthread_create(&sm->thread, NULL, loop, sm) != 0)
         return -1;
+    pthread_setname_np(sm->thread, "bm-socketmap"); /* ps -L, and the reload tests */
     sm->started = 1;
     return 0;
 }

@@ -33,6 +33,7 @@ struct webhook {
     wh_conf conf; /* copies: a reload frees the config it came from */
     char *spool;
     journal *j;
+    journal_reader *r; /* the thread's once it runs; opened with the spool */
     pthread_t thread;
     int running; /* the thread was started (webhook_run) */
     pthread_mutex_t mu;
@@ -238,16 +239,12 @@ static int pause_ms(webhook *w, unsigned ms, int wake_on_work)
 static void *run(void *arg)
 {
     webhook *w = arg;
-    pthread_setname_np(pthread_self(), "bm-webhook"); /* ps -L, and the reload tests */
-    char err[512];
-    journal_reader *r = NULL;
+    journal_reader *r = w->r;
     CURL *curl = curl_easy_init();
     sbuf rec = {0};
     unsigned pause = webhook_retry_base_ms;
     while (curl != NULL) {
-        if (r == NULL && (r = journal_reader_open(w->spool, err, sizeof err)) == NULL)
-            log_msg(LOG_ERR, "webhook %s: %s", w->conf.url, err);
-        int got = r != NULL ? journal_reader_next(r, &rec) : -1;
+        int got = journal_reader_next(r, &rec);
         if (got <= 0 || rec.len < 2) {
             if (got == 1 && journal_reader_confirm(r) == 0)
                 continue; /* an empty record: nothing to send */
@@ -269,6 +266,7 @@ static void *run(void *arg)
     }
     sbuf_free(&rec);
     journal_reader_close(r);
+    w->r = NULL;
     curl_easy_cleanup(curl);
     return NULL;
 }
@@ -321,7 +319,10 @@ webhook *webhook_open(const wh_conf *wc, const char *journal_path, char *err, si
         snprintf(err, errlen, "webhook: out of memory");
     else
         w->j = journal_open(w->spool, SCONF_JOURNAL_MAX, err, errlen);
-    if (w->j == NULL) {
+    /* the reader too, so that a spool that cannot be read refuses a reload */
+    if (w->j != NULL && (w->r = journal_reader_open(w->spool, err, errlen)) == NULL)
+        journal_close(w->j);
+    if (w->j == NULL || w->r == NULL) {
         free_webhook(w);
         return NULL;
     }
@@ -334,6 +335,7 @@ int webhook_run(webhook *w)
 {
     if (pthread_create(&w->thread, NULL, run, w) != 0)
         return -1;
+    pthread_setname_np(w->thread, "bm-webhook"); /* ps -L, and the reload tests */
     w->running = 1;
     return 0;
 }
@@ -390,6 +392,7 @@ void webhook_stop(webhook *w)
     pthread_mutex_unlock(&w->mu);
     if (w->running)
         pthread_join(w->thread, NULL);
+    journal_reader_close(w->r); /* never ran: still ours */
     journal_close(w->j);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
