@@ -13,8 +13,8 @@
  * reload changes nothing.  Then it swaps the lists under hlock (the
  * writer's hooks hold its read side while they queue, so an event goes to
  * either the old list or the new one, never to neither), stops what left,
- * and only then starts the new webhooks' threads: a changed webhook keeps
- * its spool, which must never have two senders.
+ * and only then starts the new webhooks' threads.  The counters of what
+ * stopped are kept (en.gone): the counters file only adds differences.
  */
 #include "enforce.h"
 
@@ -169,27 +169,24 @@ static void abandon(struct plan *p)
     free(p->kept);
 }
 
-/* Stop a service, keeping its counts so that the totals never fall (a
- * lookup or POST that ends during the stop is not counted). */
-static void retire_socketmap(socketmap *sm)
+/* Under hlock's write side, as a service leaves the lists: its counts go
+ * to the totals, so that they never fall (a lookup or POST that ends while
+ * it stops is not counted). */
+static void count_gone(socketmap *sm, webhook *w)
 {
-    if (sm == NULL)
-        return;
-    en.gone.lookups += socketmap_lookups(sm);
-    en.gone.found += socketmap_found(sm);
-    socketmap_stop(sm);
+    if (sm != NULL) {
+        en.gone.lookups += socketmap_lookups(sm);
+        en.gone.found += socketmap_found(sm);
+    }
+    if (w != NULL) {
+        en.gone.delivered += webhook_delivered(w);
+        en.gone.failed += webhook_failed(w);
+    }
 }
 
-static void retire_webhook(webhook *w, const char *why)
-{
-    en.gone.delivered += webhook_delivered(w);
-    en.gone.failed += webhook_failed(w);
-    if (why != NULL)
-        log_msg(LOG_INFO, "webhook %s: %s; what it had not sent stays in its spool", webhook_url(w),
-                why);
-    webhook_stop(w);
-}
-
+/* Swap the planned services in, stop those that left, then start the new
+ * webhooks' threads: a changed webhook's successor works on the same spool,
+ * which must never have two senders. */
 static void commit(struct plan *p)
 {
     socketmap *old_sm = NULL;
@@ -197,24 +194,29 @@ static void commit(struct plan *p)
     size_t nold = en.nhooks;
     pthread_rwlock_wrlock(&en.hlock);
     if (p->sm_changed) {
-        if (p->sm_spec != NULL)
-            log_msg(LOG_INFO, "socketmap: serving on %s", p->sm_spec + 5);
+        old_sm = en.sm;
+        count_gone(old_sm, NULL);
         if (en.sm_spec != NULL)
             log_msg(LOG_INFO, "socketmap: %s closed", en.sm_spec + 5);
-        old_sm = en.sm;
+        if (p->sm_spec != NULL)
+            log_msg(LOG_INFO, "socketmap: serving on %s", p->sm_spec + 5);
         free(en.sm_spec);
         en.sm = p->sm;
         en.sm_spec = p->sm_spec;
     }
+    for (size_t j = 0; j < nold; j++)
+        if (!p->kept[j])
+            count_gone(NULL, old[j]);
     en.hooks = p->hooks;
     en.nhooks = p->nhooks;
     pthread_rwlock_unlock(&en.hlock);
-    /* No hook reaches the old ones now: stop them, then start their
-     * successors, so that a spool never has two senders. */
-    retire_socketmap(old_sm);
+    socketmap_stop(old_sm);
     for (size_t j = 0; j < nold; j++)
-        if (!p->kept[j])
-            retire_webhook(old[j], "stopped");
+        if (!p->kept[j]) {
+            log_msg(LOG_INFO, "webhook %s: stopped; what it had not sent stays in its spool",
+                    webhook_url(old[j]));
+            webhook_stop(old[j]);
+        }
     for (size_t i = 0; i < p->nhooks; i++) {
         if (!p->fresh[i])
             continue;
@@ -304,6 +306,9 @@ void enforce_stop(void)
     webhook **hooks = en.hooks;
     size_t n = en.nhooks;
     socketmap *sm = en.sm;
+    count_gone(sm, NULL);
+    for (size_t i = 0; i < n; i++)
+        count_gone(NULL, hooks[i]);
     en.hooks = NULL;
     en.nhooks = 0;
     en.sm = NULL;
@@ -311,9 +316,9 @@ void enforce_stop(void)
     en.sm_spec = NULL;
     pthread_rwlock_unlock(&en.hlock);
     for (size_t i = 0; i < n; i++)
-        retire_webhook(hooks[i], NULL);
+        webhook_stop(hooks[i]);
     free(hooks);
-    retire_socketmap(sm);
+    socketmap_stop(sm);
     if (en.refreshing) {
         pthread_mutex_lock(&en.mu);
         en.stop = 1;

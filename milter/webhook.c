@@ -360,9 +360,10 @@ int webhook_same(const webhook *w, const wh_conf *wc, const char *journal_path)
 {
     sbuf p = {0};
     spool_path(wc->url, journal_path, &p);
-    int same = sbuf_ok(&p) && strcmp(p.s, w->spool) == 0 && strcmp(wc->url, w->conf.url) == 0 &&
-               wc->payload == w->conf.payload && same_str(wc->key, w->conf.key) &&
-               same_str(wc->auth, w->conf.auth);
+    /* one whose thread could not start is replaced at the next reload */
+    int same = w->running && sbuf_ok(&p) && strcmp(p.s, w->spool) == 0 &&
+               strcmp(wc->url, w->conf.url) == 0 && wc->payload == w->conf.payload &&
+               same_str(wc->key, w->conf.key) && same_str(wc->auth, w->conf.auth);
     sbuf_free(&p);
     return same;
 }

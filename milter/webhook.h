@@ -46,7 +46,7 @@ webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, s
 webhook *webhook_open(const wh_conf *wc, const char *journal_path, char *err, size_t errlen);
 int webhook_run(webhook *w);
 
-/* 1 if w was opened for exactly wc (url, payload, key, auth) beside
+/* 1 if w runs for exactly wc (url, payload, key, auth) beside
  * journal_path: a reload leaves it running. */
 int webhook_same(const webhook *w, const wh_conf *wc, const char *journal_path);
 
