@@ -49,18 +49,25 @@ static struct {
         .cv = PTHREAD_COND_INITIALIZER,
         .hlock = PTHREAD_RWLOCK_INITIALIZER};
 
+/* One at a time, so that the refresher's load of a store a reload has just
+ * replaced cannot land after the reload's load of the new one. */
 static void refresh(void)
 {
+    static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&one);
+    pthread_mutex_lock(&en.mu);
+    char *uri = en.store_uri != NULL ? strdup(en.store_uri) : NULL;
+    pthread_mutex_unlock(&en.mu);
     char err[512];
-    store *s = store_open(en.store_uri, err, sizeof err);
-    if (s == NULL) {
+    store *s = uri != NULL ? store_open(uri, err, sizeof err) : NULL;
+    if (uri != NULL && s == NULL)
         log_msg(LOG_WARNING, "suppression list: %s; the last one loaded stays in force", err);
-        return;
-    }
-    if (suppset_load(en.set, s, (int64_t)time(NULL)) != 0)
+    else if (s != NULL && suppset_load(en.set, s, (int64_t)time(NULL)) != 0)
         log_msg(LOG_WARNING, "suppression list: %s; the last one loaded stays in force",
                 store_error(s));
     store_close(s);
+    free(uri);
+    pthread_mutex_unlock(&one);
 }
 
 /* The set was loaded before the thread starts: wait first, then reload
@@ -231,7 +238,27 @@ static void commit(struct plan *p)
     free(p->kept);
 }
 
-int enforce_reload(const mconf *c, const char *journal_path, char *err, size_t errlen)
+/* The set follows a changed store: read from the new one at once (before
+ * a new socketmap answers), then by the refresher, started if there was
+ * none.  Without a store the last list loaded stays. */
+static void follow_store(const char *uri)
+{
+    pthread_mutex_lock(&en.mu);
+    int changed = !same(uri, en.store_uri);
+    if (changed) {
+        free(en.store_uri);
+        en.store_uri = uri != NULL ? strdup(uri) : NULL;
+    }
+    pthread_mutex_unlock(&en.mu);
+    if (!changed || uri == NULL)
+        return;
+    refresh();
+    if (!en.refreshing && pthread_create(&en.refresher, NULL, refresher, NULL) == 0)
+        en.refreshing = 1;
+}
+
+int enforce_reload(const mconf *c, const char *store_uri, const char *journal_path, char *err,
+                   size_t errlen)
 {
     struct plan p = {0};
     if (plan_socketmap(c, &p, err, errlen) != 0 ||
@@ -239,6 +266,7 @@ int enforce_reload(const mconf *c, const char *journal_path, char *err, size_t e
         abandon(&p);
         return -1;
     }
+    follow_store(store_uri);
     commit(&p);
     return 0;
 }
@@ -252,12 +280,7 @@ int enforce_start(const mconf *c, const char *store_uri, const char *journal_pat
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (store_uri != NULL && (en.store_uri = strdup(store_uri)) != NULL) {
-        refresh(); /* before the socket answers: no window of empty answers */
-        if (pthread_create(&en.refresher, NULL, refresher, NULL) == 0)
-            en.refreshing = 1;
-    }
-    if (enforce_reload(c, journal_path, err, errlen) != 0) {
+    if (enforce_reload(c, store_uri, journal_path, err, errlen) != 0) {
         enforce_stop();
         return -1;
     }

@@ -12,12 +12,12 @@
  *     enforce_start(conf, store_uri, journal_path, socket_gid, err, sizeof err);
  *     enforce_on_event(ev);            (each event the store did not hold)
  *     enforce_on_suppress(sp);         (each suppression the policy recorded)
- *     enforce_reload(new_conf, journal_path, err, sizeof err);   (SIGUSR1)
+ *     enforce_reload(new_conf, store_uri, journal_path, err, sizeof err);   (SIGUSR1)
  *     enforce_stop();
  *
- * A reload moves the socketmap only when its setting changed, and restarts
- * only the webhooks whose settings changed; the suppression set, its store
- * and the sockets' group stay as at start.
+ * A reload moves the socketmap only when its setting changed, restarts
+ * only the webhooks whose settings changed, and reads the suppression set
+ * from a changed store; the sockets' group stays as at start.
  */
 #ifndef MILTER_ENFORCE_H
 #define MILTER_ENFORCE_H
@@ -42,10 +42,12 @@ int enforce_start(const mconf *c, const char *store_uri, const char *journal_pat
 /* Follow c: a changed socketmap is opened on its new path (c's
  * socket_mode, the start's group) before the old one is closed and
  * removed; removed and changed webhooks are stopped (their spools stay),
- * new and changed ones started on the spools beside journal_path.  0, or
- * -1 with a message in err when a new socket or spool cannot be opened:
- * then nothing changed. */
-int enforce_reload(const mconf *c, const char *journal_path, char *err, size_t errlen);
+ * new and changed ones started on the spools beside journal_path; a
+ * changed store_uri is read into the set at once.  0, or -1 with a
+ * message in err when a new socket or spool cannot be opened: then
+ * nothing changed. */
+int enforce_reload(const mconf *c, const char *store_uri, const char *journal_path, char *err,
+                   size_t errlen);
 
 /* Hooks for the writer (any thread); harmless when nothing was started. */
 void enforce_on_event(const event *ev);

@@ -234,7 +234,8 @@ static void reload(void)
     }
     /* before the new config is in force: a socket or spool it names that
      * cannot be opened refuses it, as an error in the file does */
-    if (enforce_reload(rt->conf, rt->conf->store->journal, err, sizeof err) != 0) {
+    if (enforce_reload(rt->conf, rt->conf->store->store, rt->conf->store->journal, err,
+                       sizeof err) != 0) {
         log_msg(LOG_ERR, "reload: %s", err);
         log_msg(LOG_ERR, "reload refused; the previous configuration stays in force");
         runtime_release(rt);

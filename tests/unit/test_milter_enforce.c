@@ -123,7 +123,7 @@ static int reload_to(const char *spec, size_t n, char **urls, char **keys, char 
     char journal[128];
     snprintf(journal, sizeof journal, "%s/journal", dir);
     mconf *c = conf_with(spec, n, urls, keys);
-    int rc = enforce_reload(c, journal, err, len);
+    int rc = enforce_reload(c, NULL, journal, err, len);
     mconf_free(c); /* the services keep their own copies */
     return rc;
 }
@@ -381,6 +381,33 @@ TEST(reload_moves_the_socketmap)
     CHECK(after.lookups == k.lookups); /* the final counters file does not fall to 0 */
 }
 
+TEST(reload_follows_the_store)
+{
+    char uri1[128], uri2[128], sock[128], spec[140], journal[128], err[512];
+    snprintf(uri1, sizeof uri1, "sqlite:%s/one.db", dir);
+    snprintf(uri2, sizeof uri2, "sqlite:%s/two.db", dir);
+    snprintf(sock, sizeof sock, "%s/st.sock", dir);
+    snprintf(spec, sizeof spec, "unix:%s", sock);
+    snprintf(journal, sizeof journal, "%s/journal", dir);
+    store *s1 = store_open(uri1, err, sizeof err), *s2 = store_open(uri2, err, sizeof err);
+    CHECK(s1 != NULL && s2 != NULL);
+    if (s1 == NULL || s2 == NULL)
+        return;
+    CHECK(store_suppress(s1, "old@example.com", "first store", (int64_t)time(NULL)) == 0);
+    CHECK(store_suppress(s2, "new@example.com", "second store", (int64_t)time(NULL)) == 0);
+    store_close(s1);
+    store_close(s2);
+    mconf *c = conf_with(spec, 0, NULL, NULL);
+    CHECK(enforce_start(c, uri1, journal, (gid_t)-1, err, sizeof err) == 0);
+    CHECK(strncmp(ask(sock, "old@example.com"), "OK ", 3) == 0);
+    /* the reload reads the new store before it returns */
+    CHECK(enforce_reload(c, uri2, journal, err, sizeof err) == 0);
+    CHECK(strncmp(ask(sock, "new@example.com"), "OK ", 3) == 0);
+    CHECK_STR(ask(sock, "old@example.com"), "NOTFOUND ");
+    mconf_free(c);
+    enforce_stop();
+}
+
 TEST(reload_webhooks)
 {
     char u[NRX][80], err[512], journal[128];
@@ -434,7 +461,7 @@ TEST(reload_webhooks)
     /* a spool that cannot be opened: refused, nothing restarted */
     n0 = tids("bm-webhook", t0, 8);
     mconf *bad = conf_with(NULL, 3, (char *[]){u[0], u[2], u[1]}, NULL);
-    CHECK(enforce_reload(bad, "/nonexistent-dir/journal", err, sizeof err) == -1);
+    CHECK(enforce_reload(bad, NULL, "/nonexistent-dir/journal", err, sizeof err) == -1);
     CHECK(strstr(err, "/nonexistent-dir/journal.webhook-") != NULL);
     mconf_free(bad);
     n1 = tids("bm-webhook", t1, 8);
