@@ -6,8 +6,15 @@
  * thread) and reloads the whole set every ENFORCE_REFRESH seconds, which
  * also drops unsuppressed and expired addresses and picks up what other
  * hosts of a fleet or bounce-report suppress; enforce_on_suppress() adds a
- * new suppression at once.  The services live from start to stop, so the
- * hooks read them without a lock after start.
+ * new suppression at once.
+ *
+ * A reload plans first: it opens the new socketmap and the new webhooks'
+ * spools beside what runs, and gives them up if one fails, so a refused
+ * reload changes nothing.  Then it swaps the lists under hlock (the
+ * writer's hooks hold its read side while they queue, so an event goes to
+ * either the old list or the new one, never to neither), stops what left,
+ * and only then starts the new webhooks' threads.  The counters of what
+ * stopped are kept (en.gone): the counters file only adds differences.
  */
 #include "enforce.h"
 
@@ -27,27 +34,40 @@
 static struct {
     suppset *set;
     socketmap *sm;
+    char *sm_spec;          /* what sm was opened for */
+    gid_t gid;              /* the sockets' group, as at start */
+    pthread_rwlock_t hlock; /* hooks and sm against a reload's swap */
     webhook **hooks;
     size_t nhooks;
+    struct enforce_counters gone; /* of the services stopped so far */
     char *store_uri;
     pthread_t refresher;
     int refreshing, stop;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-} en = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} en = {.mu = PTHREAD_MUTEX_INITIALIZER,
+        .cv = PTHREAD_COND_INITIALIZER,
+        .hlock = PTHREAD_RWLOCK_INITIALIZER};
 
+/* One at a time, so that the refresher's load of a store a reload has just
+ * replaced cannot land after the reload's load of the new one. */
 static void refresh(void)
 {
+    static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&one);
+    pthread_mutex_lock(&en.mu);
+    char *uri = en.store_uri != NULL ? strdup(en.store_uri) : NULL;
+    pthread_mutex_unlock(&en.mu);
     char err[512];
-    store *s = store_open(en.store_uri, err, sizeof err);
-    if (s == NULL) {
+    store *s = uri != NULL ? store_open(uri, err, sizeof err) : NULL;
+    if (uri != NULL && s == NULL)
         log_msg(LOG_WARNING, "suppression list: %s; the last one loaded stays in force", err);
-        return;
-    }
-    if (suppset_load(en.set, s, (int64_t)time(NULL)) != 0)
+    else if (s != NULL && suppset_load(en.set, s, (int64_t)time(NULL)) != 0)
         log_msg(LOG_WARNING, "suppression list: %s; the last one loaded stays in force",
                 store_error(s));
     store_close(s);
+    free(uri);
+    pthread_mutex_unlock(&one);
 }
 
 /* The set was loaded before the thread starts: wait first, then reload
@@ -73,87 +93,255 @@ static void *refresher(void *arg)
     return NULL;
 }
 
-static int start_socketmap(const mconf *c, gid_t gid, char *err, size_t errlen)
+/* What a reload will change, made ready without touching what runs. */
+struct plan {
+    int sm_changed;
+    socketmap *sm; /* the new listener, serving already (its own path) */
+    char *sm_spec;
+    webhook **hooks; /* the new list: kept ones and opened (not running) ones */
+    size_t nhooks;
+    unsigned char *fresh; /* per new hook: opened here */
+    unsigned char *kept;  /* per old hook: in the new list */
+};
+
+static int same(const char *a, const char *b)
 {
-    en.sm = socketmap_open(c->sm.socketmap, c->socket_mode, en.set, err, errlen);
-    if (en.sm == NULL)
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int plan_socketmap(const mconf *c, struct plan *p, char *err, size_t errlen)
+{
+    const char *spec = c->sm.socketmap;
+    if (same(spec, en.sm_spec))
+        return 0; /* the listener and its connections stay */
+    p->sm_changed = 1;
+    if (spec == NULL)
+        return 0;
+    if ((p->sm_spec = strdup(spec)) == NULL) {
+        snprintf(err, errlen, "socketmap: out of memory");
         return -1;
-    if (gid != (gid_t)-1 && chown(c->sm.socketmap + 5, (uid_t)-1, gid) != 0)
-        log_msg(LOG_WARNING, "socketmap: chgrp %s: %m", c->sm.socketmap + 5);
-    return socketmap_start(en.sm);
+    }
+    p->sm = socketmap_open(spec, c->socket_mode, en.set, err, errlen);
+    if (p->sm == NULL)
+        return -1;
+    if (en.gid != (gid_t)-1 && chown(spec + 5, (uid_t)-1, en.gid) != 0)
+        log_msg(LOG_WARNING, "socketmap: chgrp %s: %m", spec + 5);
+    if (socketmap_start(p->sm) != 0) {
+        snprintf(err, errlen, "socketmap: cannot start a thread");
+        return -1;
+    }
+    return 0;
+}
+
+/* Each configured webhook: the running one that matches it, or one opened
+ * now (its thread starts after the one it replaces has stopped). */
+static int plan_webhooks(const mconf *c, const char *journal_path, struct plan *p, char *err,
+                         size_t errlen)
+{
+    size_t n = c->sm.nwebhooks;
+    p->kept = calloc(en.nhooks + 1, 1);
+    p->hooks = calloc(n + 1, sizeof *p->hooks);
+    p->fresh = calloc(n + 1, 1);
+    if (p->kept == NULL || p->hooks == NULL || p->fresh == NULL) {
+        snprintf(err, errlen, "webhook: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const wh_conf *wc = &c->sm.webhooks[i];
+        for (size_t j = 0; j < en.nhooks && p->hooks[i] == NULL; j++)
+            if (!p->kept[j] && webhook_same(en.hooks[j], wc, journal_path)) {
+                p->hooks[i] = en.hooks[j];
+                p->kept[j] = 1;
+            }
+        if (p->hooks[i] == NULL) {
+            if ((p->hooks[i] = webhook_open(wc, journal_path, err, errlen)) == NULL)
+                return -1;
+            p->fresh[i] = 1;
+        }
+        p->nhooks++;
+    }
+    return 0;
+}
+
+/* A plan given up: what it opened is closed, what runs is untouched. */
+static void abandon(struct plan *p)
+{
+    socketmap_stop(p->sm);
+    free(p->sm_spec);
+    for (size_t i = 0; i < p->nhooks; i++)
+        if (p->fresh[i])
+            webhook_stop(p->hooks[i]);
+    free(p->hooks);
+    free(p->fresh);
+    free(p->kept);
+}
+
+/* Under hlock's write side, as a service leaves the lists: its counts go
+ * to the totals, so that they never fall (a lookup or POST that ends while
+ * it stops is not counted). */
+static void count_gone(socketmap *sm, webhook *w)
+{
+    if (sm != NULL) {
+        en.gone.lookups += socketmap_lookups(sm);
+        en.gone.found += socketmap_found(sm);
+    }
+    if (w != NULL) {
+        en.gone.delivered += webhook_delivered(w);
+        en.gone.failed += webhook_failed(w);
+    }
+}
+
+/* Swap the planned services in, stop those that left, then start the new
+ * webhooks' threads: a changed webhook's successor works on the same spool,
+ * which must never have two senders. */
+static void commit(struct plan *p)
+{
+    socketmap *old_sm = NULL;
+    webhook **old = en.hooks;
+    size_t nold = en.nhooks;
+    pthread_rwlock_wrlock(&en.hlock);
+    if (p->sm_changed) {
+        old_sm = en.sm;
+        count_gone(old_sm, NULL);
+        if (en.sm_spec != NULL)
+            log_msg(LOG_INFO, "socketmap: %s closed", en.sm_spec + 5);
+        if (p->sm_spec != NULL)
+            log_msg(LOG_INFO, "socketmap: serving on %s", p->sm_spec + 5);
+        free(en.sm_spec);
+        en.sm = p->sm;
+        en.sm_spec = p->sm_spec;
+    }
+    for (size_t j = 0; j < nold; j++)
+        if (!p->kept[j])
+            count_gone(NULL, old[j]);
+    en.hooks = p->hooks;
+    en.nhooks = p->nhooks;
+    pthread_rwlock_unlock(&en.hlock);
+    socketmap_stop(old_sm);
+    for (size_t j = 0; j < nold; j++)
+        if (!p->kept[j]) {
+            log_msg(LOG_INFO, "webhook %s: stopped; what it had not sent stays in its spool",
+                    webhook_url(old[j]));
+            webhook_stop(old[j]);
+        }
+    for (size_t i = 0; i < p->nhooks; i++) {
+        if (!p->fresh[i])
+            continue;
+        if (webhook_run(p->hooks[i]) != 0)
+            log_msg(LOG_ERR, "webhook %s: cannot start a thread; its bodies wait in the spool",
+                    webhook_url(p->hooks[i]));
+        else
+            log_msg(LOG_INFO, "webhook %s: started", webhook_url(p->hooks[i]));
+    }
+    free(old);
+    free(p->fresh);
+    free(p->kept);
+}
+
+/* The set follows a changed store: read from the new one at once (before
+ * a new socketmap answers), then by the refresher, started if there was
+ * none.  Without a store the last list loaded stays. */
+static void follow_store(const char *uri)
+{
+    pthread_mutex_lock(&en.mu);
+    int changed = !same(uri, en.store_uri);
+    if (changed) {
+        free(en.store_uri);
+        en.store_uri = uri != NULL ? strdup(uri) : NULL;
+    }
+    pthread_mutex_unlock(&en.mu);
+    if (!changed || uri == NULL)
+        return;
+    refresh();
+    if (!en.refreshing && pthread_create(&en.refresher, NULL, refresher, NULL) == 0)
+        en.refreshing = 1;
+}
+
+int enforce_reload(const mconf *c, const char *store_uri, const char *journal_path, char *err,
+                   size_t errlen)
+{
+    struct plan p = {0};
+    if (plan_socketmap(c, &p, err, errlen) != 0 ||
+        plan_webhooks(c, journal_path, &p, err, errlen) != 0) {
+        abandon(&p);
+        return -1;
+    }
+    follow_store(store_uri);
+    commit(&p);
+    return 0;
 }
 
 int enforce_start(const mconf *c, const char *store_uri, const char *journal_path, gid_t gid,
                   char *err, size_t errlen)
 {
     en.stop = 0;
+    en.gid = gid;
     if ((en.set = suppset_new()) == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (store_uri != NULL && (en.store_uri = strdup(store_uri)) != NULL) {
-        refresh(); /* before the socket answers: no window of empty answers */
-        if (pthread_create(&en.refresher, NULL, refresher, NULL) == 0)
-            en.refreshing = 1;
-    }
-    if (c->sm.socketmap != NULL && start_socketmap(c, gid, err, errlen) != 0) {
+    if (enforce_reload(c, store_uri, journal_path, err, errlen) != 0) {
         enforce_stop();
         return -1;
-    }
-    en.hooks = c->sm.nwebhooks ? calloc(c->sm.nwebhooks, sizeof *en.hooks) : NULL;
-    for (size_t i = 0; i < c->sm.nwebhooks; i++) {
-        /* The runtime's config outlives the webhooks: main stops them first. */
-        en.hooks[i] =
-            en.hooks ? webhook_start(&c->sm.webhooks[i], journal_path, err, errlen) : NULL;
-        if (en.hooks[i] == NULL) {
-            enforce_stop();
-            return -1;
-        }
-        en.nhooks++;
     }
     return 0;
 }
 
 void enforce_on_event(const event *ev)
 {
+    pthread_rwlock_rdlock(&en.hlock);
     for (size_t i = 0; i < en.nhooks; i++)
         if (webhook_event(en.hooks[i], ev) < 0)
             log_msg(LOG_ERR, "webhook: cannot spool event %s", ev->f[EV_ID]);
+    pthread_rwlock_unlock(&en.hlock);
 }
 
 void enforce_on_suppress(const suppression *sp)
 {
     if (en.set != NULL && suppset_add(en.set, sp) != 0)
         log_msg(LOG_ERR, "suppression list: out of memory adding %s", sp->address);
+    pthread_rwlock_rdlock(&en.hlock);
     for (size_t i = 0; i < en.nhooks; i++)
         if (webhook_suppression(en.hooks[i], sp) < 0)
             log_msg(LOG_ERR, "webhook: cannot spool the suppression of %s", sp->address);
+    pthread_rwlock_unlock(&en.hlock);
 }
 
 void enforce_counters(struct enforce_counters *out)
 {
-    memset(out, 0, sizeof *out);
+    pthread_rwlock_rdlock(&en.hlock);
+    *out = en.gone;
     if (en.sm != NULL) {
-        out->lookups = socketmap_lookups(en.sm);
-        out->found = socketmap_found(en.sm);
+        out->lookups += socketmap_lookups(en.sm);
+        out->found += socketmap_found(en.sm);
     }
     for (size_t i = 0; i < en.nhooks; i++) {
         out->delivered += webhook_delivered(en.hooks[i]);
         out->failed += webhook_failed(en.hooks[i]);
     }
-    if (en.set != NULL)
-        out->suppressed = suppset_count(en.set);
+    pthread_rwlock_unlock(&en.hlock);
+    out->suppressed = en.set != NULL ? suppset_count(en.set) : 0;
 }
 
 void enforce_stop(void)
 {
-    for (size_t i = 0; i < en.nhooks; i++)
-        webhook_stop(en.hooks[i]);
-    free(en.hooks);
+    pthread_rwlock_wrlock(&en.hlock);
+    webhook **hooks = en.hooks;
+    size_t n = en.nhooks;
+    socketmap *sm = en.sm;
+    count_gone(sm, NULL);
+    for (size_t i = 0; i < n; i++)
+        count_gone(NULL, hooks[i]);
     en.hooks = NULL;
     en.nhooks = 0;
-    socketmap_stop(en.sm);
     en.sm = NULL;
+    free(en.sm_spec);
+    en.sm_spec = NULL;
+    pthread_rwlock_unlock(&en.hlock);
+    for (size_t i = 0; i < n; i++)
+        webhook_stop(hooks[i]);
+    free(hooks);
+    socketmap_stop(sm);
     if (en.refreshing) {
         pthread_mutex_lock(&en.mu);
         en.stop = 1;

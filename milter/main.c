@@ -232,6 +232,16 @@ static void reload(void)
         runtime_release(cur);
         return;
     }
+    /* before the new config is in force: a socket or spool it names that
+     * cannot be opened refuses it, as an error in the file does */
+    if (enforce_reload(rt->conf, rt->conf->store->store, rt->conf->store->journal, err,
+                       sizeof err) != 0) {
+        log_msg(LOG_ERR, "reload: %s", err);
+        log_msg(LOG_ERR, "reload refused; the previous configuration stays in force");
+        runtime_release(rt);
+        runtime_release(cur);
+        return;
+    }
     if (cur != NULL && (strcmp(cur->conf->socket, rt->conf->socket) != 0 ||
                         strcmp(cur->conf->user, rt->conf->user) != 0))
         log_msg(LOG_WARNING, "reload: socket and user changes take effect at restart");

@@ -38,6 +38,8 @@ struct client {
 struct socketmap {
     int lfd, wake[2];
     char path[108];
+    dev_t dev; /* the socket file we bound: only that one is removed */
+    ino_t ino;
     suppset *set;
     pthread_t thread;
     int started;
@@ -106,8 +108,17 @@ static int listen_unix(socketmap *sm, mode_t mode, char *err, size_t errlen)
     struct stat st;
     if (lstat(sm->path, &st) == 0 && S_ISSOCK(st.st_mode))
         unlink(sm->path); /* left by a daemon that did not stop cleanly */
-    if (bind(sm->lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || chmod(sm->path, mode) != 0 ||
-        listen(sm->lfd, 128) != 0) {
+    if (bind(sm->lfd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        snprintf(err, errlen, "socketmap: %s: %s", sm->path, strerror(errno));
+        close(sm->lfd);
+        sm->lfd = -1; /* not bound: the file there is not ours to remove */
+        return -1;
+    }
+    if (lstat(sm->path, &st) == 0) {
+        sm->dev = st.st_dev;
+        sm->ino = st.st_ino;
+    }
+    if (chmod(sm->path, mode) != 0 || listen(sm->lfd, 128) != 0) {
         snprintf(err, errlen, "socketmap: %s: %s", sm->path, strerror(errno));
         return -1;
     }
@@ -229,6 +240,7 @@ int socketmap_start(socketmap *sm)
 {
     if (pthread_create(&sm->thread, NULL, loop, sm) != 0)
         return -1;
+    pthread_setname_np(sm->thread, "bm-socketmap"); /* ps -L, and the reload tests */
     sm->started = 1;
     return 0;
 }
@@ -255,7 +267,10 @@ void socketmap_stop(socketmap *sm)
         drop(sm, sm->nclients - 1);
     if (sm->lfd >= 0) {
         close(sm->lfd);
-        unlink(sm->path);
+        /* A daemon started meanwhile on the same path owns the file now. */
+        struct stat st;
+        if (lstat(sm->path, &st) == 0 && st.st_dev == sm->dev && st.st_ino == sm->ino)
+            unlink(sm->path);
     }
     if (sm->wake[0] >= 0) {
         close(sm->wake[0]);

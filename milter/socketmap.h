@@ -6,7 +6,8 @@
  * gets "OK 550 5.7.1 recipient suppressed by bounce-milter: REASON since
  * DATE", "NOTFOUND " or "PERM reason" back, so smtpd refuses a suppressed
  * recipient at RCPT TO.  One thread serves every connection with poll();
- * a client may send any number of requests on one connection.
+ * a client may send any number of requests on one connection.  The thread
+ * is named bm-socketmap.
  *
  *     socketmap *sm = socketmap_open("unix:/run/bounce-milter/socketmap", 0660, set, err, n);
  *     socketmap_start(sm);
@@ -36,7 +37,8 @@ socketmap *socketmap_open(const char *spec, mode_t mode, suppset *set, char *err
 /* Serve in a thread of its own: 0, or -1. */
 int socketmap_start(socketmap *sm);
 
-/* Stop serving, close every connection, remove the socket file, free sm. */
+/* Stop serving, close every connection (Postfix reconnects at its next
+ * lookup), remove the socket file if it is still the one sm bound, free sm. */
 void socketmap_stop(socketmap *sm);
 
 /* Lookups answered and found since the start (counters file). */

@@ -33,7 +33,9 @@ struct webhook {
     wh_conf conf; /* copies: a reload frees the config it came from */
     char *spool;
     journal *j;
+    journal_reader *r; /* the thread's once it runs; opened with the spool */
     pthread_t thread;
+    int running; /* the thread was started (webhook_run) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop, pending;
@@ -237,15 +239,12 @@ static int pause_ms(webhook *w, unsigned ms, int wake_on_work)
 static void *run(void *arg)
 {
     webhook *w = arg;
-    char err[512];
-    journal_reader *r = NULL;
+    journal_reader *r = w->r;
     CURL *curl = curl_easy_init();
     sbuf rec = {0};
     unsigned pause = webhook_retry_base_ms;
     while (curl != NULL) {
-        if (r == NULL && (r = journal_reader_open(w->spool, err, sizeof err)) == NULL)
-            log_msg(LOG_ERR, "webhook %s: %s", w->conf.url, err);
-        int got = r != NULL ? journal_reader_next(r, &rec) : -1;
+        int got = journal_reader_next(r, &rec);
         if (got <= 0 || rec.len < 2) {
             if (got == 1 && journal_reader_confirm(r) == 0)
                 continue; /* an empty record: nothing to send */
@@ -267,8 +266,20 @@ static void *run(void *arg)
     }
     sbuf_free(&rec);
     journal_reader_close(r);
+    w->r = NULL;
     curl_easy_cleanup(curl);
     return NULL;
+}
+
+/* The spool of url's webhook beside journal_path: a webhook that comes
+ * back after a reload or restart finds what it had not sent. */
+static void spool_path(const char *url, const char *journal_path, sbuf *out)
+{
+    unsigned char d[HMAC_LEN];
+    char hex[2 * HMAC_LEN + 1];
+    sha256(url, strlen(url), d);
+    hmac_hex(d, 4, hex);
+    sbuf_printf(out, "%s.webhook-%s", journal_path, hex);
 }
 
 static void free_webhook(webhook *w)
@@ -285,17 +296,13 @@ static void curl_init(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, size_t errlen)
+webhook *webhook_open(const wh_conf *wc, const char *journal_path, char *err, size_t errlen)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, curl_init);
     webhook *w = calloc(1, sizeof *w);
-    unsigned char d[HMAC_LEN];
-    char hex[2 * HMAC_LEN + 1];
-    sha256(wc->url, strlen(wc->url), d);
-    hmac_hex(d, 4, hex);
     sbuf p = {0};
-    sbuf_printf(&p, "%s.webhook-%s", journal_path, hex);
+    spool_path(wc->url, journal_path, &p);
     if (w == NULL || !sbuf_ok(&p)) {
         snprintf(err, errlen, "webhook: out of memory");
         free(w);
@@ -312,19 +319,58 @@ webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, s
         snprintf(err, errlen, "webhook: out of memory");
     else
         w->j = journal_open(w->spool, SCONF_JOURNAL_MAX, err, errlen);
-    if (w->j == NULL) {
+    /* the reader too, so that a spool that cannot be read refuses a reload */
+    if (w->j != NULL && (w->r = journal_reader_open(w->spool, err, errlen)) == NULL)
+        journal_close(w->j);
+    if (w->j == NULL || w->r == NULL) {
         free_webhook(w);
         return NULL;
     }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+    return w;
+}
+
+int webhook_run(webhook *w)
+{
+    if (pthread_create(&w->thread, NULL, run, w) != 0)
+        return -1;
+    pthread_setname_np(w->thread, "bm-webhook"); /* ps -L, and the reload tests */
+    w->running = 1;
+    return 0;
+}
+
+webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, size_t errlen)
+{
+    webhook *w = webhook_open(wc, journal_path, err, errlen);
+    if (w != NULL && webhook_run(w) != 0) {
         snprintf(err, errlen, "webhook: cannot start a thread");
-        journal_close(w->j);
-        free_webhook(w);
+        webhook_stop(w);
         return NULL;
     }
     return w;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int webhook_same(const webhook *w, const wh_conf *wc, const char *journal_path)
+{
+    sbuf p = {0};
+    spool_path(wc->url, journal_path, &p);
+    /* one whose thread could not start is replaced at the next reload */
+    int same = w->running && sbuf_ok(&p) && strcmp(p.s, w->spool) == 0 &&
+               strcmp(wc->url, w->conf.url) == 0 && wc->payload == w->conf.payload &&
+               same_str(wc->key, w->conf.key) && same_str(wc->auth, w->conf.auth);
+    sbuf_free(&p);
+    return same;
+}
+
+const char *webhook_url(const webhook *w)
+{
+    return w->conf.url;
 }
 
 uint64_t webhook_delivered(webhook *w)
@@ -345,7 +391,9 @@ void webhook_stop(webhook *w)
     w->stop = 1;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
+    if (w->running)
+        pthread_join(w->thread, NULL);
+    journal_reader_close(w->r); /* never ran: still ours */
     journal_close(w->j);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);

@@ -20,7 +20,7 @@
  * Every POST carries Content-Type: application/json, X-Bounce-Type: event
  * or suppression, and with a key X-Bounce-Signature: t=UNIX,v1=HEX where
  * HEX is HMAC-SHA256(key, UNIX "." body); with auth, HTTP Basic
- * credentials.
+ * credentials.  The thread is named bm-webhook.
  */
 #ifndef MILTER_WEBHOOK_H
 #define MILTER_WEBHOOK_H
@@ -39,6 +39,17 @@ typedef struct webhook webhook;
  * SHA-256) and start the thread; NULL with a message in err. */
 webhook *webhook_start(const wh_conf *wc, const char *journal_path, char *err, size_t errlen);
 
+/* webhook_start in two steps, for a reload that must be able to give up
+ * before anything changed: open the spool (bodies queued now wait in it),
+ * then start the thread (0, or -1).  Two webhooks must not run on one
+ * spool at once: each would send its bodies. */
+webhook *webhook_open(const wh_conf *wc, const char *journal_path, char *err, size_t errlen);
+int webhook_run(webhook *w);
+
+/* 1 if w runs for exactly wc (url, payload, key, auth) beside
+ * journal_path: a reload leaves it running. */
+int webhook_same(const webhook *w, const wh_conf *wc, const char *journal_path);
+
 /* Queue ev (listmonk: only authenticated hard, soft and complaint events):
  * 0 queued, 1 not for this webhook, -1 the spool failed. */
 int webhook_event(webhook *w, const event *ev);
@@ -46,12 +57,15 @@ int webhook_event(webhook *w, const event *ev);
 /* Queue a new suppression (event payload only): as webhook_event. */
 int webhook_suppression(webhook *w, const suppression *sp);
 
+/* The URL it posts to (logs). */
+const char *webhook_url(const webhook *w);
+
 /* Bodies delivered, and attempts that failed, since the start. */
 uint64_t webhook_delivered(webhook *w);
 uint64_t webhook_failed(webhook *w);
 
-/* Stop the thread (an attempt in progress ends within its timeout), close
- * the spool, free w. */
+/* Stop the thread if it runs (an attempt in progress ends within its
+ * timeout), close the spool (what is not sent stays in it), free w. */
 void webhook_stop(webhook *w);
 
 /* The body for ev under payload p into b: 1, or 0 if p does not send ev. */
