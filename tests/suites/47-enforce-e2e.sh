@@ -260,4 +260,15 @@ sleep 1
 
 e2e_milter_stop && ok "the daemon stops" || notok "the daemon stops within 8 s"
 [ ! -e "$SM" ] && ok "the socketmap socket is removed at stop" || notok "socketmap socket left behind"
+
+# The file form: the exported table, postmap'd, refuses the same address
+# with the 5.7.1 and text (Postfix's access_map_reject_code, 554).
+$REPORT -c "$E2E/milter.conf" export --format postfix >"$E2E/etc/suppressed" &&
+    postmap "$E2E/etc/suppressed" &&
+    e2e_postconf "smtpd_milters =" \
+        "smtpd_recipient_restrictions = check_recipient_access hash:$E2E/etc/suppressed"
+q=$(e2e_send list@sender.test vip@example.org "$T/plain.eml")
+[ -z "$q" ] && grep -q "^<\*\* *554 5.7.1 <vip@example.org>: Recipient address rejected: recipient suppressed by bounce-milter: [a-z]* since [0-9-]*\$" "$E2E/swaks.out" &&
+    ok "the exported table refuses it at RCPT TO with 554 5.7.1 and the text" ||
+    notok "the exported table refuses it ($(grep '^<\*\*' "$E2E/swaks.out" | head -n 2))"
 finish
