@@ -20,33 +20,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../unit/http_request.h"
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-/* Read one request into buf (NUL-terminated): a pointer to its body. */
-static const char *read_request(int fd, char *buf, size_t size)
-{
-    size_t len = 0;
-    const char *end = NULL;
-    long clen = 0;
-    ssize_t n;
-    while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0) {
-        len += (size_t)n;
-        buf[len] = '\0';
-        if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-            const char *cl = strcasestr(buf, "\r\nContent-Length:");
-            clen = cl ? atol(cl + 17) : 0;
-        }
-        if (end != NULL && (long)len >= end + 4 - buf + clen)
-            break;
-    }
-    buf[len] = '\0';
-    return end != NULL ? end + 4 : NULL;
 }
 
 int main(int argc, char **argv)
@@ -81,7 +62,7 @@ int main(int argc, char **argv)
         int fd = accept(lfd, NULL, NULL);
         if (fd < 0)
             continue;
-        const char *body = read_request(fd, buf, sizeof buf);
+        const char *body = http_read_request(fd, buf, sizeof buf);
         if (body != NULL) {
             fprintf(out, "%s\n", body);
             fflush(out);

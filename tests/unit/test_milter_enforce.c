@@ -25,6 +25,7 @@
 #include "config.h"
 #include "enforce.h"
 #include "store.h"
+#include "http_request.h"
 #include "tap.h"
 #include "webhook.h"
 
@@ -199,23 +200,10 @@ static void *receive(void *arg)
     int fd;
     while ((fd = accept(r->lfd, NULL, NULL)) >= 0) {
         char buf[16384];
-        size_t len = 0;
-        const char *end = NULL;
-        long clen = 0;
-        ssize_t got;
-        while (len < sizeof buf - 1 && (got = read(fd, buf + len, sizeof buf - 1 - len)) > 0) {
-            len += (size_t)got;
-            buf[len] = '\0';
-            if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-                const char *cl = strcasestr(buf, "\r\nContent-Length:");
-                clen = cl ? atol(cl + 17) : 0;
-            }
-            if (end != NULL && (long)len >= end + 4 - buf + clen)
-                break;
-        }
+        const char *body = http_read_request(fd, buf, sizeof buf);
         pthread_mutex_lock(&rxmu);
         int status = r->status;
-        if (status == 200 && end != NULL && r->n < MAXBODY)
+        if (status == 200 && body != NULL && r->n < MAXBODY)
             r->body[r->n++] = strdup(buf);
         pthread_mutex_unlock(&rxmu);
         char resp[128];

@@ -17,6 +17,7 @@
 
 #include "event.h"
 #include "hmac.h"
+#include "http_request.h"
 #include "tap.h"
 #include "webhook.h"
 
@@ -111,22 +112,7 @@ static void *receiver(void *arg)
         if (fd < 0)
             return NULL;
         char buf[65536];
-        size_t len = 0;
-        char *end = NULL;
-        long clen = -1;
-        while (len < sizeof buf - 1) {
-            ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-            if (n <= 0)
-                break;
-            len += (size_t)n;
-            buf[len] = '\0';
-            if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-                const char *cl = strcasestr(buf, "\r\nContent-Length:");
-                clen = cl ? atol(cl + 17) : 0;
-            }
-            if (end != NULL && (long)len >= end + 4 - buf + clen)
-                break;
-        }
+        http_read_request(fd, buf, sizeof buf);
         pthread_mutex_lock(&rx.mu);
         int status = rx.answered < rx.nscript ? rx.script[rx.answered] : 200;
         rx.answered++;
