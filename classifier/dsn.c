@@ -268,10 +268,37 @@ static int quoted_reply_at(const char *s, size_t n, size_t i, char st[16])
     return len > 0 && strchr("<([\"'", c) != NULL;
 }
 
+/* The first byte of s[i..n) that dsn_inner_reply() acts on (a bracket or
+ * a reply's first digit), or n.  The others neither nest nor start a
+ * reply, and an arrow of three of them covers only more of them: skipping
+ * them changes nothing. */
+static size_t next_inner(const char *s, size_t n, size_t i)
+{
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i open = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('<')),
+                                                 _mm_cmpeq_epi8(x, _mm_set1_epi8('('))),
+                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('[')));
+        __m128i close = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('>')),
+                                                  _mm_cmpeq_epi8(x, _mm_set1_epi8(')'))),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8(']')));
+        __m128i digit = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('4')),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(open, close), digit));
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < n && memchr("<([>)]45", s[i], 8) == NULL)
+        i++;
+    return i;
+}
+
 int dsn_inner_reply(const char *s, size_t n, char reply[4], char status[16])
 {
     int depth = 0, best_depth = -1, best_spec = -2;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = next_inner(s, n, 0); i < n; i = next_inner(s, n, i + 1)) {
         char c = s[i];
         /* nesting, not counting the arrows of a session transcript */
         int arrow = i + 2 < n && s[i + 1] == c && s[i + 2] == c;
