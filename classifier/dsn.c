@@ -8,6 +8,7 @@
  */
 #include "dsn.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #ifdef __SSE2__
@@ -450,7 +451,7 @@ static int phrase_at(const char *p, const char *e, const char *ph)
 
 /* The phrases' distinct two-letter openings, each with its phrases. */
 enum { NPHRASES = DSN_MAX_PHRASES };
-struct openings {
+struct dsn_openings {
     size_t n;
     unsigned char c0[NPHRASES], c1[NPHRASES];
     size_t nmember[NPHRASES];
@@ -460,8 +461,11 @@ struct openings {
 #endif
 };
 
-static void openings_init(struct openings *o, const dsn_vocab *v)
+struct dsn_openings *dsn_openings_new(const dsn_vocab *v)
 {
+    struct dsn_openings *o = malloc(sizeof *o);
+    if (o == NULL)
+        return NULL;
     o->n = 0;
     for (size_t i = 0; i < v->nphrases && i < NPHRASES; i++) {
         const char *ph = v->phrases[i].text; /* every phrase opens with two letters */
@@ -479,11 +483,17 @@ static void openings_init(struct openings *o, const dsn_vocab *v)
         }
         o->member[k][o->nmember[k]++] = (unsigned char)i;
     }
+    return o;
+}
+
+void dsn_openings_free(struct dsn_openings *o)
+{
+    free(o);
 }
 
 /* The phrases of opening k at p: lowers *exact / *joined to the first
  * phrase (in table order) matching there as it is / only joined. */
-static void phrases_at(const dsn_vocab *v, const struct openings *o, size_t k, const char *p,
+static void phrases_at(const dsn_vocab *v, const struct dsn_openings *o, size_t k, const char *p,
                        const char *e, size_t *exact, size_t *joined)
 {
     for (size_t j = 0; j < o->nmember[k] && o->member[k][j] < *exact; j++) {
@@ -503,8 +513,9 @@ static void phrases_at(const dsn_vocab *v, const struct openings *o, size_t k, c
  * only there are phrases compared. */
 static const char *phrase_command(const dsn_vocab *v, const char *s, size_t n)
 {
-    struct openings o;
-    openings_init(&o, v);
+    const struct dsn_openings *o = v->openings;
+    if (o == NULL)
+        return "";
     size_t exact = NPHRASES, joined = NPHRASES, i = 0;
     const char *e = s + n;
 #ifdef __SSE2__
@@ -514,21 +525,21 @@ static const char *phrase_command(const dsn_vocab *v, const char *s, size_t n)
         __m128i x1 =
             _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i + 1)), lower);
         __m128i hit[NPHRASES], any = _mm_setzero_si128();
-        for (size_t k = 0; k < o.n; k++) {
-            hit[k] = _mm_and_si128(_mm_cmpeq_epi8(x0, o.v0[k]), _mm_cmpeq_epi8(x1, o.v1[k]));
+        for (size_t k = 0; k < o->n; k++) {
+            hit[k] = _mm_and_si128(_mm_cmpeq_epi8(x0, o->v0[k]), _mm_cmpeq_epi8(x1, o->v1[k]));
             any = _mm_or_si128(any, hit[k]);
         }
         if (_mm_movemask_epi8(any) == 0)
             continue;
-        for (size_t k = 0; k < o.n; k++)
+        for (size_t k = 0; k < o->n; k++)
             for (unsigned m = (unsigned)_mm_movemask_epi8(hit[k]); m != 0; m &= m - 1)
-                phrases_at(v, &o, k, s + i + __builtin_ctz(m), e, &exact, &joined);
+                phrases_at(v, o, k, s + i + __builtin_ctz(m), e, &exact, &joined);
     }
 #endif
     for (; i + 1 < n && exact > 0; i++)
-        for (size_t k = 0; k < o.n; k++)
-            if (lc((unsigned char)s[i]) == o.c0[k] && lc((unsigned char)s[i + 1]) == o.c1[k])
-                phrases_at(v, &o, k, s + i, e, &exact, &joined);
+        for (size_t k = 0; k < o->n; k++)
+            if (lc((unsigned char)s[i]) == o->c0[k] && lc((unsigned char)s[i + 1]) == o->c1[k])
+                phrases_at(v, o, k, s + i, e, &exact, &joined);
     if (exact < NPHRASES)
         return v->phrases[exact].command;
     if (joined < NPHRASES && memchr(s, '\n', n) != NULL)

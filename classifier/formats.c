@@ -166,6 +166,7 @@ struct bc_formats {
     char **before, **after; /* remote_said: owned */
     size_t nbefore, nafter;
     dsn_vocab vocab;                  /* a view of the four lists above, for dsn.c */
+    struct dsn_openings *openings;    /* its phrases' openings */
     struct compiled *pool;            /* every distinct regex, compiled once: */
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
@@ -1377,7 +1378,8 @@ bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *
                            (const char *const *)f->before,
                            f->nbefore,
                            (const char *const *)f->after,
-                           f->nafter};
+                           f->nafter,
+                           NULL};
     for (int c = 0; c < 256; c++)
         f->low[c] = fold((unsigned char)c);
     for (uint32_t k = 0; k < 4; k++)
@@ -1392,11 +1394,12 @@ bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *
         scanner_build(f, field);
         teddy_build(f, field, simd);
     }
-    if (roles_build(f) != 0) {
+    if (roles_build(f) != 0 || (f->openings = dsn_openings_new(&f->vocab)) == NULL) {
         snprintf(err, errlen, "out of memory");
         formats_free(f);
         return NULL;
     }
+    f->vocab.openings = f->openings;
     return f;
 }
 
@@ -1434,6 +1437,7 @@ void formats_free(bc_formats *f)
     free(f->litstr);
     free(f->lits);
     free(f->byrole);
+    dsn_openings_free(f->openings);
     free(f->cmds);
     free(f->hosts);
     for (size_t i = 0; i < f->npool; i++) {
