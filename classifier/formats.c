@@ -470,10 +470,13 @@ static void teddy_verify(const bc_formats *f, const struct teddy *t, const unsig
         w = lit_fold8(w);
     }
     for (unsigned k = t->first[b]; k < t->first[b + 1]; k++) {
+        /* the filter's own copy of the head first: most candidates fail
+         * there, before the literal's record is read */
+        if (whole && (w & t->mask[k]) != t->head[k])
+            continue;
         uint16_t l = t->lit[k];
         const struct literal *lit = &f->lits[l];
-        if (pos[l] != NOPOS || s + lit->len > n || (whole && (w & t->mask[k]) != t->head[k]) ||
-            !same_folded(p + s, f->litstr[l], lit->len, low))
+        if (pos[l] != NOPOS || s + lit->len > n || !same_folded(p + s, f->litstr[l], lit->len, low))
             continue;
         pos[l] = (uint32_t)s;
         if (hit != NULL)
