@@ -1616,7 +1616,7 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
     return rc;
 }
 
-/* Does literal i of role start at s[k] (within s[0..n))? */
+/* Does literal i start at s[k] (within s[0..n))? */
 static int literal_at(const bc_formats *f, size_t i, const char *s, size_t n, size_t k)
 {
     const struct literal *l = &f->lits[i];
