@@ -463,7 +463,8 @@ struct dsn_openings {
 
 struct dsn_openings *dsn_openings_new(const dsn_vocab *v)
 {
-    struct dsn_openings *o = malloc(sizeof *o);
+    /* aligned for its SIMD patterns (malloc need not align them enough) */
+    struct dsn_openings *o = aligned_alloc(_Alignof(struct dsn_openings), sizeof *o);
     if (o == NULL)
         return NULL;
     o->n = 0;
