@@ -8,6 +8,7 @@
  */
 #include "dsn.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #ifdef __SSE2__
@@ -268,10 +269,37 @@ static int quoted_reply_at(const char *s, size_t n, size_t i, char st[16])
     return len > 0 && strchr("<([\"'", c) != NULL;
 }
 
+/* The first byte of s[i..n) that dsn_inner_reply() acts on (a bracket or
+ * a reply's first digit), or n.  The others neither nest nor start a
+ * reply, and an arrow of three of them covers only more of them: skipping
+ * them changes nothing. */
+static size_t next_inner(const char *s, size_t n, size_t i)
+{
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i open = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('<')),
+                                                 _mm_cmpeq_epi8(x, _mm_set1_epi8('('))),
+                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('[')));
+        __m128i close = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('>')),
+                                                  _mm_cmpeq_epi8(x, _mm_set1_epi8(')'))),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8(']')));
+        __m128i digit = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('4')),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(open, close), digit));
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < n && memchr("<([>)]45", s[i], 8) == NULL)
+        i++;
+    return i;
+}
+
 int dsn_inner_reply(const char *s, size_t n, char reply[4], char status[16])
 {
     int depth = 0, best_depth = -1, best_spec = -2;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = next_inner(s, n, 0); i < n; i = next_inner(s, n, i + 1)) {
         char c = s[i];
         /* nesting, not counting the arrows of a session transcript */
         int arrow = i + 2 < n && s[i + 1] == c && s[i + 2] == c;
@@ -423,7 +451,7 @@ static int phrase_at(const char *p, const char *e, const char *ph)
 
 /* The phrases' distinct two-letter openings, each with its phrases. */
 enum { NPHRASES = DSN_MAX_PHRASES };
-struct openings {
+struct dsn_openings {
     size_t n;
     unsigned char c0[NPHRASES], c1[NPHRASES];
     size_t nmember[NPHRASES];
@@ -433,8 +461,12 @@ struct openings {
 #endif
 };
 
-static void openings_init(struct openings *o, const dsn_vocab *v)
+struct dsn_openings *dsn_openings_new(const dsn_vocab *v)
 {
+    /* aligned for its SIMD patterns (malloc need not align them enough) */
+    struct dsn_openings *o = aligned_alloc(_Alignof(struct dsn_openings), sizeof *o);
+    if (o == NULL)
+        return NULL;
     o->n = 0;
     for (size_t i = 0; i < v->nphrases && i < NPHRASES; i++) {
         const char *ph = v->phrases[i].text; /* every phrase opens with two letters */
@@ -452,11 +484,17 @@ static void openings_init(struct openings *o, const dsn_vocab *v)
         }
         o->member[k][o->nmember[k]++] = (unsigned char)i;
     }
+    return o;
+}
+
+void dsn_openings_free(struct dsn_openings *o)
+{
+    free(o);
 }
 
 /* The phrases of opening k at p: lowers *exact / *joined to the first
  * phrase (in table order) matching there as it is / only joined. */
-static void phrases_at(const dsn_vocab *v, const struct openings *o, size_t k, const char *p,
+static void phrases_at(const dsn_vocab *v, const struct dsn_openings *o, size_t k, const char *p,
                        const char *e, size_t *exact, size_t *joined)
 {
     for (size_t j = 0; j < o->nmember[k] && o->member[k][j] < *exact; j++) {
@@ -476,8 +514,9 @@ static void phrases_at(const dsn_vocab *v, const struct openings *o, size_t k, c
  * only there are phrases compared. */
 static const char *phrase_command(const dsn_vocab *v, const char *s, size_t n)
 {
-    struct openings o;
-    openings_init(&o, v);
+    const struct dsn_openings *o = v->openings;
+    if (o == NULL)
+        return "";
     size_t exact = NPHRASES, joined = NPHRASES, i = 0;
     const char *e = s + n;
 #ifdef __SSE2__
@@ -487,21 +526,21 @@ static const char *phrase_command(const dsn_vocab *v, const char *s, size_t n)
         __m128i x1 =
             _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i + 1)), lower);
         __m128i hit[NPHRASES], any = _mm_setzero_si128();
-        for (size_t k = 0; k < o.n; k++) {
-            hit[k] = _mm_and_si128(_mm_cmpeq_epi8(x0, o.v0[k]), _mm_cmpeq_epi8(x1, o.v1[k]));
+        for (size_t k = 0; k < o->n; k++) {
+            hit[k] = _mm_and_si128(_mm_cmpeq_epi8(x0, o->v0[k]), _mm_cmpeq_epi8(x1, o->v1[k]));
             any = _mm_or_si128(any, hit[k]);
         }
         if (_mm_movemask_epi8(any) == 0)
             continue;
-        for (size_t k = 0; k < o.n; k++)
+        for (size_t k = 0; k < o->n; k++)
             for (unsigned m = (unsigned)_mm_movemask_epi8(hit[k]); m != 0; m &= m - 1)
-                phrases_at(v, &o, k, s + i + __builtin_ctz(m), e, &exact, &joined);
+                phrases_at(v, o, k, s + i + __builtin_ctz(m), e, &exact, &joined);
     }
 #endif
     for (; i + 1 < n && exact > 0; i++)
-        for (size_t k = 0; k < o.n; k++)
-            if (lc((unsigned char)s[i]) == o.c0[k] && lc((unsigned char)s[i + 1]) == o.c1[k])
-                phrases_at(v, &o, k, s + i, e, &exact, &joined);
+        for (size_t k = 0; k < o->n; k++)
+            if (lc((unsigned char)s[i]) == o->c0[k] && lc((unsigned char)s[i + 1]) == o->c1[k])
+                phrases_at(v, o, k, s + i, e, &exact, &joined);
     if (exact < NPHRASES)
         return v->phrases[exact].command;
     if (joined < NPHRASES && memchr(s, '\n', n) != NULL)

@@ -27,8 +27,11 @@ typedef struct dsn_term {
     const char *command;
 } dsn_term;
 
+struct dsn_openings;
+
 /* The wording the readers below look for, loaded from formats.conf
- * (formats_dsn_vocab()); the loader owns it.  NULL or empty lists find
+ * (formats_dsn_vocab()); the loader owns it, and gives it its openings
+ * (dsn_openings_new()) once the lists are set.  NULL or empty lists find
  * nothing. */
 typedef struct dsn_vocab {
     const dsn_term *phrases; /* command_phrases: lower case, single spaces, */
@@ -39,7 +42,15 @@ typedef struct dsn_vocab {
     size_t nhost_before;
     const char *const *host_after; /* and after it and its [address] ("said") */
     size_t nhost_after;
+    const struct dsn_openings *openings; /* the phrases' openings, for their search */
 } dsn_vocab;
+
+/* The openings of v's command phrases, prepared once for every search of
+ * them; NULL on memory exhaustion.  Released with dsn_openings_free(). */
+struct dsn_openings *dsn_openings_new(const dsn_vocab *v);
+
+/* Release openings (NULL is fine). */
+void dsn_openings_free(struct dsn_openings *o);
 
 /* What one delivery-status part says. */
 typedef struct dsn_report {

@@ -61,6 +61,7 @@ enum role {
     R_QUOTED_HEADER,
     R_AUTOREPLY_SUBJECT, /* autoreply: how an auto-reply's subject starts */
     R_CONTACT,           /* contact_words: a line giving an address for help */
+    NROLES
 };
 enum field { F_SUBJECT, F_FROM, F_HEADER, F_TEXT, F_COMMAND, F_HOST, NFIELDS };
 
@@ -137,6 +138,15 @@ struct compiled {
     rx *re;
 };
 
+/* The literals of one role, for the lookups that ask whether any of them
+ * occurs (has_literal) or starts a line: only they are tried, and only at
+ * bytes one of them starts with. */
+struct role_lits {
+    size_t lo, hi;            /* their indexes: byrole[lo..hi) */
+    uint32_t minlen;          /* the shortest one's length */
+    unsigned char start[256]; /* 1 for a byte (either case) one of them starts with */
+};
+
 struct bc_formats {
     struct format *fmts;
     size_t nfmts;
@@ -156,11 +166,14 @@ struct bc_formats {
     char **before, **after; /* remote_said: owned */
     size_t nbefore, nafter;
     dsn_vocab vocab;                  /* a view of the four lists above, for dsn.c */
+    struct dsn_openings *openings;    /* its phrases' openings */
     struct compiled *pool;            /* every distinct regex, compiled once: */
     size_t npool, poolcap;            /* formats, commands and hosts point here */
     struct scanner scanners[NFIELDS]; /* per field */
-    unsigned char low[256];           /* ASCII case folding */
-    uint32_t hmul[4][256]; /* block hashes: per position, a random word per folded byte */
+    uint16_t *byrole;                 /* literal indexes by role, in load order */
+    struct role_lits roles[NROLES];
+    unsigned char low[256]; /* ASCII case folding */
+    uint32_t hmul[4][256];  /* block hashes: per position, a random word per folded byte */
 };
 
 static void setf(char *err, size_t errlen, const config_setting_t *s, const char *path,
@@ -457,10 +470,13 @@ static void teddy_verify(const bc_formats *f, const struct teddy *t, const unsig
         w = lit_fold8(w);
     }
     for (unsigned k = t->first[b]; k < t->first[b + 1]; k++) {
+        /* the filter's own copy of the head first: most candidates fail
+         * there, before the literal's record is read */
+        if (whole && (w & t->mask[k]) != t->head[k])
+            continue;
         uint16_t l = t->lit[k];
         const struct literal *lit = &f->lits[l];
-        if (pos[l] != NOPOS || s + lit->len > n || (whole && (w & t->mask[k]) != t->head[k]) ||
-            !same_folded(p + s, f->litstr[l], lit->len, low))
+        if (pos[l] != NOPOS || s + lit->len > n || !same_folded(p + s, f->litstr[l], lit->len, low))
             continue;
         pos[l] = (uint32_t)s;
         if (hit != NULL)
@@ -1313,6 +1329,30 @@ static int load_file(bc_formats *f, size_t *fmtcap, size_t *litcap, const char *
     return rc;
 }
 
+/* Index the literals by role (f->byrole, f->roles); -1 on memory exhaustion. */
+static int roles_build(bc_formats *f)
+{
+    if ((f->byrole = malloc((f->nlits + 1) * sizeof *f->byrole)) == NULL)
+        return -1;
+    size_t n = 0;
+    for (unsigned role = 0; role < NROLES; role++) {
+        struct role_lits *r = &f->roles[role];
+        r->lo = n;
+        for (size_t i = 0; i < f->nlits; i++) {
+            const struct literal *l = &f->lits[i];
+            if (l->role != role)
+                continue;
+            f->byrole[n++] = (uint16_t)i;
+            if (r->minlen == 0 || l->len < r->minlen)
+                r->minlen = l->len;
+            r->start[l->first] = 1;
+            r->start[l->first >= 'a' && l->first <= 'z' ? l->first - 32 : l->first] = 1;
+        }
+        r->hi = n;
+    }
+    return 0;
+}
+
 bc_formats *formats_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
 {
     return formats_load_parsed(NULL, paths, npaths, err, errlen);
@@ -1341,7 +1381,8 @@ bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *
                            (const char *const *)f->before,
                            f->nbefore,
                            (const char *const *)f->after,
-                           f->nafter};
+                           f->nafter,
+                           NULL};
     for (int c = 0; c < 256; c++)
         f->low[c] = fold((unsigned char)c);
     for (uint32_t k = 0; k < 4; k++)
@@ -1356,6 +1397,12 @@ bc_formats *formats_load_parsed(const struct config_t *const *cfgs, const char *
         scanner_build(f, field);
         teddy_build(f, field, simd);
     }
+    if (roles_build(f) != 0 || (f->openings = dsn_openings_new(&f->vocab)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        formats_free(f);
+        return NULL;
+    }
+    f->vocab.openings = f->openings;
     return f;
 }
 
@@ -1392,6 +1439,8 @@ void formats_free(bc_formats *f)
             free(f->litstr[i]);
     free(f->litstr);
     free(f->lits);
+    free(f->byrole);
+    dsn_openings_free(f->openings);
     free(f->cmds);
     free(f->hosts);
     for (size_t i = 0; i < f->npool; i++) {
@@ -1567,18 +1616,34 @@ int formats_recognise(const bc_formats *f, rx_scratch *s, const char *subject, c
     return rc;
 }
 
-/* Is one of the literals of role in s[0..n)? */
+/* Does literal i start at s[k] (within s[0..n))? */
+static int literal_at(const bc_formats *f, size_t i, const char *s, size_t n, size_t k)
+{
+    const struct literal *l = &f->lits[i];
+    return k + l->len <= n && f->low[(unsigned char)s[k]] == l->first &&
+           same_folded((const unsigned char *)s + k, f->litstr[i], l->len, f->low);
+}
+
+/* Does one of the literals of role start at s[k] (within s[0..n))? */
+static int role_at(const bc_formats *f, enum role role, const char *s, size_t n, size_t k)
+{
+    const struct role_lits *r = &f->roles[role];
+    for (size_t j = r->lo; j < r->hi; j++)
+        if (literal_at(f, f->byrole[j], s, n, k))
+            return 1;
+    return 0;
+}
+
+/* Is one of the literals of role in s[0..n)?  Only the bytes that one of
+ * them starts with are tried. */
 static int has_literal(const bc_formats *f, enum role role, const char *s, size_t n)
 {
-    for (size_t i = 0; s != NULL && i < f->nlits; i++) {
-        const struct literal *l = &f->lits[i];
-        if (l->role != role || l->len > n)
-            continue;
-        for (size_t k = 0; k + l->len <= n; k++)
-            if (f->low[(unsigned char)s[k]] == l->first &&
-                same_folded((const unsigned char *)s + k, f->litstr[i], l->len, f->low))
-                return 1;
-    }
+    const struct role_lits *r = &f->roles[role];
+    if (s == NULL || r->lo == r->hi || n < r->minlen)
+        return 0;
+    for (size_t k = 0; k + r->minlen <= n; k++)
+        if (r->start[(unsigned char)s[k]] && role_at(f, role, s, n, k))
+            return 1;
     return 0;
 }
 
@@ -1591,13 +1656,7 @@ int formats_line_is(const bc_formats *f, fmt_line what, const char *line, size_t
             line++;
             n--;
         }
-        for (size_t i = 0; i < f->nlits; i++) {
-            const struct literal *l = &f->lits[i];
-            if (l->role == R_QUOTED_HEADER && l->len <= n &&
-                same_folded((const unsigned char *)line, f->litstr[i], l->len, f->low))
-                return 1;
-        }
-        return 0;
+        return role_at(f, R_QUOTED_HEADER, line, n, 0);
     }
     return has_literal(f,
                        what == FMT_LINE_WORDING   ? R_WORDING
@@ -1612,14 +1671,7 @@ int formats_autoreply_subject(const bc_formats *f, const char *subject)
         return 0;
     while (*subject == ' ' || *subject == '\t')
         subject++;
-    size_t n = bounded(subject, FMT_SCAN_LINE);
-    for (size_t i = 0; i < f->nlits; i++) {
-        const struct literal *l = &f->lits[i];
-        if (l->role == R_AUTOREPLY_SUBJECT && l->len <= n &&
-            same_folded((const unsigned char *)subject, f->litstr[i], l->len, f->low))
-            return 1;
-    }
-    return 0;
+    return role_at(f, R_AUTOREPLY_SUBJECT, subject, bounded(subject, FMT_SCAN_LINE), 0);
 }
 
 const fmt_complaint *formats_complaints(const bc_formats *f, size_t *n)

@@ -354,45 +354,53 @@ static void report(const litset *ls, uint64_t off, const unsigned char *p, size_
     }
 }
 
+/* One walk of the automaton over p[i..end) (of p[0..len)), in state s. */
+struct lwalk {
+    uint32_t s;
+    size_t i, end;
+};
+
+/* Advance w by one byte, reporting the literals that end there. */
+static inline __attribute__((always_inline)) void
+lwalk_step(const litset *ls, const unsigned char *p, size_t len, struct lwalk *w, uint64_t *bits)
+{
+    uint32_t v = ls->delta[w->s + ls->cls[p[w->i++]]];
+    w->s = v >> 1;
+    if (v & 1)
+        report(ls, w->s, p + w->i, len - w->i, bits);
+}
+
 void litset_scan(const litset *ls, const char *text, size_t len, uint64_t *bits)
 {
     if (ls == NULL || ls->os == NULL)
         return;
-    const uint32_t *delta = ls->delta;
-    const unsigned char *p = (const unsigned char *)text, *cls = ls->cls;
-    /* Each step waits for the one before, so the two halves of a long text
-     * are walked together, independently: the second half's walk starts
+    const unsigned char *p = (const unsigned char *)text;
+    /* Each step waits for the one before (a table lookup that often misses
+     * the cache), so a long text is cut into four parts walked together,
+     * independently, and a shorter one into two: a part's walk starts
      * depth - 1 bytes early to see every literal that ends in it (one that
      * ends earlier is found twice, which sets its bit twice). */
-    size_t i = 0, iend = len, j = len, jend = len;
-    if (len >= 4 * ls->depth && ls->depth > 0) {
-        iend = len / 2;
-        j = iend - (ls->depth - 1);
+    size_t nw = ls->depth == 0 ? 1 : len >= 16 * ls->depth ? 4 : len >= 4 * ls->depth ? 2 : 1;
+    struct lwalk w[4];
+    for (size_t k = 0; k < nw; k++) {
+        size_t from = len * k / nw;
+        w[k] = (struct lwalk){0, k == 0 ? 0 : from - (ls->depth - 1), len * (k + 1) / nw};
     }
-    uint32_t a = 0, b = 0;
-    while (i < iend && j < jend) {
-        uint32_t va = delta[a + cls[p[i++]]], vb = delta[b + cls[p[j++]]];
-        a = va >> 1;
-        b = vb >> 1;
-        if ((va | vb) & 1) {
-            if (va & 1)
-                report(ls, a, p + i, len - i, bits);
-            if (vb & 1)
-                report(ls, b, p + j, len - j, bits);
+    if (nw == 4)
+        while (w[0].i < w[0].end && w[1].i < w[1].end && w[2].i < w[2].end && w[3].i < w[3].end) {
+            lwalk_step(ls, p, len, &w[0], bits);
+            lwalk_step(ls, p, len, &w[1], bits);
+            lwalk_step(ls, p, len, &w[2], bits);
+            lwalk_step(ls, p, len, &w[3], bits);
         }
-    }
-    for (; i < iend; i++) {
-        uint32_t v = delta[a + cls[p[i]]];
-        a = v >> 1;
-        if (v & 1)
-            report(ls, a, p + i + 1, len - i - 1, bits);
-    }
-    for (; j < jend; j++) {
-        uint32_t v = delta[b + cls[p[j]]];
-        b = v >> 1;
-        if (v & 1)
-            report(ls, b, p + j + 1, len - j - 1, bits);
-    }
+    else if (nw == 2)
+        while (w[0].i < w[0].end && w[1].i < w[1].end) {
+            lwalk_step(ls, p, len, &w[0], bits);
+            lwalk_step(ls, p, len, &w[1], bits);
+        }
+    for (size_t k = 0; k < nw; k++)
+        while (w[k].i < w[k].end)
+            lwalk_step(ls, p, len, &w[k], bits);
 }
 
 size_t litset_states(const litset *ls)

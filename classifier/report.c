@@ -810,17 +810,19 @@ static int near_wording(const bc_formats *f, const tr_input *in, size_t end, int
 static int fallback_recipients(const bc_formats *formats, struct rx_scratch *scratch,
                                const tr_input *in, arena *a, rpt_report *out)
 {
-    if (!formats_has_fallback(formats) ||
-        !formats_bounce_signal(formats, in->subject, in->from, in->headers, in->hlen))
+    if (!formats_has_fallback(formats))
         return 0;
+    /* the recognition is the one the caller made (remembered): asked
+     * first, it spares the signal lookup where it decides alone */
     fmt_hit hit;
     int known = formats_recognise(formats, scratch, in->subject, in->from, in->headers, in->hlen,
                                   in->text, in->len, &hit);
-    if (out->nrecipients > 0) {
-        if (!known || !hit.format->generic)
-            return 0;
+    if (out->nrecipients > 0 && (!known || !hit.format->generic))
+        return 0;
+    if (!formats_bounce_signal(formats, in->subject, in->from, in->headers, in->hlen))
+        return 0;
+    if (out->nrecipients > 0)
         return near_wording(formats, in, hit.end, 1, a, out);
-    }
     if (near_wording(formats, in, hit.end, 0, a, out) != 0)
         return -1;
     if (out->nrecipients > 0)
@@ -898,19 +900,22 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
  * out when it names recipients, 0 when the outer message is to be read, -1
  * on memory exhaustion. */
 static int wrapped_report(const bc_formats *formats, struct rx_scratch *scratch,
-                          const mime_part *root, const mime_part *orig, const mime_part *oh,
-                          const char *from, int outer_read, int depth, arena *a, rpt_report *out)
+                          const mime_part *orig, const mime_part *oh, const char *from,
+                          const char *hb, size_t hl, int outer_read, int depth, arena *a,
+                          rpt_report *out)
 {
     if (formats == NULL || orig == NULL || depth >= WRAP_MAX_DEPTH || oh->nheaders == 0 ||
         (strcmp(orig->type, "message/rfc822") != 0 && strcmp(orig->type, "message/global") != 0))
         return 0;
-    size_t hl, ihl;
-    const char *hb = header_block(root, a, &hl), *ihb = header_block(oh, a, &ihl);
-    const char *ifrom = decoded_header(oh, "from", a), *isubj = decoded_header(oh, "subject", a);
-    if (hb == NULL || ihb == NULL || ifrom == NULL || isubj == NULL)
-        return -1;
     int outer = formats_bounce_signal(formats, "", from, hb, hl);
-    if (outer != outer_read || !formats_bounce_signal(formats, outer ? "" : isubj, ifrom, ihb, ihl))
+    if (outer != outer_read)
+        return 0;
+    size_t ihl;
+    const char *ihb = header_block(oh, a, &ihl);
+    const char *ifrom = decoded_header(oh, "from", a), *isubj = decoded_header(oh, "subject", a);
+    if (ihb == NULL || ifrom == NULL || isubj == NULL)
+        return -1;
+    if (!formats_bounce_signal(formats, outer ? "" : isubj, ifrom, ihb, ihl))
         return 0;
     const char *b;
     size_t n;
@@ -944,6 +949,11 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
     if ((v = mime_header_value(root, "date", a)) != NULL && (out->date = rfcdate_iso(v, a)) == NULL)
         return -1;
 
+    size_t hlen;
+    const char *hb = header_block(root, a, &hlen);
+    if (hb == NULL)
+        return -1;
+
     /* The returned original: only its headers are read. */
     mime_part oh = {0};
     if (ps.original != NULL) {
@@ -952,8 +962,8 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
         const mime_header *h = mime_header_find(&oh, "message-id");
         if (h != NULL && (out->message_id = message_id(h->value, h->vlen, a)) == NULL)
             return -1;
-        int w =
-            wrapped_report(formats, scratch, root, ps.original, &oh, out->from, 0, depth, a, out);
+        int w = wrapped_report(formats, scratch, ps.original, &oh, out->from, hb, hlen, 0, depth, a,
+                               out);
         if (w != 0)
             return w < 0 ? -1 : 0;
     }
@@ -981,10 +991,6 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
         if ((out->body_text = arena_strndup(a, text, cut)) == NULL)
             return -1;
     }
-    size_t hlen;
-    const char *hb = header_block(root, a, &hlen);
-    if (hb == NULL)
-        return -1;
     /* designated: transcript.h may add fields (they start zeroed) */
     tr_input in = {.headers = hb,
                    .hlen = hlen,
@@ -1082,8 +1088,8 @@ static int extract(const char *msg, size_t len, const struct bc_formats *formats
             return find_inline_message_id(text, tlen, a, out);
     }
     if (ps.original != NULL) {
-        int w =
-            wrapped_report(formats, scratch, root, ps.original, &oh, out->from, 1, depth, a, out);
+        int w = wrapped_report(formats, scratch, ps.original, &oh, out->from, hb, hlen, 1, depth, a,
+                               out);
         if (w != 0)
             return w < 0 ? -1 : 0;
     }

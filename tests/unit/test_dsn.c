@@ -380,6 +380,23 @@ TEST(the_remote_servers_reply_is_the_evidence)
     CHECK_STR(r.reply_code, "554");
     const char *plain = "550 5.1.1 unknown user";
     CHECK(dsn_inner_reply(plain, strlen(plain), rc, st) == 0);
+    /* long runs of other text between the brackets and the replies, an
+     * arrow of dots next to a bracket, a reply across sixteen-byte blocks */
+    const char *runs = "Delivery to the following recipient failed permanently....<mx.example.org "
+                       "said: 550 5.1.1 user unknown (in reply to RCPT TO command)> and "
+                       "afterwards nothing more: 554 5.0.0 done";
+    CHECK(dsn_inner_reply(runs, strlen(runs), rc, st) == 1);
+    CHECK_STR(rc, "550");
+    CHECK_STR(st, "5.1.1");
+    const char *deeper = "the host was contacted xxxxxxxx: 451 4.3.0 later [relay said: <mx said: "
+                         "452 4.2.2 over quota>]";
+    CHECK(dsn_inner_reply(deeper, strlen(deeper), rc, st) == 1);
+    CHECK_STR(rc, "452");
+    CHECK_STR(st, "4.2.2");
+    /* a bracket inside an arrow is no nesting: the reply stays at depth 0 */
+    const char *arrow = "remote server replied <<< 550 5.7.1 refused, then said: 421 4.4.2 bye";
+    CHECK(dsn_inner_reply(arrow, strlen(arrow), rc, st) == 1);
+    CHECK_STR(rc, "550");
     /* a quoted reply less specific than the field keeps the field */
     r = refined(a, "5.2.2", "552 mailbox full <mx said: 452 4.0.0 try later>");
     CHECK_STR(r.status, "5.2.2");

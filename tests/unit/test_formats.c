@@ -595,6 +595,10 @@ TEST(a_format_needs_a_bounce_signal)
     CHECK(formats_bounce_signal(f, "", "", "X: 1\nReturn-Path: <>\n", 22));
     CHECK(!formats_bounce_signal(f, "Re: notes", "ann@example.org", gw, strlen(gw)));
     CHECK(!formats_bounce_signal(NULL, "Undeliverable", "", "", 0));
+    /* a signal in capitals, ending the text; one cut short by the length */
+    CHECK(formats_bounce_signal(f, "", "", "X: 1\nMULTIPART/REPORT", 21));
+    CHECK(!formats_bounce_signal(f, "", "", "X: 1\nmultipart/report", 20));
+    CHECK(!formats_bounce_signal(f, "UNDELIVERABL", "", "", 0));
     CHECK(formats_bounce_sender(f, "\"Postmaster\" <postmaster@example.org>"));
     CHECK(!formats_bounce_sender(f, "Ann <ann@example.org>"));
     formats_free(f);

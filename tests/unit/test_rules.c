@@ -952,8 +952,9 @@ static int occurs(const char *text, size_t len, const char *lit, size_t n)
 
 TEST(prefilter_long_texts_against_a_naive_search)
 {
-    /* long texts are walked in two halves at once: every literal, wherever
-     * it lies (across the middle too), is found, and none that is absent */
+    /* long texts are walked in two or four parts at once: every literal,
+     * wherever it lies (across a cut too), is found, and none that is
+     * absent */
     enum { NLIT = 40 };
     char lits[NLIT][8], text[301];
     unsigned seed = 777;
