@@ -5,7 +5,10 @@
  * sessions append under the read side (journal_append is thread-safe and
  * commits in groups), a switch of journal or store takes the write side.
  * One writer thread owns the journal reader and the store handle: woken
- * after each append (or every WAKE_MS), it drains the journal in batches;
+ * after an append (or every WAKE_MS), it lets GATHER_MS pass so that the
+ * appends of other sessions join the same store transaction (each commit
+ * is an fsync competing with the MTA's own), then drains the journal in
+ * batches;
  * when the store fails it logs at most once a minute, closes the handle
  * and tries again after 1, 2, 4 ... 30 seconds.  Nothing is confirmed in
  * the journal before the store has it, so a failure only delays.
@@ -33,6 +36,7 @@
 #define MAX_SUBSCRIBERS 8
 #define DRAIN_BATCH 500
 #define WAKE_MS 200
+#define GATHER_MS 100
 #define BACKOFF_MAX 30 /* seconds */
 #define COMPLAIN_EVERY 60
 #define PRUNE_EVERY 86400
@@ -195,6 +199,8 @@ static void *writer_main(void *unused)
     int backoff = 0, failing = 0;
     for (;;) {
         int stopping = wait_for_work(backoff ? backoff * 1000L : WAKE_MS, backoff > 0);
+        if (!stopping && backoff == 0)
+            stopping = wait_for_work(GATHER_MS, 1);
         long n = drain(&st, &rd, &pruned);
         if (n < 0) {
             failing = 1;
