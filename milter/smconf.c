@@ -148,8 +148,19 @@ static int read_webhooks(smconf *c, const config_setting_t *s, smconf_err_fn *er
         problem(err, arg, config_setting_source_line(s), &n, "webhooks: out of memory");
         return n;
     }
-    for (int i = 0; i < len; i++, c->nwebhooks++)
-        read_webhook(&c->webhooks[i], config_setting_get_elem(s, (unsigned)i), err, arg, &n);
+    for (int i = 0; i < len; i++, c->nwebhooks++) {
+        wh_conf *w = &c->webhooks[i];
+        read_webhook(w, config_setting_get_elem(s, (unsigned)i), err, arg, &n);
+        /* a webhook's spool is named by its url: two would send one spool */
+        for (int k = 0; k < i && w->url != NULL; k++)
+            if (c->webhooks[k].url != NULL && strcmp(c->webhooks[k].url, w->url) == 0) {
+                char msg[300];
+                snprintf(msg, sizeof msg, "webhooks: url \"%.200s\" is listed twice (line %d)",
+                         w->url, c->webhooks[k].line);
+                problem(err, arg, w->line, &n, "%s", msg);
+                break;
+            }
+    }
     return n;
 }
 

@@ -88,6 +88,9 @@ TEST(mistakes_reported_with_lines)
     CHECK(says("1: webhooks: expected a list"));
     CHECK(load("webhooks = ( \"https://h/\" );\n") == NULL);
     CHECK(says("1: webhooks: expected ( { url"));
+    CHECK(load("webhooks = ( { url = \"https://h/a\"; },\n { url = \"https://h/b\"; },\n"
+               " { url = \"https://h/a\"; key = \"k\"; } );\n") == NULL);
+    CHECK(says("3: webhooks: url \"https://h/a\" is listed twice (line 1)"));
 }
 
 int main(void)
