@@ -165,4 +165,10 @@ typedef void (*bc_put_fn)(void *arg, const char *p, size_t n);
  * JSON.  The CLI's output, the event JSON and the webhooks use it. */
 void bc_json_string(const char *s, bc_put_fn put, void *arg);
 
+/* Length of the valid UTF-8 sequence at s, of the n bytes there (1-4), or 0
+ * when it is not one (overlong forms, surrogates and code points above
+ * U+10FFFF are not valid): the check bc_json_string() makes, for callers
+ * that cut or clean text themselves (the milter's header values). */
+size_t bc_utf8_len(const unsigned char *s, size_t n);
+
 #endif

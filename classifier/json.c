@@ -42,6 +42,11 @@ size_t utf8_seq_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+size_t bc_utf8_len(const unsigned char *s, size_t n)
+{
+    return n == 0 ? 0 : utf8_seq_len(s, s + n);
+}
+
 void bc_json_string(const char *s, bc_put_fn put, void *arg)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s), *run = p;

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounce.h"
+
 #define TOKEN_MAX 64 /* class, severity, rule id, ...: short ASCII tokens */
 #define ADDRESS_MAX 254
 #define WORD_MAX 900 /* a single unbreakable word; keeps lines under 998 */
@@ -70,34 +72,6 @@ static void w_token(struct writer *w, const char *tok, size_t n)
     w_put(w, tok, n);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min, cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, min = 0x80, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, min = 0x800, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, min = 0x10000, cp = c & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 size_t hdr_sanitize(char *out, size_t outlen, const char *in, size_t inlen, size_t max)
 {
     if (outlen == 0)
@@ -108,7 +82,7 @@ size_t hdr_sanitize(char *out, size_t outlen, const char *in, size_t inlen, size
     size_t o = 0, i = 0;
     int space = 0;
     while (i < inlen) {
-        size_t n = utf8_len(s + i, inlen - i);
+        size_t n = bc_utf8_len(s + i, inlen - i);
         int blank = n == 1 ? (s[i] <= ' ' || s[i] == 0x7f)
                            : (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0); /* C1 controls */
         if (blank) {
@@ -194,7 +168,7 @@ static void w_encoded(struct writer *w, const char *text)
             raw = 45; /* encoded words are at most 75 octets */
         size_t n = 0;
         while (n < len) {
-            size_t cl = utf8_len(s + n, len - n);
+            size_t cl = bc_utf8_len(s + n, len - n);
             if (cl == 0)
                 cl = 1;
             if (n + cl > raw)
@@ -296,7 +270,7 @@ void hdr_class_value(char *out, size_t outlen, const bc_recipient *r, size_t nam
             while (left > 0) {
                 size_t take = 0;
                 while (take < left) {
-                    size_t cl = utf8_len(s + take, left - take);
+                    size_t cl = bc_utf8_len(s + take, left - take);
                     if (cl == 0 || take + cl > 45)
                         break;
                     take += cl;

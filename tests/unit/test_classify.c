@@ -455,6 +455,21 @@ TEST(threads_share_one_ruleset)
     CHECK(ok[0] && ok[1] && ok[2] && ok[3]);
 }
 
+/* The public UTF-8 check the milter cuts header values with. */
+TEST(utf8_sequences)
+{
+    const unsigned char ok2[] = {0xc3, 0xa9}, ok3[] = {0xe7, 0x94, 0xa8},
+                        ok4[] = {0xf0, 0x9f, 0x98, 0x80}, overlong[] = {0xc0, 0xaf},
+                        surrogate[] = {0xed, 0xa0, 0x80}, above[] = {0xf4, 0x90, 0x80, 0x80},
+                        cont[] = {0x80};
+    CHECK(bc_utf8_len((const unsigned char *)"a", 1) == 1);
+    CHECK(bc_utf8_len(ok2, 2) == 2 && bc_utf8_len(ok3, 3) == 3 && bc_utf8_len(ok4, 4) == 4);
+    CHECK(bc_utf8_len(ok3, 2) == 0); /* cut short */
+    CHECK(bc_utf8_len(ok2, 0) == 0);
+    CHECK(bc_utf8_len(overlong, 2) == 0 && bc_utf8_len(surrogate, 3) == 0);
+    CHECK(bc_utf8_len(above, 4) == 0 && bc_utf8_len(cont, 1) == 0);
+}
+
 int main(void)
 {
     RUN_TESTS();
