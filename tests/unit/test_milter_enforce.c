@@ -130,7 +130,7 @@ static int reload_to(const char *spec, size_t n, char **urls, char **keys, char 
 }
 
 /* The ids of this process's threads named name, sorted; how many. */
-static int tids(const char *name, long *out, int max)
+static int tids_now(const char *name, long *out, int max)
 {
     DIR *d = opendir("/proc/self/task");
     struct dirent *e;
@@ -154,6 +154,18 @@ static int tids(const char *name, long *out, int max)
             out[j] = out[j - 1];
             out[j - 1] = t;
         }
+    return n;
+}
+
+/* The threads called name, once there are want of them (at most 2 s): a
+ * thread just joined can still be listed in /proc for a moment. */
+static int tids(const char *name, long *out, int max, int want)
+{
+    int n = tids_now(name, out, max);
+    for (int i = 0; i < 200 && n != want; i++) {
+        usleep(10000);
+        n = tids_now(name, out, max);
+    }
     return n;
 }
 
@@ -334,10 +346,10 @@ TEST(reload_moves_the_socketmap)
     long t0[4], t1[4];
     int fd = sm_connect(a);
     CHECK(sm_ask_on(fd, "x@example.com") == 1);
-    int n0 = tids("bm-socketmap", t0, 4);
+    int n0 = tids("bm-socketmap", t0, 4, 1);
     /* unchanged: the same listener and thread, the connection still served */
     CHECK(reload_to(spec_a, 0, NULL, NULL, err, sizeof err) == 0);
-    int n1 = tids("bm-socketmap", t1, 4);
+    int n1 = tids("bm-socketmap", t1, 4, 1);
     CHECK(n0 == 1 && n1 == 1 && t0[0] == t1[0]);
     CHECK(sm_ask_on(fd, "x@example.com") == 1);
     /* moved: the new path answers, the old one is gone, its connection closed */
@@ -346,7 +358,7 @@ TEST(reload_moves_the_socketmap)
     CHECK(sm_ask_on(fd, "x@example.com") == 0);
     close(fd);
     CHECK_STR(ask(b, "x@example.com"), "NOTFOUND ");
-    CHECK(tids("bm-socketmap", t1, 4) == 1 && t1[0] != t0[0]);
+    CHECK(tids("bm-socketmap", t1, 4, 1) == 1 && t1[0] != t0[0]);
     /* a socket that cannot be opened: refused, the old one still answers */
     CHECK(reload_to("unix:/nonexistent-dir/sm.sock", 0, NULL, NULL, err, sizeof err) == -1);
     CHECK(strstr(err, "/nonexistent-dir/sm.sock: No such file or directory") != NULL);
@@ -356,7 +368,7 @@ TEST(reload_moves_the_socketmap)
     CHECK(k.lookups >= 4); /* those of the closed socketmap count too */
     /* removed: the socket goes; the file of another is left alone */
     CHECK(reload_to(NULL, 0, NULL, NULL, err, sizeof err) == 0);
-    CHECK(access(b, F_OK) != 0 && tids("bm-socketmap", t1, 4) == 0);
+    CHECK(access(b, F_OK) != 0 && tids("bm-socketmap", t1, 4, 0) == 0);
     CHECK(reload_to(spec_a, 0, NULL, NULL, err, sizeof err) == 0);
     CHECK(rename(a, b) == 0 && sm_connect(b) >= 0);
     CHECK(reload_to(NULL, 0, NULL, NULL, err, sizeof err) == 0);
@@ -408,14 +420,14 @@ TEST(reload_webhooks)
     CHECK(enforce_start(c, NULL, journal, (gid_t)-1, err, sizeof err) == 0);
     mconf_free(c);
     long t0[8], t1[8], t2[8];
-    int n0 = tids("bm-webhook", t0, 8);
+    int n0 = tids("bm-webhook", t0, 8, 2);
     send_event("one@example.com");
     CHECK(rx_got(&rxs[0], 1, "one@example.com") && rx_got(&rxs[1], 1, "one@example.com"));
 
     /* 1 removed, 2 added, 0 unchanged: 0 keeps its thread */
     char *swap[] = {u[0], u[2]};
     CHECK(reload_to(NULL, 2, swap, keys, err, sizeof err) == 0);
-    int n1 = tids("bm-webhook", t1, 8);
+    int n1 = tids("bm-webhook", t1, 8, 2);
     CHECK(n0 == 2 && n1 == 2 && common(t0, n0, t1, n1) == 1);
     send_event("two@example.com");
     CHECK(rx_got(&rxs[0], 2, "two@example.com") && rx_got(&rxs[2], 1, "two@example.com"));
@@ -424,7 +436,7 @@ TEST(reload_webhooks)
     /* 0's key changed: restarted, and its next body is signed with it */
     char *newkeys[] = {"k2", NULL};
     CHECK(reload_to(NULL, 2, swap, newkeys, err, sizeof err) == 0);
-    int n2 = tids("bm-webhook", t2, 8);
+    int n2 = tids("bm-webhook", t2, 8, 2);
     CHECK(n2 == 2 && common(t1, n1, t2, n2) == 1);
     send_event("three@example.com");
     CHECK(rx_got(&rxs[0], 3, "three@example.com") && rx_got(&rxs[2], 2, "three@example.com"));
@@ -439,7 +451,7 @@ TEST(reload_webhooks)
     CHECK(rx_got(&rxs[0], 4, "four@example.com"));
     char *only0[] = {u[0]};
     CHECK(reload_to(NULL, 1, only0, newkeys, err, sizeof err) == 0);
-    CHECK(tids("bm-webhook", t1, 8) == 1);
+    CHECK(tids("bm-webhook", t1, 8, 1) == 1);
     pthread_mutex_lock(&rxmu);
     rxs[2].status = 200;
     pthread_mutex_unlock(&rxmu);
@@ -447,12 +459,12 @@ TEST(reload_webhooks)
     CHECK(rx_got(&rxs[2], 3, "four@example.com"));
 
     /* a spool that cannot be opened: refused, nothing restarted */
-    n0 = tids("bm-webhook", t0, 8);
+    n0 = tids("bm-webhook", t0, 8, 2);
     mconf *bad = conf_with(NULL, 3, (char *[]){u[0], u[2], u[1]}, NULL);
     CHECK(enforce_reload(bad, NULL, "/nonexistent-dir/journal", err, sizeof err) == -1);
     CHECK(strstr(err, "/nonexistent-dir/journal.webhook-") != NULL);
     mconf_free(bad);
-    n1 = tids("bm-webhook", t1, 8);
+    n1 = tids("bm-webhook", t1, 8, 2);
     CHECK(n0 == 2 && n1 == 2 && common(t0, n0, t1, n1) == 2);
     send_event("five@example.com");
     CHECK(rx_got(&rxs[0], 5, "five@example.com") && rx_got(&rxs[2], 4, "five@example.com"));
@@ -468,7 +480,7 @@ TEST(reload_webhooks)
     pthread_join(sender, NULL);
     CHECK(refused == 0 && rx_got(&rxs[0], 5 + MANY, "many@example.com"));
     enforce_stop();
-    CHECK(tids("bm-webhook", t0, 8) == 0);
+    CHECK(tids("bm-webhook", t0, 8, 0) == 0);
     for (int i = 0; i < NRX; i++)
         rx_stop(&rxs[i]);
 }
