@@ -27,9 +27,10 @@
 #include "store.h"
 #include "http_request.h"
 #include "tap.h"
+#include "tempdir.h"
 #include "webhook.h"
 
-static char dir[64];
+static const char *dir; /* test_tempdir(), set by main() */
 
 /* Ask the socketmap at path about addr; the reply netstring's data. */
 static const char *ask(const char *path, const char *addr)
@@ -520,19 +521,8 @@ TEST(reloads_leave_no_thread_or_fd)
     enforce_stop();
 }
 
-static void cleanup(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
-
 int main(void)
 {
-    strcpy(dir, "/tmp/test_enf.XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return 1;
-    atexit(cleanup);
+    dir = test_tempdir("test_enf");
     RUN_TESTS();
 }

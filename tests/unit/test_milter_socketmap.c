@@ -20,10 +20,11 @@
 #include "store.h"
 #include "suppset.h"
 #include "tap.h"
+#include "tempdir.h"
 
 #define T0 1796601600 /* 2026-12-07T00:00:00Z */
 
-static char dir[64];
+static const char *dir; /* test_tempdir(), set by main() */
 
 static suppset *loaded_set(void)
 {
@@ -247,19 +248,8 @@ TEST(socket_round_trip)
     suppset_free(ss);
 }
 
-static void cleanup(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
-
 int main(void)
 {
-    strcpy(dir, "/tmp/test_sm.XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return 1;
-    atexit(cleanup);
+    dir = test_tempdir("test_sm");
     RUN_TESTS();
 }

@@ -13,11 +13,11 @@
 
 #include "store.h"
 #include "tap.h"
+#include "tempdir.h"
 
 #define DAY 86400
 #define T0 1796601600 /* 2026-12-07T00:00:00Z */
 
-static char dir[64];
 static char uri[128], uri_old[128];
 
 static void setup(void)
@@ -28,9 +28,7 @@ static void setup(void)
         snprintf(uri_old, sizeof uri_old, "%s", o);
         return;
     }
-    strcpy(dir, "/tmp/test_store.XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        abort();
+    const char *dir = test_tempdir("test_store");
     snprintf(uri, sizeof uri, "sqlite:%s/bounces.db", dir);
     snprintf(uri_old, sizeof uri_old, "sqlite:%s/old.db", dir);
 }
@@ -380,18 +378,9 @@ TEST(store_uris_are_checked)
     CHECK(strstr(err, "/nonexistent-dir/x.db") != NULL);
 }
 
-static void cleanup(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (dir[0] && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
 int main(void)
 {
     setup();
-    atexit(cleanup);
     printf("# store %s\n", strncmp(uri, "sqlite:", 7) == 0 ? "sqlite" : "postgresql");
     RUN_TESTS();
 }

@@ -14,18 +14,12 @@
 
 #include "journal.h"
 #include "tap.h"
-
-static char dir[64];
+#include "tempdir.h"
 
 static const char *jpath(const char *name)
 {
     static char p[128];
-    if (dir[0] == '\0') {
-        strcpy(dir, "/tmp/test_journal.XXXXXX");
-        if (mkdtemp(dir) == NULL)
-            abort();
-    }
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    snprintf(p, sizeof p, "%s/%s", test_tempdir("test_journal"), name);
     unlink(p);
     return p;
 }
@@ -339,16 +333,7 @@ TEST(threads_appending_together_lose_nothing)
     journal_close(shared);
 }
 
-static void cleanup(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (dir[0] && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
 int main(void)
 {
-    atexit(cleanup);
     RUN_TESTS();
 }

@@ -15,17 +15,16 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tempdir.h"
 #include "writer.h"
 
 #define T0 1796601600
 
-static char dir[64], uri[256], jpath[128];
+static char uri[256], jpath[128];
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/test_writer.XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        abort();
+    const char *dir = test_tempdir("test_writer");
     const char *u = getenv("STORE_URI");
     snprintf(uri, sizeof uri, "%s", u ? u : "");
     if (u == NULL)
@@ -216,14 +215,6 @@ TEST(the_database_server_stopped_mid_run)
     journal_close(j);
 }
 
-static void cleanup(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (dir[0] && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
 static void on_stored(const event *e, void *arg)
 {
     if (strncmp(e->f[EV_ADDRESS], "e-", 2) == 0)
@@ -260,6 +251,5 @@ TEST(each_committed_event_reaches_the_hook_and_no_other)
 int main(void)
 {
     setup();
-    atexit(cleanup);
     RUN_TESTS();
 }
