@@ -170,8 +170,9 @@ static long drain(store **st, journal_reader **rd, time_t *pruned)
     return total;
 }
 
-/* Wait for an append, a stop or the timeout (ms); 1 if stopping. */
-static int wait_for_work(long ms, int ignore_appends)
+/* Wait for an append, a stop or the timeout (ms); 1 if stopping.  *appended
+ * (may be NULL) says whether an append was pending. */
+static int wait_for_work(long ms, int ignore_appends, int *appended)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -185,6 +186,8 @@ static int wait_for_work(long ms, int ignore_appends)
     while (!wstop && (ignore_appends || !wpending))
         if (pthread_cond_timedwait(&wcond, &wlock, &until) == ETIMEDOUT)
             break;
+    if (appended != NULL)
+        *appended = wpending;
     wpending = 0;
     int stopping = wstop;
     pthread_mutex_unlock(&wlock);
@@ -198,9 +201,10 @@ static void *writer_main(void *unused)
     time_t pruned = 0;
     int backoff = 0, failing = 0;
     for (;;) {
-        int stopping = wait_for_work(backoff ? backoff * 1000L : WAKE_MS, backoff > 0);
-        if (!stopping && backoff == 0)
-            stopping = wait_for_work(GATHER_MS, 1);
+        int appended;
+        int stopping = wait_for_work(backoff ? backoff * 1000L : WAKE_MS, backoff > 0, &appended);
+        if (!stopping && backoff == 0 && appended)
+            stopping = wait_for_work(GATHER_MS, 1, NULL);
         long n = drain(&st, &rd, &pruned);
         if (n < 0) {
             failing = 1;
