@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bounce.h"
+#include "hmac.h"
 
 static const char *const field_names[EV_NFIELDS] = {
     [EV_ID] = "id",
@@ -76,11 +77,7 @@ void event_new_id(char buf[EVENT_ID_LEN + 1])
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 12; i++)
         buf[i] = hex[(ms >> (4 * (11 - i))) & 0xf];
-    for (int i = 0; i < 10; i++) {
-        buf[12 + 2 * i] = hex[r[i] >> 4];
-        buf[13 + 2 * i] = hex[r[i] & 0xf];
-    }
-    buf[EVENT_ID_LEN] = '\0';
+    hmac_hex(r, sizeof r, buf + 12); /* 20 digits and the NUL: EVENT_ID_LEN in all */
 }
 
 int event_is_own_refusal(const bc_recipient *r)
