@@ -7,13 +7,14 @@
  */
 #include "smconf.h"
 
+#include "config.h"
+
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/un.h>
 
 #define MAX_URL 2000
 
@@ -35,11 +36,7 @@ const char *smconf_socketmap_problem(const char *spec)
 {
     if (strncmp(spec, "unix:", 5) != 0)
         return "must be unix:/absolute/path";
-    if (spec[5] != '/')
-        return "needs an absolute path";
-    if (strlen(spec + 5) >= sizeof((struct sockaddr_un *)0)->sun_path)
-        return "path is too long for a UNIX socket";
-    return NULL;
+    return mconf_socket_problem(spec); /* the milter socket's checks of a unix path */
 }
 
 const char *smconf_url_problem(const char *url)
